@@ -22,6 +22,17 @@ STOPWORDS = frozenset(
 )
 
 
+# Names the corpus spells several ways; folded to one token so keywords meet across spellings.
+ALIASES = [
+    (re.compile(r"\b(?:the )?islamic state(?: of iraq and (?:syria|the levant))?\b|\bi\.s\.(?=\W|$)|\bisil\b|\bdaesh\b", re.I), " isis "),
+    (re.compile(r"\b(?:qaddafi|gaddafi|qadhafi|kadhafi)\b", re.I), " gaddafi "),
+    (re.compile(r"\bu\.s\.(?:a\.)?(?=\W|$)|\bunited states\b|\busa\b", re.I), " usa "),
+    (re.compile(r"\bu\.n\.(?=\W|$)|\bunited nations\b", re.I), " un "),
+    (re.compile(r"\bu\.a\.e\.(?=\W|$)|\bunited arab emirates\b|\buae\b|\bemiratis?\b", re.I), " uae "),
+    (re.compile(r"\bal[- ]qa[e']?ida\b|\bal[- ]qaeda\b", re.I), " alqaeda "),
+]
+
+
 @lru_cache(maxsize=1)
 def _stemmer():  # type: ignore[no-untyped-def]
     """The Snowball English stemmer (PyStemmer), created once."""
@@ -32,8 +43,9 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 def _fold(word: str) -> str:
     """Lowercase, strip accents and possessives so 'Haftar’s' and 'haftar' meet."""
-    word = unicodedata.normalize("NFKD", word.lower())
-    word = "".join(c for c in word if not unicodedata.combining(c))
+    word = word.lower()
+    if not word.isascii():
+        word = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
     for suffix in ("'s", "’s"):
         if word.endswith(suffix):
             word = word[: -len(suffix)]
@@ -42,11 +54,48 @@ def _fold(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Stemmed content words of a text, in order (stop words dropped)."""
+    for pattern, replacement in ALIASES:
+        text = pattern.sub(replacement, text)
     words = [_fold(m.group(0)) for m in WORD.finditer(text)]
-    words = [w for w in words if w not in STOPWORDS]
+    words = [w for w in words if w not in STOPWORDS and len(w) > 1]
     return list(_stemmer().stemWords(words)) if words else []
 
 
 def tokenize_many(texts: list[str]) -> list[list[str]]:
     """tokenize() over a list."""
     return [tokenize(text) for text in texts]
+
+
+# What kind of words answer a question, guessed from how it opens.
+QUESTION_TYPES = [
+    ("number", re.compile(r"^\W*(how (many|much|large|big|long|far)|what (proportion|share|percentage|number|fraction))\b", re.I)),
+    ("time", re.compile(r"^\W*(when|what (year|month|date|day)|in what year|since when)\b", re.I)),
+    ("name", re.compile(r"^\W*(who|whom|whose|which|where|what (group|country|countries|militia|organi[sz]ation|city|town))\b", re.I)),
+]
+NUMBER = re.compile(r"\b(\d[\d,.]*|hundreds?|thousands?|dozens?|millions?|half|third|quarter|fifth|tenth|"
+                    r"one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty)\b", re.I)
+TIME = re.compile(r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|"
+                  r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b", re.I)
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
+
+
+def question_type(question: str) -> str:
+    """number, time, name or other."""
+    for kind, pattern in QUESTION_TYPES:
+        if pattern.search(question):
+            return kind
+    return "other"
+
+
+def answer_fit(question: str, kind: str, sentence: str, sentence_terms: set[str], question_terms: set[str]) -> float:
+    """1.0 when the sentence holds words of the kind the question asks for that the question lacks.
+
+    A sentence that only restates the question ("But the vote didn't go well.") scores low; one that
+    adds names, numbers or dates the question asks for scores high.
+    """
+    asked = {w.lower() for w in WORD.findall(question)}
+    pattern = {"number": NUMBER, "time": TIME, "name": NAME}.get(kind)
+    if pattern is None:
+        return min(1.0, len(sentence_terms - question_terms) / 6)
+    found = [m.group(0) for m in pattern.finditer(sentence)]
+    return 1.0 if any(w.lower().rstrip("’'s") not in asked for w in found) else 0.0

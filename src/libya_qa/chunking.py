@@ -16,7 +16,7 @@ ABBREVIATIONS = frozenset(
 # A candidate boundary: sentence punctuation, optional closing quotes/brackets, then whitespace.
 BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
 OPENING = re.compile(r"[\"'“‘(\[]*[A-Z0-9]")
-BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+BULLET = re.compile(r"(?:[-*•]|\d+[.)])\s+")  # .match(text, pos) anchors at pos
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:

@@ -10,7 +10,8 @@ from .search import SentenceHit
 
 MAX_SENTENCES = 3  # an excerpt stays readable at a glance
 SHORT_SENTENCE_WORDS = 8  # a lone sentence this short gets its neighbour for context
-SUPPORT_RATIO = 0.9  # a neighbour scoring this close to the best joins the highlight
+SUPPORT_RATIO = 0.8  # a neighbour scoring this close to the best joins the highlight too
+CONTEXT_RATIO = 0.6  # a neighbour scoring this close joins the quote (the answer often follows its cue)
 DIVERSITY = 0.85  # each further excerpt from the same article is discounted by this factor
 
 
@@ -68,9 +69,19 @@ def _with_context(data: IndexData, draft: _Draft) -> None:
             draft.last += 1
 
 
+def _grow(data: IndexData, draft: _Draft, by_row: dict[int, SentenceHit]) -> None:
+    """Pull in adjacent sentences of the paragraph that score nearly as well (answers span sentences)."""
+    for step in (1, -1, 1, -1):
+        row = draft.last + 1 if step > 0 else draft.first - 1
+        hit = by_row.get(row)
+        if hit is not None and hit.score >= CONTEXT_RATIO * draft.score:
+            _absorb(data, draft, hit)
+
+
 def select_drafts(data: IndexData, hits: list[SentenceHit], top_k: int) -> list[_Draft]:
     """Greedy pick by score, discounting articles already quoted, merging neighbours."""
     drafts: list[_Draft] = []
+    by_row = {h.row: h for h in hits}
     remaining = list(hits)
     while remaining and len(drafts) < top_k:
         per_article = {d.article: 0 for d in drafts}
@@ -81,6 +92,7 @@ def select_drafts(data: IndexData, hits: list[SentenceHit], top_k: int) -> list[
         if any(_absorb(data, d, best) for d in drafts):
             continue
         drafts.append(_Draft(best.article, best.row, best.row, best.row, best.row, best.score))
+        _grow(data, drafts[-1], by_row)
     for draft in drafts:
         _with_context(data, draft)
     return drafts

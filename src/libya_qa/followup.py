@@ -4,30 +4,41 @@ from __future__ import annotations
 
 import re
 
-# Words that point back into the conversation.
-ANAPHORA = re.compile(
-    r"\b(he|him|his|she|her|they|them|their|theirs|it|its|that|this|those|these|there|then|"
-    r"the same|the group|the militia|the country|the article|the author)\b",
-    re.IGNORECASE,
-)
 # Openings that only make sense as a continuation ("And who...", "What about Qatar?").
 CONTINUATION = re.compile(
-    r"^\s*(and|but|also|so|what about|how about|and what about|what else|why|why not|how come|"
-    r"who else|anything else|more on|tell me more|same for|what of)\b",
+    r"^\W*(and|but|also|so|what about|how about|what else|who else|anything else|"
+    r"tell me more|more about|same for|what of|why( not)?\W*$|how come\W*$)\b",
     re.IGNORECASE,
 )
-CONTENT_WORDS_TO_STAND_ALONE = 4
+# Words that point back to something named earlier.
+ANAPHOR = re.compile(r"\b(he|him|his|she|her|they|them|their|it|its|this|that|these|those)\b", re.IGNORECASE)
+# A capitalised word after the first one: the question names its own subject.
+NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
+MIN_CONTENT_WORDS = 3
+CONTEXT_CHARS = 300  # how much earlier text a follow-up carries (the last turn or two)
 
 
 def is_followup(question: str) -> bool:
-    """True when the question leans on earlier turns (pronouns, continuations, or very short)."""
+    """True when the question leans on earlier turns.
+
+    A continuation ("And ...", "What about X?") always does; otherwise a question that names its
+    subject stands alone (so history cannot pollute it), and one that names nothing leans on the
+    conversation when it has a pronoun or demonstrative or only one or two content words.
+    """
+    question = question.strip()
+    if CONTINUATION.search(question):
+        return True
+    if NAMED.search(question):
+        return False
     content = [w for w in re.findall(r"[A-Za-z’']+", question) if len(w) > 3]
-    return bool(CONTINUATION.search(question) or ANAPHORA.search(question)
-                or len(content) < CONTENT_WORDS_TO_STAND_ALONE - 1)
+    return len(content) < MIN_CONTENT_WORDS or bool(ANAPHOR.search(question))
 
 
 def search_query(question: str, history: list[str]) -> str:
-    """The text retrieval should use: the question, preceded by the last turn when it is a follow-up."""
-    if not history or not is_followup(question):
+    """The text retrieval uses: the question, carrying the context of earlier turns when it is a follow-up."""
+    context = ""
+    for turn in history:  # each earlier turn resolved the same way, so chains of follow-ups work
+        context = f"{context[-CONTEXT_CHARS:]} {turn}".strip() if context and is_followup(turn) else turn
+    if not context or not is_followup(question):
         return question
-    return f"{history[-1]} {question}"
+    return f"{context[-CONTEXT_CHARS:]} {question}"

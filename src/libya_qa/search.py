@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .analysis import tokenize
+from .analysis import answer_fit, question_type, tokenize
 from .encoders import Encoder
 from .index import IndexData
 
 
 @dataclass(frozen=True)
 class Weights:
-    """How sentence evidence is combined; fitted on the evaluation set (see bench/tune.py)."""
+    """How sentence evidence is combined (sums to 1); fitted on the evaluation set by
+    bench/quality_signals.py: (0.45, 0.2, 0.5, 0.1, 0.05) normalised."""
 
-    sentence_cosine: float = 0.55
-    keyword_coverage: float = 0.30
-    passage_fusion: float = 0.15
-    passage_cosine: float = 0.0
+    sentence_cosine: float = 0.346
+    keyword_coverage: float = 0.154
+    passage_fusion: float = 0.385
+    neighbour_cosine: float = 0.077
+    answer_fit: float = 0.038
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class SentenceHit:
     cosine: float
     coverage: float
     fusion: float
+    neighbour: float = 0.0  # best cosine of the adjacent sentences (answers often span two)
+    fit: float = 0.0  # holds the kind of words the question asks for (names, numbers, dates)
 
 
 class Searcher:
@@ -51,6 +55,15 @@ class Searcher:
                      for t, i in data.bm25.vocab_dict.items() if i < len(doc_freq)}
         self._max_idf = float(np.log(1 + (n_docs + 0.5) / 0.5))
         self._sentence_to_passages = self._map_sentences()
+        self._terms: dict[int, frozenset[str]] = {}  # sentence row -> stems, filled as questions touch them
+
+    def sentence_terms(self, row: int) -> frozenset[str]:
+        """The stems of one sentence (cached: the corpus does not change under a searcher)."""
+        terms = self._terms.get(row)
+        if terms is None:
+            article, start, end = self.data.sentences[row]
+            terms = self._terms[row] = frozenset(tokenize(self.data.articles[article].body[start:end]))
+        return terms
 
     def _map_sentences(self) -> list[list[int]]:
         """For each sentence row, the passage rows that contain it."""
@@ -79,30 +92,52 @@ class Searcher:
                 fused[row] = fused.get(row, 0.0) + 1.0 / (self.rrf_k + rank + 1)
         return fused
 
-    def coverage(self, terms: list[str], sentence_terms: set[str]) -> float:
+    def term_weights(self, terms: list[str]) -> dict[str, float]:
+        """Each distinct question stem with its idf (unknown words weigh the most)."""
+        return {t: self._idf.get(t, self._max_idf) for t in set(terms)}
+
+    @staticmethod
+    def coverage(weights: dict[str, float], sentence_terms: frozenset[str]) -> float:
         """Share of the question's idf mass that the sentence contains."""
-        weights = {t: self._idf.get(t, self._max_idf) for t in set(terms)}
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t in sentence_terms) / total if total else 0.0
 
     def search(self, question: str, query_vector: np.ndarray | None = None) -> list[SentenceHit]:
         """Sentences of the candidate passages, best first."""
+        return self.rank(self.features(question, query_vector))
+
+    def features(self, question: str, query_vector: np.ndarray | None = None) -> list[SentenceHit]:
+        """Every sentence of the candidate passages with its evidence (score not yet combined)."""
         vector = self.embed(question) if query_vector is None else query_vector
         terms = tokenize(question)
         fused = self.passages(vector, terms)
         if not fused:
             return []
         top_fusion = max(fused.values())
-        rows = sorted({s for p in fused for s in range(self.data.passages[p, 3], self.data.passages[p, 4] + 1)})
-        cosines = self.data.sentence_vectors[rows].astype(np.float32) @ vector
+        data = self.data
+        rows = sorted({s for p in fused for s in range(data.passages[p, 3], data.passages[p, 4] + 1)})
+        cosines = data.sentence_vectors[rows].astype(np.float32) @ vector
+        cosine_of = dict(zip(rows, (float(c) for c in cosines)))
         hits = []
-        for row, cosine in zip(rows, cosines):
-            article, start, end = self.data.sentences[row]
-            text = self.data.articles[article].body[start:end]
-            cover = self.coverage(terms, set(tokenize(text)))
+        kind, weights, question_terms = question_type(question), self.term_weights(terms), set(terms)
+        for row in rows:
+            article, start, end = data.sentences[row]
+            text, stems = data.articles[article].body[start:end], self.sentence_terms(row)
+            cover = self.coverage(weights, stems)
             fusion = max(fused.get(p, 0.0) for p in self._sentence_to_passages[row]) / top_fusion
-            w = self.weights
-            score = w.sentence_cosine * float(cosine) + w.keyword_coverage * cover + w.passage_fusion * fusion
-            hits.append(SentenceHit(row, int(article), score, float(cosine), cover, fusion))
-        hits.sort(key=lambda h: -h.score)
+            neighbours = [cosine_of.get(r, -1.0) for r in (row - 1, row + 1)
+                          if 0 <= r < len(data.sentences) and data.sentences[r, 0] == article]
+            hits.append(SentenceHit(row, int(article), 0.0, cosine_of[row], cover, fusion,
+                                    max(neighbours, default=0.0),
+                                    answer_fit(question, kind, text, stems, question_terms)))
         return hits
+
+    def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:
+        """Combine each sentence's evidence into one score and sort, best first."""
+        w = weights or self.weights
+        scored = [replace(h, score=w.sentence_cosine * h.cosine + w.keyword_coverage * h.coverage
+                          + w.passage_fusion * h.fusion + w.neighbour_cosine * max(h.neighbour, 0.0)
+                          + w.answer_fit * h.fit)
+                  for h in hits]
+        scored.sort(key=lambda h: -h.score)
+        return scored

@@ -1,0 +1,78 @@
+"""The HTTP API: /ask shape, the one JSON error shape, sources, health and offline docs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from libya_qa.app import create_app
+
+
+@pytest.fixture()
+def client(tiny_settings, tiny_qa) -> Iterator[TestClient]:
+    with TestClient(create_app(tiny_settings, tiny_qa)) as c:
+        yield c
+
+
+def test_ask_returns_the_documented_shape_with_verbatim_quotes(client: TestClient) -> None:
+    r = client.post("/ask", json={"question": "Who backed Haftar?", "top_k": 2})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) >= {"question", "status", "excerpts", "took_ms"}
+    assert body["status"] in ("answered", "not_found") and 1 <= len(body["excerpts"]) <= 2
+    first = body["excerpts"][0]
+    assert set(first) >= {"quote", "highlight", "score", "start", "end", "source"}
+    assert set(first["source"]) >= {"id", "title", "author", "publisher", "date", "url"}
+    source = client.get(f"/sources/{first['source']['id']}").json()
+    assert source["body"][first["start"]:first["end"]] == first["quote"]
+    h0, h1 = first["highlight"]
+    assert 0 <= h0 < h1 <= len(first["quote"])
+
+
+@pytest.mark.parametrize("payload, status, code", [
+    ({"question": ""}, 422, "empty_question"),
+    ({"question": "   \n\t "}, 422, "empty_question"),
+    ({"question": "x" * 501}, 422, "question_too_long"),
+    ({"question": 42}, 422, "invalid_request"),
+    ({}, 422, "invalid_request"),
+    ({"question": "ok?", "top_k": 0}, 422, "invalid_request"),
+    ({"question": "ok?", "top_k": 21}, 422, "invalid_request"),
+    ({"question": "ok?", "history": "not a list"}, 422, "invalid_request"),
+])
+def test_bad_requests_get_one_json_error_shape(client: TestClient, payload: dict, status: int, code: str) -> None:
+    r = client.post("/ask", json=payload)
+    assert r.status_code == status
+    error = r.json()["error"]
+    assert error["code"] == code and error["message"]
+
+
+def test_malformed_json_is_a_clear_4xx(client: TestClient) -> None:
+    r = client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+
+
+def test_unknown_source_and_route_are_404_json(client: TestClient) -> None:
+    r = client.get("/sources/nope")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_source"
+    assert client.get("/no-such-page").json()["error"]["code"] == "not_found"
+
+
+def test_sources_lists_metadata_and_passage_counts(client: TestClient) -> None:
+    body = client.get("/sources").json()
+    assert body["count"] == 2
+    alpha = next(s for s in body["sources"] if s["id"] == "alpha")
+    assert alpha["author"] == "Ann Author" and alpha["passages"] >= 1
+
+
+def test_healthz_reports_index_version_and_articles(client: TestClient, tiny_qa) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["articles"] == 2
+    assert body["index_version"] == tiny_qa.loaded.data.version
+
+
+def test_openapi_docs_are_served_from_local_assets(client: TestClient) -> None:
+    html = client.get("/docs").text
+    assert "swagger" in html.lower() and "cdn.jsdelivr" not in html and "unpkg" not in html
+    assert "/ask" in client.get("/openapi.json").json()["paths"]

@@ -1,0 +1,84 @@
+"""The index folder describes itself, refuses a mismatched model, detects damage, rebuilds incrementally."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import TINY
+from libya_qa.build import build_index
+from libya_qa.corpus import load_corpus, write_article
+from libya_qa.encoders import HashingEncoder
+from libya_qa.errors import IndexUnavailable
+from libya_qa.index import VERSIONS, current_version, load_version
+from libya_qa.qa import QA
+from libya_qa.schema import Article, Source
+
+
+def test_manifest_records_model_dimension_chunking_hashes_and_checksums(tiny_settings) -> None:
+    data = load_version(tiny_settings.index_dir)
+    m = data.manifest
+    assert (m["model"], m["dimension"]) == ("hashing-test-encoder", 64)
+    assert m["chunking"]["passage_words"] == tiny_settings.passage_words
+    assert m["articles"]["alpha"]["sha256"] == TINY[0].sha256
+    assert m["package_version"] and m["created"] and "passages.faiss" in m["files"]
+
+
+def test_index_built_with_another_model_refuses_to_load(tiny_settings) -> None:
+    with pytest.raises(IndexUnavailable, match="rebuild") as caught:
+        QA(tiny_settings, HashingEncoder(dimension=32, name="other-model"))
+    assert caught.value.code == "index_model_mismatch"
+
+
+def test_missing_index_says_how_to_build(tmp_path) -> None:
+    with pytest.raises(IndexUnavailable, match="libya-qa index"):
+        load_version(tmp_path / "nothing")
+
+
+def test_damaged_file_is_detected_by_checksum(tiny_settings) -> None:
+    folder = tiny_settings.index_dir / VERSIONS / current_version(tiny_settings.index_dir)
+    vectors = folder / "sentence_vectors.npy"
+    damaged = bytearray(vectors.read_bytes())
+    damaged[-8:] = bytes(b ^ 0xFF for b in damaged[-8:])
+    vectors.write_bytes(bytes(damaged))
+    with pytest.raises(IndexUnavailable, match="damaged") as caught:
+        load_version(tiny_settings.index_dir)
+    assert caught.value.code == "index_corrupt"
+
+
+def test_incremental_build_embeds_only_new_and_changed_articles(tiny_settings) -> None:
+    counting = CountingEncoder()
+    write_article(tiny_settings.corpus_dir, Article(Source("gamma", "Gamma"), "A new article. It has two sentences."))
+    changed = Article(TINY[1].source, TINY[1].body + " One more sentence.")
+    write_article(tiny_settings.corpus_dir, changed)
+    (tiny_settings.corpus_dir / "alpha.md").unlink()
+    report = build_index(tiny_settings, counting, load_corpus(tiny_settings.corpus_dir))
+    assert report.added == ("gamma",) and report.updated == ("beta",) and report.removed == ("alpha",)
+    assert counting.seen == report.encoded_sentences == 2 + 4
+    data = load_version(tiny_settings.index_dir)
+    assert [a.id for a in data.articles] == ["beta", "gamma"]
+    again = build_index(tiny_settings, counting, load_corpus(tiny_settings.corpus_dir))
+    assert again.encoded_sentences == 0 and again.unchanged == 2
+    full = build_index(tiny_settings, counting, load_corpus(tiny_settings.corpus_dir), full=True)
+    assert full.encoded_sentences == report.sentences
+
+
+class CountingEncoder(HashingEncoder):
+    """The hashing encoder, counting what it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+
+    def encode(self, texts, batch_size=64, progress=False):  # type: ignore[no-untyped-def]
+        self.seen += len(texts)
+        return super().encode(texts)
+
+
+def test_stored_bodies_are_what_quotes_come_from(tiny_qa) -> None:
+    answer = tiny_qa.ask("Who backed Haftar?")
+    stored = {a.id: a.body for a in tiny_qa.loaded.data.articles}
+    assert answer.excerpts and all(stored[e.source.id][e.start:e.end] == e.quote for e in answer.excerpts)
+    manifest = json.loads((tiny_qa.settings.index_dir / VERSIONS / answer.index_version / "manifest.json").read_text())
+    assert manifest["version"] == answer.index_version
