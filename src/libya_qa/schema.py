@@ -9,6 +9,8 @@ from typing import Literal
 UNKNOWN = "unknown"
 
 Status = Literal["answered", "not_found"]
+NOT_FOUND_MESSAGE = ("Not found in the corpus: no article answers this clearly. "
+                     "Any excerpts are the nearest passages, not an answer.")
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Answer:
             "question": self.question,
             "status": self.status,
             "excerpts": [e.to_dict() for e in self.excerpts],
+            "message": NOT_FOUND_MESSAGE if self.status == "not_found" else "",
             "took_ms": round(self.took_ms, 2),
             "search_query": self.search_query,
             "index_version": self.index_version,
