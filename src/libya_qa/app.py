@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .admin import mount_admin
 from .config import Settings
 from .errors import QAError
 from .qa import QA
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, qa: QA | None = None) -> FastAP
     from .web import mount_web  # the HTML side lives in its own module
 
     mount_web(app, settings)
+    mount_admin(app, settings)  # POST/DELETE /sources, POST/GET /index
     return app
 
 

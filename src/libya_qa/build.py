@@ -18,7 +18,7 @@ from .errors import IndexUnavailable
 from .index import FORMAT, IndexData, load_version, prune_versions, save_version, set_current
 from .schema import Article
 
-SPLITTER = "regex-v1"  # bump when chunking changes so old vectors are not reused
+SPLITTER = "regex-v2"  # bump when chunking changes so old vectors are not reused
 
 
 @dataclass
@@ -100,20 +100,53 @@ def _passage_vectors(tables: list[ArticleTables]) -> np.ndarray:
     return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
 
 
+# Exact search up to this many passages: one flat scan of 200,000 x 384 floats stays near 10 ms on
+# two cores (bench/index_types.py); beyond it "auto" switches to HNSW.
+FLAT_MAX_PASSAGES = 200_000
+INDEX_TYPES = ("auto", "flat", "hnsw", "hnsw-sq8", "ivf-sq8")
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
+
+
+def choose_index_type(index_type: str, n: int) -> str:
+    """The concrete index type for `n` passages ("auto": flat while small, HNSW beyond)."""
+    if index_type not in INDEX_TYPES:
+        raise ValueError(f"unknown index type {index_type!r} ({', '.join(INDEX_TYPES)})")
+    if index_type != "auto":
+        return index_type
+    return "flat" if n <= FLAT_MAX_PASSAGES else "hnsw"
+
+
 def make_dense_index(vectors: np.ndarray, index_type: str) -> tuple[Any, str]:
-    """Exact inner-product search while small; HNSW beyond (or as configured)."""
+    """A FAISS inner-product index over unit vectors, and the concrete type chosen.
+
+    flat: exact. hnsw: graph over full vectors (~1.8 KB a passage at 384-d). hnsw-sq8: the same
+    graph over 8-bit scalar-quantised vectors (~0.7 KB a passage). ivf-sq8: inverted lists over
+    8-bit codes (~0.4 KB a passage; needs training, so only for large sets). Search-time
+    parameters (efSearch, nprobe) are stored in the index file.
+    """
     import faiss
 
-    dim = vectors.shape[1]
-    kind = index_type if index_type != "auto" else ("hnsw" if len(vectors) > 250_000 else "flat")
-    if kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 96
-    elif kind == "flat":
+    n, dim = vectors.shape
+    kind = choose_index_type(index_type, n)
+    if kind == "ivf-sq8" and n < 10_000:
+        kind = "flat"  # too few vectors to train a coarse quantiser; exact is fast at this size anyway
+    if kind == "flat":
         index = faiss.IndexFlatIP(dim)
-    else:
-        raise ValueError(f"unknown index type {index_type!r} (auto, flat or hnsw)")
+    elif kind in ("hnsw", "hnsw-sq8"):
+        if kind == "hnsw":
+            index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        else:
+            index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.train(vectors)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    else:  # ivf-sq8
+        nlist = int(max(64, min(65_536, 2 * np.sqrt(n))))
+        index = faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+        train = min(n, 64 * nlist)
+        sample = vectors if train == n else vectors[np.random.default_rng(0).choice(n, train, replace=False)]
+        index.train(sample)
+        faiss.extract_index_ivf(index).nprobe = max(16, nlist // 16)
     index.add(vectors)
     return index, kind
 

@@ -15,14 +15,16 @@ from .schema import Answer
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    """Build or rebuild the index and print what was done."""
-    from .build import build_index
-    from .corpus import load_corpus
+    """Build or rebuild the index (or roll back to the previous version) and print what was done."""
     from .encoders import load_encoder
+    from .sources import rebuild, roll_back
 
-    articles = load_corpus(settings.corpus_dir)
-    print(f"Indexing {len(articles)} articles from {settings.corpus_dir} with {settings.model} ...", file=sys.stderr)
-    report = build_index(settings, load_encoder(settings.model), articles, full=args.full, progress=True)
+    if getattr(args, "rollback", False):
+        old, new = roll_back(settings)
+        print(f"current index is now {new} (was {old}); a running server switches within a second")
+        return 0
+    print(f"Indexing {settings.corpus_dir} with {settings.model} ...", file=sys.stderr)
+    report = rebuild(settings, load_encoder(settings.model), full=args.full, progress=True)
     print(
         f"index {report.version} ({'full' if report.full else 'incremental'}, {report.index_type}): "
         f"{report.articles} articles, {report.passages} passages, {report.sentences} sentences; "
@@ -33,6 +35,65 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
         for article_id in ids:
             print(f"  {label}: {article_id}")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Add files, folders and URLs to the corpus, one normalised article each."""
+    from .ingest import Metadata, collect_sources, fetch_url, is_url, read_path
+    from .sources import NEXT_STEP, add_source
+
+    overrides = Metadata(title=args.title, author=args.author, publisher=args.publisher, date=args.date,
+                         url=args.url, id=args.id)
+    targets, skipped = collect_sources(args.paths)
+    if len(targets) > 1 and (args.title or args.url or args.id):
+        raise QAError("bad_metadata", "--title, --url and --id describe one article: add that source on its own")
+    failures = 0
+    for target in targets:
+        try:
+            extracted = fetch_url(target, overrides) if is_url(target) else read_path(Path(target), overrides)
+            result = add_source(settings, extracted, replace_existing=args.replace)
+        except QAError as exc:
+            failures += 1
+            print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+            continue
+        print(f"{result.action} {result.article.id} ({result.path}) from {target}")
+        if result.missing:
+            flags = ", ".join(f"--{name}" for name in result.missing)
+            print(f"  missing metadata, written as unknown: {', '.join(result.missing)} (pass {flags} "
+                  f"with --replace, or edit the file)")
+    for path in skipped:
+        print(f"skipped {path}: not a supported file type", file=sys.stderr)
+    if failures < len(targets):
+        print(NEXT_STEP)
+    return 2 if failures else 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    """Remove articles from the corpus (the next index build drops them)."""
+    from .sources import NEXT_STEP, remove_source
+
+    for article_id in args.ids:
+        print(f"removed {article_id} ({remove_source(settings, article_id)})")
+    print(NEXT_STEP)
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    """List the corpus: id, title, date, passages and whether the current index has it."""
+    from .sources import list_sources
+
+    rows = list_sources(settings)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    width = max([len(r.id) for r in rows] + [2])
+    print(f"{'ID':<{width}}  {'DATE':<10} {'PASSAGES':>8}  {'STATUS':<11}  TITLE")
+    for r in rows:
+        title = r.title if len(r.title) <= 60 else r.title[:59] + "…"
+        print(f"{r.id:<{width}}  {r.date:<10} {r.passages:>8}  {r.status:<11}  {title}")
+    in_corpus = [r for r in rows if not r.status.startswith("removed")]
+    print(f"{len(in_corpus)} articles in the corpus, {sum(r.status == 'indexed' for r in rows)} indexed as they are")
     return 0
 
 
@@ -92,9 +153,28 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     top = argparse.ArgumentParser(prog="libya-qa", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
+    from .ingest import FETCH_TIMEOUT, MAX_SOURCE_BYTES
+
     p = sub.add_parser("index", help="build or update the index from corpus/")
-    p.add_argument("--full", action="store_true", help="rebuild every article from scratch")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--full", action="store_true", help="rebuild every article from scratch")
+    how.add_argument("--rollback", action="store_true", help="make the previous index version current again")
     p.set_defaults(run=cmd_index)
+    p = sub.add_parser("add", help="add articles: .txt, .md, .html or .pdf files, folders of them, or URLs",
+                       description=f"Add each source to corpus/ as a normalised article (sources over "
+                       f"{MAX_SOURCE_BYTES >> 20} MiB are refused; URLs time out after {FETCH_TIMEOUT:g} s). "
+                       "Flags override extracted metadata; missing metadata is written as unknown.")
+    p.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
+    for name in ("title", "author", "publisher", "date", "url", "id"):
+        p.add_argument(f"--{name}", help="date as YYYY-MM-DD" if name == "date" else None)
+    p.add_argument("--replace", action="store_true", help="replace an existing article with the same id or url")
+    p.set_defaults(run=cmd_add)
+    p = sub.add_parser("remove", help="remove articles from the corpus (and from the next index)")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.set_defaults(run=cmd_remove)
+    p = sub.add_parser("sources", help="list the corpus and what the index holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_sources)
     p = sub.add_parser("ask", help="ask a question")
     p.add_argument("question")
     p.add_argument("--top-k", type=int, default=5)

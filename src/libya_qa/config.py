@@ -33,9 +33,12 @@ class Settings:
     max_history: int = 6
     default_top_k: int = 5
     # Answer confidence below this -> not_found (calibrated by `libya-qa eval`, see README).
-    answer_threshold: float = 0.42
+    answer_threshold: float = 0.668
     # Index type: "auto" (exact while small, HNSW beyond), "flat" or "hnsw".
     index_type: str = "auto"
+    # Encoder arithmetic on the CPU: "fp32", "bf16" (autocast), "int8" (dynamic quantisation) or
+    # "auto" (bf16 for batches when the CPU has native bf16, fp32 for single questions).
+    precision: str = "fp32"
     admin_token: str = ""
     keep_versions: int = 3
 
@@ -51,6 +54,7 @@ class Settings:
             model=env.get("LIBYA_QA_MODEL", DEFAULT_MODEL),
             answer_threshold=float(env.get("LIBYA_QA_ANSWER_THRESHOLD", cls.answer_threshold)),
             index_type=env.get("LIBYA_QA_INDEX_TYPE", cls.index_type),
+            precision=env.get("LIBYA_QA_PRECISION", cls.precision),
             admin_token=env.get("LIBYA_QA_ADMIN_TOKEN", ""),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -45,10 +45,33 @@ def resolve_model(name: str) -> Path | str:
     return path if path.exists() else name
 
 
+PRECISIONS = ("fp32", "bf16", "int8", "auto")
+# "auto": bf16 autocast for batches of at least this many texts when the CPU has native bf16
+# (AMX or AVX512-BF16), fp32 otherwise; single questions stay fp32, where autocast costs more
+# than it saves (bench/encoders.py).
+AUTO_BF16_MIN_BATCH = 16
+
+
+def native_bf16() -> bool:
+    """True when the CPU multiplies bf16 natively (AMX tiles or AVX512-BF16)."""
+    import torch
+
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in checks)
+
+
 class SentenceTransformerEncoder:
-    """A sentence-transformers model on the CPU, optionally under bf16 autocast."""
+    """A sentence-transformers model on the CPU: fp32, under bf16 autocast, with int8 Linear layers,
+    or "auto" (bf16 for batches on CPUs with native bf16, fp32 for single questions).
+
+    "int8" is dynamic quantisation (torch.ao.quantization.quantize_dynamic) of every nn.Linear:
+    int8 weights, activations quantised per batch at run time; see bench/encoders.py for its
+    speed and quality beside fp32 and bf16.
+    """
 
     def __init__(self, name: str, precision: str = "fp32") -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r} ({', '.join(PRECISIONS)})")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer  # heavy: imported once, here
@@ -62,8 +85,11 @@ class SentenceTransformerEncoder:
                 f"cannot load model {name!r} offline ({exc.__class__.__name__}: {exc}); "
                 "set LIBYA_QA_MODEL to a sentence-transformers model directory",
             ) from exc
+        if precision == "int8":
+            self._model = _quantize_int8(self._model)
         self.name = name
         self.precision = precision
+        self._auto_bf16 = precision == "auto" and native_bf16()
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(dimension())
 
@@ -73,12 +99,26 @@ class SentenceTransformerEncoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         import torch
 
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+        bf16 = self.precision == "bf16" or (self._auto_bf16 and len(texts) >= AUTO_BF16_MIN_BATCH)
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             vectors = self._model.encode(
                 texts, batch_size=batch_size, normalize_embeddings=True,
                 convert_to_numpy=True, show_progress_bar=progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _quantize_int8(model):  # type: ignore[no-untyped-def]
+    """The model with its nn.Linear layers dynamically quantised to int8 (CPU inference only)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():  # torch.ao.quantization warns that it is deprecated in favour of torchao
+        warnings.simplefilter("ignore")
+        from torch.ao.quantization import quantize_dynamic
+
+        return quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8)
 
 
 class HashingEncoder:
@@ -103,7 +143,12 @@ class HashingEncoder:
 
 
 def load_encoder(name: str, precision: str = "fp32") -> Encoder:
-    """The encoder a settings' model name points at."""
+    """The encoder a settings' model name points at, at the given precision (fp32, bf16, int8)."""
     if name.startswith("hashing-test-encoder"):
         return HashingEncoder(name=name)
     return SentenceTransformerEncoder(name, precision=precision)
+
+
+def encoder_for(settings) -> Encoder:  # type: ignore[no-untyped-def]
+    """The encoder Settings ask for: model and precision (LIBYA_QA_MODEL, LIBYA_QA_PRECISION)."""
+    return load_encoder(settings.model, getattr(settings, "precision", "fp32"))

@@ -48,3 +48,21 @@ class IngestError(QAError):
     """A file or URL cannot be added to the corpus."""
 
     status = 400
+
+
+class Conflict(QAError):
+    """The request clashes with the current state: a duplicate article, or a build already running."""
+
+    status = 409
+
+
+class Unauthorized(QAError):
+    """An admin endpoint was called without the right bearer token."""
+
+    status = 401
+
+
+class AdminDisabled(QAError):
+    """Admin endpoints are off because no admin token is configured."""
+
+    status = 403

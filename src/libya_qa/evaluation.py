@@ -38,6 +38,7 @@ class Result:
     excerpts: int
     took_ms: float
     rank_without_history: int | None = None
+    highlighted: bool = False  # the first excerpt is right and its highlight holds every answer phrase
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -77,8 +78,13 @@ def run_case(qa: QA, case: Case) -> Result:
     without = None
     if case.kind == "followup":
         without = _ranks(qa.ask(case.question, TOP_K, []), case)[0]
+    highlighted = False
+    if rank == 1:
+        first = answer.excerpts[0]
+        marked = first.quote[first.highlight[0]:first.highlight[1]]
+        highlighted = all(a in marked for a in case.answer)
     return Result(case, rank, article_rank, answer.status, top, _verbatim(qa, answer),
-                  len(answer.excerpts), answer.took_ms, without)
+                  len(answer.excerpts), answer.took_ms, without, highlighted)
 
 
 @dataclass
@@ -105,6 +111,7 @@ class Report:
             "hit@5": rate(answerable, lambda r: r.rank is not None),
             "mrr": round(statistics.fmean([1 / r.rank if r.rank else 0.0 for r in answerable]), 3) if answerable else 0.0,
             "article_hit@1": rate(answerable, lambda r: r.article_rank == 1),
+            "highlight_hit@1": rate(answerable, lambda r: r.highlighted),
             "answered_rate": rate(answerable, lambda r: r.status == "answered"),
             "abstained_rate": rate(unanswerable, lambda r: r.status == "not_found"),
             "verbatim_share": round(sum(r.verbatim for r in self.results) / excerpts, 4) if excerpts else 1.0,

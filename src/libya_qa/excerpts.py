@@ -10,7 +10,7 @@ from .search import SentenceHit
 
 MAX_SENTENCES = 3  # an excerpt stays readable at a glance
 SHORT_SENTENCE_WORDS = 8  # a lone sentence this short gets its neighbour for context
-SUPPORT_RATIO = 0.8  # a neighbour scoring this close to the best joins the highlight too
+SUPPORT_RATIO = 0.9  # a neighbour scoring nearly as well as the best shares the highlight
 CONTEXT_RATIO = 0.6  # a neighbour scoring this close joins the quote (the answer often follows its cue)
 DIVERSITY = 0.85  # each further excerpt from the same article is discounted by this factor
 

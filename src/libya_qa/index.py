@@ -20,6 +20,7 @@ FORMAT = 1
 CURRENT = "CURRENT"
 VERSIONS = "versions"
 REBUILD = "run `libya-qa index --full` to rebuild it"
+REPAIR = f"{REBUILD} (or `libya-qa index --rollback` to serve the previous version)"
 
 
 @dataclass
@@ -121,12 +122,28 @@ def prune_versions(root: Path, keep: int) -> list[str]:
     return removed
 
 
+def rollback(root: Path) -> tuple[str | None, str]:
+    """Make the newest intact version older than the current one current; returns (old, new)."""
+    current = current_version(root)
+    older = [v for v in list_versions(root) if current is None or v < current]
+    for version in reversed(older):
+        folder = root / VERSIONS / version
+        try:
+            verify_version(folder, read_manifest(folder))
+        except IndexUnavailable:
+            continue  # a damaged older version is skipped, never served
+        set_current(root, version)
+        return current, version
+    raise IndexUnavailable("no_previous_version", f"no intact index version older than {current} in {root}; "
+                           "run `libya-qa index --full` to build a new one")
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     """A version's manifest, or a clear error."""
     try:
         return json.loads((folder / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexUnavailable("index_corrupt", f"index {folder} has no readable manifest; {REBUILD}") from exc
+        raise IndexUnavailable("index_corrupt", f"index {folder} has no readable manifest; {REPAIR}") from exc
 
 
 def verify_version(folder: Path, manifest: dict[str, Any]) -> None:
@@ -134,7 +151,7 @@ def verify_version(folder: Path, manifest: dict[str, Any]) -> None:
     for name, expected in manifest.get("files", {}).items():
         path = folder / name
         if not path.is_file() or _sha256(path) != expected:
-            raise IndexUnavailable("index_corrupt", f"index file {path} is missing or damaged; {REBUILD}")
+            raise IndexUnavailable("index_corrupt", f"index file {path} is missing or damaged; {REPAIR}")
 
 
 def check_compatible(manifest: dict[str, Any], model: str, dimension: int) -> None:
@@ -174,7 +191,7 @@ def load_version(root: Path, version: str | None = None, verify: bool = True) ->
             bm25=bm25s.BM25.load(str(folder / "bm25")),
         )
     except Exception as exc:  # unreadable parts are corruption whatever the library raised
-        raise IndexUnavailable("index_corrupt", f"index {folder} cannot be read ({exc}); {REBUILD}") from exc
+        raise IndexUnavailable("index_corrupt", f"index {folder} cannot be read ({exc}); {REPAIR}") from exc
     if data.dense.ntotal != len(data.passages) or len(data.sentence_vectors) != len(data.sentences):
-        raise IndexUnavailable("index_corrupt", f"index {folder} tables disagree in size; {REBUILD}")
+        raise IndexUnavailable("index_corrupt", f"index {folder} tables disagree in size; {REPAIR}")
     return data

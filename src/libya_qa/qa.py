@@ -33,27 +33,34 @@ class QA:
         self.encoder = encoder or load_encoder(settings.model)
         self._lock = threading.Lock()
         self._loaded: Loaded | None = None
+        self._failed_version: str | None = None  # not re-verified every poll; retried when CURRENT moves
         self.last_reload_error: str = ""
         self.reload(strict=True)
 
     # --- index versions -------------------------------------------------------------------
-    def reload(self, strict: bool = False) -> bool:
-        """Load the current version if it is new; on failure keep serving the old one."""
+    def reload(self, strict: bool = False, retry_failed: bool = False) -> bool:
+        """Load the current version if it is new; on failure keep serving the old one.
+
+        A version that failed to load is not re-verified on every poll (checksumming every second
+        would be wasted work); it is tried again when CURRENT moves, or when asked to retry.
+        """
         with self._lock:
             wanted = current_version(self.settings.index_dir)
-            if self._loaded is not None and wanted == self._loaded.data.version:
+            skip = (self._loaded.data.version if self._loaded else None,
+                    None if retry_failed else self._failed_version)
+            if self._loaded is not None and wanted in skip:
                 return False
             try:
                 data = load_version(self.settings.index_dir, wanted)
                 check_compatible(data.manifest, self.encoder.name, self.encoder.dimension)
             except IndexUnavailable as exc:
-                self.last_reload_error = exc.message
+                self.last_reload_error, self._failed_version = exc.message, wanted
                 if strict or self._loaded is None:
                     raise
                 return False
             searcher = Searcher(data, self.encoder, self.settings.candidates, self.settings.rrf_k)
             self._loaded = Loaded(data, searcher)  # one assignment: requests see old or new, never both
-            self.last_reload_error = ""
+            self.last_reload_error, self._failed_version = "", None
             return True
 
     @property

@@ -1,0 +1,239 @@
+"""Corpus operations: add (with the duplicate and replace rules), remove, list, and locked rebuilds."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .build import BuildReport, build_index, chunk_settings
+from .chunking import make_passages, split_sentences
+from .config import Settings
+from .corpus import article_path, load_corpus, parse_article, render_article
+from .encoders import Encoder
+from .errors import Conflict, CorpusError, IndexUnavailable, NotFound
+from .index import VERSIONS, current_version, read_manifest, rollback
+from .ingest import Extracted
+from .schema import UNKNOWN, Article
+
+NEXT_STEP = "run `libya-qa index` (or POST /index) to make the change searchable"
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What adding one source did."""
+
+    article: Article
+    action: str  # "added" or "replaced"
+    path: Path
+    missing: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (no server paths)."""
+        return {"id": self.article.id, "action": self.action, "title": self.article.source.title,
+                "missing": list(self.missing), "indexed": False, "next": NEXT_STEP}
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One line of `libya-qa sources`."""
+
+    id: str
+    title: str
+    date: str
+    passages: int
+    status: str  # indexed, changed (index has an older text), not indexed, removed (still indexed)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"id": self.id, "title": self.title, "date": self.date, "passages": self.passages,
+                "status": self.status, "indexed": self.status == "indexed"}
+
+
+@contextlib.contextmanager
+def exclusive(folder: Path, what: str) -> Iterator[None]:
+    """Hold an advisory lock on a folder (across threads and processes), or raise Conflict at once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            raise Conflict("busy", f"{what} is already running on {folder}; try again when it is done") from exc
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def corpus_files(corpus_dir: Path) -> dict[str, tuple[Path, Article]]:
+    """Every corpus article by id, with the file it lives in (bad files and duplicate ids are errors)."""
+    found: dict[str, tuple[Path, Article]] = {}
+    for path in sorted(corpus_dir.glob("*.md")):
+        if path.name.lower() != "readme.md":
+            article = parse_article(path.read_text(encoding="utf-8"), origin=str(path))
+            if article.id in found:
+                raise CorpusError("duplicate_id", f"{path}: id {article.id!r} is used by two corpus files")
+            found[article.id] = (path, article)
+    return found
+
+
+def text_key(body: str) -> str:
+    """A body's text for duplicate detection: whitespace differences do not make a new article."""
+    return " ".join(body.split())
+
+
+def add_source(settings: Settings, extracted: Extracted, replace_existing: bool = False) -> AddResult:
+    """Add an extracted article to the corpus, refusing duplicates; replace a changed version if asked."""
+    corpus_dir = settings.corpus_dir
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive(corpus_dir, "another corpus change"):
+        existing = corpus_files(corpus_dir)
+        article = _unique_id(extracted, existing)
+        target = _target(article, existing)
+        key = text_key(article.body)
+        same_text = next((a for _, a in existing.values() if text_key(a.body) == key), None)
+        if same_text is not None and not (replace_existing and target is same_text
+                                          and same_text.source != article.source):
+            metadata_only = target is same_text and not replace_existing
+            hint = "; to change its metadata add it with --replace" if metadata_only else ""
+            raise Conflict("duplicate_article", f"this text is already in the corpus as {same_text.id!r} "
+                           f"({existing[same_text.id][0].name}); nothing was written{hint}")
+        if target is None:
+            path = _write_at(article_path(corpus_dir, article.id), article)
+            return AddResult(article, "added", path, extracted.missing)
+        if not replace_existing:
+            why = "id" if target.id == article.id else f"url {article.source.url}"
+            raise Conflict("article_exists", f"article {target.id!r} already exists with the same {why} and "
+                           "a different text; add it with --replace (replace=true) to replace it")
+        article = replace(article, source=replace(article.source, id=target.id))
+        path = _write_at(existing[target.id][0], article)
+        return AddResult(article, "replaced", path, extracted.missing)
+
+
+def _unique_id(extracted: Extracted, existing: dict[str, tuple[Path, Article]]) -> Article:
+    """A derived id that names another article (a different known url) gets a -2, -3 ... suffix."""
+    article = extracted.article
+    if extracted.explicit_id:
+        return article
+    base, n = article.id, 1
+    while article.id in existing and _different_urls(existing[article.id][1], article):
+        n += 1
+        article = replace(article, source=replace(article.source, id=f"{base[:76]}-{n}"))
+    return article
+
+
+def _different_urls(a: Article, b: Article) -> bool:
+    """Both articles have a url and the urls differ: they are not versions of one article."""
+    return UNKNOWN not in (a.source.url, b.source.url) and a.source.url != b.source.url
+
+
+def _target(article: Article, existing: dict[str, tuple[Path, Article]]) -> Article | None:
+    """The existing article this one is a version of (same id or same url), if any."""
+    by_id = existing.get(article.id, (None, None))[1]
+    url = article.source.url
+    by_url = next((a for _, a in existing.values() if url != UNKNOWN and a.source.url == url), None)
+    if by_id is not None and by_url is not None and by_id is not by_url:
+        raise Conflict("ambiguous_article", f"id {article.id!r} and url {url} name two different articles "
+                       f"({by_id.id!r} and {by_url.id!r}); pass the id of the one to replace")
+    return by_id or by_url
+
+
+def _write_at(path: Path, article: Article) -> Path:
+    """Write an article file atomically (temp file, fsync, rename)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".md")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render_article(article))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def remove_source(settings: Settings, article_id: str) -> Path:
+    """Delete an article's corpus file; the next index build drops it."""
+    with exclusive(settings.corpus_dir, "another corpus change"):
+        existing = corpus_files(settings.corpus_dir)
+        if article_id not in existing:
+            raise NotFound("unknown_source", f"no article {article_id!r} in {settings.corpus_dir}; "
+                           "`libya-qa sources` lists them")
+        path = existing[article_id][0]
+        path.unlink()
+        return path
+
+
+def list_sources(settings: Settings) -> list[SourceRow]:
+    """The corpus with passage counts and whether the current index serves each article as it is."""
+    indexed = _indexed(settings)
+    rows = []
+    for article in load_corpus(settings.corpus_dir):
+        entry = indexed.pop(article.id, None)
+        if entry and entry.get("sha256") == article.sha256:
+            rows.append(_row(article, int(entry.get("passages", 0)), "indexed"))
+        else:
+            rows.append(_row(article, _count_passages(article, settings), "changed" if entry else "not indexed"))
+    for article_id, entry in sorted(indexed.items()):
+        rows.append(SourceRow(article_id, UNKNOWN, UNKNOWN, int(entry.get("passages", 0)),
+                              "removed (still indexed)"))
+    return rows
+
+
+def _row(article: Article, passages: int, status: str) -> SourceRow:
+    """A SourceRow for a corpus article."""
+    return SourceRow(article.id, article.source.title, article.source.date, passages, status)
+
+
+def _indexed(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The current index's article table (id -> sha256, passages), empty when there is no index."""
+    version = current_version(settings.index_dir)
+    if not version:
+        return {}
+    try:
+        manifest = read_manifest(settings.index_dir / VERSIONS / version)
+    except IndexUnavailable:
+        return {}
+    if manifest.get("chunking") != chunk_settings(settings):
+        return {}  # built with other passage settings: the next build redoes every article
+    return dict(manifest.get("articles", {}))
+
+
+def _count_passages(article: Article, settings: Settings) -> int:
+    """How many passages an article will have once indexed (chunking only, no model)."""
+    sentences = split_sentences(article.id, article.body)
+    return len(make_passages(article.id, article.body, sentences, settings.passage_words,
+                             settings.passage_overlap_sentences))
+
+
+def build_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
+    """The lock that keeps index builds (CLI or server) one at a time per index folder."""
+    return exclusive(settings.index_dir, "another index build")
+
+
+def build_from_corpus(settings: Settings, encoder: Encoder, full: bool = False,
+                      progress: bool = False) -> BuildReport:
+    """Build a new index version from the corpus as it is now (the caller holds build_lock)."""
+    return build_index(settings, encoder, load_corpus(settings.corpus_dir), full=full, progress=progress)
+
+
+def rebuild(settings: Settings, encoder: Encoder, full: bool = False, progress: bool = False) -> BuildReport:
+    """Build a new index version from the corpus, one build at a time per index folder."""
+    with build_lock(settings):
+        return build_from_corpus(settings, encoder, full=full, progress=progress)
+
+
+def roll_back(settings: Settings) -> tuple[str | None, str]:
+    """Make the previous index version current again (under the build lock)."""
+    with build_lock(settings):
+        return rollback(settings.index_dir)

@@ -1,0 +1,252 @@
+"""The HTML side without a browser: server-rendered answers (the no-JavaScript path), escaping, CSP, the source viewer."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from libya_qa.app import create_app
+from libya_qa.build import build_index
+from libya_qa.config import Settings
+from libya_qa.corpus import load_corpus, write_article
+from libya_qa.encoders import HashingEncoder
+from libya_qa.qa import QA
+from libya_qa.schema import Article, Source
+from libya_qa.web import CSP, EXAMPLES, answer_link, year_span
+
+HTML = {"accept": "text/html"}
+XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "\"><svg onload=alert(1)>"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes, and the text of each element id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    """Parse a page into its start tags."""
+    parser = Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+def assert_no_inline_code(html: str) -> None:
+    """CSP-safe markup: scripts are files (or inert JSON data), no style attributes, no on* handlers."""
+    for tag, attrs in tags(html):
+        if tag == "script":
+            assert attrs.get("src") or attrs.get("type") == "application/json", attrs
+        assert "style" not in attrs, (tag, attrs)
+        assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
+        for name in ("href", "src", "action", "cite"):
+            assert not (attrs.get(name) or "").strip().lower().startswith(("javascript:", "data:")), (tag, attrs)
+
+
+def quotes(html: str) -> list[str]:
+    """The inner HTML of every block quote on a page."""
+    return re.findall(r"<blockquote[^>]*>(.*?)</blockquote>", html, re.S)
+
+
+def assert_quoted(html: str, words: str) -> None:
+    """Some block quote contains `words` and highlights part of itself with <mark>."""
+    hits = [q for q in quotes(html) if words in re.sub(r"</?mark>", "", q)]
+    assert hits, f"no quote contains {words!r}"
+    assert all(re.search(r"<mark>[^<]+</mark>", q) for q in hits)
+
+
+def initial_turn(html: str) -> dict[str, object]:
+    """The answer the server hands to chat.js in its JSON data block."""
+    found = re.search(r'<script type="application/json" id="initial-turn">(.*?)</script>', html, re.S)
+    assert found, "no initial-turn data block"
+    return json.loads(found.group(1))
+
+
+@pytest.fixture()
+def client(tiny_settings: Settings, tiny_qa: QA) -> Iterator[TestClient]:
+    """The app over the tiny corpus (hashing encoder: fast, no model)."""
+    with TestClient(create_app(tiny_settings, tiny_qa)) as test_client:
+        yield test_client
+
+
+def test_empty_page_describes_corpus_and_offers_examples(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == CSP
+    assert response.headers["x-content-type-options"] == "nosniff"
+    page = response.text
+    assert "<h1" in page and "Ask the Libya corpus" in page
+    assert "2 articles about Libya published 2015" in page
+    assert '<a href="/sources/alpha">Alpha</a>' in page and "Ann Author, Pub, 2015-01-01" in page
+    assert "author unknown, publisher unknown, date unknown" in page  # beta has no metadata: said plainly
+    for example in EXAMPLES:
+        assert f'href="{answer_link(example)}"'.replace("&", "&amp;") in page
+    assert '<form id="ask" method="post" action="/"' in page
+    assert '<label for="question">Your question</label>' in page
+    assert 'role="log" aria-live="polite"' in page and 'role="status"' in page
+    assert re.search(r'<script type="module" src="[^"]*/static/chat\.js"></script>', page)
+    assert "initial-turn" not in page  # nothing asked yet
+    assert_no_inline_code(page)
+
+
+def test_get_q_renders_the_answer_without_javascript(client: TestClient) -> None:
+    page = client.get("/", params={"q": "Who backed Haftar?"}).text
+    assert '<h2 class="question" id="turn-0-q"><span class="visually-hidden">Question: </span>Who backed Haftar?</h2>' in page
+    assert_quoted(page, "Haftar was backed by Egypt.")
+    assert re.search(r'<a class="source-link" href="/sources/alpha\?start=0&amp;end=\d+#quote">Alpha</a>', page)
+    assert "— Ann Author, Pub, 2015-01-01" in page
+    assert 'href="https://example.org/a" rel="noopener noreferrer">original</a>' in page
+    assert '<a class="answer-link" href="/?q=Who+backed+Haftar%3F">Link to this answer</a>' in page
+    assert "<details class=\"corpus\" id=\"corpus\">" in page  # folded once there is an answer
+    turn = initial_turn(page)
+    assert turn["question"] == "Who backed Haftar?" and turn["history"] == []
+    answer = turn["answer"]
+    assert isinstance(answer, dict) and answer["status"] == "answered" and answer["excerpts"]
+    assert_no_inline_code(page)
+
+
+def test_plain_form_post_renders_the_answer(client: TestClient) -> None:
+    response = client.post("/", data={"question": "  Which country backed   Haftar? "})
+    assert response.status_code == 200
+    assert "Question: </span>Which country backed Haftar?</h2>" in response.text
+    assert_quoted(response.text, "Haftar was backed by Egypt.")
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_empty_question_is_a_readable_error(client: TestClient, question: str) -> None:
+    response = client.post("/", data={"question": question})
+    assert response.status_code == 422
+    assert '<p class="error" role="alert">the question is empty: type a question about Libya</p>' in response.text
+    assert initial_turn(response.text)["error"] == {"code": "empty_question",
+                                                    "message": "the question is empty: type a question about Libya"}
+
+
+def test_too_long_question_is_a_readable_error(client: TestClient, tiny_settings: Settings) -> None:
+    response = client.get("/", params={"q": "x" * (tiny_settings.max_question_chars + 1)})
+    assert response.status_code == 422
+    assert "the limit is 500" in response.text and 'role="alert"' in response.text
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_questions_are_escaped_everywhere(client: TestClient, payload: str) -> None:
+    for response in (client.get("/", params={"q": payload, "h": [payload]}), client.post("/", data={"question": payload})):
+        page = response.text
+        assert payload not in page
+        assert "<script>alert" not in page and "<img src=x" not in page and "<svg" not in page
+        assert payload.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;") in page
+        assert initial_turn(page)["question"] == payload  # the data block is JSON, with < escaped as \u003c
+        assert_no_inline_code(page)
+
+
+def test_history_is_passed_and_kept_in_the_link(client: TestClient, tiny_qa: QA,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+    ask = tiny_qa.ask
+
+    def recording_ask(question: str, top_k: int | None = None, history: list[str] = []) -> object:  # noqa: B006
+        seen.append(list(history))
+        return ask(question, top_k, history)
+
+    monkeypatch.setattr(tiny_qa, "ask", recording_ask)
+    history = [f"earlier question {i}" for i in range(10)] + ["  ", "Who backed Haftar?"]
+    page = client.get("/", params={"q": "What about Qatar?", "h": history}).text
+    kept = [f"earlier question {i}" for i in range(5, 10)] + ["Who backed Haftar?"]  # blanks dropped, last 6
+    assert seen == [kept]
+    assert initial_turn(page)["history"] == kept
+    link = answer_link("What about Qatar?", kept).replace("&", "&amp;")
+    assert f'<a class="answer-link" href="{link}">' in page
+
+
+def test_not_found_is_said_and_nearest_passages_are_labelled(tiny_settings: Settings) -> None:
+    strict = replace(tiny_settings, answer_threshold=2.0)  # nothing can reach it
+    with TestClient(create_app(strict, QA(strict, HashingEncoder()))) as client:
+        page = client.get("/", params={"q": "Who backed Haftar?"}).text
+    assert "<strong>Not found in the corpus.</strong>" in page
+    assert "they are not an answer" in page
+    figures = page.count('<figure class="excerpt nearest">')
+    assert figures > 0 and page.count("Nearest passage (not an answer)") == figures
+
+
+def test_source_viewer_marks_the_quoted_range(client: TestClient) -> None:
+    response = client.get("/sources/alpha", params={"start": 0, "end": 27}, headers=HTML)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<mark id="quote" class="quote" tabindex="-1" aria-describedby="quote-note">Haftar was backed by Egypt.</mark>' in page
+    assert "<h1 id=\"source-title\">Alpha</h1>" in page and "<dd>Ann Author</dd>" in page and "<dd>2015-01-01</dd>" in page
+    assert "characters 0–27" in page and 'href="#quote"' in page
+    assert re.search(r'<script type="module" src="[^"]*/static/source\.js"></script>', page)
+    assert '<a class="skip-link" href="#quote">' in page
+    assert_no_inline_code(page)
+
+
+@pytest.mark.parametrize("query", [{}, {"start": 10, "end": 5}, {"start": "a", "end": "9"}, {"start": 5, "end": 5}])
+def test_source_viewer_without_a_usable_range_shows_the_article(client: TestClient, query: dict[str, object]) -> None:
+    page = client.get("/sources/alpha", params=query, headers=HTML).text
+    assert 'id="quote"' not in page and "quote-note" not in page
+    assert "Haftar was backed by Egypt. The weather in Tripoli was warm." in page
+
+
+def test_source_viewer_clamps_a_range_past_the_end(client: TestClient) -> None:
+    page = client.get("/sources/beta", params={"start": 68, "end": 10_000}, headers=HTML).text
+    assert re.search(r'<mark id="quote"[^>]*>Weapons flowed from Libya into Mali after 2011.</mark>', page)
+
+
+def test_source_json_is_unchanged_for_api_clients(client: TestClient) -> None:
+    data = client.get("/sources/alpha", headers={"accept": "application/json"}).json()
+    assert data["id"] == "alpha" and data["body"].startswith("Haftar was backed by Egypt.")
+
+
+def test_corpus_strings_are_escaped_and_unsafe_links_dropped(tmp_path: Path) -> None:
+    hostile = Article(Source("hostile", "<script>alert('title')</script>", "<b>Author</b>", "P&amp;Q", "2012-05-01",
+                             "javascript:alert(1)"),
+                      "Haftar was backed by <img src=x onerror=alert(2)> Egypt and the UAE.\n\nMore text here.")
+    untitled = Article(Source("untitled-one"), "Qatar supported Libya Dawn, it is said.")
+    settings = Settings.from_env(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", web_dir=ROOT / "web",
+                                 model="hashing-test-encoder", answer_threshold=0.0)
+    for article in (hostile, untitled):
+        write_article(settings.corpus_dir, article)
+    build_index(settings, HashingEncoder(), load_corpus(settings.corpus_dir))
+    with TestClient(create_app(settings, QA(settings, HashingEncoder()))) as client:
+        pages = [client.get("/").text, client.get("/", params={"q": "Who backed Haftar?"}).text,
+                 client.get("/sources/hostile", params={"start": 0, "end": 50}, headers=HTML).text,
+                 client.get("/sources/untitled-one", headers=HTML).text]
+    for page in pages:
+        assert "<script>alert" not in page and "<img src=x" not in page and "<b>Author" not in page
+        assert "javascript:alert" not in page.replace("&#34;", '"').split("initial-turn")[0]  # never as a link
+        assert_no_inline_code(page)
+    assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in pages[0]
+    assert "Untitled article (untitled-one)" in pages[0] and "Untitled article (untitled-one)" in pages[3]
+    assert "P&amp;amp;Q" in pages[0]
+    unmarked = [re.sub(r"</?mark[^>]*>", "", page) for page in pages]
+    assert "&lt;img src=x onerror=alert(2)&gt;" in unmarked[1] and "&lt;img src=x onerror=alert(2)&gt;" in unmarked[2]
+    assert "2012" in pages[0] and "articles about Libya published 2012" in pages[0]
+
+
+def test_static_assets_are_local_and_build_the_dom_safely(client: TestClient) -> None:
+    for name in ("style.css", "chat.js", "render.js", "store.js", "source.js"):
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200, name
+        text = response.text
+        assert "http://" not in text and "https://" not in text, f"{name} loads something from elsewhere"
+        if name.endswith(".js"):
+            assert "javascript" in response.headers["content-type"]
+            for unsafe in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+                assert unsafe not in text, f"{name} uses {unsafe}"
+
+
+def test_year_span() -> None:
+    assert year_span([Source("a", date="2013-01-29"), Source("b", date="2015-11"), Source("c")]) == "2013–2015"
+    assert year_span([Source("a", date="2014")]) == "2014"
+    assert year_span([Source("a")]) == ""
