@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import ROOT, make_settings, real_encoder_for
+from support import ROOT, make_settings, real_encoder_for
 from libya_qa import admin
 from libya_qa.app import create_app
 from libya_qa.build import BuildReport, build_index

@@ -5,7 +5,7 @@ from __future__ import annotations
 from libya_qa.chunking import make_passages, split_sentences
 from libya_qa.corpus import load_corpus
 
-from conftest import ROOT
+from support import ROOT
 
 BODY = ("The U.S. and the U.N. met Gen. Haftar on Feb. 3. He said “No.” Then he left!\n\n"
         "- Libya Shield Force (LSF): In total, it has 6,000 men. It is loose.\n"

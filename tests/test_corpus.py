@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
+from support import ROOT
 from libya_qa.corpus import load_corpus, parse_article, render_article, write_article
 from libya_qa.errors import CorpusError
 from libya_qa.schema import Article, Source

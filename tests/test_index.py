@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import TINY
+from support import TINY
 from libya_qa.build import build_index
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
@@ -82,3 +82,22 @@ def test_stored_bodies_are_what_quotes_come_from(tiny_qa) -> None:
     assert answer.excerpts and all(stored[e.source.id][e.start:e.end] == e.quote for e in answer.excerpts)
     manifest = json.loads((tiny_qa.settings.index_dir / VERSIONS / answer.index_version / "manifest.json").read_text())
     assert manifest["version"] == answer.index_version
+
+
+def test_incremental_and_full_builds_search_alike(tiny_settings) -> None:
+    """Reused token ids and vectors give the same BM25 scores and passage vectors as a fresh build."""
+    write_article(tiny_settings.corpus_dir, Article(Source("gamma", "Gamma"), "It is. Egypt backed Haftar in 2014."))
+    write_article(tiny_settings.corpus_dir, Article(Source("delta", "Delta"), "The."))  # no keyword at all
+    build_index(tiny_settings, HashingEncoder(), load_corpus(tiny_settings.corpus_dir))
+    incremental = load_version(tiny_settings.index_dir)
+    build_index(tiny_settings, HashingEncoder(), load_corpus(tiny_settings.corpus_dir), full=True)
+    full = load_version(tiny_settings.index_dir)
+
+    def by_text(data, values):  # type: ignore[no-untyped-def]
+        return {data.passage_text(i): round(float(v), 5) for i, v in enumerate(values)}
+
+    for terms in (["egypt", "haftar"], ["qatar"], ["mali", "weapon"]):
+        assert by_text(incremental, incremental.bm25.get_scores(terms)) == by_text(full, full.bm25.get_scores(terms))
+    vectors_inc = by_text(incremental, incremental.dense.reconstruct_n(0, incremental.dense.ntotal)[:, 0])
+    vectors_full = by_text(full, full.dense.reconstruct_n(0, full.dense.ntotal)[:, 0])
+    assert vectors_inc == vectors_full

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import ROOT, TINY, make_settings, real_encoder_for
+from support import ROOT, TINY, make_settings, real_encoder_for
 from libya_qa.app import create_app
 from libya_qa.build import build_index
 from libya_qa.config import Settings

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, assert_verbatim
+from support import ROOT, assert_verbatim
 from libya_qa.evaluation import evaluate, load_cases
 from libya_qa.qa import QA
 

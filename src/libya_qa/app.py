@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .admin import mount_admin
 from .config import Settings
+from .encoders import limit_threads
 from .errors import QAError
 from .qa import QA
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, qa: QA | None = None) -> FastAP
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limit_threads(settings.serve_threads)
         app.state.qa = qa or await asyncio.to_thread(QA, settings)
         watcher = asyncio.create_task(_watch_index(app.state.qa))
         yield

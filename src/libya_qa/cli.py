@@ -16,7 +16,7 @@ from .schema import Answer
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Build or rebuild the index (or roll back to the previous version) and print what was done."""
-    from .encoders import load_encoder
+    from .encoders import encoder_for
     from .sources import rebuild, roll_back
 
     if getattr(args, "rollback", False):
@@ -24,7 +24,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"current index is now {new} (was {old}); a running server switches within a second")
         return 0
     print(f"Indexing {settings.corpus_dir} with {settings.model} ...", file=sys.stderr)
-    report = rebuild(settings, load_encoder(settings.model), full=args.full, progress=True)
+    report = rebuild(settings, encoder_for(settings), full=args.full, progress=True)
     print(
         f"index {report.version} ({'full' if report.full else 'incremental'}, {report.index_type}): "
         f"{report.articles} articles, {report.passages} passages, {report.sentences} sentences; "

@@ -38,7 +38,10 @@ class Settings:
     index_type: str = "auto"
     # Encoder arithmetic on the CPU: "fp32", "bf16" (autocast), "int8" (dynamic quantisation) or
     # "auto" (bf16 for batches when the CPU has native bf16, fp32 for single questions).
-    precision: str = "fp32"
+    precision: str = "auto"
+    # Threads per request while serving: one question is too small to split, and concurrent requests
+    # each get a core (bench/latency.py: p50 19 ms with 1 thread against 200-500 ms with 2 under load).
+    serve_threads: int = 1
     admin_token: str = ""
     keep_versions: int = 3
 
@@ -55,6 +58,7 @@ class Settings:
             answer_threshold=float(env.get("LIBYA_QA_ANSWER_THRESHOLD", cls.answer_threshold)),
             index_type=env.get("LIBYA_QA_INDEX_TYPE", cls.index_type),
             precision=env.get("LIBYA_QA_PRECISION", cls.precision),
+            serve_threads=int(env.get("LIBYA_QA_SERVE_THREADS", cls.serve_threads)),
             admin_token=env.get("LIBYA_QA_ADMIN_TOKEN", ""),
         )
         return replace(settings, **overrides) if overrides else settings

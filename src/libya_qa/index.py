@@ -16,7 +16,7 @@ import numpy as np
 from .errors import IndexUnavailable
 from .schema import Article, Source
 
-FORMAT = 1
+FORMAT = 2  # 2: passage token ids stored for incremental builds
 CURRENT = "CURRENT"
 VERSIONS = "versions"
 REBUILD = "run `libya-qa index --full` to rebuild it"
@@ -33,6 +33,8 @@ class IndexData:
     sentences: np.ndarray  # int32 rows: article, start, end
     passages: np.ndarray  # int32 rows: article, start, end, first sentence, last sentence
     sentence_vectors: np.ndarray  # float16, unit rows, aligned with sentences
+    passage_tokens: np.ndarray  # int32 BM25 token ids of all passages, flattened
+    token_offsets: np.ndarray  # int64: passage i's ids are passage_tokens[offsets[i]:offsets[i+1]]
     dense: Any  # faiss index over passage vectors
     bm25: Any  # bm25s.BM25 over passage tokens
 
@@ -55,11 +57,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_version(
-    root: Path, version: str, manifest: dict[str, Any], articles: list[Article],
-    sentences: np.ndarray, passages: np.ndarray, sentence_vectors: np.ndarray,
-    dense: Any, bm25: Any,
-) -> Path:
+def save_version(root: Path, version: str, manifest: dict[str, Any], articles: list[Article],
+                 tables: Any, dense: Any, bm25: Any) -> Path:
     """Write a version folder under a temporary name, checksum it, then rename it into place."""
     import faiss
 
@@ -71,9 +70,12 @@ def save_version(
             row = {"source": article.source.to_dict(), "notes": article.notes, "body": article.body,
                    "sha256": article.sha256}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    np.save(tmp / "sentences.npy", sentences.astype(np.int32))
-    np.save(tmp / "passages.npy", passages.astype(np.int32))
-    np.save(tmp / "sentence_vectors.npy", sentence_vectors.astype(np.float16))
+    np.save(tmp / "sentences.npy", tables.sentences.astype(np.int32))
+    np.save(tmp / "passages.npy", tables.passages.astype(np.int32))
+    np.save(tmp / "sentence_vectors.npy", tables.vectors.astype(np.float16))
+    # Each passage's BM25 token ids, so an incremental build never re-tokenises unchanged text.
+    np.save(tmp / "passage_tokens.npy", tables.tokens.astype(np.int32))
+    np.save(tmp / "token_offsets.npy", tables.offsets.astype(np.int64))
     faiss.write_index(dense, str(tmp / "passages.faiss"))
     bm25.save(str(tmp / "bm25"))
     files = sorted(p for p in tmp.rglob("*") if p.is_file())
@@ -187,11 +189,14 @@ def load_version(root: Path, version: str | None = None, verify: bool = True) ->
             version=version, manifest=manifest, articles=articles,
             sentences=np.load(folder / "sentences.npy"), passages=np.load(folder / "passages.npy"),
             sentence_vectors=np.load(folder / "sentence_vectors.npy"),
+            passage_tokens=np.load(folder / "passage_tokens.npy"),
+            token_offsets=np.load(folder / "token_offsets.npy"),
             dense=faiss.read_index(str(folder / "passages.faiss")),
             bm25=bm25s.BM25.load(str(folder / "bm25")),
         )
     except Exception as exc:  # unreadable parts are corruption whatever the library raised
         raise IndexUnavailable("index_corrupt", f"index {folder} cannot be read ({exc}); {REPAIR}") from exc
-    if data.dense.ntotal != len(data.passages) or len(data.sentence_vectors) != len(data.sentences):
+    if (data.dense.ntotal != len(data.passages) or len(data.sentence_vectors) != len(data.sentences)
+            or len(data.token_offsets) != len(data.passages) + 1):
         raise IndexUnavailable("index_corrupt", f"index {folder} tables disagree in size; {REPAIR}")
     return data

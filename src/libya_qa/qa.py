@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .config import Settings
-from .encoders import Encoder, load_encoder
+from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts
 from .followup import search_query
@@ -30,7 +30,7 @@ class QA:
 
     def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
-        self.encoder = encoder or load_encoder(settings.model)
+        self.encoder = encoder or encoder_for(settings)
         self._lock = threading.Lock()
         self._loaded: Loaded | None = None
         self._failed_version: str | None = None  # not re-verified every poll; retried when CURRENT moves

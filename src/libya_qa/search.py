@@ -37,6 +37,17 @@ class SentenceHit:
     fit: float = 0.0  # holds the kind of words the question asks for (names, numbers, dates)
 
 
+def _sentence_owners(passages: np.ndarray, n_sentences: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each sentence row, the passages that contain it, as CSR arrays (indptr, passage rows)."""
+    lengths = passages[:, 4] - passages[:, 3] + 1
+    owner = np.repeat(np.arange(len(passages), dtype=np.int32), lengths)
+    sentence = np.repeat(passages[:, 3] - np.cumsum(np.r_[0, lengths[:-1]]), lengths) + np.arange(lengths.sum())
+    order = np.argsort(sentence, kind="stable")
+    indptr = np.zeros(n_sentences + 1, dtype=np.int64)
+    np.add.at(indptr, sentence + 1, 1)
+    return np.cumsum(indptr), owner[order]
+
+
 class Searcher:
     """Scores the sentences of the best passages for one question against one index version."""
 
@@ -47,14 +58,12 @@ class Searcher:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.weights = weights
-        indptr = np.asarray(data.bm25.scores["indptr"])
+        df = np.diff(np.asarray(data.bm25.scores["indptr"]))
         n_docs = max(int(data.bm25.scores["num_docs"]), 1)
-        doc_freq = np.diff(indptr)
-        # Rare question words weigh more: BM25-style idf over passages.
-        self._idf = {t: float(np.log(1 + (n_docs - doc_freq[i] + 0.5) / (doc_freq[i] + 0.5)))
-                     for t, i in data.bm25.vocab_dict.items() if i < len(doc_freq)}
-        self._max_idf = float(np.log(1 + (n_docs + 0.5) / 0.5))
-        self._sentence_to_passages = self._map_sentences()
+        # Rare question words weigh more: BM25-style idf over passages, an array indexed by token id.
+        self._idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        self._max_idf = float(np.log1p((n_docs + 0.5) / 0.5))
+        self._owners_ptr, self._owners = _sentence_owners(data.passages, len(data.sentences))
         self._terms: dict[int, frozenset[str]] = {}  # sentence row -> stems, filled as questions touch them
 
     def sentence_terms(self, row: int) -> frozenset[str]:
@@ -64,14 +73,6 @@ class Searcher:
             article, start, end = self.data.sentences[row]
             terms = self._terms[row] = frozenset(tokenize(self.data.articles[article].body[start:end]))
         return terms
-
-    def _map_sentences(self) -> list[list[int]]:
-        """For each sentence row, the passage rows that contain it."""
-        owners: list[list[int]] = [[] for _ in range(len(self.data.sentences))]
-        for p, (_, _, _, first, last) in enumerate(self.data.passages):
-            for s in range(first, last + 1):
-                owners[s].append(p)
-        return owners
 
     def embed(self, text: str) -> np.ndarray:
         """The question's unit vector."""
@@ -94,7 +95,9 @@ class Searcher:
 
     def term_weights(self, terms: list[str]) -> dict[str, float]:
         """Each distinct question stem with its idf (unknown words weigh the most)."""
-        return {t: self._idf.get(t, self._max_idf) for t in set(terms)}
+        vocab = self.data.bm25.vocab_dict
+        return {t: float(self._idf[vocab[t]]) if t in vocab and vocab[t] < len(self._idf) else self._max_idf
+                for t in set(terms)}
 
     @staticmethod
     def coverage(weights: dict[str, float], sentence_terms: frozenset[str]) -> float:
@@ -124,7 +127,8 @@ class Searcher:
             article, start, end = data.sentences[row]
             text, stems = data.articles[article].body[start:end], self.sentence_terms(row)
             cover = self.coverage(weights, stems)
-            fusion = max(fused.get(p, 0.0) for p in self._sentence_to_passages[row]) / top_fusion
+            owners = self._owners[self._owners_ptr[row]:self._owners_ptr[row + 1]]
+            fusion = max(fused.get(int(p), 0.0) for p in owners) / top_fusion
             neighbours = [cosine_of.get(r, -1.0) for r in (row - 1, row + 1)
                           if 0 <= r < len(data.sentences) and data.sentences[r, 0] == article]
             hits.append(SentenceHit(row, int(article), 0.0, cosine_of[row], cover, fusion,

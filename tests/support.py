@@ -1,0 +1,46 @@
+"""Plain test helpers and data shared by test modules (fixtures live in conftest.py).
+
+Test modules import from here, not from conftest: tests/ and tests/browser/ each have a conftest.py,
+so `import conftest` would be ambiguous when the whole suite runs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from libya_qa.config import Settings
+from libya_qa.encoders import Encoder, load_encoder
+from libya_qa.schema import Article, Excerpt, Source
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parents[1]
+TINY = [
+    Article(Source("alpha", "Alpha", "Ann Author", "Pub", "2015-01-01", "https://example.org/a"),
+            "Haftar was backed by Egypt. The weather in Tripoli was warm.\n\n"
+            "- First item about oil exports.\n- Second item about the U.N. mission in Libya."),
+    Article(Source("beta", "Beta"), "Qatar supported Libya Dawn financially. Turkey also sent an envoy.\n\n"
+            "Weapons flowed from Libya into Mali after 2011."),
+]
+_ENCODERS: dict[str, Encoder] = {}
+
+
+def make_settings(tmp: Path, **overrides: object) -> Settings:
+    """Settings rooted in a temporary folder (corpus, index), with the repository's web/."""
+    return Settings.from_env(corpus_dir=tmp / "corpus", index_dir=tmp / "index", web_dir=ROOT / "web",
+                             **overrides)
+
+
+def real_encoder_for(settings: Settings) -> Encoder:
+    """The packaged model, loaded once per test session."""
+    if settings.model not in _ENCODERS:
+        _ENCODERS[settings.model] = load_encoder(settings.model)
+    return _ENCODERS[settings.model]
+
+
+def assert_verbatim(excerpts: list[Excerpt] | tuple[Excerpt, ...], bodies: dict[str, str]) -> None:
+    """Quotes are sacred: each is exactly the stored body at its offsets, highlight inside it."""
+    for e in excerpts:
+        assert bodies[e.source.id][e.start:e.end] == e.quote
+        h0, h1 = e.highlight
+        assert 0 <= h0 < h1 <= len(e.quote)
