@@ -101,3 +101,15 @@ def test_incremental_and_full_builds_search_alike(tiny_settings) -> None:
     vectors_inc = by_text(incremental, incremental.dense.reconstruct_n(0, incremental.dense.ntotal)[:, 0])
     vectors_full = by_text(full, full.dense.reconstruct_n(0, full.dense.ntotal)[:, 0])
     assert vectors_inc == vectors_full
+
+
+def test_adding_only_appends_to_the_dense_index(tiny_settings) -> None:
+    """With nothing removed or changed, the previous passages keep their rows and vectors."""
+    before = load_version(tiny_settings.index_dir)
+    write_article(tiny_settings.corpus_dir, Article(Source("gamma", "Gamma"), "Egypt backed Haftar in 2014."))
+    build_index(tiny_settings, HashingEncoder(), load_corpus(tiny_settings.corpus_dir))
+    after = load_version(tiny_settings.index_dir)
+    n = before.dense.ntotal
+    assert after.dense.ntotal > n
+    assert (after.dense.reconstruct_n(0, n) == before.dense.reconstruct_n(0, n)).all()
+    assert [after.passage_text(i) for i in range(n)] == [before.passage_text(i) for i in range(n)]

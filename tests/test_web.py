@@ -250,3 +250,15 @@ def test_year_span() -> None:
     assert year_span([Source("a", date="2013-01-29"), Source("b", date="2015-11"), Source("c")]) == "2013–2015"
     assert year_span([Source("a", date="2014")]) == "2014"
     assert year_span([Source("a")]) == ""
+
+
+def test_unknown_source_in_a_browser_is_an_html_page_with_the_message(tiny_settings, tiny_qa) -> None:
+    from fastapi.testclient import TestClient
+
+    from libya_qa.app import create_app
+
+    with TestClient(create_app(tiny_settings, tiny_qa)) as client:
+        r = client.get("/sources/nope", headers={"accept": "text/html"})
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+        assert "no source with id" in r.text
+        assert client.get("/sources/nope").json()["error"]["code"] == "unknown_source"

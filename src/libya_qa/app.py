@@ -108,8 +108,14 @@ def _add_api_routes(app: FastAPI) -> None:
 
     @app.get("/sources/{source_id}", summary="One article: metadata and the body quotes are cut from")
     def source(source_id: str, request: Request) -> object:
-        article, passages = request.app.state.qa.article(source_id)
-        if "text/html" in request.headers.get("accept", "") and request.query_params.get("format") != "json":
+        wants_html = "text/html" in request.headers.get("accept", "") and request.query_params.get("format") != "json"
+        try:
+            article, passages = request.app.state.qa.article(source_id)
+        except QAError as exc:
+            if wants_html:  # a browser following a stale link gets the page with the message
+                return request.app.state.render_error(request, exc)
+            raise
+        if wants_html:
             return request.app.state.render_source(request, article, passages)
         return {**article.source.to_dict(), "passages": passages, "notes": article.notes,
                 "sha256": article.sha256, "body": article.body}

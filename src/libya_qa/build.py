@@ -159,6 +159,19 @@ def choose_index_type(index_type: str, n: int) -> str:
     return "flat" if n <= FLAT_MAX_PASSAGES else "hnsw"
 
 
+def dense_kind(index: Any) -> str:
+    """The index type name of a FAISS index made by make_dense_index."""
+    import faiss
+
+    if isinstance(index, faiss.IndexFlat):
+        return "flat"
+    if isinstance(index, faiss.IndexHNSWSQ):
+        return "hnsw-sq8"
+    if isinstance(index, faiss.IndexHNSW):
+        return "hnsw"
+    return "ivf-sq8"
+
+
 def make_dense_index(vectors: np.ndarray, index_type: str) -> tuple[Any, str]:
     """A FAISS inner-product index over unit vectors, and the concrete type chosen.
 
@@ -218,7 +231,11 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article],
     tables = _join(kept, fresh)
     if not len(tables.passages):
         raise IndexUnavailable("corpus_empty", "the corpus has no article to index; add one with `libya-qa add`")
-    version, kind = _write(settings, encoder, articles, tables, vocab, progress)
+    # Nothing removed or changed: the previous passages are the first rows, in order, so the previous
+    # dense index only needs the new vectors added (an HNSW graph is not rebuilt for one article).
+    appendable = previous is not None and len(kept.passages) == len(previous.passages)
+    dense = _extend(previous.dense, fresh, len(kept.sentences)) if appendable else None
+    version, kind = _write(settings, encoder, articles, tables, vocab, progress, dense)
     encoded_ids = [a.id for _, a in changed]
     return BuildReport(
         version=version, added=tuple(i for i in encoded_ids if i not in old),
@@ -230,12 +247,24 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article],
     )
 
 
+def _extend(dense: Any, fresh: Tables, first_sentence: int) -> Any:
+    """The previous dense index with the fresh passages' vectors appended."""
+    local = Tables(fresh.sentences, fresh.passages.copy(), fresh.vectors, fresh.tokens, fresh.offsets)
+    local.passages[:, 3:] -= first_sentence  # fresh passages point at rows after the kept sentences
+    if len(local.passages):
+        dense.add(passage_vectors(local))
+    return dense
+
+
 def _write(settings: Settings, encoder: Encoder, articles: list[Article], tables: Tables,
-           vocab: dict[str, int], progress: bool) -> tuple[str, str]:
+           vocab: dict[str, int], progress: bool, dense: Any = None) -> tuple[str, str]:
     """Make the searchers and the manifest, save the version, switch CURRENT to it atomically."""
     import bm25s
 
-    dense, kind = make_dense_index(passage_vectors(tables), settings.index_type)
+    if dense is None:
+        dense, kind = make_dense_index(passage_vectors(tables), settings.index_type)
+    else:
+        kind = dense_kind(dense)
     bm25 = bm25s.BM25()
     token_ids = np.split(tables.tokens, tables.offsets[1:-1])  # reuses stored ids: no re-tokenising
     bm25.index((token_ids, vocab), show_progress=progress)

@@ -45,8 +45,9 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    def page(request: Request, question: str = "", history: Sequence[str] = ()) -> HTMLResponse:
-        """Render the page, with the answer to `question` when there is one."""
+    def page(request: Request, question: str = "", history: Sequence[str] = (),
+             error: QAError | None = None) -> HTMLResponse:
+        """Render the page, with the answer to `question` (or an error) when there is one."""
         qa = request.app.state.qa
         history = [h.strip() for h in history if h.strip()][-settings.max_history:]  # as QA will use it
         articles = qa.articles()
@@ -54,7 +55,8 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
             "question": question, "history": history, "answer": None, "error": None,
             "sources": articles, "years": year_span(a.source for a, _ in articles), "examples": EXAMPLES,
         }
-        status = 200
+        status = error.status if error else 200
+        context["error"] = error
         if question:
             turn: dict[str, object] = {"question": question.strip(), "history": history}
             try:
@@ -86,6 +88,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         return templates.TemplateResponse(request, "source.html", context)
 
     app.state.render_source = render_source
+    app.state.render_error = lambda request, error: page(request, error=error)  # e.g. unknown source, as HTML
 
 
 def known(value: str, fallback: str) -> str:
