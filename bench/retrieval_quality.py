@@ -71,6 +71,18 @@ def metrics(ranks: list[tuple[int | None, int | None]]) -> dict[str, float]:
             "mrr@10_first_hit": sum(1 / r for r in hit if r) / n}
 
 
+def seed_index(source: Path, target: Path) -> None:
+    """Copy another index's current version here, so an incremental build can reuse its vectors."""
+    import shutil
+
+    from libya_qa.index import VERSIONS, current_version, set_current
+
+    version = current_version(source)
+    assert version, f"no index in {source}"
+    shutil.copytree(source / VERSIONS / version, target / VERSIONS / version)
+    set_current(target, version)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=0, help="index only the first N articles (0 = all)")
@@ -78,16 +90,24 @@ def main() -> int:
     parser.add_argument("--depth", type=int, default=100, help="passages/sentences ranked per method")
     parser.add_argument("--methods", default="bm25-plain,keyword-only,dense-only,hybrid-rrf,full-sentences,"
                                               "assistant-excerpts")
+    parser.add_argument("--from-large", type=Path,
+                        help="a large-corpus folder (corpus/ + index/) holding these news articles: the news "
+                             "index is derived from its index by an incremental build, embedding nothing")
     args = parser.parse_args()
 
     import bm25s
 
     from libya_qa.analysis import tokenize
     from libya_qa.build import build_index
-    from libya_qa.encoders import load_encoder
+    from libya_qa.encoders import encoder_for
     from libya_qa.qa import QA
 
-    articles = news_articles()
+    if args.from_large:
+        from libya_qa.corpus import load_corpus
+
+        articles = [a for a in load_corpus(args.from_large / "corpus") if a.id.startswith("news-")]
+    else:
+        articles = news_articles()
     if args.articles:
         articles = articles[: args.articles]
     articles.sort(key=lambda a: a.id)  # the order an index keeps them in
@@ -100,7 +120,9 @@ def main() -> int:
     queries = [(articles[i].source.title, by_title[norm_title(articles[i].source.title)]) for i in picked]
     folder = DATA / f"news-{len(articles)}"
     settings = settings_for(folder / "corpus", folder / "index")
-    encoder = load_encoder(settings.model)
+    encoder = encoder_for(settings)
+    if args.from_large and not (folder / "index" / "CURRENT").exists():
+        seed_index(args.from_large / "index", folder / "index")
     t0 = time.perf_counter()
     report = build_index(settings, encoder, articles, full=False, progress=True)  # reuses vectors if built
     print(f"index of {len(articles):,} articles: {report.passages:,} passages, {report.sentences:,} sentences; "

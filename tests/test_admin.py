@@ -86,6 +86,7 @@ def test_add_json_rebuild_and_ask_without_restart(client: TestClient) -> None:
     assert started.status_code == 202 and started.json()["state"] in ("running", "done")
     status = wait_build(client)
     assert status["state"] == "done" and status["error"] is None
+    assert status["stage"].startswith("building the searchers")  # the last stage the build reported
     report = status["report"]
     assert report["added"] == ["greenstream-gas-2015"] and report["unchanged"] == 2 and not report["full"]
     assert status["current_version"] == report["version"] == status["serving_version"]

@@ -64,6 +64,7 @@ class BuildState:
     report: BuildReport | None = None
     error: dict[str, str] | None = None
     notes: list[str] = field(default_factory=list)
+    stage: str = ""  # what a running build is doing now
 
 
 class BuildRunner:
@@ -93,7 +94,7 @@ class BuildRunner:
         report, error = None, None
         with stack:
             try:
-                report = build_from_corpus(self.settings, self._qa().encoder, full=full)
+                report = build_from_corpus(self.settings, self._qa().encoder, full=full, on_stage=self._set_stage)
             except QAError as exc:
                 error = {"code": exc.code, "message": exc.message}
             except Exception as exc:  # a build must never take the server down; report it instead
@@ -108,6 +109,11 @@ class BuildRunner:
             self._state = BuildState("done" if report else "failed", full, self._state.started, _now(),
                                      report, error, notes)
 
+    def _set_stage(self, stage: str) -> None:
+        """Record the running build's current stage (read by GET /index)."""
+        with self._lock:
+            self._state.stage = stage
+
     def wait(self, timeout: float | None = None) -> None:
         """Block until the running build (if any) ends."""
         thread = self._thread
@@ -119,7 +125,7 @@ class BuildRunner:
         with self._lock:
             state = self._state
         root = self.settings.index_dir
-        return {"state": state.state, "full": state.full, "started": state.started, "finished": state.finished,
+        return {"state": state.state, "stage": state.stage, "full": state.full, "started": state.started, "finished": state.finished,
                 "report": asdict(state.report) if state.report else None, "error": state.error,
                 "notes": state.notes, "current_version": current_version(root), "versions": list_versions(root),
                 "serving_version": self._qa().loaded.data.version}

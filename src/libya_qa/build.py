@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -207,10 +208,12 @@ def make_dense_index(vectors: np.ndarray, index_type: str) -> tuple[Any, str]:
     return index, kind
 
 
-def build_index(settings: Settings, encoder: Encoder, articles: list[Article],
-                full: bool = False, progress: bool = False) -> BuildReport:
+def build_index(settings: Settings, encoder: Encoder, articles: list[Article], full: bool = False,
+                progress: bool = False, on_stage: Callable[[str], None] | None = None) -> BuildReport:
     """Build a new version beside the current one and make it current only when complete."""
+    stage = on_stage or (lambda _: None)
     started = time.perf_counter()
+    stage("loading the current index to reuse its vectors" if not full else "starting a full rebuild")
     previous = None if full else _reusable(settings, encoder)
     old = {a.id: (i, a.sha256) for i, a in enumerate(previous.articles)} if previous else {}
     old_to_new = np.full(len(old), -1, dtype=np.int64)
@@ -226,6 +229,7 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article],
                    np.zeros((0, encoder.dimension), np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64))
     kept = _kept(previous, old_to_new) if previous else empty
     encode_started = time.perf_counter()
+    stage(f"embedding {len(changed)} new or changed articles ({len(kept.passages)} passages reused)")
     fresh = _fresh(changed, settings, encoder, vocab, len(kept.sentences), progress)
     encode_seconds = time.perf_counter() - encode_started
     tables = _join(kept, fresh)
@@ -235,6 +239,7 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article],
     # dense index only needs the new vectors added (an HNSW graph is not rebuilt for one article).
     appendable = previous is not None and len(kept.passages) == len(previous.passages)
     dense = _extend(previous.dense, fresh, len(kept.sentences)) if appendable else None
+    stage(f"building the searchers and saving {len(tables.passages)} passages")
     version, kind = _write(settings, encoder, articles, tables, vocab, progress, dense)
     encoded_ids = [a.id for _, a in changed]
     return BuildReport(

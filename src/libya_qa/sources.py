@@ -7,7 +7,7 @@ import errno
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -221,10 +221,13 @@ def build_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
     return exclusive(settings.index_dir, "another index build")
 
 
-def build_from_corpus(settings: Settings, encoder: Encoder, full: bool = False,
-                      progress: bool = False) -> BuildReport:
+def build_from_corpus(settings: Settings, encoder: Encoder, full: bool = False, progress: bool = False,
+                      on_stage: Callable[[str], None] | None = None) -> BuildReport:
     """Build a new index version from the corpus as it is now (the caller holds build_lock)."""
-    return build_index(settings, encoder, load_corpus(settings.corpus_dir), full=full, progress=progress)
+    if on_stage:
+        on_stage("reading the corpus")
+    return build_index(settings, encoder, load_corpus(settings.corpus_dir), full=full, progress=progress,
+                       on_stage=on_stage)
 
 
 def rebuild(settings: Settings, encoder: Encoder, full: bool = False, progress: bool = False) -> BuildReport:
