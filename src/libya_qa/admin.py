@@ -107,7 +107,7 @@ class BuildRunner:
                 notes.append(f"reload failed: {exc}")
         with self._lock:
             self._state = BuildState("done" if report else "failed", full, self._state.started, _now(),
-                                     report, error, notes)
+                                     report, error, notes, self._state.stage)
 
     def _set_stage(self, stage: str) -> None:
         """Record the running build's current stage (read by GET /index)."""
