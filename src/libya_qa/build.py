@@ -16,6 +16,7 @@ from .chunking import make_passages, split_sentences
 from .config import Settings
 from .encoders import Encoder
 from .errors import IndexUnavailable
+from .keywords import bm25_from_ids
 from .index import FORMAT, IndexData, load_version, prune_versions, save_version, set_current
 from .schema import Article
 
@@ -240,7 +241,7 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
     appendable = previous is not None and len(kept.passages) == len(previous.passages)
     dense = _extend(previous.dense, fresh, len(kept.sentences)) if appendable else None
     stage(f"building the searchers and saving {len(tables.passages)} passages")
-    version, kind = _write(settings, encoder, articles, tables, vocab, progress, dense)
+    version, kind = _write(settings, encoder, articles, tables, vocab, dense)
     encoded_ids = [a.id for _, a in changed]
     return BuildReport(
         version=version, added=tuple(i for i in encoded_ids if i not in old),
@@ -262,17 +263,13 @@ def _extend(dense: Any, fresh: Tables, first_sentence: int) -> Any:
 
 
 def _write(settings: Settings, encoder: Encoder, articles: list[Article], tables: Tables,
-           vocab: dict[str, int], progress: bool, dense: Any = None) -> tuple[str, str]:
+           vocab: dict[str, int], dense: Any = None) -> tuple[str, str]:
     """Make the searchers and the manifest, save the version, switch CURRENT to it atomically."""
-    import bm25s
-
     if dense is None:
         dense, kind = make_dense_index(passage_vectors(tables), settings.index_type)
     else:
         kind = dense_kind(dense)
-    bm25 = bm25s.BM25()
-    token_ids = np.split(tables.tokens, tables.offsets[1:-1])  # reuses stored ids: no re-tokenising
-    bm25.index((token_ids, vocab), show_progress=progress)
+    bm25 = bm25_from_ids(tables.tokens, tables.offsets, vocab)  # stored ids: no re-tokenising
     version = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     per_article = np.bincount(tables.passages[:, 0], minlength=len(articles))
     manifest = {

@@ -1,0 +1,37 @@
+"""The numpy BM25 builder scores exactly as bm25s's own indexer."""
+
+from __future__ import annotations
+
+import bm25s
+import numpy as np
+
+from libya_qa.analysis import tokenize
+from libya_qa.chunking import make_passages, split_sentences
+from libya_qa.corpus import load_corpus
+from libya_qa.keywords import bm25_from_ids
+from support import ROOT
+
+
+def flat(token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Token ids, offsets and vocabulary, as a build stores them."""
+    vocab: dict[str, int] = {}
+    ids = [vocab.setdefault(t, len(vocab)) for ts in token_lists for t in ts]
+    offsets = np.concatenate(([0], np.cumsum([len(ts) for ts in token_lists])))
+    return np.array(ids, dtype=np.int32), offsets, vocab
+
+
+def test_scores_equal_bm25s_on_the_real_corpus() -> None:
+    passages = []
+    for article in load_corpus(ROOT / "corpus"):
+        sentences = split_sentences(article.id, article.body)
+        passages += [p.text for p in make_passages(article.id, article.body, sentences, 90, 1)]
+    token_lists = [tokenize(t) for t in passages] + [[]]  # and a passage with no keyword at all
+    tokens, offsets, vocab = flat(token_lists)
+    ours = bm25_from_ids(tokens, offsets, vocab)
+    theirs = bm25s.BM25()
+    theirs.index((np.split(tokens, offsets[1:-1]), dict(vocab)), show_progress=False)
+    assert ours.vocab_dict == theirs.vocab_dict
+    for query in (["haftar", "back"], ["qatar"], ["weapon", "mali", "libya"], ["weapon", "nosuchword"]):
+        assert np.allclose(ours.get_scores(query), theirs.get_scores(query), rtol=1e-6, atol=1e-7)
+    assert ours.scores["num_docs"] == theirs.scores["num_docs"]
+    assert np.array_equal(np.asarray(ours.scores["indptr"]), np.asarray(theirs.scores["indptr"]))
