@@ -28,7 +28,7 @@ class Tables:
     """Row tables of a whole index: what a build assembles and a version stores beside its searchers.
 
     sentences: (article, start, end); passages: (article, start, end, first, last sentence row);
-    vectors: one unit row per sentence; tokens/offsets: each passage's BM25 token ids, flattened.
+    vectors: one unit float16 row per sentence; tokens/offsets: each passage's BM25 token ids, flattened.
     Each article's rows are contiguous and in reading order; articles need not be in any order.
     """
 
@@ -91,7 +91,7 @@ def _kept(previous: IndexData, old_to_new: np.ndarray) -> Tables:
     lengths = np.diff(previous.token_offsets)[p_keep]
     starts = previous.token_offsets[p_keep]
     gather = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) + np.arange(lengths.sum())
-    return Tables(sentences, passages, previous.sentence_vectors[s_keep].astype(np.float32),
+    return Tables(sentences, passages, previous.sentence_vectors[s_keep],
                   previous.passage_tokens[gather], np.concatenate(([0], np.cumsum(lengths))))
 
 
@@ -121,8 +121,9 @@ def _fresh(articles: list[tuple[int, Article]], settings: Settings, encoder: Enc
     token_lists = tokenize_many([bodies[a][s:e] for a, s, e in passages[:, :3]])
     tokens = np.array([vocab.setdefault(t, len(vocab)) for ts in token_lists for t in ts], dtype=np.int32)
     offsets = np.concatenate(([0], np.cumsum([len(ts) for ts in token_lists]))).astype(np.int64)
-    # Rounded to the stored float16 now, so a fresh build and an incremental one give identical vectors.
-    vectors = vectors.reshape(len(sentences), encoder.dimension).astype(np.float16).astype(np.float32)
+    # Kept as the stored float16 from here on: fresh and incremental builds give identical vectors, and
+    # large tables are never converted back and forth.
+    vectors = vectors.reshape(len(sentences), encoder.dimension).astype(np.float16)
     return Tables(sentences, passages, vectors, tokens, offsets)
 
 
@@ -140,7 +141,8 @@ def passage_vectors(tables: Tables, block: int = 20_000) -> np.ndarray:
         first, last = tables.passages[lo:lo + block, 3], tables.passages[lo:lo + block, 4]
         counts = last - first + 1
         members = np.repeat(first - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(counts.sum())
-        out[lo:lo + block] = np.add.reduceat(tables.vectors[members], np.concatenate(([0], np.cumsum(counts)[:-1])))
+        out[lo:lo + block] = np.add.reduceat(tables.vectors[members].astype(np.float32),
+                                             np.concatenate(([0], np.cumsum(counts)[:-1])))
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
@@ -227,7 +229,7 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
             changed.append((row, article))
     vocab: dict[str, int] = dict(previous.bm25.vocab_dict) if previous else {}
     empty = Tables(np.zeros((0, 3), np.int32), np.zeros((0, 5), np.int32),
-                   np.zeros((0, encoder.dimension), np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64))
+                   np.zeros((0, encoder.dimension), np.float16), np.zeros(0, np.int32), np.zeros(1, np.int64))
     kept = _kept(previous, old_to_new) if previous else empty
     encode_started = time.perf_counter()
     stage(f"embedding {len(changed)} new or changed articles ({len(kept.passages)} passages reused)")

@@ -70,12 +70,12 @@ def save_version(root: Path, version: str, manifest: dict[str, Any], articles: l
             row = {"source": article.source.to_dict(), "notes": article.notes, "body": article.body,
                    "sha256": article.sha256}
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    np.save(tmp / "sentences.npy", tables.sentences.astype(np.int32))
-    np.save(tmp / "passages.npy", tables.passages.astype(np.int32))
-    np.save(tmp / "sentence_vectors.npy", tables.vectors.astype(np.float16))
+    np.save(tmp / "sentences.npy", np.asarray(tables.sentences, dtype=np.int32))
+    np.save(tmp / "passages.npy", np.asarray(tables.passages, dtype=np.int32))
+    np.save(tmp / "sentence_vectors.npy", np.asarray(tables.vectors, dtype=np.float16))  # no copy if float16
     # Each passage's BM25 token ids, so an incremental build never re-tokenises unchanged text.
-    np.save(tmp / "passage_tokens.npy", tables.tokens.astype(np.int32))
-    np.save(tmp / "token_offsets.npy", tables.offsets.astype(np.int64))
+    np.save(tmp / "passage_tokens.npy", np.asarray(tables.tokens, dtype=np.int32))
+    np.save(tmp / "token_offsets.npy", np.asarray(tables.offsets, dtype=np.int64))
     faiss.write_index(dense, str(tmp / "passages.faiss"))
     bm25.save(str(tmp / "bm25"))
     files = sorted(p for p in tmp.rglob("*") if p.is_file())
