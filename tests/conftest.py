@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,8 +12,29 @@ from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
+from libya_qa.index import load_version
 from libya_qa.qa import QA
-from support import ROOT, TINY, make_settings, real_encoder_for
+from support import ROOT, TINY, assert_verbatim, make_settings, real_encoder_for
+
+
+@pytest.fixture(autouse=True, scope="session")
+def every_answer_is_verbatim() -> Iterator[None]:
+    """Quotes are sacred: every answer any test produces is checked against the stored bodies."""
+    original = QA.ask
+
+    def checked_ask(self: QA, *args: Any, **kwargs: Any) -> Any:
+        before = self.loaded
+        answer = original(self, *args, **kwargs)
+        after = self.loaded  # a version swap may happen mid-request (tested); check against the one used
+        data = next((d.data for d in (before, after) if d.data.version == answer.index_version), None)
+        if data is None:  # swapped twice during one request: read that version back from disk
+            data = load_version(self.settings.index_dir, answer.index_version, verify=False)
+        assert_verbatim(answer.excerpts, {a.id: a.body for a in data.articles})
+        return answer
+
+    QA.ask = checked_ask  # type: ignore[method-assign]
+    yield
+    QA.ask = original  # type: ignore[method-assign]
 
 
 @pytest.fixture()
