@@ -17,7 +17,7 @@ def _project_root() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable; each field has a LIBYA_QA_<NAME> environment variable."""
+    """Everything configurable; the fields the README lists are read from LIBYA_QA_* variables."""
 
     corpus_dir: Path
     index_dir: Path
@@ -34,7 +34,8 @@ class Settings:
     default_top_k: int = 5
     # Answer confidence below this -> not_found (calibrated by `libya-qa eval`, see README).
     answer_threshold: float = 0.668
-    # Index type: "auto" (exact while small, HNSW beyond), "flat" or "hnsw".
+    # Dense index: "auto" (exact up to build.FLAT_MAX_PASSAGES, HNSW beyond), "flat", "hnsw",
+    # "hnsw-sq8" or "ivf-sq8" (bench/index_types.py measures each).
     index_type: str = "auto"
     # Encoder arithmetic on the CPU: "fp32", "bf16" (autocast), "int8" (dynamic quantisation) or
     # "auto" (bf16 for batches when the CPU has native bf16, fp32 for single questions).
