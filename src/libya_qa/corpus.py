@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -57,19 +58,25 @@ def render_article(article: Article) -> str:
     return f"---\n{header}\n---\n\n{article.body}\n"
 
 
-def load_corpus(corpus_dir: Path) -> list[Article]:
-    """Every article in the folder, sorted by id; duplicate ids are an error."""
+def corpus_files(corpus_dir: Path) -> dict[str, tuple[Path, Article]]:
+    """Every article in the folder by id, with the file it lives in; duplicate ids are an error."""
     if not corpus_dir.is_dir():
         raise CorpusError("corpus_missing", f"corpus folder {corpus_dir} does not exist")
-    articles: dict[str, Article] = {}
+    found: dict[str, tuple[Path, Article]] = {}
     for path in sorted(corpus_dir.glob("*.md")):
         if path.name.lower() == "readme.md":
             continue
         article = parse_article(path.read_text(encoding="utf-8"), origin=str(path))
-        if article.id in articles:
+        if article.id in found:
             raise CorpusError("duplicate_id", f"{path}: id {article.id!r} is used by two corpus files")
-        articles[article.id] = article
-    return [articles[k] for k in sorted(articles)]
+        found[article.id] = (path, article)
+    return found
+
+
+def load_corpus(corpus_dir: Path) -> list[Article]:
+    """Every article in the folder, sorted by id."""
+    found = corpus_files(corpus_dir)
+    return [found[k][1] for k in sorted(found)]
 
 
 def article_path(corpus_dir: Path, article_id: str) -> Path:
@@ -77,12 +84,23 @@ def article_path(corpus_dir: Path, article_id: str) -> Path:
     return corpus_dir / f"{article_id}.md"
 
 
-def write_article(corpus_dir: Path, article: Article) -> Path:
-    """Write an article file atomically (temp file + rename), so a crash never leaves half a file."""
+def write_article(corpus_dir: Path, article: Article, path: Path | None = None) -> Path:
+    """Write an article file atomically (temp file, fsync, rename), so a crash never leaves half a file.
+
+    `path` replaces an existing file in place (its name need not match the id); by default the
+    file is named after the id.
+    """
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    target = article_path(corpus_dir, article.id)
-    fd, tmp = tempfile.mkstemp(dir=corpus_dir, prefix=".tmp-", suffix=".md")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(render_article(article))
-    os.replace(tmp, target)
+    target = path or article_path(corpus_dir, article.id)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".md")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render_article(article))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return target

@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,8 @@ class IndexData:
         article, start, end = self.passages[row, :3]
         return self.articles[article].body[start:end]
 
-    def article_by_id(self) -> dict[str, int]:
+    @cached_property  # a version never changes once loaded
+    def article_rows(self) -> dict[str, int]:
         """Article id -> row in `articles`."""
         return {a.id: i for i, a in enumerate(self.articles)}
 

@@ -103,12 +103,18 @@ class QA:
     def articles(self) -> list[tuple[Article, int]]:
         """Indexed articles with their passage counts."""
         data = self.loaded.data
-        counts = data.manifest.get("articles", {})
-        return [(a, int(counts.get(a.id, {}).get("passages", 0))) for a in data.articles]
+        return [(a, _passage_count(data, a.id)) for a in data.articles]
 
     def article(self, article_id: str) -> tuple[Article, int]:
         """One indexed article (the stored body that quotes are cut from)."""
-        for article, passages in self.articles():
-            if article.id == article_id:
-                return article, passages
+        data = self.loaded.data
+        row = data.article_rows.get(article_id)
+        if row is not None:
+            article = data.articles[row]
+            return article, _passage_count(data, article_id)
         raise NotFound("unknown_source", f"no source with id {article_id!r}; GET /sources lists them")
+
+
+def _passage_count(data: IndexData, article_id: str) -> int:
+    """How many passages the index holds for an article (from its manifest)."""
+    return int(data.manifest.get("articles", {}).get(article_id, {}).get("passages", 0))

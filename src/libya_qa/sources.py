@@ -6,7 +6,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,9 +14,9 @@ from typing import Any
 from .build import BuildReport, build_index, chunk_settings
 from .chunking import make_passages, split_sentences
 from .config import Settings
-from .corpus import article_path, load_corpus, parse_article, render_article
+from .corpus import corpus_files, load_corpus, write_article
 from .encoders import Encoder
-from .errors import Conflict, CorpusError, IndexUnavailable, NotFound
+from .errors import Conflict, IndexUnavailable, NotFound
 from .index import VERSIONS, current_version, read_manifest, rollback
 from .ingest import Extracted
 from .schema import UNKNOWN, Article
@@ -73,18 +72,6 @@ def exclusive(folder: Path, what: str) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def corpus_files(corpus_dir: Path) -> dict[str, tuple[Path, Article]]:
-    """Every corpus article by id, with the file it lives in (bad files and duplicate ids are errors)."""
-    found: dict[str, tuple[Path, Article]] = {}
-    for path in sorted(corpus_dir.glob("*.md")):
-        if path.name.lower() != "readme.md":
-            article = parse_article(path.read_text(encoding="utf-8"), origin=str(path))
-            if article.id in found:
-                raise CorpusError("duplicate_id", f"{path}: id {article.id!r} is used by two corpus files")
-            found[article.id] = (path, article)
-    return found
-
-
 def text_key(body: str) -> str:
     """A body's text for duplicate detection: whitespace differences do not make a new article."""
     return " ".join(body.split())
@@ -107,14 +94,14 @@ def add_source(settings: Settings, extracted: Extracted, replace_existing: bool 
             raise Conflict("duplicate_article", f"this text is already in the corpus as {same_text.id!r} "
                            f"({existing[same_text.id][0].name}); nothing was written{hint}")
         if target is None:
-            path = _write_at(article_path(corpus_dir, article.id), article)
+            path = write_article(corpus_dir, article)
             return AddResult(article, "added", path, extracted.missing)
         if not replace_existing:
             why = "id" if target.id == article.id else f"url {article.source.url}"
             raise Conflict("article_exists", f"article {target.id!r} already exists with the same {why} and "
                            "a different text; add it with --replace (replace=true) to replace it")
         article = replace(article, source=replace(article.source, id=target.id))
-        path = _write_at(existing[target.id][0], article)
+        path = write_article(corpus_dir, article, existing[target.id][0])
         return AddResult(article, "replaced", path, extracted.missing)
 
 
@@ -144,22 +131,6 @@ def _target(article: Article, existing: dict[str, tuple[Path, Article]]) -> Arti
         raise Conflict("ambiguous_article", f"id {article.id!r} and url {url} name two different articles "
                        f"({by_id.id!r} and {by_url.id!r}); pass the id of the one to replace")
     return by_id or by_url
-
-
-def _write_at(path: Path, article: Article) -> Path:
-    """Write an article file atomically (temp file, fsync, rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".md")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(render_article(article))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def remove_source(settings: Settings, article_id: str) -> Path:
