@@ -113,3 +113,38 @@ def test_adding_only_appends_to_the_dense_index(tiny_settings) -> None:
     assert after.dense.ntotal > n
     assert (after.dense.reconstruct_n(0, n) == before.dense.reconstruct_n(0, n)).all()
     assert [after.passage_text(i) for i in range(n)] == [before.passage_text(i) for i in range(n)]
+
+
+def test_article_signals_follow_articles_when_a_new_one_is_appended(tiny_settings) -> None:
+    """Article BM25 and lead vectors are per article row, even when that article's passages come last."""
+    import bm25s
+    import numpy as np
+
+    from libya_qa.analysis import tokenize
+
+    # "aardvark" sorts first, so it takes article row 0 while its passages are appended after the others'.
+    write_article(tiny_settings.corpus_dir, Article(Source("aardvark", "A"), "Egypt backed Haftar in 2014. "
+                                                    "Qatar backed his rivals."))
+    build_index(tiny_settings, HashingEncoder(), load_corpus(tiny_settings.corpus_dir))
+    data = load_version(tiny_settings.index_dir)
+    assert [a.id for a in data.articles][0] == "aardvark" and data.passages[-1, 0] == 0
+    per_article = [[t for p in np.flatnonzero(data.passages[:, 0] == row) for t in tokenize(data.passage_text(p))]
+                   for row in range(len(data.articles))]
+    reference = bm25s.BM25()
+    reference.index(per_article, show_progress=False)
+    for terms in (["haftar", "egypt"], ["qatar"], ["weather", "tripoli"], ["nosuchword"]):
+        assert np.allclose(data.article_bm25.get_scores(terms), reference.get_scores(terms), atol=1e-6)
+    for row in range(len(data.articles)):
+        first = min(np.flatnonzero(data.passages[:, 0] == row), key=lambda p: data.passages[p, 1])
+        lo, hi = data.passages[first, 3:5]
+        mean = data.sentence_vectors[lo:hi + 1].astype(np.float32).mean(axis=0)
+        assert np.allclose(data.lead_vectors[row], mean / np.linalg.norm(mean), atol=1e-6)
+
+
+def test_article_evidence_reaches_every_sentence_hit(tiny_qa) -> None:
+    """Each sentence carries its article's keyword score (1.0 for the best article) and lead cosine."""
+    hits = tiny_qa.loaded.searcher.search("Qatar Libya Dawn")
+    beta = tiny_qa.loaded.data.article_rows["beta"]
+    assert all(h.article_keywords == 1.0 for h in hits if h.article == beta)
+    assert all(h.article_keywords < 1.0 for h in hits if h.article != beta)
+    assert len({round(h.article_lead, 6) for h in hits if h.article == beta}) == 1

@@ -33,7 +33,7 @@ class Settings:
     max_history: int = 6
     default_top_k: int = 5
     # Answer confidence below this -> not_found (calibrated by `libya-qa eval`, see README).
-    answer_threshold: float = 0.668
+    answer_threshold: float = 0.870
     # Dense index: "auto" (exact up to build.FLAT_MAX_PASSAGES, HNSW beyond), "flat", "hnsw",
     # "hnsw-sq8" or "ivf-sq8" (bench/index_types.py measures each).
     index_type: str = "auto"

@@ -49,6 +49,29 @@ class IndexData:
         """Article id -> row in `articles`."""
         return {a.id: i for i, a in enumerate(self.articles)}
 
+    @cached_property
+    def article_bm25(self) -> Any:
+        """BM25 over whole articles, from their passages' stored token ids (an overlap sentence counts twice)."""
+        from .keywords import bm25_from_ids
+
+        owner = np.repeat(self.passages[:, 0], np.diff(self.token_offsets))  # article of each token
+        order = np.argsort(owner, kind="stable")  # passages of a new article may sit after later articles
+        offsets = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=len(self.articles)))))
+        # The passages' vocabulary as it is: token ids must stay dense (its "" entry may sit mid-range).
+        return bm25_from_ids(self.passage_tokens[order], offsets, self.bm25.vocab_dict)
+
+    @cached_property
+    def lead_vectors(self) -> np.ndarray:
+        """Per article, the unit mean vector of its first passage: what a headline usually summarises."""
+        first = np.lexsort((self.passages[:, 1], self.passages[:, 0]))  # by article, then start
+        leads = np.zeros((len(self.articles), self.sentence_vectors.shape[1]), dtype=np.float32)
+        seen = np.r_[True, np.diff(self.passages[first, 0]) != 0]
+        for row in first[seen]:
+            article, _, _, lo, hi = self.passages[row]
+            leads[article] = self.sentence_vectors[lo:hi + 1].astype(np.float32).mean(axis=0)
+        norms = np.linalg.norm(leads, axis=1, keepdims=True)
+        return leads / np.where(norms > 0, norms, 1.0)
+
 
 def _sha256(path: Path) -> str:
     """Hash a file in chunks."""
