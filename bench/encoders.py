@@ -6,8 +6,8 @@ agreement of its vectors with fp32 (cosine per text), and answer quality on the 
 (tests/data/eval.jsonl through libya_qa.evaluation.evaluate) with an index of the founding corpus
 built by that same encoder. A path is acceptable when hit@1, hit@5 and MRR are within 1% of fp32.
 
-ONNX Runtime is not measured: sentence-transformers' onnx backend resolves only with
-sentence-transformers[onnx]==5.1.2, which conflicts with the 6.x the project uses.
+ONNX Runtime is measured by bench/encoders_onnx.py instead: sentence-transformers' onnx backend
+resolves only with sentence-transformers[onnx]==5.1.2, so that runs in its own venv.
 
 Run: nice -n 10 .venv/bin/python bench/encoders.py [--precisions fp32,bf16,int8,auto] [--threads 1] [--texts 384]
 (texts default: every sentence of the founding corpus, so ~1,100 encodings per precision.)
