@@ -88,9 +88,16 @@ def reciprocal_rank_fusion(*rankings: list[int], k: int = 60) -> list[int]:
     return sorted(fused, key=lambda item: -fused[item])
 
 
+def _model_tag(model: str) -> str:
+    """'' for the default model, else '-<its folder or package name>' (keeps each model's files apart)."""
+    from libya_qa.config import DEFAULT_MODEL
+
+    return "" if model == DEFAULT_MODEL else "-" + Path(model).name
+
+
 def whole_article_vectors(encoder: Encoder, articles: list[Article]) -> np.ndarray:
     """MiniLM vectors of whole article bodies (truncated by the model), cached beside the news index."""
-    cache = DATA / f"news-{len(articles)}-article-vectors.npy"
+    cache = DATA / f"news-{len(articles)}{_model_tag(encoder.name)}-article-vectors.npy"
     if cache.exists():
         vectors = np.load(cache)
         if len(vectors) == len(articles):
@@ -134,6 +141,8 @@ def main() -> int:
     parser.add_argument("--depth", type=int, default=100, help="passages/sentences ranked per method")
     parser.add_argument("--methods", default="bm25-plain,bm25+minilm-rrf,keyword-only,dense-only,hybrid-rrf,"
                                               "full-sentences,assistant-excerpts")
+    parser.add_argument("--model", help="another embedder (directory or packaged alias) for the assistant's index "
+                                        "and the MiniLM reference's place; its files get the model's name")
     parser.add_argument("--from-large", type=Path,
                         help="a large-corpus folder (corpus/ + index/) holding these news articles: the news "
                              "index is derived from its index by an incremental build, embedding nothing")
@@ -162,10 +171,10 @@ def main() -> int:
     rng = np.random.default_rng(0)
     picked = sorted(rng.choice(candidates, args.queries, replace=False)) if 0 < args.queries < len(candidates) else candidates
     queries = [(articles[i].source.title, by_title[norm_title(articles[i].source.title)]) for i in picked]
-    folder = DATA / f"news-{len(articles)}"
-    settings = settings_for(folder / "corpus", folder / "index")
+    folder = DATA / f"news-{len(articles)}{_model_tag(args.model) if args.model else ''}"
+    settings = settings_for(folder / "corpus", folder / "index", **({"model": args.model} if args.model else {}))
     encoder = encoder_for(settings)
-    if args.from_large and not (folder / "index" / "CURRENT").exists():
+    if args.from_large and not args.model and not (folder / "index" / "CURRENT").exists():
         seed_index(args.from_large / "index", folder / "index")
     t0 = time.perf_counter()
     report = build_index(settings, encoder, articles, full=False, progress=True)  # reuses vectors if built
@@ -239,7 +248,7 @@ def main() -> int:
                                        "queries ranked better / worse)"))
     if len(articles) < 3000:
         print("NOTE: a subset of the articles; not comparable to the full-set reference figures (0.79 / 0.82).")
-    write_results(f"retrieval_quality-{len(articles)}", {
+    write_results(f"retrieval_quality-{len(articles)}{_model_tag(encoder.name)}", {
         "articles": len(articles), "passages": int(len(data.passages)), "sentences": int(len(data.sentences)),
         "queries": len(queries), "sampled": bool(args.queries), "rows": rows, "comparisons": comparisons,
         "reference": {"bm25-plain": 0.79, "bm25+minilm-rrf": 0.82}})
