@@ -2,7 +2,8 @@
 
 Target (issue 5): adding one article to a 100,000-passage corpus is indexed in under 5 s plus that
 article's embedding time. The article added is a founding-corpus article under a new id; it is then
-removed again (a second incremental build, which must rebuild the dense index: reported too).
+removed again (a second incremental build: an HNSW graph keeps the removed passages' vectors, masked at
+search time, until a fifth of its vectors are masked; reported too).
 
 Run: nice -n 10 .venv/bin/python bench/add_one.py --corpus bench/data/large/corpus --index bench/data/large/index
 """

@@ -67,7 +67,7 @@ def main() -> int:
     ranks: dict[str, list[tuple[int | None, int | None]]] = {}
     for (title, relevant), vector in zip(queries, vectors):
         q = vector.reshape(1, -1).astype(np.float32)
-        mean_rows = [int(r) for r in data.dense.search(q, args.depth)[1][0]]
+        mean_rows = [int(r) for r in data.dense_search(q, args.depth)[0]]
         direct_rows = [int(r) for r in direct_index.search(q, args.depth)[1][0]]
         scores = data.bm25.get_scores(tokenize(title))
         bm25_rows = [int(r) for r in np.argsort(-scores)[: args.depth] if scores[r] > 0]

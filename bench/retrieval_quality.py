@@ -219,7 +219,7 @@ def main() -> int:
                 top = top[np.argsort(-scores[top])]
                 ranked = [int(passage_article[p]) for p in top if scores[p] > 0]
             elif method == "dense-only":
-                _, ids = data.dense.search(vector.reshape(1, -1), depth)
+                ids = data.dense_search(vector.reshape(1, -1), depth)
                 ranked = [int(passage_article[p]) for p in ids[0] if p >= 0]
             elif method == "hybrid-rrf":
                 fused = searcher.passages(vector, terms)

@@ -148,3 +148,88 @@ def test_article_evidence_reaches_every_sentence_hit(tiny_qa) -> None:
     assert all(h.article_keywords == 1.0 for h in hits if h.article == beta)
     assert all(h.article_keywords < 1.0 for h in hits if h.article != beta)
     assert len({round(h.article_lead, 6) for h in hits if h.article == beta}) == 1
+
+
+def _one_passage_articles(n: int) -> list[Article]:
+    """n short articles on distinct topics, one passage each."""
+    topics = ["oil exports from Ras Lanuf", "the U.N. mission in Tripoli", "weapons smuggled into Mali",
+              "Haftar and the Libyan National Army", "Qatar and Libya Dawn", "the Islamic State in Sirte",
+              "the NATO air campaign of 2011", "migrants crossing to Italy"]
+    return [Article(Source(f"art-{i}", f"Article {i}"), f"This article is about {topics[i]}. It has two sentences.")
+            for i in range(n)]
+
+
+def test_removal_masks_passages_in_an_hnsw_graph_until_it_is_worth_rebuilding(tmp_path) -> None:
+    """Removing an article keeps the HNSW graph (removed vectors masked); past 20% masked, it is rebuilt."""
+    import numpy as np
+
+    from support import make_settings
+
+    settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw")
+    articles = _one_passage_articles(8)
+    build_index(settings, HashingEncoder(), articles)
+    before = load_version(settings.index_dir)
+    build_index(settings, HashingEncoder(), [a for a in articles if a.id != "art-3"])
+    masked = load_version(settings.index_dir)
+    assert masked.dense.ntotal == before.dense.ntotal  # the graph was kept, not rebuilt
+    assert masked.dense_rows is not None and (masked.dense_rows < 0).sum() == 1
+    every = masked.dense_search(HashingEncoder().encode(["Haftar oil Mali"]), len(masked.passages))[0]
+    assert sorted(int(r) for r in every) == list(range(len(masked.passages)))  # live rows only, once each
+    texts = [masked.passage_text(int(r)) for r in every]
+    assert not any("Haftar" in t for t in texts)
+    # Adding keeps the mask and appends; the new passage is found.
+    build_index(settings, HashingEncoder(), [a for a in articles if a.id != "art-3"]
+                + [Article(Source("art-9", "Nine"), "Egypt backed Haftar in 2014. Egypt also bombed Derna.")])
+    grown = load_version(settings.index_dir)
+    assert grown.dense.ntotal == before.dense.ntotal + 1 and (grown.dense_rows < 0).sum() == 1
+    top = grown.dense_search(HashingEncoder().encode(["Egypt backed Haftar in 2014. Egypt also bombed Derna."]), 1)
+    assert "Derna" in grown.passage_text(int(top[0, 0]))
+    # Two more removals: 3 of 9 vectors masked (> 20%), so the graph is rebuilt without them.
+    build_index(settings, HashingEncoder(), [a for a in articles if a.id not in ("art-3", "art-4", "art-5")])
+    rebuilt = load_version(settings.index_dir)
+    assert rebuilt.dense_rows is None and rebuilt.dense.ntotal == len(rebuilt.passages) == 5
+
+
+def test_masked_index_searches_like_a_full_rebuild(tmp_path) -> None:
+    """The masked graph returns passages as similar, in the same order, as a graph built afresh."""
+    import numpy as np
+
+    from support import make_settings
+
+    def similarities(data, vector, k: int) -> list[float]:  # of the returned passages, computed exactly
+        rows = data.dense_search(vector, k)[0]
+        return [float(data.dense.reconstruct(int(i)) @ vector[0])
+                for i in (np.flatnonzero(data.dense_rows == r)[0] if data.dense_rows is not None else r
+                          for r in rows)]
+
+    settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw")
+    articles = _one_passage_articles(8)
+    build_index(settings, HashingEncoder(), articles)
+    build_index(settings, HashingEncoder(), articles[:2] + articles[3:])
+    masked = load_version(settings.index_dir)
+    build_index(settings, HashingEncoder(), articles[:2] + articles[3:], full=True)
+    fresh = load_version(settings.index_dir)
+    assert masked.dense_rows is not None and fresh.dense_rows is None
+    for query in ("oil exports", "Islamic State Sirte", "NATO air campaign", "migrants Italy"):
+        vector = HashingEncoder().encode([query])
+        assert np.allclose(similarities(masked, vector, 4), similarities(fresh, vector, 4), atol=1e-6)
+
+
+def test_inconsistent_dense_rows_are_refused(tmp_path) -> None:
+    """A row map that does not give every passage exactly one live vector is corruption."""
+    import numpy as np
+
+    from libya_qa.index import DENSE_ROWS
+    from support import make_settings
+
+    settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw")
+    articles = _one_passage_articles(8)
+    build_index(settings, HashingEncoder(), articles)
+    build_index(settings, HashingEncoder(), articles[1:])
+    folder = settings.index_dir / VERSIONS / current_version(settings.index_dir)
+    rows = np.load(folder / DENSE_ROWS)
+    rows[rows >= 0] = 0  # every vector claims passage 0
+    np.save(folder / DENSE_ROWS, rows)
+    with pytest.raises(IndexUnavailable) as caught:
+        load_version(settings.index_dir, verify=False)  # past the checksums, to reach the table check
+    assert caught.value.code == "index_corrupt"

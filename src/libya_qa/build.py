@@ -152,6 +152,7 @@ def passage_vectors(tables: Tables, block: int = 20_000) -> np.ndarray:
 FLAT_MAX_PASSAGES = 100_000
 INDEX_TYPES = ("auto", "flat", "hnsw", "hnsw-sq8", "ivf-sq8")
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
+TOMBSTONE_MAX_SHARE = 0.2  # removed passages masked in an HNSW graph before it is rebuilt without them
 
 
 def choose_index_type(index_type: str, n: int) -> str:
@@ -238,12 +239,9 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
     tables = _join(kept, fresh)
     if not len(tables.passages):
         raise IndexUnavailable("corpus_empty", "the corpus has no article to index; add one with `libya-qa add`")
-    # Nothing removed or changed: the previous passages are the first rows, in order, so the previous
-    # dense index only needs the new vectors added (an HNSW graph is not rebuilt for one article).
-    appendable = previous is not None and len(kept.passages) == len(previous.passages)
-    dense = _extend(previous.dense, fresh, len(kept.sentences)) if appendable else None
+    reused = _reuse_dense(settings, previous, old_to_new, fresh, len(kept.sentences)) if previous else None
     stage(f"building the searchers and saving {len(tables.passages)} passages")
-    version, kind = _write(settings, encoder, articles, tables, vocab, dense)
+    version, kind = _write(settings, encoder, articles, tables, vocab, *(reused or (None, None)))
     encoded_ids = [a.id for _, a in changed]
     return BuildReport(
         version=version, added=tuple(i for i in encoded_ids if i not in old),
@@ -255,17 +253,38 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
     )
 
 
-def _extend(dense: Any, fresh: Tables, first_sentence: int) -> Any:
-    """The previous dense index with the fresh passages' vectors appended."""
+def _reuse_dense(settings: Settings, previous: IndexData, old_to_new: np.ndarray, fresh: Tables,
+                 first_sentence: int) -> tuple[Any, np.ndarray | None] | None:
+    """The previous dense index carried forward, or None when it must be rebuilt.
+
+    Kept passages keep their vectors; new ones are appended. Removed ones stay in an HNSW graph,
+    masked at search time through `dense_rows`, because rebuilding the graph takes ~15 s at 100,000
+    passages; once masked vectors pass TOMBSTONE_MAX_SHARE, the graph is rebuilt without them.
+    """
+    kept_rows = np.flatnonzero(old_to_new[previous.passages[:, 0]] >= 0)
+    n_passages = len(kept_rows) + len(fresh.passages)
+    kind = dense_kind(previous.dense)
+    if choose_index_type(settings.index_type, n_passages) != kind:
+        return None  # the configured type changed, or the corpus crossed the exact-search limit
+    removed = len(kept_rows) < len(previous.passages)
+    if removed and kind not in ("hnsw", "hnsw-sq8"):
+        return None  # exact indexes rebuild in well under a second; IVF is rebuilt to keep it simple
+    row_of_id = previous.dense_rows if previous.dense_rows is not None else np.arange(previous.dense.ntotal)
+    new_row = np.full(len(previous.passages) + 1, -1, dtype=np.int64)  # last slot: a removed id stays -1
+    new_row[kept_rows] = np.arange(len(kept_rows))
+    rows = np.concatenate([new_row[row_of_id], np.arange(len(kept_rows), n_passages)]).astype(np.int32)
+    if (rows < 0).mean() > TOMBSTONE_MAX_SHARE:
+        return None
     local = Tables(fresh.sentences, fresh.passages.copy(), fresh.vectors, fresh.tokens, fresh.offsets)
     local.passages[:, 3:] -= first_sentence  # fresh passages point at rows after the kept sentences
     if len(local.passages):
-        dense.add(passage_vectors(local))
-    return dense
+        previous.dense.add(passage_vectors(local))
+    identity = (rows < 0).sum() == 0 and np.array_equal(rows, np.arange(len(rows)))
+    return previous.dense, (None if identity else rows)
 
 
 def _write(settings: Settings, encoder: Encoder, articles: list[Article], tables: Tables,
-           vocab: dict[str, int], dense: Any = None) -> tuple[str, str]:
+           vocab: dict[str, int], dense: Any = None, dense_rows: np.ndarray | None = None) -> tuple[str, str]:
     """Make the searchers and the manifest, save the version, switch CURRENT to it atomically."""
     if dense is None:
         dense, kind = make_dense_index(passage_vectors(tables), settings.index_type)
@@ -281,7 +300,7 @@ def _write(settings: Settings, encoder: Encoder, articles: list[Article], tables
                                        "sentences": len(tables.sentences)},
         "articles": {a.id: {"sha256": a.sha256, "passages": int(per_article[i])} for i, a in enumerate(articles)},
     }
-    save_version(settings.index_dir, version, manifest, articles, tables, dense, bm25)
+    save_version(settings.index_dir, version, manifest, articles, tables, dense, bm25, dense_rows)
     set_current(settings.index_dir, version)
     prune_versions(settings.index_dir, settings.keep_versions)
     return version, kind

@@ -20,6 +20,7 @@ from .schema import Article, Source
 FORMAT = 2  # 2: passage token ids stored for incremental builds
 CURRENT = "CURRENT"
 VERSIONS = "versions"
+DENSE_ROWS = "dense_rows.npy"  # present only while removed passages are masked in the dense index
 REBUILD = "run `libya-qa index --full` to rebuild it"
 REPAIR = f"{REBUILD} (or `libya-qa index --rollback` to serve the previous version)"
 
@@ -38,6 +39,19 @@ class IndexData:
     token_offsets: np.ndarray  # int64: passage i's ids are passage_tokens[offsets[i]:offsets[i+1]]
     dense: Any  # faiss index over passage vectors
     bm25: Any  # bm25s.BM25 over passage tokens
+    # FAISS id -> passage row, -1 for a removed passage still in the graph; None when ids are rows.
+    dense_rows: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        """Prepare the search parameters that skip removed passages (made once, before any request)."""
+        self._live_only = _live_only_params(self.dense, self.dense_rows) if self.dense_rows is not None else ()
+
+    def dense_search(self, vectors: np.ndarray, k: int) -> np.ndarray:
+        """Passage rows of the k nearest passages for each query vector (-1 pads), removed ones skipped."""
+        if self.dense_rows is None:
+            return self.dense.search(vectors, k)[1]
+        _, ids = self.dense.search(vectors, k, params=self._live_only[0])
+        return np.where(ids >= 0, self.dense_rows[np.maximum(ids, 0)], -1)
 
     def passage_text(self, row: int) -> str:
         """The exact text of passage `row`."""
@@ -74,6 +88,20 @@ class IndexData:
         return leads / np.where(norms > 0, norms, 1.0)
 
 
+def _live_only_params(dense: Any, dense_rows: np.ndarray) -> tuple[Any, ...]:
+    """FAISS search parameters that skip removed ids, with the selector and bitmap they point into."""
+    import faiss
+
+    bitmap = np.packbits(dense_rows >= 0, bitorder="little")
+    selector = faiss.IDSelectorBitmap(bitmap)
+    hnsw = getattr(dense, "hnsw", None)
+    params = faiss.SearchParametersHNSW() if hnsw is not None else faiss.SearchParameters()
+    params.sel = selector
+    if hnsw is not None:
+        params.efSearch = hnsw.efSearch  # search parameters replace the index's own
+    return params, selector, bitmap  # FAISS keeps raw pointers: all three must stay alive
+
+
 def _release_freed_memory() -> None:
     """Hand freed heap pages back to the OS (glibc only; elsewhere a no-op).
 
@@ -98,7 +126,7 @@ def _sha256(path: Path) -> str:
 
 
 def save_version(root: Path, version: str, manifest: dict[str, Any], articles: list[Article],
-                 tables: Any, dense: Any, bm25: Any) -> Path:
+                 tables: Any, dense: Any, bm25: Any, dense_rows: np.ndarray | None = None) -> Path:
     """Write a version folder under a temporary name, checksum it, then rename it into place."""
     import faiss
 
@@ -117,6 +145,8 @@ def save_version(root: Path, version: str, manifest: dict[str, Any], articles: l
     np.save(tmp / "passage_tokens.npy", np.asarray(tables.tokens, dtype=np.int32))
     np.save(tmp / "token_offsets.npy", np.asarray(tables.offsets, dtype=np.int64))
     faiss.write_index(dense, str(tmp / "passages.faiss"))
+    if dense_rows is not None:
+        np.save(tmp / DENSE_ROWS, np.asarray(dense_rows, dtype=np.int32))
     bm25.save(str(tmp / "bm25"))
     files = sorted(p for p in tmp.rglob("*") if p.is_file())
     manifest = {**manifest, "version": version,
@@ -196,6 +226,15 @@ def verify_version(folder: Path, manifest: dict[str, Any]) -> None:
             raise IndexUnavailable("index_corrupt", f"index file {path} is missing or damaged; {REPAIR}")
 
 
+def _dense_matches(data: IndexData) -> bool:
+    """Every passage has exactly one live vector in the dense index."""
+    if data.dense_rows is None:
+        return data.dense.ntotal == len(data.passages)
+    live = data.dense_rows[data.dense_rows >= 0]
+    return (len(data.dense_rows) == data.dense.ntotal and len(live) == len(data.passages)
+            and np.array_equal(np.sort(live), np.arange(len(data.passages))))
+
+
 def check_compatible(manifest: dict[str, Any], model: str, dimension: int) -> None:
     """Refuse an index built with another model or vector size."""
     if manifest.get("format") != FORMAT:
@@ -233,10 +272,11 @@ def load_version(root: Path, version: str | None = None, verify: bool = True) ->
             token_offsets=np.load(folder / "token_offsets.npy"),
             dense=faiss.read_index(str(folder / "passages.faiss")),
             bm25=bm25s.BM25.load(str(folder / "bm25")),
+            dense_rows=np.load(folder / DENSE_ROWS) if (folder / DENSE_ROWS).exists() else None,
         )
     except Exception as exc:  # unreadable parts are corruption whatever the library raised
         raise IndexUnavailable("index_corrupt", f"index {folder} cannot be read ({exc}); {REPAIR}") from exc
-    if (data.dense.ntotal != len(data.passages) or len(data.sentence_vectors) != len(data.sentences)
+    if (not _dense_matches(data) or len(data.sentence_vectors) != len(data.sentences)
             or len(data.token_offsets) != len(data.passages) + 1):
         raise IndexUnavailable("index_corrupt", f"index {folder} tables disagree in size; {REPAIR}")
     return data

@@ -89,7 +89,7 @@ class Searcher:
     def passages(self, query_vector: np.ndarray, terms: list[str]) -> dict[int, float]:
         """Candidate passage rows with their reciprocal-rank-fusion scores."""
         depth = min(self.candidates, len(self.data.passages))
-        _, dense_ids = self.data.dense.search(query_vector.reshape(1, -1).astype(np.float32), depth)
+        dense_ids = self.data.dense_search(query_vector.reshape(1, -1).astype(np.float32), depth)
         fused: dict[int, float] = {}
         for rank, row in enumerate(r for r in dense_ids[0] if r >= 0):
             fused[int(row)] = 1.0 / (self.rrf_k + rank + 1)
