@@ -233,3 +233,24 @@ def test_inconsistent_dense_rows_are_refused(tmp_path) -> None:
     with pytest.raises(IndexUnavailable) as caught:
         load_version(settings.index_dir, verify=False)  # past the checksums, to reach the table check
     assert caught.value.code == "index_corrupt"
+
+
+def test_an_incremental_build_follows_the_configured_index_type(tmp_path, monkeypatch) -> None:
+    """'auto' switches to HNSW when additions cross the exact-search limit; a changed setting applies."""
+    from libya_qa import build
+    from libya_qa.build import dense_kind
+    from support import make_settings
+
+    monkeypatch.setattr(build, "FLAT_MAX_PASSAGES", 8)
+    settings = make_settings(tmp_path, model="hashing-test-encoder")  # index type "auto"
+    articles = _one_passage_articles(8)
+    build_index(settings, HashingEncoder(), articles[:7])
+    assert dense_kind(load_version(settings.index_dir).dense) == "flat"
+    build_index(settings, HashingEncoder(), articles[:8])
+    assert dense_kind(load_version(settings.index_dir).dense) == "flat"  # 8 passages: still exact
+    extra = Article(Source("art-9", "Nine"), "Egypt backed Haftar in 2014. Egypt also bombed Derna.")
+    build_index(settings, HashingEncoder(), articles + [extra])
+    assert dense_kind(load_version(settings.index_dir).dense) == "hnsw"
+    flat = make_settings(tmp_path, model="hashing-test-encoder", index_type="flat")
+    build_index(flat, HashingEncoder(), articles + [extra])
+    assert dense_kind(load_version(flat.index_dir).dense) == "flat"
