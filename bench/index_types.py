@@ -119,9 +119,10 @@ def main() -> int:
     print()
     print(table(rows, ["passages", "synthetic", "kind", "build_s", "p50_ms", "p95_ms", "recall@10",
                        "bytes_per_passage", "index_mb"], title="dense index types (single-query search, top 10)"))
-    write_results("index_types", {"rows": rows, "queries": args.queries,
-                                  "real_index": str(args.real_index) if args.real_index else None,
-                                  "note": "rows with synthetic=true include synthetic vectors"})
+    name = "index_types" if args.kinds == parser.get_default("kinds") else f"index_types-{args.kinds.replace(',', '-')}"
+    write_results(name, {"rows": rows, "queries": args.queries,
+                         "real_index": str(args.real_index) if args.real_index else None,
+                         "note": "rows with synthetic=true include synthetic vectors"})
     return 0
 
 
