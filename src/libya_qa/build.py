@@ -279,8 +279,7 @@ def _reuse_dense(settings: Settings, previous: IndexData, old_to_new: np.ndarray
     local.passages[:, 3:] -= first_sentence  # fresh passages point at rows after the kept sentences
     if len(local.passages):
         previous.dense.add(passage_vectors(local))
-    identity = (rows < 0).sum() == 0 and np.array_equal(rows, np.arange(len(rows)))
-    return previous.dense, (None if identity else rows)
+    return previous.dense, (None if np.array_equal(rows, np.arange(len(rows))) else rows)
 
 
 def _write(settings: Settings, encoder: Encoder, articles: list[Article], tables: Tables,

@@ -39,7 +39,7 @@ class SentenceHit:
     fusion: float
     neighbour: float = 0.0  # best cosine of the adjacent sentences (answers often span two)
     fit: float = 0.0  # holds the kind of words the question asks for (names, numbers, dates)
-    article_keywords: float = 0.0  # whole-article BM25 of the question, over the best article's
+    article_keywords: float = 0.0  # whole-article BM25 of the question, relative to the best article
     article_lead: float = 0.0  # cosine of the question with the article's first passage
 
 
