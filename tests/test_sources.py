@@ -191,3 +191,29 @@ def test_cli_duplicate_and_replace(cli_env: Settings, tmp_path: Path, capsys: py
     assert main(["add", str(path)]) == 2
     assert main(["add", str(path), "--replace"]) == 0
     assert "replaced gas" in capsys.readouterr().out
+
+
+def test_a_removed_article_is_never_quoted_from_a_masked_hnsw_index(tmp_path: Path) -> None:
+    """Through the user's path (remove, rebuild, the running QA reloads): its own words find nothing of it."""
+    from libya_qa.corpus import write_article
+    from libya_qa.index import load_version
+    from libya_qa.qa import QA
+    from libya_qa.schema import Article, Source
+    from libya_qa.sources import rebuild
+    from support import make_settings
+
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0, index_type="hnsw")
+    topics = ["oil exports", "the U.N. mission", "weapons in Mali", "Libya Dawn", "Sirte", "NATO", "migrants"]
+    for i, topic in enumerate(topics):
+        write_article(settings.corpus_dir, Article(Source(f"art-{i}", f"A{i}"), f"A report on {topic}. More to say."))
+    write_article(settings.corpus_dir, Article(Source("gas", "Gas"), GAS))
+    rebuild(settings, HashingEncoder())
+    qa = QA(settings, HashingEncoder())
+    assert qa.ask(GAS).excerpts[0].source.id == "gas"
+    remove_source(settings, "gas")
+    rebuild(settings, HashingEncoder())
+    assert load_version(settings.index_dir).dense_rows is not None  # masked, not rebuilt
+    qa.reload()
+    answer = qa.ask(GAS, top_k=20)
+    assert answer.excerpts and all(e.source.id != "gas" for e in answer.excerpts)
+    assert len({e.source.id for e in answer.excerpts}) == len(topics)  # every remaining article still found
