@@ -161,8 +161,6 @@ def _one_passage_articles(n: int) -> list[Article]:
 
 def test_removal_masks_passages_in_an_hnsw_graph_until_it_is_worth_rebuilding(tmp_path) -> None:
     """Removing an article keeps the HNSW graph (removed vectors masked); past 20% masked, it is rebuilt."""
-    import numpy as np
-
     from support import make_settings
 
     settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw")
