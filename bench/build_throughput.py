@@ -107,11 +107,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="torch/faiss intra-op threads (0 = default)")
     args = parser.parse_args()
     if args.threads:
-        import faiss
-        import torch
+        from libya_qa.encoders import limit_threads
 
-        torch.set_num_threads(args.threads)
-        faiss.omp_set_num_threads(args.threads)
+        limit_threads(args.threads)
 
     from libya_qa.build import build_index
     from libya_qa.corpus import load_corpus

@@ -40,11 +40,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="torch/faiss intra-op threads (0 = default)")
     args = parser.parse_args()
     if args.threads:
-        import faiss
-        import torch
+        from libya_qa.encoders import limit_threads
 
-        torch.set_num_threads(args.threads)
-        faiss.omp_set_num_threads(args.threads)
+        limit_threads(args.threads)
 
     from libya_qa.build import build_index
     from libya_qa.corpus import load_corpus
@@ -105,7 +103,7 @@ def main() -> int:
         columns += [*QUALITY_KEYS, "worst_quality_change", "within_1pct"]
     print()
     print(table(rows, columns, title="encoder paths (same texts, same run)"))
-    print("ONNX Runtime: skipped (sentence-transformers[onnx] resolves only with 5.1.2; the project uses 6.x)")
+    print("ONNX Runtime: measured by bench/encoders_onnx.py in its own venv (sentence-transformers[onnx] needs 5.1.2)")
     name = "encoders-" + "-".join(r["precision"] for r in rows) + ("-speed" if args.no_quality else "")
     write_results(name, {"rows": rows, "batch_size": args.batch_size, "repeat": args.repeat,
                                "threads": args.threads or "default", "texts": len(texts),
