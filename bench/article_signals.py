@@ -15,29 +15,13 @@ import dataclasses
 import itertools
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, EVAL_FILE, settings_for, table, write_results  # noqa: E402
 from quality_signals import best_threshold, metrics as eval_metrics  # noqa: E402
-from retrieval_quality import first_ranks, metrics as known_item_metrics, norm_title  # noqa: E402
-
-if TYPE_CHECKING:
-    from libya_qa.schema import Article
+from retrieval_quality import first_ranks, metrics as known_item_metrics, title_queries  # noqa: E402
 
 GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)
-
-
-def title_queries(articles: list[Article], n: int) -> list[tuple[str, set[int]]]:
-    """n titles sampled as bench/retrieval_quality.py samples them, with their relevant article rows."""
-    by_title: dict[str, set[int]] = {}
-    for i, a in enumerate(articles):
-        by_title.setdefault(norm_title(a.source.title), set()).add(i)
-    candidates = [i for i, a in enumerate(articles) if a.source.title not in ("", "unknown")]
-    picked = sorted(np.random.default_rng(0).choice(candidates, n, replace=False))
-    return [(articles[i].source.title, by_title[norm_title(articles[i].source.title)]) for i in picked]
 
 
 def main() -> int:

@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, settings_for, table, write_results  # noqa: E402
-from retrieval_quality import first_ranks, metrics, norm_title  # noqa: E402
+from retrieval_quality import first_ranks, metrics, title_queries  # noqa: E402
 
 
 def rrf(*rankings: list[int], k: int = 60) -> list[int]:
@@ -55,13 +55,7 @@ def main() -> int:
         np.save(cache, direct)
     direct_index = faiss.IndexFlatIP(direct.shape[1])
     direct_index.add(direct.astype(np.float32))
-    articles = data.articles
-    by_title: dict[str, set[int]] = {}
-    for i, a in enumerate(articles):
-        by_title.setdefault(norm_title(a.source.title), set()).add(i)
-    candidates = [i for i, a in enumerate(articles) if a.source.title not in ("", "unknown")]
-    picked = sorted(np.random.default_rng(0).choice(candidates, args.queries, replace=False))
-    queries = [(articles[i].source.title, by_title[norm_title(articles[i].source.title)]) for i in picked]
+    queries = title_queries(data.articles, args.queries)
     vectors = encoder.encode([q for q, _ in queries])
     owner = data.passages[:, 0]
     ranks: dict[str, list[tuple[int | None, int | None]]] = {}

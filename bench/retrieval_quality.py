@@ -50,6 +50,16 @@ def norm_title(title: str) -> str:
     return re.sub(r"\W+", " ", title.lower()).strip()
 
 
+def title_queries(articles: list[Article], n: int = 0) -> list[tuple[str, set[int]]]:
+    """n titles (0 = every titled article; sample seeded 0), each with the rows of articles bearing it."""
+    by_title: dict[str, set[int]] = {}
+    for i, a in enumerate(articles):
+        by_title.setdefault(norm_title(a.source.title), set()).add(i)
+    titled = [i for i, a in enumerate(articles) if a.source.title not in ("", "unknown")]
+    picked = sorted(np.random.default_rng(0).choice(titled, n, replace=False)) if 0 < n < len(titled) else titled
+    return [(articles[i].source.title, by_title[norm_title(articles[i].source.title)]) for i in picked]
+
+
 def first_ranks(ranked_articles: Iterable[int], relevant: set[int], k: int = 10) -> tuple[int | None, int | None]:
     """(distinct-article rank, first-hit position) of a relevant article within the top k, else None."""
     seen: list[int] = []
@@ -164,13 +174,7 @@ def main() -> int:
     if args.articles:
         articles = articles[: args.articles]
     articles.sort(key=lambda a: a.id)  # the order an index keeps them in
-    by_title: dict[str, set[int]] = {}
-    for i, a in enumerate(articles):
-        by_title.setdefault(norm_title(a.source.title), set()).add(i)
-    candidates = [i for i, a in enumerate(articles) if a.source.title not in ("", "unknown")]
-    rng = np.random.default_rng(0)
-    picked = sorted(rng.choice(candidates, args.queries, replace=False)) if 0 < args.queries < len(candidates) else candidates
-    queries = [(articles[i].source.title, by_title[norm_title(articles[i].source.title)]) for i in picked]
+    queries = title_queries(articles, args.queries)
     folder = DATA / f"news-{len(articles)}{_model_tag(args.model) if args.model else ''}"
     settings = settings_for(folder / "corpus", folder / "index", **({"model": args.model} if args.model else {}))
     encoder = encoder_for(settings)
