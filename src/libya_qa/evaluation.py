@@ -74,7 +74,7 @@ def run_case(qa: QA, case: Case) -> Result:
     """Ask one case (follow-ups twice: with and without their history)."""
     answer = qa.ask(case.question, TOP_K, list(case.history))
     rank, article_rank = _ranks(answer, case)
-    top = max((e.score for e in answer.excerpts), default=0.0)
+    top = answer.confidence
     without = None
     if case.kind == "followup":
         without = _ranks(qa.ask(case.question, TOP_K, []), case)[0]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .encoders import Encoder, encoder_for
+from .analysis import is_question
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts
 from .followup import search_query
@@ -90,13 +91,14 @@ class QA:
         question, history = self.validate(question, top_k, history)
         loaded = self.loaded
         query = search_query(question, history)
-        hits = loaded.searcher.search(query)
+        # The user's own words decide question or topic (a follow-up's query opens with earlier turns).
+        hits = loaded.searcher.search(query, topic=not is_question(question))
         excerpts = build_excerpts(loaded.data, hits, top_k)
-        confident = bool(hits) and hits[0].score >= self.settings.answer_threshold
+        confidence = max((h.confidence for h in hits), default=0.0)
         return Answer(
-            question=question, status="answered" if confident else "not_found",
+            question=question, status="answered" if confidence >= self.settings.answer_threshold else "not_found",
             excerpts=tuple(excerpts), took_ms=(time.perf_counter() - started) * 1000,
-            search_query=query, index_version=loaded.data.version,
+            search_query=query, index_version=loaded.data.version, confidence=confidence,
         )
 
     # --- sources --------------------------------------------------------------------------

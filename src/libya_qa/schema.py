@@ -111,6 +111,7 @@ class Answer:
     search_query: str = ""  # the question as retrieval saw it (follow-ups blend in history)
     index_version: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    confidence: float = 0.0  # best evidence on the scale answer_threshold is calibrated on
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (the /ask wire format)."""
@@ -119,6 +120,7 @@ class Answer:
             "status": self.status,
             "excerpts": [e.to_dict() for e in self.excerpts],
             "message": NOT_FOUND_MESSAGE if self.status == "not_found" else "",
+            "confidence": round(self.confidence, 4),
             "took_ms": round(self.took_ms, 2),
             "search_query": self.search_query,
             "index_version": self.index_version,
