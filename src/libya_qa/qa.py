@@ -7,9 +7,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .analysis import is_question
 from .config import Settings
 from .encoders import Encoder, encoder_for
-from .analysis import is_question
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts
 from .followup import search_query
