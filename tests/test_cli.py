@@ -44,3 +44,23 @@ def test_index_prints_a_summary(env, capsys) -> None:  # type: ignore[no-untyped
     assert main(["index", "--full"]) == 0
     out = capsys.readouterr().out
     assert "2 articles" in out and "full" in out and "passages" in out
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("LIBYA_QA_SERVE_THREADS", "two", "LIBYA_QA_SERVE_THREADS must be a whole number, got 'two'"),
+    ("LIBYA_QA_SERVE_THREADS", "0", "LIBYA_QA_SERVE_THREADS must be at least 1, got 0"),
+    ("LIBYA_QA_ANSWER_THRESHOLD", "high", "LIBYA_QA_ANSWER_THRESHOLD must be a number, got 'high'"),
+    ("LIBYA_QA_INDEX_TYPE", "hnws", "LIBYA_QA_INDEX_TYPE must be one of auto, flat, hnsw, hnsw-sq8, ivf-sq8"),
+    ("LIBYA_QA_PRECISION", "fp16", "LIBYA_QA_PRECISION must be one of fp32, bf16, int8, auto, got 'fp16'"),
+    ("LIBYA_QA_MASKED_MAX_SHARE", "1.5", "LIBYA_QA_MASKED_MAX_SHARE must be between 0 and 1, got 1.5"),
+    ("LIBYA_QA_ANSWER_THRESHOLD", "nan", "LIBYA_QA_ANSWER_THRESHOLD must be a finite number, got nan"),
+    ("LIBYA_QA_KEEP_VERSIONS", "0", "LIBYA_QA_KEEP_VERSIONS must be at least 1, got 0"),
+])
+def test_a_bad_setting_is_named_before_anything_runs(env, monkeypatch, capsys, variable, value, says) -> None:  # type: ignore[no-untyped-def]
+    """A setting no component can use stops every command with one line naming the variable."""
+    before = sorted(p.name for p in env.index_dir.rglob("*"))
+    monkeypatch.setenv(variable, value)
+    assert main(["index"]) == 2
+    err = capsys.readouterr().err
+    assert "error [bad_setting]" in err and says in err
+    assert sorted(p.name for p in env.index_dir.rglob("*")) == before  # nothing was built or touched

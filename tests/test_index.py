@@ -208,6 +208,20 @@ def test_removal_masks_passages_in_an_hnsw_graph_until_it_is_worth_rebuilding(tm
     assert rebuilt.dense_rows is None and rebuilt.dense.ntotal == len(rebuilt.passages) == 5
 
 
+@pytest.mark.parametrize(("share", "masked"), [(0.0, False), (0.1, False), (0.2, True), (1.0, True)])
+def test_the_masked_share_setting_decides_when_the_graph_is_rebuilt(tmp_path, share, masked) -> None:
+    """One removal masks 1 of 8 vectors (12.5%): kept masked at a limit above that, rebuilt below it."""
+    from support import make_settings
+
+    settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw", masked_max_share=share)
+    articles = _one_passage_articles(8)
+    build_index(settings, HashingEncoder(), articles)
+    build_index(settings, HashingEncoder(), articles[1:])
+    data = load_version(settings.index_dir)
+    assert (data.dense_rows is not None) is masked
+    assert data.dense.ntotal == (8 if masked else 7) and len(data.passages) == 7
+
+
 def test_masked_index_searches_like_a_full_rebuild(tmp_path) -> None:
     """The masked graph returns passages as similar, in the same order, as a graph built afresh."""
     import numpy as np

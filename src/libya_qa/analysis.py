@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['’][A-Za-z]+)?")
@@ -102,7 +103,8 @@ def question_type(question: str) -> str:
     return "other"
 
 
-def answer_fit(question: str, kind: str, sentence: str, sentence_terms: set[str], question_terms: set[str]) -> float:
+def answer_fit(question: str, kind: str, sentence: str, sentence_terms: AbstractSet[str],
+               question_terms: AbstractSet[str]) -> float:
     """1.0 when the sentence holds words of the kind the question asks for that the question lacks.
 
     A sentence that only restates the question ("But the vote didn't go well.") scores low; one that

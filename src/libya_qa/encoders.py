@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from .config import PRECISIONS
 from .errors import IndexUnavailable
 
 if TYPE_CHECKING:
@@ -48,7 +49,6 @@ def resolve_model(name: str) -> Path | str:
     return path if path.exists() else name
 
 
-PRECISIONS = ("fp32", "bf16", "int8", "auto")
 # "auto": bf16 autocast for batches of at least this many texts when the CPU has native bf16
 # (AMX or AVX512-BF16), fp32 otherwise; single questions stay fp32, where autocast costs more
 # than it saves (bench/encoders.py).

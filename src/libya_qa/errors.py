@@ -66,3 +66,9 @@ class AdminDisabled(QAError):
     """Admin endpoints are off because no admin token is configured."""
 
     status = 403
+
+
+class BadSetting(QAError):
+    """A LIBYA_QA_* setting has a value no component can use."""
+
+    status = 500
