@@ -35,6 +35,14 @@ def test_ask_prints_quotes_with_highlight_and_attribution(env, capsys) -> None: 
     assert "«" in out and "»" in out and "Ann Author" in out and "alpha" in out
 
 
+def test_unknown_metadata_is_said_in_words(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    """An article with no known author or link is cited as such, not as a bare "unknown"."""
+    assert main(["ask", "Who supported Libya Dawn financially?", "--top-k", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Qatar" in out and "— Beta, author unknown, publisher unknown, date unknown (link unknown)" in out
+    assert "(unknown)" not in out
+
+
 def test_bad_question_exits_2_with_a_specific_message(env, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["ask", "   "]) == 2
     assert "empty_question" in capsys.readouterr().err

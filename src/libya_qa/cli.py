@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import QAError
-from .schema import Answer
+from .schema import Answer, known
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -109,7 +109,9 @@ def render_answer(answer: Answer, color: bool) -> str:
         lines.append(f"\n[{n}] score {e.score:.2f}")
         lines.append(textwrap.indent(quote, "  > "))
         s = e.source
-        lines.append(f"  — {s.title}, {s.author}, {s.publisher}, {s.date} ({s.url}) [{s.id} {e.start}:{e.end}]")
+        cited = ", ".join((known(s.title, "untitled"), known(s.author, "author unknown"),
+                           known(s.publisher, "publisher unknown"), known(s.date, "date unknown")))
+        lines.append(f"  — {cited} ({known(s.url, 'link unknown')}) [{s.id} {e.start}:{e.end}]")
     lines.append(f"\n({answer.took_ms:.0f} ms)")
     return "\n".join(lines)
 

@@ -9,6 +9,11 @@ from typing import Literal
 
 UNKNOWN = "unknown"
 
+
+def known(value: str, fallback: str) -> str:
+    """The metadata value, or the fallback wording when it is unknown."""
+    return fallback if not value or value == UNKNOWN else value
+
 Status = Literal["answered", "not_found"]
 NOT_FOUND_MESSAGE = ("Not found in the corpus: no article answers this clearly. "
                      "Any excerpts are the nearest passages, not an answer.")

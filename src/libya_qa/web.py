@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from .config import Settings
 from .errors import QAError
-from .schema import UNKNOWN, Article, Source
+from .schema import Article, Source, known
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -89,11 +89,6 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
 
     app.state.render_source = render_source
     app.state.render_error = lambda request, error: page(request, error=error)  # e.g. unknown source, as HTML
-
-
-def known(value: str, fallback: str) -> str:
-    """The metadata value, or the fallback wording when it is unknown."""
-    return fallback if not value or value == UNKNOWN else value
 
 
 def title_of(source: Source) -> str:
