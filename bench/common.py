@@ -248,6 +248,22 @@ def settings_for(corpus_dir: Path, index_dir: Path, **overrides: Any):  # type: 
                              web_dir=ROOT / "web", **overrides)
 
 
+QUALITY_KEYS = ("hit@1", "hit@5", "mrr", "article_hit@1", "abstained_rate", "answered_rate")
+
+
+def founding_quality(encoder: Any, articles: Sequence[Any], cases: Sequence[Any]) -> dict[str, float]:
+    """The evaluation set's figures (QUALITY_KEYS) with a throwaway founding-corpus index built by `encoder`."""
+    from libya_qa.build import build_index
+    from libya_qa.evaluation import evaluate
+    from libya_qa.qa import QA
+
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        settings = settings_for(FOUNDING_CORPUS, Path(tmp) / "index")
+        build_index(settings, encoder, list(articles), full=True)
+        summary = evaluate(QA(settings, encoder), list(cases)).summary()
+    return {k: summary[k] for k in QUALITY_KEYS}
+
+
 def sentence_texts(articles: Sequence[Any], settings: Any) -> list[str]:
     """Every sentence an index build of `articles` would embed, in build order."""
     from libya_qa.chunking import split_sentences

@@ -18,17 +18,15 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import EVAL_FILE, FOUNDING_CORPUS, ROOT, sentence_texts, settings_for, table, write_results  # noqa: E402
-
-QUALITY_KEYS = ("hit@1", "hit@5", "mrr", "article_hit@1", "abstained_rate", "answered_rate")
-
+from common import (  # noqa: E402
+    EVAL_FILE, FOUNDING_CORPUS, QUALITY_KEYS, ROOT, founding_quality, sentence_texts, settings_for, table, write_results,
+)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,11 +42,9 @@ def main() -> int:
 
         limit_threads(args.threads)
 
-    from libya_qa.build import build_index
     from libya_qa.corpus import load_corpus
     from libya_qa.encoders import load_encoder
-    from libya_qa.evaluation import evaluate, load_cases
-    from libya_qa.qa import QA
+    from libya_qa.evaluation import load_cases
 
     articles = load_corpus(FOUNDING_CORPUS)
     probe = settings_for(FOUNDING_CORPUS, ROOT / "index")
@@ -81,11 +77,7 @@ def main() -> int:
             "cos_vs_fp32_mean": float(cos.mean()), "cos_vs_fp32_min": float(cos.min()),
         }
         if not args.no_quality:
-            with tempfile.TemporaryDirectory(prefix="bench-enc-") as tmp:
-                settings = settings_for(FOUNDING_CORPUS, Path(tmp) / "index")
-                build_index(settings, encoder, articles, full=True)
-                summary = evaluate(QA(settings, encoder), cases).summary()
-            row.update({k: summary[k] for k in QUALITY_KEYS})
+            row.update(founding_quality(encoder, articles, cases))
         rows.append(row)
         print(table([row]), flush=True)
         del encoder

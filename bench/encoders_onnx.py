@@ -41,9 +41,11 @@ import numpy as np
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import EVAL_FILE, FOUNDING_CORPUS, ROOT, machine, sentence_texts, settings_for, table, write_results  # noqa: E402
+from common import (  # noqa: E402
+    EVAL_FILE, FOUNDING_CORPUS, QUALITY_KEYS, ROOT, founding_quality, machine, sentence_texts, settings_for, table,
+    write_results,
+)
 
-QUALITY_KEYS = ("hit@1", "hit@5", "mrr", "answered_rate", "abstained_rate", "article_hit@1")
 PATHS = "torch-fp32,torch-bf16,torch-int8,onnx-fp32,onnx-opt,onnx-int8"
 
 
@@ -132,11 +134,9 @@ def main() -> int:
 
         limit_threads(args.threads)
 
-    from libya_qa.build import build_index
     from libya_qa.corpus import load_corpus
     from libya_qa.encoders import resolve_model
-    from libya_qa.evaluation import evaluate, load_cases
-    from libya_qa.qa import QA
+    from libya_qa.evaluation import load_cases
 
     start = machine()
     print(f"machine: {start}", flush=True)
@@ -192,11 +192,7 @@ def main() -> int:
             row.update({"sent_per_s": len(texts) / min(batch_s[label]), "query_ms": statistics.median(single_ms[label]),
                         "cos_min": float(cos.min()), "cos_mean": float(cos.mean())})
             if not args.no_quality:
-                with tempfile.TemporaryDirectory(prefix="bench-onnx-idx-") as idx:
-                    settings = settings_for(FOUNDING_CORPUS, Path(idx) / "index")
-                    build_index(settings, encoder, articles, full=True)
-                    summary = evaluate(QA(settings, encoder), cases).summary()
-                row.update({k: summary[k] for k in QUALITY_KEYS})
+                row.update(founding_quality(encoder, articles, cases))
             print(table([row]), flush=True)
     rows_list = [rows[label] for label in labels if label in rows]
     base = next((r for r in rows_list if "sent_per_s" in r), None)
@@ -204,7 +200,7 @@ def main() -> int:
         if base and "sent_per_s" in row:
             row["speedup"] = row["sent_per_s"] / base["sent_per_s"]
     columns = ["path", "sent_per_s", "speedup", "query_ms", "cos_min", "cos_mean"]
-    columns += [] if args.no_quality else list(QUALITY_KEYS[:5])
+    columns += [] if args.no_quality else list(QUALITY_KEYS)
     print()
     print(table(rows_list, columns, title=f"encoder paths vs {base['path'] if base else '?'} (same texts, same run)"))
     print(f"load average (1/5/15 min) at start {[round(x, 2) for x in loadavg[0]]}, 1-min after each round "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,7 +71,7 @@ class Settings:
         """Build settings from LIBYA_QA_* variables, then apply explicit overrides."""
         root = Path(os.environ.get("LIBYA_QA_HOME", _project_root()))
         env = os.environ
-        settings = cls(
+        from_environment: dict[str, Any] = dict(
             corpus_dir=Path(env.get("LIBYA_QA_CORPUS", root / "corpus")),
             index_dir=Path(env.get("LIBYA_QA_INDEX", root / "index")),
             web_dir=Path(env.get("LIBYA_QA_WEB", root / "web")),
@@ -84,7 +84,7 @@ class Settings:
             admin_token=env.get("LIBYA_QA_ADMIN_TOKEN", ""),
             keep_versions=_number("KEEP_VERSIONS", int, cls.keep_versions),
         )
-        return replace(settings, **overrides) if overrides else settings
+        return cls(**{**from_environment, **overrides})  # built and checked once
 
 
 def _number(name: str, kind: Callable[[str], T], default: T) -> T:

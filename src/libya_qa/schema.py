@@ -9,14 +9,14 @@ from typing import Literal
 
 UNKNOWN = "unknown"
 
+Status = Literal["answered", "not_found"]
+NOT_FOUND_MESSAGE = ("Not found in the corpus: no article answers this clearly. "
+                     "Any excerpts are the nearest passages, not an answer.")
+
 
 def known(value: str, fallback: str) -> str:
     """The metadata value, or the fallback wording when it is unknown."""
     return fallback if not value or value == UNKNOWN else value
-
-Status = Literal["answered", "not_found"]
-NOT_FOUND_MESSAGE = ("Not found in the corpus: no article answers this clearly. "
-                     "Any excerpts are the nearest passages, not an answer.")
 
 
 @dataclass(frozen=True)
