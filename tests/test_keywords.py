@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import bm25s
-import pytest
 import numpy as np
+import pytest
 
 from libya_qa.analysis import is_question, tokenize
 from libya_qa.chunking import make_passages, split_sentences
