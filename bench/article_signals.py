@@ -1,6 +1,7 @@
-"""Sweep the two article-level signals (whole-article BM25, lead-passage cosine) on three quality sets.
+"""Sweep the article-level signals (whole-article BM25, lead-passage cosine, lead keyword coverage) on
+three quality sets.
 
-The assistant has two weight profiles that differ only in these two weights: one for questions, one
+The assistant has two weight profiles that differ only in these weights: one for questions, one
 for topics and headlines (queries not phrased as a question; `analysis.is_question`). For each weight
 pair this prints what it would give in either role:
   - as the question weights: the evaluation set's hit@1 / hit@5 / MRR and its best abstention threshold
@@ -9,7 +10,8 @@ pair this prints what it would give in either role:
     as topics, on the founding corpus), and MRR@10 of the news known-item task over every titled
     article, also per half (even / odd titles) so a pair that only suits one half shows. Titles phrased
     as questions keep the question weights, as in the assistant.
-Sentence features are computed once per query; only the combination changes.
+Sentence features are computed once per query; only the combination changes. Every (BM25, cosine)
+pair is tried without lead coverage; lead coverage is then swept at the two profiles' own pairs.
 
 Needs the news index made by `bench/retrieval_quality.py --from-large bench/data/large`.
 Run: nice -n 10 .venv/bin/python bench/article_signals.py
@@ -28,6 +30,7 @@ from quality_signals import best_threshold, metrics as eval_metrics  # noqa: E40
 from retrieval_quality import first_ranks, metrics as known_item_metrics, title_queries  # noqa: E402
 
 GRID = (0.0, 0.15, 0.3, 0.45, 0.65, 0.8)
+PROFILE_PAIRS = ((0.15, 0.15), (0.45, 0.45))  # the question and topic weights' (BM25, cosine)
 TOPICS_FILE = ROOT / "tests" / "data" / "topics.jsonl"
 
 
@@ -51,14 +54,17 @@ def main() -> int:
     news_features = [searcher.features(title, v) for (title, _), v in zip(queries, vectors)]
     asked = [is_question(title) for title, _ in queries]
     rows = []
-    for keywords, lead in itertools.product(GRID, GRID):
-        weights = dataclasses.replace(searcher.weights, article_keywords=keywords, article_lead=lead)
+    combos = [(k, c, 0.0) for k, c in itertools.product(GRID, GRID)]
+    combos += [(k, c, coverage) for k, c in PROFILE_PAIRS for coverage in GRID[1:]]
+    for keywords, lead, coverage in combos:
+        weights = dataclasses.replace(searcher.weights, article_keywords=keywords, article_lead=lead,
+                                      lead_coverage=coverage)
         quality = eval_metrics(founding, cases, features, weights)
         threshold, answered, abstained = best_threshold(cases, quality.pop("tops"))
         topic = eval_metrics(founding, topics, features, weights)
         ranks = [first_ranks([h.article for h in searcher.rank(hits, None if question else weights)], relevant)
                  for (_, relevant), hits, question in zip(queries, news_features, asked)]
-        rows.append({"article_keywords": keywords, "article_lead": lead, **quality, "threshold": threshold,
+        rows.append({"article_keywords": keywords, "article_lead": lead, "lead_coverage": coverage, **quality, "threshold": threshold,
                      "answered": answered, "abstained": abstained,
                      "topics_hit@1": topic["hit@1"], "topics_hit@5": topic["hit@5"], "topics_mrr": topic["mrr"],
                      "news_mrr@10": known_item_metrics(ranks)["mrr@10"],

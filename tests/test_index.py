@@ -139,15 +139,23 @@ def test_article_signals_follow_articles_when_a_new_one_is_appended(tiny_setting
         lo, hi = data.passages[first, 3:5]
         mean = data.sentence_vectors[lo:hi + 1].astype(np.float32).mean(axis=0)
         assert np.allclose(data.lead_vectors[row], mean / np.linalg.norm(mean), atol=1e-6)
+        indptr, holders = data.lead_terms
+        lead_stems = set(tokenize(data.passage_text(first)))
+        for stem, token in data.bm25.vocab_dict.items():
+            if stem and token + 1 < len(indptr):
+                assert (row in holders[indptr[token]:indptr[token + 1]]) == (stem in lead_stems), stem
 
 
 def test_article_evidence_reaches_every_sentence_hit(tiny_qa) -> None:
-    """Each sentence carries its article's keyword score (1.0 for the best article) and lead cosine."""
+    """Each sentence carries its article's keyword score (1.0 for the best article), lead cosine and lead coverage."""
     hits = tiny_qa.loaded.searcher.search("Qatar Libya Dawn")
     beta = tiny_qa.loaded.data.article_rows["beta"]
     assert all(h.article_keywords == 1.0 for h in hits if h.article == beta)
     assert all(h.article_keywords < 1.0 for h in hits if h.article != beta)
     assert len({round(h.article_lead, 6) for h in hits if h.article == beta}) == 1
+    # beta's first passage holds every question word; alpha's holds none of "qatar", "dawn".
+    assert all(h.lead_coverage == pytest.approx(1.0) for h in hits if h.article == beta)
+    assert all(h.lead_coverage < 0.5 for h in hits if h.article != beta)
 
 
 def test_topics_rank_by_article_evidence_but_keep_the_question_scale(tiny_qa) -> None:
@@ -158,11 +166,13 @@ def test_topics_rank_by_article_evidence_but_keep_the_question_scale(tiny_qa) ->
     assert as_question and all(h.score == h.confidence for h in as_question)
     confidence = {h.row: h.confidence for h in as_question}
     extra = (searcher.topic_weights.article_keywords - searcher.weights.article_keywords,
-             searcher.topic_weights.article_lead - searcher.weights.article_lead)
-    assert extra[0] > 0 and extra[1] > 0
+             searcher.topic_weights.article_lead - searcher.weights.article_lead,
+             searcher.topic_weights.lead_coverage - searcher.weights.lead_coverage)
+    assert min(extra) > 0
     for h in as_topic:
         assert h.confidence == pytest.approx(confidence[h.row])
-        assert h.score == pytest.approx(h.confidence + extra[0] * h.article_keywords + extra[1] * max(h.article_lead, 0))
+        assert h.score == pytest.approx(h.confidence + extra[0] * h.article_keywords
+                                        + extra[1] * max(h.article_lead, 0) + extra[2] * h.lead_coverage)
     assert [h.score for h in as_topic] == sorted((h.score for h in as_topic), reverse=True)
     answer = tiny_qa.ask("Qatar Libya Dawn")  # not a question: ranked as a topic
     assert answer.confidence == pytest.approx(max(confidence.values()))

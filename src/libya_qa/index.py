@@ -76,16 +76,33 @@ class IndexData:
         return model
 
     @cached_property
+    def lead_passages(self) -> np.ndarray:
+        """Row of each article's first passage (one per article that has passages, by article row)."""
+        first = np.lexsort((self.passages[:, 1], self.passages[:, 0]))  # by article, then start
+        return first[np.r_[True, np.diff(self.passages[first, 0]) != 0]] if len(first) else first
+
+    @cached_property
     def lead_vectors(self) -> np.ndarray:
         """Per article, the unit mean vector of its first passage: what a headline usually summarises."""
-        first = np.lexsort((self.passages[:, 1], self.passages[:, 0]))  # by article, then start
         leads = np.zeros((len(self.articles), self.sentence_vectors.shape[1]), dtype=np.float32)
-        seen = np.r_[True, np.diff(self.passages[first, 0]) != 0]
-        for row in first[seen]:
+        for row in self.lead_passages:
             article, _, _, lo, hi = self.passages[row]
             leads[article] = self.sentence_vectors[lo:hi + 1].astype(np.float32).mean(axis=0)
         norms = np.linalg.norm(leads, axis=1, keepdims=True)
         return leads / np.where(norms > 0, norms, 1.0)
+
+    @cached_property
+    def lead_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which articles' first passages hold each BM25 token id, as CSR arrays (indptr, article rows)."""
+        rows = self.lead_passages
+        starts, ends = self.token_offsets[rows], self.token_offsets[rows + 1]
+        tokens = np.concatenate([self.passage_tokens[a:b] for a, b in zip(starts, ends)] or [np.zeros(0, np.int32)])
+        owners = np.repeat(self.passages[rows, 0], ends - starts)
+        n_vocab = len(self.bm25.vocab_dict) + 1  # room for the "" entry bm25s may add
+        pairs = np.unique(tokens.astype(np.int64) * len(self.articles) + owners)  # each (term, article) once
+        terms, articles = pairs // max(len(self.articles), 1), pairs % max(len(self.articles), 1)
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(terms, minlength=n_vocab)))).astype(np.int64)
+        return indptr, articles.astype(np.int32)
 
 
 def _live_only_params(dense: Any, dense_rows: np.ndarray) -> tuple[Any, ...]:
