@@ -98,10 +98,10 @@ class IndexData:
         starts, ends = self.token_offsets[rows], self.token_offsets[rows + 1]
         tokens = np.concatenate([self.passage_tokens[a:b] for a, b in zip(starts, ends)] or [np.zeros(0, np.int32)])
         owners = np.repeat(self.passages[rows, 0], ends - starts)
-        n_vocab = len(self.bm25.vocab_dict) + 1  # room for the "" entry bm25s may add
         pairs = np.unique(tokens.astype(np.int64) * len(self.articles) + owners)  # each (term, article) once
         terms, articles = pairs // max(len(self.articles), 1), pairs % max(len(self.articles), 1)
-        indptr = np.concatenate(([0], np.cumsum(np.bincount(terms, minlength=n_vocab)))).astype(np.int64)
+        counts = np.bincount(terms, minlength=len(self.bm25.vocab_dict))  # one slot per token id
+        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
         return indptr, articles.astype(np.int32)
 
 

@@ -129,7 +129,7 @@ class Searcher:
         vocab, total = self.data.bm25.vocab_dict, sum(weights.values())
         for term, weight in weights.items():
             token = vocab.get(term)
-            if token is not None and token + 1 < len(self._lead_terms_ptr):
+            if token is not None:  # every vocabulary id has a slot in the lead-term lists
                 covered[self._lead_terms[self._lead_terms_ptr[token]:self._lead_terms_ptr[token + 1]]] += weight
         return covered / total if total else covered
 
