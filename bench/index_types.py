@@ -1,7 +1,7 @@
 """Dense index types at growing sizes: build time, single-query search latency, recall@10 against
 exact search, and bytes per passage (the serialised index, ~ its resident size).
 
-The indexes are made by libya_qa.build.make_dense_index, exactly as a build makes them.
+The indexes are made by libya_qa.dense.DenseIndex.build, exactly as a build makes them.
 Vectors: with --real-index, the passage vectors of a built index are the base and synthetic vectors
 are added to reach each size (mixtures of two real vectors plus noise, renormalised); without it,
 all vectors are synthetic (clustered Gaussian). Either way every figure at a size beyond the real
@@ -80,7 +80,7 @@ def main() -> int:
 
     import faiss
 
-    from libya_qa.build import make_dense_index
+    from libya_qa.dense import DenseIndex
 
     if args.threads:
         faiss.omp_set_num_threads(args.threads)
@@ -97,7 +97,8 @@ def main() -> int:
         del exact
         for kind in [k for k in args.kinds.split(",") if k]:
             t0 = time.perf_counter()
-            index, chosen = make_dense_index(base, kind)
+            dense = DenseIndex.build(base, kind)
+            index, chosen = dense.index, dense.kind
             build_s = time.perf_counter() - t0
             with tempfile.NamedTemporaryFile(suffix=".faiss") as handle:
                 faiss.write_index(index, handle.name)

@@ -41,6 +41,7 @@ from libya_qa.corpus import load_corpus  # noqa: E402
 from libya_qa.encoders import SentenceTransformerEncoder  # noqa: E402
 from libya_qa.evaluation import evaluate, load_cases  # noqa: E402
 from libya_qa.followup import search_query  # noqa: E402
+from libya_qa.search import Query  # noqa: E402
 from libya_qa.qa import QA  # noqa: E402
 
 
@@ -83,7 +84,7 @@ def measure(model: str) -> dict:
     summary = evaluate(qa, cases).summary()
     tops, latency = {}, []
     for case in cases:
-        hits = qa.loaded.searcher.search(search_query(case.question, list(case.history)))
+        hits = qa.loaded.searcher.search(Query(case.question, search_query(case.question, list(case.history)))).hits
         tops[case.id] = hits[0].score if hits else 0.0
         took = []  # best of 3 per question: robust to other work on a shared machine
         for _ in range(3):

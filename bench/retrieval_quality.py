@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DATA, settings_for, table, write_results  # noqa: E402
+from common import DATA, is_reserved, settings_for, table, write_results  # noqa: E402
 from large_corpus import news_articles  # noqa: E402
 
 if TYPE_CHECKING:
@@ -171,6 +171,7 @@ def main() -> int:
     from libya_qa.build import build_index
     from libya_qa.encoders import encoder_for
     from libya_qa.qa import QA
+    from libya_qa.search import Query
 
     if args.from_large:
         from libya_qa.corpus import load_corpus
@@ -178,6 +179,7 @@ def main() -> int:
         articles = [a for a in load_corpus(args.from_large / "corpus") if a.id.startswith("news-")]
     else:
         articles = news_articles()
+    articles = [a for a in articles if not is_reserved(a.source.title, a.body)]  # kept for the outside check
     if args.articles:
         articles = articles[: args.articles]
     articles.sort(key=lambda a: a.id)  # the order an index keeps them in
@@ -193,10 +195,10 @@ def main() -> int:
           f"embedded {report.encoded_sentences:,} in {time.perf_counter() - t0:.0f}s; "
           f"{len(queries)} title queries", flush=True)
     qa = QA(settings, encoder)
-    data, searcher = qa.loaded.data, qa.loaded.searcher
+    data, searcher = qa.loaded.snapshot, qa.loaded.searcher
     row_of = {a.id: i for i, a in enumerate(data.articles)}
     assert [a.id for a in data.articles] == [a.id for a in articles]
-    passage_article = data.passages[:, 0]
+    passage_article = data.tables.passages["article"]
     t0 = time.perf_counter()
     vectors = encoder.encode([q for q, _ in queries])
     encode_s = time.perf_counter() - t0
@@ -206,11 +208,11 @@ def main() -> int:
     plain = None
     fusions = {"bm25+minilm-rrf", "bm25+minilm-rrf3"} & set(methods)
     article_vectors = whole_article_vectors(encoder, articles) if fusions else None
-    sentence_vectors = data.sentence_vectors.astype(np.float32) if "bm25+minilm-rrf3" in methods else None
+    sentence_vectors = data.tables.vectors.astype(np.float32) if "bm25+minilm-rrf3" in methods else None
     if "bm25-plain" in methods or fusions:
         plain = bm25s.BM25()
         plain.index(bm25s.tokenize([a.body for a in articles], stopwords="en", show_progress=False), show_progress=False)
-    depth = min(args.depth, len(data.passages))
+    depth = min(args.depth, len(data.tables.passages))
     for (title, relevant), vector in zip(queries, vectors):
         terms = tokenize(title)
         for method in methods:
@@ -231,25 +233,25 @@ def main() -> int:
                 docs, _ = plain.retrieve(bm25s.tokenize([title], stopwords="en", show_progress=False), k=100,
                                          show_progress=False)
                 best_sentence = np.full(len(articles), -np.inf, dtype=np.float32)
-                np.maximum.at(best_sentence, data.sentences[:, 0], sentence_vectors @ vector)
+                np.maximum.at(best_sentence, data.tables.sentences["article"], sentence_vectors @ vector)
                 ranked = reciprocal_rank_fusion([int(d) for d in docs[0]],
                                                 [int(d) for d in np.argsort(-(article_vectors @ vector))[:100]],
                                                 [int(d) for d in np.argsort(-best_sentence)[:100]], k=10)
             elif method == "keyword-only":
-                scores = data.bm25.get_scores(terms) if terms else np.zeros(len(data.passages))
+                scores = data.bm25.get_scores(terms) if terms else np.zeros(len(data.tables.passages))
                 top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
                 top = top[np.argsort(-scores[top])]
                 ranked = [int(passage_article[p]) for p in top if scores[p] > 0]
             elif method == "dense-only":
-                ids = data.dense_search(vector.reshape(1, -1), depth)
+                ids = data.dense_index.search(vector.reshape(1, -1), depth)[1]
                 ranked = [int(passage_article[p]) for p in ids[0] if p >= 0]
             elif method == "hybrid-rrf":
-                fused = searcher.passages(vector, terms)
+                fused = searcher.fuse(vector, terms, None)
                 ranked = [int(passage_article[p]) for p in sorted(fused, key=lambda p: -fused[p])]
             elif method == "full-sentences":
-                ranked = [h.article for h in searcher.search(title, query_vector=vector)]
+                ranked = [h.article for h in searcher.search(Query(title), vector).hits]
             elif method == "full-question-weights":
-                ranked = [h.article for h in searcher.search(title, query_vector=vector, topic=False)]
+                ranked = [h.article for h in searcher.search(Query(title), vector, topic=False).hits]
             elif method == "assistant-excerpts":
                 answer = qa.ask(title, top_k=10)
                 ranked = [row_of[e.source.id] for e in answer.excerpts]
@@ -260,7 +262,7 @@ def main() -> int:
     rows = [{"method": m, **metrics(ranks[m]), "ms_per_query": seconds[m] / len(queries) * 1000} for m in methods]
     print()
     print(table(rows, title=f"known-item retrieval: title -> article ({len(articles):,} articles, "
-                            f"{data.passages.shape[0]:,} passages, {len(queries)} queries)"))
+                            f"{len(data.tables.passages):,} passages, {len(queries)} queries)"))
     print(f"(query embedding: {encode_s / len(queries) * 1000:.1f} ms per title, batched, not in ms_per_query "
           f"except for assistant-excerpts)")
     comparisons = [{"ours": o, "reference": r, **paired_difference(ranks[o], ranks[r])}
@@ -273,7 +275,7 @@ def main() -> int:
     if len(articles) < 3000:
         print("NOTE: a subset of the articles; not comparable to the full-set reference figures (0.79 / 0.82).")
     write_results(f"retrieval_quality-{len(articles)}{_model_tag(encoder.name)}", {
-        "articles": len(articles), "passages": int(len(data.passages)), "sentences": int(len(data.sentences)),
+        "articles": len(articles), "passages": int(len(data.tables.passages)), "sentences": int(len(data.tables.sentences)),
         "queries": len(queries), "sampled": bool(args.queries), "rows": rows, "comparisons": comparisons,
         "reference": {"bm25-plain": 0.79, "bm25+minilm-rrf": 0.82}})
     return 0

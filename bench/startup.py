@@ -22,7 +22,7 @@ def in_process(index_dir: Path, corpus_dir: Path) -> dict[str, float]:
     out: dict[str, float] = {}
     t0 = time.perf_counter()
     from libya_qa.encoders import load_encoder
-    from libya_qa.index import load_version
+    from libya_qa.filestore import FileStore
     from libya_qa.search import Searcher
 
     out["import_s"] = time.perf_counter() - t0
@@ -31,15 +31,15 @@ def in_process(index_dir: Path, corpus_dir: Path) -> dict[str, float]:
     encoder = load_encoder(settings.model)
     out["encoder_load_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    data = load_version(index_dir, verify=True)
+    data = FileStore(index_dir).load(verify=True)
     out["index_load_verified_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    data = load_version(index_dir, verify=False)
+    data = FileStore(index_dir).load(verify=False)
     out["index_load_unverified_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     searcher = Searcher(data, encoder, settings.candidates, settings.rrf_k)
     out["searcher_init_s"] = time.perf_counter() - t0
-    assert searcher.data is data
+    assert searcher.snapshot is data
     t0 = time.perf_counter()
     encoder.encode(["What happened in Libya?"])
     out["first_encode_s"] = time.perf_counter() - t0

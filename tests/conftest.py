@@ -12,7 +12,6 @@ from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
-from libya_qa.index import load_version
 from libya_qa.qa import QA
 from support import ROOT, TINY, assert_verbatim, make_settings, real_encoder_for
 
@@ -26,10 +25,11 @@ def every_answer_is_verbatim() -> Iterator[None]:
         before = self.loaded
         answer = original(self, *args, **kwargs)
         after = self.loaded  # a version swap may happen mid-request (tested); check against the one used
-        data = next((d.data for d in (before, after) if d.data.version == answer.index_version), None)
-        if data is None:  # swapped twice during one request: read that version back from disk
-            data = load_version(self.settings.index_dir, answer.index_version, verify=False)
-        assert_verbatim(answer.excerpts, {a.id: a.body for a in data.articles})
+        snapshot = next((d.snapshot for d in (before, after) if d.snapshot.version == answer.index_version), None)
+        if snapshot is None:  # swapped twice during one request: read that version back from its store
+            snapshot = self.store.load(answer.index_version, verify=False)
+        assert_verbatim(answer.excerpts, {e.source.id: snapshot.article_by_id(e.source.id).body
+                                          for e in answer.excerpts})
         return answer
 
     QA.ask = checked_ask  # type: ignore[method-assign]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from libya_qa.config import Settings
 from libya_qa.encoders import Encoder, load_encoder
+from libya_qa.filestore import FileSnapshot, FileStore
 from libya_qa.schema import Article, Excerpt, Source
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -29,6 +30,11 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     """Settings rooted in a temporary folder (corpus, index), with the repository's web/."""
     return Settings.from_env(corpus_dir=tmp / "corpus", index_dir=tmp / "index", web_dir=ROOT / "web",
                              **overrides)
+
+
+def load_snapshot(index_dir: Path, version: str | None = None, verify: bool = True) -> FileSnapshot:
+    """A file-store version as the server would load it (the current one unless named)."""
+    return FileStore(index_dir).load(version, verify)
 
 
 def real_encoder_for(settings: Settings) -> Encoder:

@@ -20,7 +20,7 @@ from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus
 from libya_qa.encoders import HashingEncoder
 from libya_qa.qa import QA
-from libya_qa.sources import exclusive
+from libya_qa.locks import exclusive
 
 DATA = Path(__file__).parent / "data" / "ingest"
 TOKEN = "s3cret-admin-token"
@@ -218,7 +218,7 @@ def test_real_model_html_and_pdf_added_over_http_are_answered(tmp_path: Path) ->
         status = wait_build(client)
         assert status["report"]["encoded_sentences"] < status["report"]["sentences"] / 5  # incremental
         app: Any = client.app
-        bodies = {a.id: a.body for a in app.state.qa.loaded.data.articles}
+        bodies = {a.id: a.body for a in app.state.qa.loaded.snapshot.articles}
         for question, article_id in (("Who shut the valves of the Great Man-Made River?",
                                       "desert-pipelines-water-power-southern-libya-2016"),
                                      ("When did the primary school in Kufra reopen?",

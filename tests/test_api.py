@@ -69,7 +69,7 @@ def test_sources_lists_metadata_and_passage_counts(client: TestClient) -> None:
 def test_healthz_reports_index_version_and_articles(client: TestClient, tiny_qa) -> None:
     body = client.get("/healthz").json()
     assert body["status"] == "ok" and body["articles"] == 2
-    assert body["index_version"] == tiny_qa.loaded.data.version
+    assert body["index_version"] == tiny_qa.loaded.snapshot.version
 
 
 def test_openapi_docs_are_served_from_local_assets(client: TestClient) -> None:

@@ -34,8 +34,8 @@ def test_passages_have_exact_offsets_overlap_and_stay_small() -> None:
     passages = make_passages("x", body, sentences, max_words=30, overlap=1)
     assert len(passages) > 5
     for p in passages:
-        assert body[p.start:p.end] == p.text
-        assert len(p.text.split()) <= 30 + 8
+        assert (p.start, p.end) == (sentences[p.first_sentence].start, sentences[p.last_sentence].end)
+        assert len(body[p.start:p.end].split()) <= 30 + 8
     for a, b in zip(passages, passages[1:]):
         assert b.first_sentence == a.last_sentence  # one sentence of overlap
     assert passages[-1].last_sentence == len(sentences) - 1
@@ -45,7 +45,7 @@ def test_passages_close_at_paragraph_breaks_once_half_full() -> None:
     para = "One two three four five six seven eight nine ten. " * 3
     body = para.strip() + "\n\n" + para.strip()
     passages = make_passages("x", body, split_sentences("x", body), max_words=40, overlap=1)
-    assert [p.text.count("\n") for p in passages] == [0, 0]
+    assert [body[p.start:p.end].count("\n") for p in passages] == [0, 0]
 
 
 def test_every_real_article_is_covered_by_passages() -> None:
@@ -54,4 +54,5 @@ def test_every_real_article_is_covered_by_passages() -> None:
         passages = make_passages(article.id, article.body, sentences, 90, 1)
         covered = {i for p in passages for i in range(p.first_sentence, p.last_sentence + 1)}
         assert covered == set(range(len(sentences)))
-        assert all(article.body[p.start:p.end] == p.text for p in passages)
+        assert all((p.start, p.end) == (sentences[p.first_sentence].start, sentences[p.last_sentence].end)
+                   for p in passages)

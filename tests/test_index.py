@@ -6,18 +6,19 @@ import json
 
 import pytest
 
-from support import TINY
+from support import TINY, load_snapshot
 from libya_qa.build import build_index
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.errors import IndexUnavailable
-from libya_qa.index import VERSIONS, current_version, load_version
+from libya_qa.index import VERSIONS, current_version
 from libya_qa.qa import QA
+from libya_qa.search import Query
 from libya_qa.schema import Article, Source
 
 
 def test_manifest_records_model_dimension_chunking_hashes_and_checksums(tiny_settings) -> None:
-    data = load_version(tiny_settings.index_dir)
+    data = load_snapshot(tiny_settings.index_dir)
     m = data.manifest
     assert (m["model"], m["dimension"]) == ("hashing-test-encoder", 64)
     assert m["chunking"]["passage_words"] == tiny_settings.passage_words
@@ -33,7 +34,7 @@ def test_index_built_with_another_model_refuses_to_load(tiny_settings) -> None:
 
 def test_missing_index_says_how_to_build(tmp_path) -> None:
     with pytest.raises(IndexUnavailable, match="libya-qa index"):
-        load_version(tmp_path / "nothing")
+        load_snapshot(tmp_path / "nothing")
 
 
 def test_damaged_file_is_detected_by_checksum(tiny_settings) -> None:
@@ -43,7 +44,7 @@ def test_damaged_file_is_detected_by_checksum(tiny_settings) -> None:
     damaged[-8:] = bytes(b ^ 0xFF for b in damaged[-8:])
     vectors.write_bytes(bytes(damaged))
     with pytest.raises(IndexUnavailable, match="damaged") as caught:
-        load_version(tiny_settings.index_dir)
+        load_snapshot(tiny_settings.index_dir)
     assert caught.value.code == "index_corrupt"
 
 
@@ -56,7 +57,7 @@ def test_incremental_build_embeds_only_new_and_changed_articles(tiny_settings) -
     report = build_index(tiny_settings, counting, load_corpus(tiny_settings.corpus_dir))
     assert report.added == ("gamma",) and report.updated == ("beta",) and report.removed == ("alpha",)
     assert counting.seen == report.encoded_sentences == 2 + 4
-    data = load_version(tiny_settings.index_dir)
+    data = load_snapshot(tiny_settings.index_dir)
     assert [a.id for a in data.articles] == ["beta", "gamma"]
     again = build_index(tiny_settings, counting, load_corpus(tiny_settings.corpus_dir))
     assert again.encoded_sentences == 0 and again.unchanged == 2
@@ -78,7 +79,7 @@ class CountingEncoder(HashingEncoder):
 
 def test_stored_bodies_are_what_quotes_come_from(tiny_qa) -> None:
     answer = tiny_qa.ask("Who backed Haftar?")
-    stored = {a.id: a.body for a in tiny_qa.loaded.data.articles}
+    stored = {a.id: a.body for a in tiny_qa.loaded.snapshot.articles}
     assert answer.excerpts and all(stored[e.source.id][e.start:e.end] == e.quote for e in answer.excerpts)
     manifest = json.loads((tiny_qa.settings.index_dir / VERSIONS / answer.index_version / "manifest.json").read_text())
     assert manifest["version"] == answer.index_version
@@ -89,29 +90,29 @@ def test_incremental_and_full_builds_search_alike(tiny_settings) -> None:
     write_article(tiny_settings.corpus_dir, Article(Source("gamma", "Gamma"), "It is. Egypt backed Haftar in 2014."))
     write_article(tiny_settings.corpus_dir, Article(Source("delta", "Delta"), "The."))  # no keyword at all
     build_index(tiny_settings, HashingEncoder(), load_corpus(tiny_settings.corpus_dir))
-    incremental = load_version(tiny_settings.index_dir)
+    incremental = load_snapshot(tiny_settings.index_dir)
     build_index(tiny_settings, HashingEncoder(), load_corpus(tiny_settings.corpus_dir), full=True)
-    full = load_version(tiny_settings.index_dir)
+    full = load_snapshot(tiny_settings.index_dir)
 
     def by_text(data, values):  # type: ignore[no-untyped-def]
         return {data.passage_text(i): round(float(v), 5) for i, v in enumerate(values)}
 
     for terms in (["egypt", "haftar"], ["qatar"], ["mali", "weapon"]):
         assert by_text(incremental, incremental.bm25.get_scores(terms)) == by_text(full, full.bm25.get_scores(terms))
-    vectors_inc = by_text(incremental, incremental.dense.reconstruct_n(0, incremental.dense.ntotal)[:, 0])
-    vectors_full = by_text(full, full.dense.reconstruct_n(0, full.dense.ntotal)[:, 0])
+    vectors_inc = by_text(incremental, incremental.dense_index.index.reconstruct_n(0, incremental.dense_index.ntotal)[:, 0])
+    vectors_full = by_text(full, full.dense_index.index.reconstruct_n(0, full.dense_index.ntotal)[:, 0])
     assert vectors_inc == vectors_full
 
 
 def test_adding_only_appends_to_the_dense_index(tiny_settings) -> None:
     """With nothing removed or changed, the previous passages keep their rows and vectors."""
-    before = load_version(tiny_settings.index_dir)
+    before = load_snapshot(tiny_settings.index_dir)
     write_article(tiny_settings.corpus_dir, Article(Source("gamma", "Gamma"), "Egypt backed Haftar in 2014."))
     build_index(tiny_settings, HashingEncoder(), load_corpus(tiny_settings.corpus_dir))
-    after = load_version(tiny_settings.index_dir)
-    n = before.dense.ntotal
-    assert after.dense.ntotal > n
-    assert (after.dense.reconstruct_n(0, n) == before.dense.reconstruct_n(0, n)).all()
+    after = load_snapshot(tiny_settings.index_dir)
+    n = before.dense_index.ntotal
+    assert after.dense_index.ntotal > n
+    assert (after.dense_index.index.reconstruct_n(0, n) == before.dense_index.index.reconstruct_n(0, n)).all()
     assert [after.passage_text(i) for i in range(n)] == [before.passage_text(i) for i in range(n)]
 
 
@@ -126,20 +127,20 @@ def test_article_signals_follow_articles_when_a_new_one_is_appended(tiny_setting
     write_article(tiny_settings.corpus_dir, Article(Source("aardvark", "A"), "Egypt backed Haftar in 2014. "
                                                     "Qatar backed his rivals."))
     build_index(tiny_settings, HashingEncoder(), load_corpus(tiny_settings.corpus_dir))
-    data = load_version(tiny_settings.index_dir)
-    assert [a.id for a in data.articles][0] == "aardvark" and data.passages[-1, 0] == 0
-    per_article = [[t for p in np.flatnonzero(data.passages[:, 0] == row) for t in tokenize(data.passage_text(p))]
+    data = load_snapshot(tiny_settings.index_dir)
+    assert [a.id for a in data.articles][0] == "aardvark" and data.tables.passages["article"][-1] == 0
+    per_article = [[t for p in np.flatnonzero(data.tables.passages["article"] == row) for t in tokenize(data.passage_text(p))]
                    for row in range(len(data.articles))]
     reference = bm25s.BM25()
     reference.index(per_article, show_progress=False)
     for terms in (["haftar", "egypt"], ["qatar"], ["weather", "tripoli"], ["nosuchword"]):
-        assert np.allclose(data.article_bm25.get_scores(terms), reference.get_scores(terms), atol=1e-6)
+        assert np.allclose(data.signals.bm25.get_scores(terms), reference.get_scores(terms), atol=1e-6)
     for row in range(len(data.articles)):
-        first = min(np.flatnonzero(data.passages[:, 0] == row), key=lambda p: data.passages[p, 1])
-        lo, hi = data.passages[first, 3:5]
-        mean = data.sentence_vectors[lo:hi + 1].astype(np.float32).mean(axis=0)
-        assert np.allclose(data.lead_vectors[row], mean / np.linalg.norm(mean), atol=1e-6)
-        indptr, holders = data.lead_terms
+        first = min(np.flatnonzero(data.tables.passages["article"] == row), key=lambda p: data.tables.passages["start"][p])
+        lo, hi = data.tables.passages[["first", "last"]][first]
+        mean = data.tables.vectors[lo:hi + 1].astype(np.float32).mean(axis=0)
+        assert np.allclose(data.signals.lead_vectors[row], mean / np.linalg.norm(mean), atol=1e-6)
+        indptr, holders = data.signals.lead_ptr, data.signals.lead_holders
         lead_stems = set(tokenize(data.passage_text(first)))
         for stem, token in data.bm25.vocab_dict.items():
             if stem and token + 1 < len(indptr):
@@ -148,8 +149,8 @@ def test_article_signals_follow_articles_when_a_new_one_is_appended(tiny_setting
 
 def test_article_evidence_reaches_every_sentence_hit(tiny_qa) -> None:
     """Each sentence carries its article's keyword score (1.0 for the best article), lead cosine and lead coverage."""
-    hits = tiny_qa.loaded.searcher.search("Qatar Libya Dawn")
-    beta = tiny_qa.loaded.data.article_rows["beta"]
+    hits = tiny_qa.loaded.searcher.search(Query("Qatar Libya Dawn")).hits
+    beta = tiny_qa.loaded.snapshot.article_rows["beta"]
     assert all(h.article_keywords == 1.0 for h in hits if h.article == beta)
     assert all(h.article_keywords < 1.0 for h in hits if h.article != beta)
     assert len({round(h.article_lead, 6) for h in hits if h.article == beta}) == 1
@@ -161,16 +162,16 @@ def test_article_evidence_reaches_every_sentence_hit(tiny_qa) -> None:
 def test_topics_rank_by_article_evidence_but_keep_the_question_scale(tiny_qa) -> None:
     """A topic is ordered by the topic weights; every hit's confidence stays the question-weight score."""
     searcher = tiny_qa.loaded.searcher
-    as_question = searcher.search("Qatar Libya Dawn", topic=False)
-    as_topic = searcher.search("Qatar Libya Dawn", topic=True)
+    as_question = searcher.search(Query("Qatar Libya Dawn"), topic=False).hits
+    as_topic = searcher.search(Query("Qatar Libya Dawn"), topic=True).hits
     assert as_question and all(h.score == h.confidence for h in as_question)
-    confidence = {h.row: h.confidence for h in as_question}
+    confidence = {h.sentence: h.confidence for h in as_question}
     extra = (searcher.topic_weights.article_keywords - searcher.weights.article_keywords,
              searcher.topic_weights.article_lead - searcher.weights.article_lead,
              searcher.topic_weights.lead_coverage - searcher.weights.lead_coverage)
     assert min(extra) > 0
     for h in as_topic:
-        assert h.confidence == pytest.approx(confidence[h.row])
+        assert h.confidence == pytest.approx(confidence[h.sentence])
         assert h.score == pytest.approx(h.confidence + extra[0] * h.article_keywords
                                         + extra[1] * max(h.article_lead, 0) + extra[2] * h.lead_coverage)
     assert [h.score for h in as_topic] == sorted((h.score for h in as_topic), reverse=True)
@@ -196,26 +197,26 @@ def test_removal_masks_passages_in_an_hnsw_graph_until_it_is_worth_rebuilding(tm
     settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw")
     articles = _one_passage_articles(8)
     build_index(settings, HashingEncoder(), articles)
-    before = load_version(settings.index_dir)
+    before = load_snapshot(settings.index_dir)
     build_index(settings, HashingEncoder(), [a for a in articles if a.id != "art-3"])
-    masked = load_version(settings.index_dir)
-    assert masked.dense.ntotal == before.dense.ntotal  # the graph was kept, not rebuilt
-    assert masked.dense_rows is not None and (masked.dense_rows < 0).sum() == 1
-    every = masked.dense_search(HashingEncoder().encode(["Haftar oil Mali"]), len(masked.passages))[0]
-    assert sorted(int(r) for r in every) == list(range(len(masked.passages)))  # live rows only, once each
+    masked = load_snapshot(settings.index_dir)
+    assert masked.dense_index.ntotal == before.dense_index.ntotal  # the graph was kept, not rebuilt
+    assert masked.dense_index.rows is not None and (masked.dense_index.rows < 0).sum() == 1
+    every = masked.dense_index.search(HashingEncoder().encode(["Haftar oil Mali"]), len(masked.tables.passages))[1][0]
+    assert sorted(int(r) for r in every) == list(range(len(masked.tables.passages)))  # live rows only, once each
     texts = [masked.passage_text(int(r)) for r in every]
     assert not any("Haftar" in t for t in texts)
     # Adding keeps the mask and appends; the new passage is found.
     build_index(settings, HashingEncoder(), [a for a in articles if a.id != "art-3"]
                 + [Article(Source("art-9", "Nine"), "Egypt backed Haftar in 2014. Egypt also bombed Derna.")])
-    grown = load_version(settings.index_dir)
-    assert grown.dense.ntotal == before.dense.ntotal + 1 and (grown.dense_rows < 0).sum() == 1
-    top = grown.dense_search(HashingEncoder().encode(["Egypt backed Haftar in 2014. Egypt also bombed Derna."]), 1)
+    grown = load_snapshot(settings.index_dir)
+    assert grown.dense_index.ntotal == before.dense_index.ntotal + 1 and (grown.dense_index.rows < 0).sum() == 1
+    top = grown.dense_index.search(HashingEncoder().encode(["Egypt backed Haftar in 2014. Egypt also bombed Derna."]), 1)[1]
     assert "Derna" in grown.passage_text(int(top[0, 0]))
     # Two more removals: 3 of 9 vectors masked (> 20%), so the graph is rebuilt without them.
     build_index(settings, HashingEncoder(), [a for a in articles if a.id not in ("art-3", "art-4", "art-5")])
-    rebuilt = load_version(settings.index_dir)
-    assert rebuilt.dense_rows is None and rebuilt.dense.ntotal == len(rebuilt.passages) == 5
+    rebuilt = load_snapshot(settings.index_dir)
+    assert rebuilt.dense_index.rows is None and rebuilt.dense_index.ntotal == len(rebuilt.tables.passages) == 5
 
 
 @pytest.mark.parametrize(("share", "masked"), [(0.0, False), (0.1, False), (0.2, True), (1.0, True)])
@@ -227,9 +228,9 @@ def test_the_masked_share_setting_decides_when_the_graph_is_rebuilt(tmp_path, sh
     articles = _one_passage_articles(8)
     build_index(settings, HashingEncoder(), articles)
     build_index(settings, HashingEncoder(), articles[1:])
-    data = load_version(settings.index_dir)
-    assert (data.dense_rows is not None) is masked
-    assert data.dense.ntotal == (8 if masked else 7) and len(data.passages) == 7
+    data = load_snapshot(settings.index_dir)
+    assert (data.dense_index.rows is not None) is masked
+    assert data.dense_index.ntotal == (8 if masked else 7) and len(data.tables.passages) == 7
 
 
 def test_masked_index_searches_like_a_full_rebuild(tmp_path) -> None:
@@ -239,19 +240,19 @@ def test_masked_index_searches_like_a_full_rebuild(tmp_path) -> None:
     from support import make_settings
 
     def similarities(data, vector, k: int) -> list[float]:  # of the returned passages, computed exactly
-        rows = data.dense_search(vector, k)[0]
-        return [float(data.dense.reconstruct(int(i)) @ vector[0])
-                for i in (np.flatnonzero(data.dense_rows == r)[0] if data.dense_rows is not None else r
-                          for r in rows)]
+        rows = data.dense_index.search(vector, k)[1][0]
+        dense = data.dense_index
+        return [float(dense.index.reconstruct(int(i)) @ vector[0])
+                for i in (np.flatnonzero(dense.rows == r)[0] if dense.rows is not None else r for r in rows)]
 
     settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw")
     articles = _one_passage_articles(8)
     build_index(settings, HashingEncoder(), articles)
     build_index(settings, HashingEncoder(), articles[:2] + articles[3:])
-    masked = load_version(settings.index_dir)
+    masked = load_snapshot(settings.index_dir)
     build_index(settings, HashingEncoder(), articles[:2] + articles[3:], full=True)
-    fresh = load_version(settings.index_dir)
-    assert masked.dense_rows is not None and fresh.dense_rows is None
+    fresh = load_snapshot(settings.index_dir)
+    assert masked.dense_index.rows is not None and fresh.dense_index.rows is None
     for query in ("oil exports", "Islamic State Sirte", "NATO air campaign", "migrants Italy"):
         vector = HashingEncoder().encode([query])
         assert np.allclose(similarities(masked, vector, 4), similarities(fresh, vector, 4), atol=1e-6)
@@ -261,7 +262,7 @@ def test_inconsistent_dense_rows_are_refused(tmp_path) -> None:
     """A row map that does not give every passage exactly one live vector is corruption."""
     import numpy as np
 
-    from libya_qa.index import DENSE_ROWS
+    from libya_qa.dense import ROWS_FILE as DENSE_ROWS
     from support import make_settings
 
     settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw")
@@ -273,26 +274,25 @@ def test_inconsistent_dense_rows_are_refused(tmp_path) -> None:
     rows[rows >= 0] = 0  # every vector claims passage 0
     np.save(folder / DENSE_ROWS, rows)
     with pytest.raises(IndexUnavailable) as caught:
-        load_version(settings.index_dir, verify=False)  # past the checksums, to reach the table check
+        load_snapshot(settings.index_dir, verify=False)  # past the checksums, to reach the table check
     assert caught.value.code == "index_corrupt"
 
 
 def test_an_incremental_build_follows_the_configured_index_type(tmp_path, monkeypatch) -> None:
     """'auto' switches to HNSW when additions cross the exact-search limit; a changed setting applies."""
-    from libya_qa import build
-    from libya_qa.build import dense_kind
+    from libya_qa import dense
     from support import make_settings
 
-    monkeypatch.setattr(build, "FLAT_MAX_PASSAGES", 8)
+    monkeypatch.setattr(dense, "FLAT_MAX_PASSAGES", 8)
     settings = make_settings(tmp_path, model="hashing-test-encoder")  # index type "auto"
     articles = _one_passage_articles(8)
     build_index(settings, HashingEncoder(), articles[:7])
-    assert dense_kind(load_version(settings.index_dir).dense) == "flat"
+    assert load_snapshot(settings.index_dir).dense_index.kind == "flat"
     build_index(settings, HashingEncoder(), articles[:8])
-    assert dense_kind(load_version(settings.index_dir).dense) == "flat"  # 8 passages: still exact
+    assert load_snapshot(settings.index_dir).dense_index.kind == "flat"  # 8 passages: still exact
     extra = Article(Source("art-9", "Nine"), "Egypt backed Haftar in 2014. Egypt also bombed Derna.")
     build_index(settings, HashingEncoder(), articles + [extra])
-    assert dense_kind(load_version(settings.index_dir).dense) == "hnsw"
+    assert load_snapshot(settings.index_dir).dense_index.kind == "hnsw"
     flat = make_settings(tmp_path, model="hashing-test-encoder", index_type="flat")
     build_index(flat, HashingEncoder(), articles + [extra])
-    assert dense_kind(load_version(flat.index_dir).dense) == "flat"
+    assert load_snapshot(flat.index_dir).dense_index.kind == "flat"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -17,14 +18,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from support import ROOT, TINY, make_settings, real_encoder_for
+from support import ROOT, TINY, load_snapshot, make_settings, real_encoder_for
 from libya_qa.app import create_app
 from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.errors import IndexUnavailable
-from libya_qa.index import (VERSIONS, current_version, list_versions, load_version, prune_versions, rollback,
+from libya_qa.index import (FORMAT, VERSIONS, current_version, list_versions, prune_versions, rollback,
                             set_current)
 from libya_qa.qa import QA
 from libya_qa.schema import Answer, Article
@@ -41,7 +42,7 @@ def rebuild_with_alpha(settings: Settings, n: int) -> str:
 
 def bodies_of(settings: Settings, version: str) -> dict[str, str]:
     """Article id -> body, as stored in one version."""
-    return {a.id: a.body for a in load_version(settings.index_dir, version).articles}
+    return {a.id: a.body for a in load_snapshot(settings.index_dir, version).articles}
 
 
 def check_answer(answer: Answer, bodies: dict[str, dict[str, str]]) -> None:
@@ -56,7 +57,7 @@ def test_rollback_returns_to_the_previous_version(tiny_settings: Settings) -> No
     first = current_version(tiny_settings.index_dir)
     qa = QA(tiny_settings, HashingEncoder())
     second = rebuild_with_alpha(tiny_settings, 1)
-    assert qa.reload() and qa.loaded.data.version == second
+    assert qa.reload() and qa.loaded.snapshot.version == second
     assert rollback(tiny_settings.index_dir) == (second, first)
     assert current_version(tiny_settings.index_dir) == first and qa.reload()
     assert qa.ask(QUESTION).index_version == first
@@ -139,7 +140,7 @@ def test_a_build_killed_half_way_leaves_the_current_index_serving(tiny_settings:
 # --- corrupt versions ---------------------------------------------------------------------
 def test_a_corrupt_new_version_is_refused_and_the_old_one_keeps_serving(tiny_settings: Settings) -> None:
     qa = QA(tiny_settings, HashingEncoder())
-    good = qa.loaded.data.version
+    good = qa.loaded.snapshot.version
     with TestClient(create_app(tiny_settings, qa=qa)) as client:
         bad = rebuild_with_alpha(tiny_settings, 1)  # CURRENT now points at it
         vectors = tiny_settings.index_dir / VERSIONS / bad / "sentence_vectors.npy"
@@ -157,14 +158,14 @@ def test_a_corrupt_new_version_is_refused_and_the_old_one_keeps_serving(tiny_set
 
 def test_a_partial_version_folder_is_detected(tiny_settings: Settings) -> None:
     qa = QA(tiny_settings, HashingEncoder())
-    good = qa.loaded.data.version
+    good = qa.loaded.snapshot.version
     partial = tiny_settings.index_dir / VERSIONS / "29990101T000000000000Z"
     shutil.copytree(tiny_settings.index_dir / VERSIONS / good, partial)
     (partial / "manifest.json").unlink()
     set_current(tiny_settings.index_dir, partial.name)
     assert qa.reload() is False and "no readable manifest" in qa.last_reload_error
     assert qa.ask(QUESTION).index_version == good
-    (partial / "manifest.json").write_text("{}", "utf-8")  # a manifest that lists no files is no index
+    (partial / "manifest.json").write_text(json.dumps({"format": FORMAT}), "utf-8")  # lists no files: no index
     (partial / "passages.faiss").unlink()
     assert qa.reload() is False and "no readable manifest" in qa.last_reload_error  # not re-verified each poll
     assert qa.reload(retry_failed=True) is False and "cannot be read" in qa.last_reload_error
@@ -184,7 +185,7 @@ def hammer(ask: Callable[[], Any], answers: list[Any], errors: list[Exception], 
 
 def swap_under_load(settings: Settings, qa: QA, ask: Callable[[], Any]) -> tuple[list[Any], dict[str, dict[str, str]]]:
     """Build and swap four versions while four threads ask; returns the answers and each version's bodies."""
-    bodies = {qa.loaded.data.version: bodies_of(settings, qa.loaded.data.version)}
+    bodies = {qa.loaded.snapshot.version: bodies_of(settings, qa.loaded.snapshot.version)}
     answers: list[Any] = []
     errors: list[Exception] = []
     stop = threading.Event()

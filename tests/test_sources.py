@@ -14,7 +14,8 @@ from libya_qa.corpus import load_corpus, parse_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.errors import Conflict, NotFound
 from libya_qa.ingest import Metadata, read_bytes, read_path
-from libya_qa.sources import AddResult, add_source, exclusive, list_sources, remove_source
+from libya_qa.locks import exclusive
+from libya_qa.sources import AddResult, add_source, list_sources, remove_source
 
 DATA = Path(__file__).parent / "data" / "ingest"
 GAS = "Gas from the Wafa field reached Italy through the Greenstream pipeline in 2015."
@@ -196,7 +197,7 @@ def test_cli_duplicate_and_replace(cli_env: Settings, tmp_path: Path, capsys: py
 def test_a_removed_article_is_never_quoted_from_a_masked_hnsw_index(tmp_path: Path) -> None:
     """Through the user's path (remove, rebuild, the running QA reloads): its own words find nothing of it."""
     from libya_qa.corpus import write_article
-    from libya_qa.index import load_version
+    from support import load_snapshot
     from libya_qa.qa import QA
     from libya_qa.schema import Article, Source
     from libya_qa.sources import rebuild
@@ -212,7 +213,7 @@ def test_a_removed_article_is_never_quoted_from_a_masked_hnsw_index(tmp_path: Pa
     assert qa.ask(GAS).excerpts[0].source.id == "gas"
     remove_source(settings, "gas")
     rebuild(settings, HashingEncoder())
-    assert load_version(settings.index_dir).dense_rows is not None  # masked, not rebuilt
+    assert load_snapshot(settings.index_dir).dense_index.rows is not None  # masked, not rebuilt
     qa.reload()
     answer = qa.ask(GAS, top_k=20)
     assert answer.excerpts and all(e.source.id != "gas" for e in answer.excerpts)

@@ -128,7 +128,7 @@ class BuildRunner:
         return {"state": state.state, "stage": state.stage, "full": state.full, "started": state.started, "finished": state.finished,
                 "report": asdict(state.report) if state.report else None, "error": state.error,
                 "notes": state.notes, "current_version": current_version(root), "versions": list_versions(root),
-                "serving_version": self._qa().loaded.data.version}
+                "serving_version": self._qa().loaded.snapshot.version}
 
 
 def _now() -> str:

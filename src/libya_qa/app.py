@@ -96,14 +96,15 @@ def _add_api_routes(app: FastAPI) -> None:
     @app.get("/healthz", summary="Liveness and the index being served")
     def healthz(request: Request) -> dict[str, object]:
         qa: QA = request.app.state.qa
-        data = qa.loaded.data
-        return {"status": "ok", "version": __version__, "index_version": data.version,
-                "articles": len(data.articles), "passages": int(len(data.passages)),
-                "model": data.manifest.get("model"), "reload_error": qa.last_reload_error or None}
+        manifest = qa.loaded.snapshot.manifest
+        counts = manifest.get("counts", {})
+        return {"status": "ok", "version": __version__, "index_version": qa.loaded.snapshot.version,
+                "articles": int(counts.get("articles", 0)), "passages": int(counts.get("passages", 0)),
+                "model": manifest.get("model"), "reload_error": qa.last_reload_error or None}
 
     @app.get("/sources", summary="The indexed articles")
     def sources(request: Request) -> dict[str, object]:
-        items = [{**a.source.to_dict(), "passages": n} for a, n in request.app.state.qa.articles()]
+        items = [{**e.source.to_dict(), "passages": e.passages} for e in request.app.state.qa.articles()]
         return {"sources": items, "count": len(items)}
 
     @app.get("/sources/{source_id}", summary="One article: metadata and the body quotes are cut from")

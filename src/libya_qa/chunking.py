@@ -96,8 +96,7 @@ def make_passages(
                 break
         first, last = sentences[i], sentences[j - 1]
         passages.append(
-            Passage(article_id, first.start, last.end, ordinal=len(passages),
-                    first_sentence=i, last_sentence=j - 1, text=body[first.start:last.end])
+            Passage(article_id, first.start, last.end, first_sentence=i, last_sentence=j - 1)
         )
         if j >= n:
             break

@@ -133,9 +133,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from .app import create_app
-    from .index import current_version
+    from .stores import open_store
 
-    if current_version(settings.index_dir) is None:
+    if open_store(settings).current_version() is None:
         cmd_index(argparse.Namespace(full=False), settings)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0

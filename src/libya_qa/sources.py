@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -16,10 +13,11 @@ from .chunking import make_passages, split_sentences
 from .config import Settings
 from .corpus import corpus_files, load_corpus, write_article
 from .encoders import Encoder
-from .errors import Conflict, IndexUnavailable, NotFound
-from .index import VERSIONS, current_version, read_manifest, rollback
+from .errors import Conflict, NotFound
 from .ingest import Extracted
+from .locks import exclusive
 from .schema import UNKNOWN, Article
+from .stores import open_store
 
 NEXT_STEP = "run `libya-qa index` (or POST /index) to make the change searchable"
 
@@ -53,23 +51,6 @@ class SourceRow:
         """JSON-ready form."""
         return {"id": self.id, "title": self.title, "date": self.date, "passages": self.passages,
                 "status": self.status, "indexed": self.status == "indexed"}
-
-
-@contextlib.contextmanager
-def exclusive(folder: Path, what: str) -> Iterator[None]:
-    """Hold an advisory lock on a folder (across threads and processes), or raise Conflict at once."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise
-            raise Conflict("busy", f"{what} is already running on {folder}; try again when it is done") from exc
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def text_key(body: str) -> str:
@@ -168,12 +149,8 @@ def _row(article: Article, passages: int, status: str) -> SourceRow:
 
 def _indexed(settings: Settings) -> dict[str, dict[str, Any]]:
     """The current index's article table (id -> sha256, passages), empty when there is no index."""
-    version = current_version(settings.index_dir)
-    if not version:
-        return {}
-    try:
-        manifest = read_manifest(settings.index_dir / VERSIONS / version)
-    except IndexUnavailable:
+    manifest = open_store(settings).manifest()
+    if manifest is None:
         return {}
     if manifest.get("chunking") != chunk_settings(settings):
         return {}  # built with other passage settings: the next build redoes every article
@@ -189,7 +166,7 @@ def _count_passages(article: Article, settings: Settings) -> int:
 
 def build_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
     """The lock that keeps index builds (CLI or server) one at a time per index folder."""
-    return exclusive(settings.index_dir, "another index build")
+    return open_store(settings).lock()
 
 
 def build_from_corpus(settings: Settings, encoder: Encoder, full: bool = False, progress: bool = False,
@@ -209,5 +186,6 @@ def rebuild(settings: Settings, encoder: Encoder, full: bool = False, progress: 
 
 def roll_back(settings: Settings) -> tuple[str | None, str]:
     """Make the previous index version current again (under the build lock)."""
-    with build_lock(settings):
-        return rollback(settings.index_dir)
+    store = open_store(settings)
+    with store.lock():
+        return store.rollback()

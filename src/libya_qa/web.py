@@ -53,7 +53,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         articles = qa.articles()
         context: dict[str, object] = {
             "question": question, "history": history, "answer": None, "error": None,
-            "sources": articles, "years": year_span(a.source for a, _ in articles), "examples": EXAMPLES,
+            "sources": articles, "years": year_span(e.source for e in articles), "examples": EXAMPLES,
         }
         status = error.status if error else 200
         context["error"] = error

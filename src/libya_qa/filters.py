@@ -1,0 +1,71 @@
+"""Which articles pass a question's filters: sources, publishers, authors, and partial dates by precision."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .errors import BadQuestion
+from .schema import UNKNOWN, Filters, Source
+
+DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def date_parts(value: str) -> tuple[int, ...] | None:
+    """(year[, month[, day]]) of a YYYY[-MM[-DD]] date, or None when it is not one."""
+    match = DATE.match(value.strip())
+    if not match:
+        return None
+    parts = tuple(int(p) for p in match.groups() if p is not None)
+    if len(parts) > 1 and not 1 <= parts[1] <= 12 or len(parts) > 2 and not 1 <= parts[2] <= 31:
+        return None
+    return parts
+
+
+def check_filters(filters: Filters) -> None:
+    """Raise a BadQuestion naming the field when a date is malformed or the range is reversed."""
+    bounds = {}
+    for name in ("date_from", "date_to"):
+        value = getattr(filters, name)
+        if value and date_parts(value) is None:
+            raise BadQuestion("bad_date", f"filters.{name} must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+        bounds[name] = date_parts(value) if value else None
+    low, high = bounds["date_from"], bounds["date_to"]
+    if low and high and _compare(low, high) > 0:
+        raise BadQuestion("bad_date_range", f"filters.date_from ({filters.date_from}) is after "
+                          f"filters.date_to ({filters.date_to})")
+
+
+def _compare(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    """-1, 0 or 1, comparing two partial dates at the coarser precision ("2015-11" equals "2015")."""
+    n = min(len(a), len(b))
+    return (a[:n] > b[:n]) - (a[:n] < b[:n])
+
+
+def _one_of(value: str, wanted: Iterable[str]) -> bool:
+    """True when the value equals one wanted value, ignoring case and surrounding space."""
+    folded = value.strip().casefold()
+    return any(folded == w.strip().casefold() for w in wanted)
+
+
+def passes(source: Source, filters: Filters) -> bool | None:
+    """True when the article passes, False when not; None when only its unknown date keeps it out."""
+    if filters.sources and source.id not in filters.sources:
+        return False
+    if filters.publishers and not _one_of(source.publisher, filters.publishers):
+        return False
+    if filters.authors and not any(_one_of(name, filters.authors) for name in _authors(source.author)):
+        return False
+    if not (filters.date_from or filters.date_to):
+        return True
+    date = date_parts(source.date) if source.date != UNKNOWN else None
+    if date is None:
+        return None
+    low = date_parts(filters.date_from) if filters.date_from else None
+    high = date_parts(filters.date_to) if filters.date_to else None
+    return (low is None or _compare(date, low) >= 0) and (high is None or _compare(date, high) <= 0)
+
+
+def _authors(field: str) -> list[str]:
+    """The names in an author field ("A and B", "A, B"), and the whole field itself."""
+    return [field, *re.split(r",\s*|\s+and\s+|\s*&\s*|;\s*", field)]
