@@ -48,5 +48,6 @@ def assert_verbatim(excerpts: list[Excerpt] | tuple[Excerpt, ...], bodies: dict[
     """Quotes are sacred: each is exactly the stored body at its offsets, highlight inside it."""
     for e in excerpts:
         assert bodies[e.source.id][e.start:e.end] == e.quote
-        h0, h1 = e.highlight
-        assert 0 <= h0 < h1 <= len(e.quote)
+        for h0, h1 in (e.highlight, *e.highlights):
+            assert 0 <= h0 < h1 <= len(e.quote)
+        assert not e.highlights or e.highlight in e.highlights

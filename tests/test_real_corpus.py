@@ -27,8 +27,13 @@ def test_who_backed_haftar_quotes_orton_naming_all_three_backers(real_qa: QA) ->
     assert first.source.author == "Kyle Orton"
     for country in ("Egypt", "United Arab Emirates", "Saudi Arabia"):
         assert country in first.quote
+    marked = [first.quote[h0:h1] for h0, h1 in first.highlights]
+    assert marked == ["Egypt", "United Arab Emirates", "Saudi Arabia"]  # the backers, not whole sentences
     h0, h1 = first.highlight
-    assert "backed" in first.quote[h0:h1] or "Egypt" in first.quote[h0:h1]
+    assert first.quote[h0:h1] in marked
+    assert [s.text for s in answer.short_answer] == marked
+    body = bodies(real_qa)[ORTON]
+    assert all(body[s.start:s.end] == s.text and s.source_id == ORTON for s in answer.short_answer)
     assert_verbatim(answer.excerpts, bodies(real_qa))
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .analysis import question_type
+from .highlights import Marked, QuoteSentence, mark
 from .schema import Excerpt
 from .search import SentenceHit
 from .store import SentenceView
 
 MAX_SENTENCES = 3  # an excerpt stays readable at a glance
 SHORT_SENTENCE_WORDS = 8  # a lone sentence this short gets its neighbour for context
-SUPPORT_RATIO = 0.9  # a neighbour scoring nearly as well as the best shares the highlight
+SUPPORT_RATIO = 0.85  # a sentence of the quote scoring nearly as well as the best shares the highlight
 CONTEXT_RATIO = 0.6  # a neighbour scoring this close joins the quote (the answer often follows its cue)
 DIVERSITY = 0.85  # each further excerpt from the same article is discounted by this factor
 
@@ -22,8 +24,7 @@ class _Draft:
     article: int
     first: int
     last: int
-    hit_first: int
-    hit_last: int
+    best: int  # the sentence the draft grew from (its best hit)
     score: float
 
 
@@ -46,16 +47,12 @@ def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit) -> bool:
     if hit.article != draft.article:
         return False
     if draft.first <= hit.sentence <= draft.last:
-        if hit.score >= SUPPORT_RATIO * draft.score:
-            draft.hit_first, draft.hit_last = min(draft.hit_first, hit.sentence), max(draft.hit_last, hit.sentence)
         return True
     adjacent = hit.sentence == draft.last + 1 and _same_paragraph(view, draft.last, hit.sentence) or (
         hit.sentence == draft.first - 1 and _same_paragraph(view, hit.sentence, draft.first))
     if not adjacent or draft.last - draft.first + 1 >= MAX_SENTENCES:
         return False
     draft.first, draft.last = min(draft.first, hit.sentence), max(draft.last, hit.sentence)
-    if hit.score >= SUPPORT_RATIO * draft.score:
-        draft.hit_first, draft.hit_last = min(draft.hit_first, hit.sentence), max(draft.hit_last, hit.sentence)
     return True
 
 
@@ -89,22 +86,34 @@ def select_drafts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> li
         remaining.remove(best)
         if any(_absorb(view, d, best) for d in drafts):
             continue
-        drafts.append(_Draft(best.article, best.sentence, best.sentence, best.sentence, best.sentence, best.score))
+        drafts.append(_Draft(best.article, best.sentence, best.sentence, best.sentence, best.score))
         _grow(view, drafts[-1], by_sentence)
     for draft in drafts:
         _with_context(view, draft)
     return drafts
 
 
-def to_excerpt(view: SentenceView, draft: _Draft) -> Excerpt:
-    """Cut the quote out of the stored body at its offsets; the highlight is relative to the quote."""
+def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit], kind: str,
+               question: str) -> tuple[Excerpt, Marked]:
+    """Cut the quote out of the stored body at its offsets, with its answering words marked."""
     article = view.articles[draft.article]
-    start, end = int(view.start[view.position(draft.first)]), int(view.end[view.position(draft.last)])
-    h_start, h_end = int(view.start[view.position(draft.hit_first)]), int(view.end[view.position(draft.hit_last)])
-    return Excerpt(quote=article.body[start:end], highlight=(h_start - start, h_end - start),
-                   score=draft.score, start=start, end=end, source=article.source)
+    sentences = []
+    for sentence in range(draft.first, draft.last + 1):
+        i = view.position(sentence)
+        hit = by_sentence.get(sentence)
+        answers = hit is not None and hit.score >= SUPPORT_RATIO * draft.score
+        sentences.append(QuoteSentence(int(view.start[i]), int(view.end[i]), view.text(i), answers,
+                                       sentence == draft.best))
+    start, end = sentences[0].start, sentences[-1].end
+    marked = mark(start, sentences, kind, question)
+    excerpt = Excerpt(quote=article.body[start:end], highlight=marked.main, score=draft.score, start=start,
+                      end=end, source=article.source, highlights=marked.spans)
+    return excerpt, marked
 
 
-def build_excerpts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> list[Excerpt]:
-    """The top_k excerpts for a list of scored sentences."""
-    return [to_excerpt(view, d) for d in select_drafts(view, hits, top_k)]
+def build_excerpts(view: SentenceView, hits: list[SentenceHit], top_k: int,
+                   question: str = "") -> list[tuple[Excerpt, Marked]]:
+    """The top_k excerpts for a list of scored sentences, each with how its answering words were marked."""
+    by_sentence = {h.sentence: h for h in hits}
+    kind = question_type(question)
+    return [to_excerpt(view, d, by_sentence, kind, question) for d in select_drafts(view, hits, top_k)]

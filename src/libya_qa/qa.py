@@ -14,6 +14,7 @@ from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts
 from .filters import check_filters
 from .followup import search_query
+from .highlights import short_answer
 from .index import check_compatible
 from .schema import Answer, Article, Filters
 from .search import Query, Searcher
@@ -102,12 +103,15 @@ class QA:
         query = Query(question, search_query(question, history), among)
         # The user's own words decide question or topic (a follow-up's query opens with earlier turns).
         evidence = loaded.searcher.search(query)
-        excerpts = build_excerpts(evidence.view, evidence.hits, top_k) if evidence.view is not None else []
+        marked = build_excerpts(evidence.view, evidence.hits, top_k, question) if evidence.view is not None else []
         confidence = max((h.confidence for h in evidence.hits), default=0.0)
+        answered = confidence >= self.settings.answer_threshold
+        first = marked[0] if marked and answered else None
         return Answer(
-            question=question, status="answered" if confidence >= self.settings.answer_threshold else "not_found",
-            excerpts=tuple(excerpts), took_ms=(time.perf_counter() - started) * 1000,
+            question=question, status="answered" if answered else "not_found",
+            excerpts=tuple(e for e, _ in marked), took_ms=(time.perf_counter() - started) * 1000,
             search_query=query.retrieval_text, index_version=loaded.snapshot.version, confidence=confidence,
+            short_answer=short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else (),
         )
 
     # --- sources --------------------------------------------------------------------------

@@ -97,25 +97,41 @@ class Filters:
 
 @dataclass(frozen=True)
 class Excerpt:
-    """A verbatim quote: body[start:end] == quote, with the answering words at quote[highlight]."""
+    """A verbatim quote: body[start:end] == quote, with the answering words at quote[h0:h1] per highlight."""
 
     quote: str
-    highlight: tuple[int, int]
+    highlight: tuple[int, int]  # the main answering span
     score: float
     start: int
     end: int
     source: Source
+    highlights: tuple[tuple[int, int], ...] = ()  # every answering span (names, numbers, dates or sentences)
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (the /ask wire format)."""
         return {
             "quote": self.quote,
             "highlight": list(self.highlight),
+            "highlights": [list(h) for h in self.highlights or (self.highlight,)],
             "score": round(self.score, 4),
             "start": self.start,
             "end": self.end,
             "source": self.source.to_dict(),
         }
+
+
+@dataclass(frozen=True)
+class AnswerSpan:
+    """A short verbatim answer: body[start:end] == text in the article source_id."""
+
+    text: str
+    source_id: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready form."""
+        return {"text": self.text, "source_id": self.source_id, "start": self.start, "end": self.end}
 
 
 @dataclass(frozen=True)
@@ -129,12 +145,14 @@ class Answer:
     search_query: str = ""  # the question as retrieval saw it (follow-ups blend in history)
     index_version: str = ""
     confidence: float = 0.0  # best evidence on the scale answer_threshold is calibrated on
+    short_answer: tuple[AnswerSpan, ...] = ()  # the answer at a glance, verbatim; empty when nothing short answers
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (the /ask wire format)."""
         return {
             "question": self.question,
             "status": self.status,
+            "short_answer": [s.to_dict() for s in self.short_answer],
             "excerpts": [e.to_dict() for e in self.excerpts],
             "message": NOT_FOUND_MESSAGE if self.status == "not_found" else "",
             "confidence": round(self.confidence, 4),

@@ -8,6 +8,7 @@ import numpy as np
 
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
+from .layout import is_prose
 from .store import Selection, SentenceView, Snapshot
 
 
@@ -90,6 +91,7 @@ class Searcher:
         self.weights = weights
         self.topic_weights = topic_weights
         self._terms: dict[int, frozenset[str]] = {}  # sentence id -> stems, filled as questions touch them
+        self._prose: dict[int, bool] = {}  # sentence id -> sits on a prose line (quotable), likewise
 
     def embed(self, text: str) -> np.ndarray:
         """The unit vector of a text."""
@@ -110,6 +112,16 @@ class Searcher:
         if terms is None:
             terms = self._terms[sentence] = frozenset(tokenize(text))
         return terms
+
+    def quotable(self, view: SentenceView, i: int) -> bool:
+        """True when the sentence at view position i is prose, never a heading, caption or byline (cached)."""
+        sentence = int(view.ids[i])
+        prose = self._prose.get(sentence)
+        if prose is None:
+            article = view.articles[int(view.article[i])]
+            prose = self._prose[sentence] = is_prose(article.body, int(view.start[i]), int(view.end[i]),
+                                                     article.source.title)
+        return prose
 
     @staticmethod
     def coverage(weights: dict[str, float], sentence_terms: frozenset[str]) -> float:
@@ -141,6 +153,8 @@ class Searcher:
         kind, question_terms = question_type(query.question), set(terms)
         hits = []
         for i in view.scored():
+            if not self.quotable(view, i):
+                continue  # context for retrieval, never an answer's quote
             sentence, article = int(view.ids[i]), int(view.article[i])
             sentence_text = view.text(i)
             stems = self.sentence_terms(sentence, sentence_text)

@@ -1,0 +1,76 @@
+"""The answering words inside a quote, and the short answer read off them.
+
+A question that asks for a name, a number or a date is highlighted at the words of that kind that
+the answering sentences add (not the ones it already names): "Who backed Haftar?" marks Egypt, the
+United Arab Emirates and Saudi Arabia. Any other question is highlighted at its answering sentences,
+so a whole multi-sentence quote is marked only when every sentence answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .entities import folded, new_spans
+from .schema import AnswerSpan
+
+TYPED_KINDS = ("name", "number", "time")
+MAX_SHORT_SPANS = 4  # a short answer reads at a glance; more names than this is a list, not an answer
+
+
+@dataclass(frozen=True)
+class QuoteSentence:
+    """One sentence of a quote: its offsets in the body, its text, and whether it answers."""
+
+    start: int
+    end: int
+    text: str
+    answers: bool
+    best: bool = False  # the highest-scoring sentence of the quote
+
+
+@dataclass(frozen=True)
+class Marked:
+    """Highlights of one quote (relative to it), the main one, and whether they are typed words."""
+
+    spans: tuple[tuple[int, int], ...]
+    main: tuple[int, int]
+    typed: bool
+
+
+def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str) -> Marked:
+    """The answering spans of a quote made of `sentences` that starts at body offset quote_start."""
+    answering = [s for s in sentences if s.answers] or [s for s in sentences if s.best] or sentences[:1]
+    if kind in TYPED_KINDS:
+        typed = [(s, span) for s in answering for span in new_spans(s.text, kind, question)]
+        if typed:
+            spans = tuple((s.start - quote_start + span.start, s.start - quote_start + span.end) for s, span in typed)
+            main = next((spans[i] for i, (s, _) in enumerate(typed) if s.best), spans[0])
+            return Marked(spans, main, True)
+    spans = _merged([(s.start - quote_start, s.end - quote_start) for s in answering])
+    best = next((s for s in answering if s.best), answering[0])
+    main = next(span for span in spans if span[0] <= best.start - quote_start < span[1])
+    return Marked(tuple(spans), main, False)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent sentence spans joined (only whitespace between them) so a run reads as one mark."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start - out[-1][1] <= 2:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def short_answer(source_id: str, quote: str, quote_start: int, marked: Marked) -> tuple[AnswerSpan, ...]:
+    """The typed highlights of the first quote as verbatim spans, each once; empty for sentence highlights."""
+    if not marked.typed:
+        return ()
+    seen, out = set(), []
+    for start, end in marked.spans:
+        key = folded(quote[start:end]).removeprefix("the ")
+        if key not in seen:
+            seen.add(key)
+            out.append(AnswerSpan(quote[start:end], source_id, quote_start + start, quote_start + end))
+    return tuple(out) if len(out) <= MAX_SHORT_SPANS else ()

@@ -1,0 +1,70 @@
+"""What each line of an article body is: prose, or a heading, caption, byline or bare title line.
+
+Only prose is quoted as an answer: a heading or a photo caption quoted under the authors' byline
+misattributes. Non-prose lines stay in the passages, where they give context to retrieval.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+
+
+class LineKind(IntEnum):
+    """The role of one line (paragraph or list item) of a body."""
+
+    PROSE = 0
+    HEADING = 1
+    CAPTION = 2
+    BYLINE = 3
+    TITLE = 4
+
+
+MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
+BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
+BYLINE = re.compile(r"^(?:co-?authored (?:with|by)|written by|(?:additional )?reporting by|edit(?:ed|ing) by|"
+                    r"photo(?:graph)?s? by|follow (?:him|her|them|us) on)\b", re.IGNORECASE)
+# "By Layla Mansour, March 14, 2016": "By" and a capitalised full name, then a comma, a dash or the end.
+BY_NAME = re.compile(r"^By\s+[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|&|de|van|von|bin))+\s*(?:[,|–—-]|$)")
+MAX_BYLINE_WORDS = 25
+AGENCY = r"(?:Courtesy\s+)?(?:Reuters|REUTERS|AP|AFP|Getty Images|EPA|Anadolu(?: Agency)?|Xinhua|Shutterstock|AP Photo)"
+CAPTION = re.compile(
+    rf"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+)*\s*/\s*{AGENCY}\b"  # Goran Tomasevic/Reuters
+    rf"|\b(?:REUTERS|AFP|AP|EPA)\s*/\s*[A-Z]"  # REUTERS/Name
+    r"|\bimage (?:copyright|caption)\b|^(?:photo|image|picture|photograph|credit|caption)s?\s*[:(]"
+    r"|\((?:photo|picture|image)[^)]*\)\s*$",
+    re.IGNORECASE,
+)
+SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*\s*$")  # a closing quote ends a sentence only after . ! ?
+MAX_HEADING_WORDS = 12
+
+
+def _folded(text: str) -> str:
+    """Lowercase letters and digits only, for comparing a line with a title."""
+    return re.sub(r"[^0-9a-z]+", " ", text.lower()).strip()
+
+
+def line_kind(line: str, title: str = "") -> LineKind:
+    """Classify one line of a body (the article's title spots a bare title line)."""
+    text = line.strip()
+    if MARKDOWN_HEADING.match(text):
+        return LineKind.HEADING
+    if title and _folded(text) and _folded(text) == _folded(title):
+        return LineKind.TITLE
+    if (BYLINE.match(text) or BY_NAME.match(text)) and len(text.split()) <= MAX_BYLINE_WORDS:
+        return LineKind.BYLINE
+    if CAPTION.search(text):
+        return LineKind.CAPTION
+    if not BULLET.match(text) and len(text.split()) <= MAX_HEADING_WORDS and not SENTENCE_END.search(text):
+        return LineKind.HEADING  # a short line with no sentence ending: a heading, a label or a caption
+    return LineKind.PROSE
+
+
+def line_of(body: str, start: int, end: int) -> str:
+    """The whole line (paragraph or list item) holding body[start:end]."""
+    return body[body.rfind("\n", 0, start) + 1:(body.find("\n", end) + 1 or len(body) + 1) - 1]
+
+
+def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
+    """True when the sentence at [start, end) sits on a prose line, the only kind quoted as an answer."""
+    return line_kind(line_of(body, start, end), title) == LineKind.PROSE

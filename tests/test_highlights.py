@@ -1,0 +1,48 @@
+"""Phrase-level answers: the names, numbers or dates a question asks for, marked inside verbatim quotes."""
+
+from __future__ import annotations
+
+from libya_qa.entities import find_spans, new_spans
+from libya_qa.highlights import QuoteSentence, mark, short_answer
+
+
+def spans(text: str) -> list[tuple[str, str]]:
+    return [(text[s.start:s.end], s.kind) for s in find_spans(text)]
+
+
+def test_names_numbers_and_dates_are_found_without_function_words_or_possessives() -> None:
+    assert spans("Haftar’s forces were helped by Egypt and the United Arab Emirates.") == [
+        ("Haftar", "name"), ("Egypt", "name"), ("United Arab Emirates", "name")]
+    assert spans("On May 16, 2014, twenty-one men and 12 percent of 30,000 fled.") == [
+        ("May 16, 2014", "time"), ("twenty-one", "number"), ("12 percent", "number"), ("30,000", "number")]
+    assert spans("However, Abdullah al-Thani replaced Ali Zeidan in March 2014.") == [
+        ("Abdullah al-Thani", "name"), ("Ali Zeidan", "name"), ("March 2014", "time")]
+
+
+def test_the_names_a_question_already_gives_are_not_its_answer() -> None:
+    text = "Libya Dawn’s Qatari and Turkish backers met Haftar’s envoys."
+    assert [text[s.start:s.end] for s in new_spans(text, "name", "Who backed Libya Dawn and Haftar?")] == [
+        "Qatari", "Turkish"]
+
+
+def test_a_typed_question_marks_the_words_and_reads_them_as_a_short_answer() -> None:
+    body = "Intro. Haftar got help from Egypt and Jordan. Haftar was also backed by Saudi Arabia."
+    first, second = body.index("Haftar got"), body.index("Haftar was")
+    sentences = [QuoteSentence(first, second - 1, body[first:second - 1], True),
+                 QuoteSentence(second, len(body), body[second:], True, best=True)]
+    marked = mark(first, sentences, "name", "Who backed Haftar?")
+    quote = body[first:]
+    assert [quote[a:b] for a, b in marked.spans] == ["Egypt", "Jordan", "Saudi Arabia"]
+    assert quote[marked.main[0]:marked.main[1]] == "Saudi Arabia"  # from the best sentence
+    answer = short_answer("x", quote, first, marked)
+    assert [(a.text, body[a.start:a.end]) for a in answer] == [(w, w) for w in ("Egypt", "Jordan", "Saudi Arabia")]
+
+
+def test_other_questions_mark_only_the_sentences_that_answer() -> None:
+    body = "It rained. NATO chose regime change. Nobody planned for the day after."
+    parts = [(0, 10), (11, 36), (37, len(body))]
+    sentences = [QuoteSentence(a, b, body[a:b], answers, best) for (a, b), answers, best in
+                 zip(parts, (False, True, True), (False, True, False))]
+    marked = mark(0, sentences, "other", "Why did the intervention fail?")
+    assert marked.spans == ((11, len(body)),) and not marked.typed  # two answering sentences, merged
+    assert short_answer("x", body, 0, marked) == ()

@@ -1,0 +1,42 @@
+"""Only prose is quoted: headings, photo captions, bylines and bare title lines give context, never answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from libya_qa.build import build_index
+from libya_qa.encoders import HashingEncoder
+from libya_qa.layout import LineKind, line_kind
+from libya_qa.qa import QA
+from libya_qa.schema import Article, Source
+from support import make_settings
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    ("## The competing authorities", LineKind.HEADING),
+    ("The competing authorities in Libya", LineKind.HEADING),
+    ("Rebels with Qaddafi’s “golden gun”", LineKind.HEADING),
+    ("A fighter from Misrata sits on a vehicle near Sirte, March 16. Goran Tomasevic/Reuters", LineKind.CAPTION),
+    ("Anti-Qaddafi fighters salvage weapons (Goran Tomasevic/Courtesy Reuters).", LineKind.CAPTION),
+    ("Image copyright Getty Images Image caption Protesters in Cairo", LineKind.CAPTION),
+    ("By Layla Mansour, March 14, 2016", LineKind.BYLINE),
+    ("Coauthored with Isabella Bennett, program coordinator.", LineKind.BYLINE),
+    ("Desert Pipelines: Water and Power", LineKind.TITLE),
+    ("By attacking the Islamists, Haftar won support in the east.", LineKind.PROSE),
+    ("By January 2012, a report warned of a spill-over.", LineKind.PROSE),
+    ("He said “no.”", LineKind.PROSE),
+    ("- Al-Saiqa", LineKind.PROSE),
+])
+def test_lines_are_classified_by_their_role(line: str, kind: LineKind) -> None:
+    assert line_kind(line, title="Desert Pipelines: Water and Power") == kind
+
+
+def test_a_caption_and_a_heading_are_never_quoted(tmp_path) -> None:
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+    body = ("Haftar Egypt airstrikes Derna. Ali Hassan/Reuters\n\n"
+            "## Haftar Egypt airstrikes Derna\n\n"
+            "Egypt carried out airstrikes on Derna in February, after the killing of the Copts.")
+    build_index(settings, HashingEncoder(), [Article(Source("one", "One"), body)])
+    answer = QA(settings, HashingEncoder()).ask("Haftar Egypt airstrikes Derna")
+    assert [e.quote for e in answer.excerpts] == [
+        "Egypt carried out airstrikes on Derna in February, after the killing of the Copts."]
