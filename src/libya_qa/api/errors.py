@@ -7,6 +7,7 @@ request id (the traceback goes to the log, never to the client). Messages never 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,7 +64,13 @@ def public(message: str, settings: Settings | None) -> str:
             for spelling in {str(folder.resolve()), str(folder)}:
                 if spelling not in ("", ".", "/"):
                     message = message.replace(spelling, Path(spelling).name or spelling)
-    return ABSOLUTE_PATH.sub(lambda m: m.group(1) or "/", message)
+    return ABSOLUTE_PATH.sub(_last_part, message)
+
+
+def _last_part(match: re.Match[str]) -> str:
+    """A server path's last part; a URL path such as /sources/x (no such top folder here) is kept."""
+    top = match.group(0).split("/")[1]
+    return (match.group(1) or "/") if top and os.path.isdir("/" + top) else match.group(0)
 
 
 def wants_html(request: Request) -> bool:
