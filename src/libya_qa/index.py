@@ -264,6 +264,8 @@ def prune_versions(root: Path, keep: int) -> list[str]:
             removed.append(name)
     for partial in (root / VERSIONS).glob(".building-*"):
         shutil.rmtree(partial, ignore_errors=True)
+    for pointer in root.glob(".current-*"):  # a pointer a killed build wrote but never renamed
+        pointer.unlink(missing_ok=True)
     return removed
 
 

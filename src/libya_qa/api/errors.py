@@ -43,7 +43,10 @@ def describe(request: Request, exc: Exception) -> tuple[int, str, str, dict[str,
     if isinstance(exc, StarletteHTTPException):
         code = HTTP_CODES.get(exc.status_code, "http_error")
         message = PLAIN.get(str(exc.detail), str(exc.detail))
-        return exc.status_code, code, message, dict(exc.headers or {})
+        headers = dict(exc.headers or {})
+        if exc.status_code in (408, 413):  # the body was left unread: the connection cannot be reused
+            headers["Connection"] = "close"
+        return exc.status_code, code, message, headers
     request_id = getattr(request.state, "request_id", "?")
     return 500, "internal_error", f"the server failed on this request; it was logged as request {request_id}", {}
 

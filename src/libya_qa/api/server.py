@@ -66,14 +66,22 @@ def configure_logging() -> None:
     structlog.configure(
         processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True),
                     structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr), cache_logger_on_first_use=True)
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
 
-def run(app: FastAPI, settings: Settings, host: str, port: int, **extra: Any) -> None:
-    """Serve until stopped, with the connection and time limits from the settings."""
+def server_config(app: FastAPI, settings: Settings, host: str, port: int, **extra: Any) -> Any:
+    """uvicorn's configuration with the connection and time limits from the settings."""
     import uvicorn
 
     protocol = type("Protocol", (BoundedH11Protocol,), {"header_timeout": settings.header_timeout})
+    options: dict[str, Any] = {"access_log": False, "log_level": "info", **extra}
+    return uvicorn.Config(app, host=host, port=port, http=protocol, limit_concurrency=settings.max_connections,
+                          timeout_keep_alive=KEEP_ALIVE_SECONDS, **options)
+
+
+def run(app: FastAPI, settings: Settings, host: str, port: int) -> None:
+    """Serve until stopped."""
+    import uvicorn
+
     configure_logging()
-    uvicorn.run(app, host=host, port=port, http=protocol, limit_concurrency=settings.max_connections,
-                timeout_keep_alive=KEEP_ALIVE_SECONDS, access_log=False, log_level="info", **extra)
+    uvicorn.Server(server_config(app, settings, host, port)).run()
