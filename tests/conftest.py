@@ -8,12 +8,19 @@ from typing import Any
 
 import pytest
 
+from libya_qa.api.server import configure_logging
 from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.qa import QA
 from support import ROOT, TINY, assert_verbatim, make_settings, real_encoder_for
+
+
+@pytest.fixture(autouse=True, scope="session")
+def json_logs() -> None:
+    """Log as the server does (JSON lines); structlog's development renderer prints slow rich tracebacks."""
+    configure_logging()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -23,6 +23,10 @@ TINY = [
     Article(Source("beta", "Beta"), "Qatar supported Libya Dawn financially. Turkey also sent an envoy.\n\n"
             "Weapons flowed from Libya into Mali after 2011."),
 ]
+# Seven levels of ten YAML aliases: 533 bytes that expand to a 72 MB title (issue 13, defect 5).
+ALIAS_BOMB = "\n".join(["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
+                       + [f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]"
+                          for p, c in zip("abcdef", "bcdefg")] + ["title: *g"])
 _ENCODERS: dict[str, Encoder] = {}
 
 

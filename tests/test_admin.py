@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from support import ROOT, make_settings, real_encoder_for
 from libya_qa import admin
+from libya_qa.api import admin as api_admin
 from libya_qa.app import create_app
 from libya_qa.build import BuildReport, build_index
 from libya_qa.config import Settings
@@ -44,7 +45,7 @@ def client(tiny_settings: Settings) -> Iterator[TestClient]:
 def wait_build(client: TestClient) -> dict[str, Any]:
     """Wait for the background build to end; its status."""
     app: Any = client.app
-    app.state.build_runner.wait(timeout=60)
+    app.state.services.runner.wait(timeout=60)
     status = client.get("/index").json()
     assert status["state"] in ("done", "failed")
     return status
@@ -139,7 +140,7 @@ def test_upload_errors_write_nothing(client: TestClient, tiny_settings: Settings
     assert_error(upload("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"), 400, "binary_file")
     assert_error(upload("report.docx", b"PK\x03\x04"), 400, "unsupported_file")
     assert_error(upload("odd.txt", b"Libya \x81\x8d\x8f\x90\x9d report " * 30), 400, "undecodable_text")
-    monkeypatch.setattr(admin, "MAX_SOURCE_BYTES", 64)
+    monkeypatch.setattr(api_admin, "MAX_SOURCE_BYTES", 64)
     assert_error(upload("big.txt", b"word " * 100), 413, "too_large")
     assert_error(client.post("/sources", data={"title": "no file"}, files={"x": ("a", b"b")}, headers=AUTH),
                  400, "missing_file")
@@ -218,7 +219,7 @@ def test_real_model_html_and_pdf_added_over_http_are_answered(tmp_path: Path) ->
         status = wait_build(client)
         assert status["report"]["encoded_sentences"] < status["report"]["sentences"] / 5  # incremental
         app: Any = client.app
-        bodies = {a.id: a.body for a in app.state.qa.loaded.snapshot.articles}
+        bodies = {a.id: a.body for a in app.state.services.qa.loaded.snapshot.articles}
         for question, article_id in (("Who shut the valves of the Great Man-Made River?",
                                       "desert-pipelines-water-power-southern-libya-2016"),
                                      ("When did the primary school in Kufra reopen?",

@@ -72,3 +72,26 @@ def test_a_bad_setting_is_named_before_anything_runs(env, monkeypatch, capsys, v
     err = capsys.readouterr().err
     assert "error [bad_setting]" in err and says in err
     assert sorted(p.name for p in env.index_dir.rglob("*")) == before  # nothing was built or touched
+
+
+def test_an_undecodable_argument_is_one_line_not_a_traceback(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    question = b"Who backed \xff?".decode("utf-8", "surrogateescape")  # what Python makes of $'\xff' in argv
+    assert main(["ask", question]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error [invalid_text]: the question is not valid text") and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("damage", ["pointer", "manifest"])
+def test_serve_and_ask_refuse_a_damaged_index_in_one_line(env, capsys, damage) -> None:  # type: ignore[no-untyped-def]
+    """A non-UTF-8 CURRENT or a manifest of the wrong shape: one line and exit 2, before any server starts."""
+    root = env.index_dir
+    if damage == "pointer":
+        (root / "CURRENT").write_bytes(b"\xff\xfe")
+    else:
+        version = (root / "CURRENT").read_text().strip()
+        (root / "versions" / version / "manifest.json").write_text("[]", "utf-8")
+    for command in (["serve", "--port", "1"], ["ask", "Who backed Haftar?"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error [index_corrupt]: ") and len(err.splitlines()) == 1, err
+        assert "libya-qa index --full" in err and "Traceback" not in err

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from support import ALIAS_BOMB
 from libya_qa import ingest
 from libya_qa.cli import main
 from libya_qa.config import Settings
@@ -316,3 +317,15 @@ def test_cli_add_url(local_server: str, tiny_settings: Settings, monkeypatch: py
     assert main(["add", f"{local_server}/nothing-here"]) == 2
     assert "error [fetch_failed]" in capsys.readouterr().err
     assert len(load_corpus(tiny_settings.corpus_dir)) == 3
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "ftp://example.org/a"])
+def test_a_header_url_follows_the_same_rule_as_the_url_flag(url: str) -> None:
+    text = f"---\ntitle: T\nurl: '{url}'\n---\nSome article text here."
+    with pytest.raises(IngestError, match="must start with http:// or https://"):
+        read_bytes(text.encode(), "note.md")
+
+
+def test_an_alias_bomb_through_add_writes_nothing() -> None:
+    with pytest.raises(IngestError, match="aliases"):
+        read_bytes(f"---\n{ALIAS_BOMB}\n---\nBody text.".encode(), "bomb.md")

@@ -130,14 +130,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the API and the web page (building the index first if there is none)."""
-    import uvicorn
-
+    from .api.server import run
     from .app import create_app
+    from .qa import QA
     from .stores import open_store
 
     if open_store(settings).current_version() is None:
         cmd_index(argparse.Namespace(full=False), settings)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    qa = QA(settings)  # before the server starts, so a start-up failure is one line here, not a lifespan traceback
+    run(create_app(settings, qa), settings, args.host, args.port)
     return 0
 
 

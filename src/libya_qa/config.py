@@ -61,6 +61,14 @@ class Settings:
     # (PostgreSQL with pgvector at database_url; an embedded server under .pgdata/ when the URL is empty).
     store: str = "files"
     database_url: str = ""
+    # Admission control: questions answered at once and waiting beyond that; past both, a fast 503.
+    # 0 sizes them to the machine (one per core answering, four per core waiting).
+    max_concurrent: int = 0
+    max_queued: int = 0
+    # Connection and slow-client bounds applied by `libya-qa serve`.
+    max_connections: int = 256
+    header_timeout: float = 10.0  # seconds for a client to send a request's headers
+    body_timeout: float = 30.0  # seconds for a client to send a request's body
 
     def __post_init__(self) -> None:
         """Refuse settings no component could use, naming the variable that sets each."""
@@ -71,6 +79,29 @@ class Settings:
         _check("MASKED_MAX_SHARE", 0.0 <= self.masked_max_share <= 1.0, "between 0 and 1", self.masked_max_share)
         _check("KEEP_VERSIONS", self.keep_versions >= 1, "at least 1", self.keep_versions)
         _check("STORE", self.store in STORES, f"one of {', '.join(STORES)}", self.store)
+        _check("MAX_CONCURRENT", self.max_concurrent >= 0, "0 (sized to the machine) or more", self.max_concurrent)
+        _check("MAX_QUEUED", self.max_queued >= 0, "0 (sized to the machine) or more", self.max_queued)
+        _check("MAX_CONNECTIONS", self.max_connections >= 1, "at least 1", self.max_connections)
+        _check("HEADER_TIMEOUT", 0 < self.header_timeout < math.inf, "a positive number", self.header_timeout)
+        _check("BODY_TIMEOUT", 0 < self.body_timeout < math.inf, "a positive number", self.body_timeout)
+        # A token with spaces can never match what a client sends after "Bearer " (issue 13).
+        _check("ADMIN_TOKEN", self.admin_token == "".join(self.admin_token.split()),
+               "free of whitespace (a trailing newline from a file?)", f"a value of {len(self.admin_token)} characters")
+
+    @property
+    def cores(self) -> int:
+        """CPU cores this process may use."""
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+    @property
+    def concurrent_limit(self) -> int:
+        """Questions answered at once: the setting, or one per core."""
+        return self.max_concurrent or self.cores
+
+    @property
+    def queue_limit(self) -> int:
+        """Questions waiting for a slot: the setting, or four per core."""
+        return self.max_queued or 4 * self.cores
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -91,6 +122,11 @@ class Settings:
             keep_versions=_number("KEEP_VERSIONS", int, cls.keep_versions),
             store=env.get("LIBYA_QA_STORE", cls.store).strip() or cls.store,
             database_url=env.get("LIBYA_QA_DATABASE_URL", ""),
+            max_concurrent=_number("MAX_CONCURRENT", int, cls.max_concurrent),
+            max_queued=_number("MAX_QUEUED", int, cls.max_queued),
+            max_connections=_number("MAX_CONNECTIONS", int, cls.max_connections),
+            header_timeout=_number("HEADER_TIMEOUT", float, cls.header_timeout),
+            body_timeout=_number("BODY_TIMEOUT", float, cls.body_timeout),
         )
         return cls(**{**from_environment, **overrides})  # built and checked once
 

@@ -72,3 +72,25 @@ class BadSetting(QAError):
     """A LIBYA_QA_* setting has a value no component can use."""
 
     status = 500
+
+
+class Gone(QAError):
+    """The resource existed but is no longer kept (a pruned index version)."""
+
+    status = 410
+
+
+class DiskFull(QAError):
+    """A write ran out of disk space; what was half-written has been removed."""
+
+    status = 507
+
+
+class Overloaded(QAError):
+    """The server is at capacity: try again after `retry_after` seconds."""
+
+    status = 503
+
+    def __init__(self, code: str, message: str, retry_after: int = 1) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after

@@ -16,11 +16,12 @@ from .article_signals import ArticleSignals
 from .dense import DenseIndex
 from .errors import IndexUnavailable
 from .filters import passes
-from .index import (FORMAT, REBUILD, REPAIR, VERSIONS, current_version, list_versions, prune_versions,
-                    read_manifest, rollback, set_current, verify_version, write_version_folder)
+from .index import (FORMAT, REBUILD, REPAIR, VERSIONS, checked_name, current_version, list_versions,
+                    parse_articles, prune_versions, read_articles, read_manifest, rollback, set_current,
+                    verify_version, write_version_folder)
 from .locks import exclusive
 from .keywords import bm25_from_ids
-from .schema import Article, Filters, Source
+from .schema import Article, Filters
 from .store import ArticleEvidence, Candidates, CatalogueEntry, Selection, SentenceView
 from .tables import Embedded, Tables
 
@@ -178,12 +179,16 @@ class FileStore:
         """Serve the previous intact version again."""
         return rollback(self.root)
 
+    def version_articles(self, version: str) -> list[Article]:
+        """The articles a kept version holds (checksum verified), without loading its searchers."""
+        return read_articles(self.root, version)
+
     def load(self, version: str | None = None, verify: bool = True) -> FileSnapshot:
         """Load (and by default verify) a version, the current one unless named."""
         version = version or self.current_version()
         if not version:
             raise IndexUnavailable("index_missing", f"no index in {self.root}; run `libya-qa index` to build it")
-        folder = self.root / VERSIONS / version
+        folder = self.root / VERSIONS / checked_name(self.root, version)
         manifest = read_manifest(folder)
         if manifest.get("format") != FORMAT:  # before reading: older tables have another layout
             raise IndexUnavailable("index_format", f"index format {manifest.get('format')} is not {FORMAT}; {REBUILD}")
@@ -252,15 +257,6 @@ def _write_folder(folder: Path, articles: Sequence[Article], tables: Tables, den
     bm25.save(str(folder / "bm25"))
 
 
-def read_articles(folder: Path) -> list[Article]:
-    """The article snapshots a version folder holds."""
-    articles = []
-    for line in (folder / "articles.jsonl").read_text("utf-8").splitlines():
-        row = json.loads(line)
-        articles.append(Article(Source(**row["source"]), row["body"], row.get("notes", "")))
-    return articles
-
-
 def _read_folder(folder: Path, version: str, manifest: dict[str, Any]) -> FileSnapshot:
     """A version folder's files as a snapshot (size checks are the caller's)."""
     import bm25s
@@ -268,6 +264,6 @@ def _read_folder(folder: Path, version: str, manifest: dict[str, Any]) -> FileSn
     tables = Tables(np.load(folder / "sentences.npy"), np.load(folder / "passages.npy"),
                     np.load(folder / "sentence_vectors.npy"), np.load(folder / "passage_tokens.npy"),
                     np.load(folder / "token_offsets.npy"))
-    return FileSnapshot(version, manifest, read_articles(folder), tables, DenseIndex.load(folder),
+    return FileSnapshot(version, manifest, parse_articles(folder / "articles.jsonl"), tables, DenseIndex.load(folder),
                         bm25s.BM25.load(str(folder / "bm25")))
 

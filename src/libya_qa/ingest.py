@@ -18,9 +18,7 @@ from datetime import date as Date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import yaml
-
-from .corpus import FRONT_MATTER, ID_PATTERN
+from .corpus import FRONT_MATTER, ID_PATTERN, load_header
 from .errors import IngestError
 from .schema import UNKNOWN, Article, Source
 
@@ -36,6 +34,7 @@ METADATA_FIELDS = ("title", "author", "publisher", "date", "url")
 DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 ID_STOPWORDS = frozenset("a an and at by for from in of on or the to with".split())
+WEB_URL = re.compile(r"^https?://\S+$")
 INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
@@ -85,7 +84,7 @@ def check_overrides(meta: Metadata) -> Metadata:
     meta = Metadata(**{f.name: (getattr(meta, f.name) or "").strip() or None for f in fields(meta)})
     if meta.date and not DATE_PATTERN.match(meta.date):
         raise IngestError("bad_metadata", f"date {meta.date!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
-    if meta.url and not re.match(r"^https?://\S+$", meta.url):
+    if meta.url and not WEB_URL.match(meta.url):
         raise IngestError("bad_metadata", f"url {meta.url!r} must start with http:// or https://")
     if meta.id and not ID_PATTERN.match(meta.id):
         raise IngestError("bad_metadata", f"id {meta.id!r} must be lowercase a-z, 0-9 and '-' (at most 80)")
@@ -192,12 +191,10 @@ def parse_markdown(text: str) -> tuple[str, Metadata]:
     match = FRONT_MATTER.match(text)
     if match:
         try:
-            loaded = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
-            raise IngestError("bad_metadata", f"the metadata header does not parse as YAML: {exc}") from exc
-        if not isinstance(loaded, dict):
-            raise IngestError("bad_metadata", "the metadata header is not a YAML mapping of fields")
-        meta, text = loaded, text[match.end():]
+            meta = load_header(match.group(1))
+        except ValueError as exc:
+            raise IngestError("bad_metadata", f"the metadata header is refused: {exc}") from exc
+        text = text[match.end():]
     found = Metadata(**{k: _value(meta.get(k) or (meta.get("authors") if k == "author" else None))
                         for k in (*METADATA_FIELDS, "id")})
     heading = re.match(r"\s*# +(.+?)\s*(\n|$)", text)
@@ -205,6 +202,8 @@ def parse_markdown(text: str) -> tuple[str, Metadata]:
         found, text = replace(found, title=heading.group(1).strip()), text[heading.end():]
     if found.id and not ID_PATTERN.match(found.id):
         raise IngestError("bad_metadata", f"id {found.id!r} in the header must be lowercase a-z, 0-9 and '-'")
+    if found.url and not WEB_URL.match(found.url):  # the same rule as --url: never a javascript: link
+        raise IngestError("bad_metadata", f"url {found.url!r} in the header must start with http:// or https://")
     return text, found
 
 

@@ -15,7 +15,7 @@ from .excerpts import build_excerpts
 from .filters import check_filters
 from .followup import search_query
 from .highlights import short_answer
-from .index import check_compatible
+from .index import REPAIR, check_compatible
 from .schema import Answer, Article, Filters
 from .search import Query, Searcher
 from .store import CatalogueEntry, Snapshot, Store
@@ -41,6 +41,7 @@ class QA:
         self._loaded: Loaded | None = None
         self._failed_version: str | None = None  # not re-verified every poll; retried when CURRENT moves
         self.last_reload_error: str = ""
+        self.reload_failures = 0  # since start-up, for /metrics
         self.reload(strict=True)
 
     # --- index versions -------------------------------------------------------------------
@@ -48,23 +49,30 @@ class QA:
         """Load the current version if it is new; on failure keep serving the old one.
 
         A version that failed to load is not re-verified on every poll (checksumming every second
-        would be wasted work); it is tried again when CURRENT moves, or when asked to retry.
+        would be wasted work); it is tried again when CURRENT moves, or when asked to retry. No
+        exception escapes a non-strict reload once a version is loaded: the index watcher calls it
+        every second and must not die of one bad poll (a damaged CURRENT, a manifest of the wrong shape).
         """
         with self._lock:
-            wanted = self.store.current_version()
-            skip = (self._loaded.snapshot.version if self._loaded else None,
-                    None if retry_failed else self._failed_version)
-            if self._loaded is not None and wanted in skip:
-                return False
+            wanted: str | None = None
             try:
+                wanted = self.store.current_version()
+                skip = (self._loaded.snapshot.version if self._loaded else None,
+                        None if retry_failed else self._failed_version)
+                if self._loaded is not None and wanted in skip:
+                    return False
                 snapshot = self.store.load(wanted)
                 check_compatible(dict(snapshot.manifest), self.encoder.name, self.encoder.dimension)
-            except IndexUnavailable as exc:
-                self.last_reload_error, self._failed_version = exc.message, wanted
+                searcher = Searcher(snapshot, self.encoder, self.settings.candidates, self.settings.rrf_k)
+            except Exception as exc:  # whatever went wrong, the old version keeps serving
+                error = exc if isinstance(exc, IndexUnavailable) else IndexUnavailable(
+                    "index_reload_failed", f"loading index version {wanted} failed "
+                    f"({exc.__class__.__name__}: {exc}); {REPAIR}")
+                self.last_reload_error, self._failed_version = error.message, wanted
+                self.reload_failures += 1
                 if strict or self._loaded is None:
-                    raise
+                    raise error from exc
                 return False
-            searcher = Searcher(snapshot, self.encoder, self.settings.candidates, self.settings.rrf_k)
             self._loaded = Loaded(snapshot, searcher)  # one assignment: requests see old or new, never both
             self.last_reload_error, self._failed_version = "", None
             return True
@@ -86,8 +94,10 @@ class QA:
             raise BadQuestion("question_too_long", f"the question has {len(question)} characters; the limit is {limit}")
         if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 20:
             raise BadQuestion("bad_top_k", "top_k must be an integer from 1 to 20")
-        cleaned = [" ".join(h.split())[:limit] for h in history if isinstance(h, str) and h.strip()]
-        return question, cleaned[-self.settings.max_history:]
+        cleaned = clean_history(history, self.settings)
+        for text, what in ((question, "the question"), *((h, "an earlier question") for h in cleaned)):
+            _check_text(text, what)
+        return question, cleaned
 
     def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
             filters: Filters | None = None) -> Answer:
@@ -127,3 +137,24 @@ class QA:
             raise NotFound("unknown_source", f"no source with id {article_id!r}; GET /sources lists them")
         entry = snapshot.manifest.get("articles", {}).get(article_id, {})
         return article, int(entry.get("passages", 0))
+
+
+def clean_history(history: Sequence[str], settings: Settings) -> list[str]:
+    """Earlier questions as answering uses them: blanks dropped, spaces collapsed, cut to the limits.
+
+    The one clean-up for the API, the page and the CLI, so a shared link replays the same conversation.
+    """
+    limit = settings.max_question_chars
+    cleaned = [" ".join(h.split())[:limit] for h in history if isinstance(h, str) and h.strip()]
+    return cleaned[-settings.max_history:]
+
+
+def _check_text(text: str, what: str) -> None:
+    """Refuse text that is not Unicode text: a lone surrogate (JSON "\\ud800", undecodable argv bytes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = f"\\u{ord(text[exc.start]):04x}"
+        raise BadQuestion("invalid_text", f"{what} is not valid text: it holds the lone surrogate {bad}; "
+                          "send UTF-8 text") from None
+

@@ -11,7 +11,7 @@ from typing import Any
 from .build import BuildReport, build_index, chunk_settings
 from .chunking import make_passages, split_sentences
 from .config import Settings
-from .corpus import corpus_files, load_corpus, write_article
+from .corpus import corpus_files, load_corpus, remove_stale_temp_files, write_article
 from .encoders import Encoder
 from .errors import Conflict, NotFound
 from .ingest import Extracted
@@ -63,6 +63,7 @@ def add_source(settings: Settings, extracted: Extracted, replace_existing: bool 
     corpus_dir = settings.corpus_dir
     corpus_dir.mkdir(parents=True, exist_ok=True)
     with exclusive(corpus_dir, "another corpus change"):
+        remove_stale_temp_files(corpus_dir)  # left by a killed add; no write is running under the lock
         existing = corpus_files(corpus_dir)
         article = _unique_id(extracted, existing)
         target = _target(article, existing)
@@ -117,6 +118,7 @@ def _target(article: Article, existing: dict[str, tuple[Path, Article]]) -> Arti
 def remove_source(settings: Settings, article_id: str) -> Path:
     """Delete an article's corpus file; the next index build drops it."""
     with exclusive(settings.corpus_dir, "another corpus change"):
+        remove_stale_temp_files(settings.corpus_dir)
         existing = corpus_files(settings.corpus_dir)
         if article_id not in existing:
             raise NotFound("unknown_source", f"no article {article_id!r} in {settings.corpus_dir}; "

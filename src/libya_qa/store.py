@@ -169,6 +169,10 @@ class Store(Protocol):
         """Serve the newest intact version older than the current one; (old, new)."""
         ...
 
+    def version_articles(self, version: str) -> list[Article]:
+        """The articles a kept version holds (to check a quote made from it), without loading it to search."""
+        ...
+
     def lock(self) -> AbstractContextManager[None]:
         """Exclusive build lock (one build at a time per store), or Conflict at once."""
         ...

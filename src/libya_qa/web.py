@@ -1,17 +1,22 @@
-"""The HTML side: the chat page at / and the source viewer, rendered with Jinja2 from web/."""
+"""The HTML side: the chat page and the source viewer, rendered with Jinja2 from web/templates.
+
+The routes that serve them are in api/pages.py and api/sources.py; this module renders.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
 
-from fastapi import FastAPI, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .config import Settings
 from .errors import QAError
+from .qa import QA, clean_history
 from .schema import Article, Source, known
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -27,68 +32,67 @@ EXAMPLES = (
 )
 
 
-def mount_web(app: FastAPI, settings: Settings) -> None:
-    """Static files, templates, the page routes and the security headers."""
-    templates = Jinja2Templates(directory=str(settings.web_dir / "templates"))  # autoescapes .html
+@dataclass(frozen=True)
+class SourceView:
+    """One article as the viewer shows it: from which version, and whether it changed since."""
+
+    article: Article
+    passages: int
+    version: str
+    changed_since: bool  # the current version's text of this article differs from this one
+
+
+def make_templates(settings: Settings) -> Jinja2Templates:
+    """The page templates (autoescaped), with the helpers they call."""
+    templates = Jinja2Templates(directory=str(settings.web_dir / "templates"))
     templates.env.filters["known"] = known
-    templates.env.globals["title_of"] = title_of
-    templates.env.globals["answer_link"] = answer_link
-    templates.env.globals["web_url"] = web_url
-    app.mount("/static", StaticFiles(directory=str(settings.web_dir / "static")), name="static")
+    templates.env.globals.update(title_of=title_of, answer_link=answer_link, web_url=web_url, source_link=source_link)
+    return templates
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        if not request.url.path.startswith("/docs"):  # Swagger UI needs its own inline script
-            response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
-    def page(request: Request, question: str = "", history: Sequence[str] = (),
-             error: QAError | None = None) -> HTMLResponse:
-        """Render the page, with the answer to `question` (or an error) when there is one."""
-        qa = request.app.state.qa
-        history = [h.strip() for h in history if h.strip()][-settings.max_history:]  # as QA will use it
-        articles = qa.articles()
-        context: dict[str, object] = {
-            "question": question, "history": history, "answer": None, "error": None,
-            "sources": articles, "years": year_span(e.source for e in articles), "examples": EXAMPLES,
-        }
-        status = error.status if error else 200
-        context["error"] = error
-        if question:
-            turn: dict[str, object] = {"question": question.strip(), "history": history}
-            try:
-                answer = qa.ask(question, history=list(history))
-                context["answer"], turn["answer"] = answer, answer.to_dict()
-            except QAError as exc:
-                context["error"], status = exc, exc.status
-                turn["error"] = exc.to_dict()["error"]
-            context["turn"] = turn  # handed to chat.js, which takes the conversation over
-        return templates.TemplateResponse(request, "index.html", context, status_code=status)
+def render_page(request: Request, templates: Jinja2Templates, qa: QA, question: str = "",
+                history: Sequence[str] = (), error: QAError | None = None) -> HTMLResponse:
+    """The chat page, with the answer to `question` (or an error) when there is one."""
+    history = clean_history(history, qa.settings)  # as QA will use it, so the link replays the same turn
+    articles = qa.articles()
+    context: dict[str, object] = {
+        "question": question, "history": history, "answer": None, "error": error,
+        "sources": articles, "years": year_span(e.source for e in articles), "examples": EXAMPLES,
+    }
+    status = error.status if error else 200
+    if question:
+        turn: dict[str, object] = {"question": question.strip(), "history": history}
+        try:
+            answer = qa.ask(question, history=list(history))
+            context["answer"], turn["answer"] = answer, answer.to_dict()
+            request.state.answer_status = answer.status
+        except QAError as exc:
+            context["error"], status = exc, exc.status
+            turn["error"] = exc.to_dict()["error"]
+        context["turn"] = turn  # handed to chat.js, which takes the conversation over
+    return templates.TemplateResponse(request, "index.html", context, status_code=status)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request, q: str = "", h: list[str] = Query(default=[])) -> HTMLResponse:
-        """The page; with ?q= (and ?h= earlier questions) the answer is rendered here, no JavaScript needed."""
-        return page(request, q, h)
 
-    @app.post("/", response_class=HTMLResponse, include_in_schema=False)
-    def index_post(request: Request, question: str = Form("")) -> HTMLResponse:
-        """The plain form post (JavaScript off): one question, answered on the server."""
-        return page(request, question if question.strip() else " ")
+def render_source(request: Request, templates: Jinja2Templates, view: SourceView, current: str) -> HTMLResponse:
+    """The whole article with the quoted range (?start=&end=) marked and scrolled to."""
+    body = view.article.body
+    start, end = _range(request, len(body))
+    context = {"article": view.article, "passages": view.passages, "before": body[:start],
+               "quoted": body[start:end], "after": body[end:], "has_quote": end > start,
+               "start": start, "end": end, "version": view.version, "changed": view.changed_since,
+               "old_version": view.version != current}
+    return templates.TemplateResponse(request, "source.html", context)
 
-    def render_source(request: Request, article: Article, passages: int) -> HTMLResponse:
-        """The whole article with the quoted range (?start=&end=) marked and scrolled to."""
-        body = article.body
-        start, end = _range(request, len(body))
-        context = {"article": article, "passages": passages, "before": body[:start],
-                   "quoted": body[start:end], "after": body[end:], "has_quote": end > start,
-                   "start": start, "end": end}
-        return templates.TemplateResponse(request, "source.html", context)
 
-    app.state.render_source = render_source
-    app.state.render_error = lambda request, error: page(request, error=error)  # e.g. unknown source, as HTML
+def render_error_page(request: Request, error: QAError) -> HTMLResponse | None:
+    """The chat page showing an error (e.g. a stale source link), or None when the server cannot render it."""
+    services: Any = getattr(request.app.state, "services", None)
+    if services is None:
+        return None
+    try:
+        return render_page(request, services.templates, services.qa, error=error)
+    except Exception:  # the error page must not fail in turn; the caller answers in JSON instead
+        return None
 
 
 def title_of(source: Source) -> str:
@@ -104,6 +108,14 @@ def web_url(url: str) -> str:
 def answer_link(question: str, history: Sequence[str] = ()) -> str:
     """The shareable link that renders this answer: /?q=...&h=... (earlier questions for follow-ups)."""
     return "/?" + urlencode([("q", question), *(("h", h) for h in history)])
+
+
+def source_link(article_id: str, version: str = "", start: int | None = None, end: int | None = None) -> str:
+    """The viewer's link for a quote: the version it was cut from and its range (same as sourceHref in render.js)."""
+    query = [("version", version)] if version else []
+    if start is not None and end is not None:
+        query += [("start", str(start)), ("end", str(end))]
+    return f"/sources/{quote(article_id, safe='')}" + (f"?{urlencode(query)}" if query else "")
 
 
 def year_span(sources: Iterable[Source]) -> str:

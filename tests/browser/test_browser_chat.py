@@ -101,7 +101,7 @@ def test_source_viewer_highlights_the_quote(page: Page, shoot: Shoot) -> None:
     page.goto("/")
     saudi = quote_naming(ask(page, HAFTAR), "Saudi Arabia")
     saudi.get_by_role("link", name=ORTON_TITLE).click()
-    page.wait_for_url(re.compile(r"/sources/orton-islamic-state-libya-2015\?start=\d+&end=\d+#quote$"))
+    page.wait_for_url(re.compile(r"/sources/orton-islamic-state-libya-2015\?version=\w+&start=\d+&end=\d+#quote$"))
     query = parse_qs(urlparse(page.url).query)
     assert int(query["end"][0]) > int(query["start"][0])
     expect(page.get_by_role("heading", level=1)).to_have_text(ORTON_TITLE)
@@ -204,7 +204,9 @@ def test_share_link_and_copy_as_markdown(context: BrowserContext, page: Page) ->
     assert f"**{first['quote'][h0:h1]}**" in markdown  # the answering words in bold
     assert all(line.startswith(">") for line in markdown.split("\n\n")[1].splitlines())  # a block quote
     assert f"— *{first['source']['title']}*, {first['source']['author']}" in markdown
-    source = rf"\[Source\]\(http://127\.0\.0\.1:\d+/sources/{first['source']['id']}\?start={first['start']}&end={first['end']}#quote\)"
+    version = response_info.value.json()["index_version"]
+    source = (rf"\[Source\]\(<http://127\.0\.0\.1:\d+/sources/{first['source']['id']}\?version={version}"
+              rf"&start={first['start']}&end={first['end']}#quote>\)")
     assert re.search(source, markdown)
 
     shared = context.new_page()  # a fresh visit to the shared link shows that answer, once

@@ -28,9 +28,11 @@ export function webUrl(url) {
   return /^https?:\/\//i.test(url || "") ? url : "";
 }
 
-/** Link to the source viewer with the quote's character range. */
-export function sourceHref(excerpt) {
-  const params = new URLSearchParams({ start: String(excerpt.start), end: String(excerpt.end) });
+/** Link to the source viewer: the index version the quote was cut from, and its character range. */
+export function sourceHref(excerpt, version) {
+  const params = new URLSearchParams(version ? { version } : {});
+  params.set("start", String(excerpt.start));
+  params.set("end", String(excerpt.end));
   return `/sources/${encodeURIComponent(excerpt.source.id)}?${params}#quote`;
 }
 
@@ -47,12 +49,12 @@ export function citeMeta(source) {
 }
 
 /** One excerpt: the quote with its highlighted words, then the attribution line. */
-export function excerptEl(excerpt, nearest) {
+export function excerptEl(excerpt, nearest, version) {
   const { quote, source } = excerpt;
   const [h0, h1] = excerpt.highlight;
   const url = webUrl(source.url);
   const caption = el("figcaption", { class: "attribution" },
-    el("a", { class: "source-link", href: sourceHref(excerpt) }, titleOf(source)), " ",
+    el("a", { class: "source-link", href: sourceHref(excerpt, version) }, titleOf(source)), " ",
     el("span", { class: "cite-meta" }, `— ${citeMeta(source)}`));
   if (url) caption.append(" · ", el("a", { class: "original", href: url, rel: "noopener noreferrer" }, "original"));
   return el("figure", { class: nearest ? "excerpt nearest" : "excerpt" },
@@ -95,27 +97,35 @@ export function turnEl(turn, index) {
       " No article answers this clearly.",
       answer.excerpts.length ? " The nearest passages are shown below; they are not an answer." : ""));
   }
-  for (const excerpt of answer.excerpts) node.append(excerptEl(excerpt, nearest));
+  for (const excerpt of answer.excerpts) node.append(excerptEl(excerpt, nearest, answer.index_version));
   node.append(el("p", { class: "turn-actions" },
     el("a", { class: "answer-link", href: answerHref(answer.question, turn.history || []) }, "Link to this answer"),
     el("button", { type: "button", class: "copy-md secondary", "data-turn": String(index) }, "Copy as Markdown")));
   return node;
 }
 
+/** Text shown literally in Markdown: characters that would format, link or open HTML are escaped. */
+export function mdEscape(text) {
+  return String(text)
+    .replace(/[\\`*_[\]<>|~&]/g, "\\$&")
+    .replace(/^(\s*)([#>+=-])/gm, "$1\\$2")
+    .replace(/^(\s*\d+)([.)])/gm, "$1\\$2");
+}
+
 /** One answer as Markdown: the question, then each quote with its citation and source link. */
 export function answerMarkdown(answer, origin) {
-  const lines = [`## ${answer.question}`, ""];
+  const lines = [`## ${mdEscape(answer.question)}`, ""];
   if (answer.status === "not_found") {
     lines.push("_Not found in the corpus. The nearest passages follow; they are not an answer._", "");
   }
   for (const excerpt of answer.excerpts) {
     const [h0, h1] = excerpt.highlight;
     const words = excerpt.quote.slice(h0, h1);
-    const bold = words.trim() && !words.includes("\n") ? `**${words}**` : words;
-    const quote = excerpt.quote.slice(0, h0) + bold + excerpt.quote.slice(h1);
+    const bold = words.trim() && !words.includes("\n") ? `**${mdEscape(words)}**` : mdEscape(words);
+    const quote = mdEscape(excerpt.quote.slice(0, h0)) + bold + mdEscape(excerpt.quote.slice(h1));
     lines.push(...quote.split("\n").map((line) => `> ${line}`.trimEnd()));
-    lines.push("", `— *${titleOf(excerpt.source)}*, ${citeMeta(excerpt.source)}. ` +
-      `[Source](${origin}${sourceHref(excerpt)})`, "");
+    lines.push("", `— *${mdEscape(titleOf(excerpt.source))}*, ${mdEscape(citeMeta(excerpt.source))}. ` +
+      `[Source](<${origin}${sourceHref(excerpt, answer.index_version)}>)`, "");
   }
   return lines.join("\n").trim() + "\n";
 }

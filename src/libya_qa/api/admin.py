@@ -1,0 +1,121 @@
+"""Admin routes: add and remove sources, rebuild the index in the background (bearer token).
+
+POST /sources, DELETE /sources/{id} and POST /index need `Authorization: Bearer <LIBYA_QA_ADMIN_TOKEN>`;
+with no token configured they answer 403. GET /index (build state, versions) is open like /healthz.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from ..admin import BuildRunner, BuildState
+from ..errors import IngestError
+from ..ingest import CONTENT_TYPES, MAX_SOURCE_BYTES, Extracted, Metadata, read_bytes
+from ..sources import NEXT_STEP, add_source, remove_source
+from .deps import AdminDep, RunnerDep, SettingsDep
+from .errors import public
+from .models import AddedOut, AddText, BuildReportOut, BuildStatusOut, ErrorDetail, RemovedOut, errors
+
+FORM_FIELDS = ("title", "author", "publisher", "date", "url", "id")
+ADD_DOC = {"requestBody": {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "a .txt, .md, .html or .pdf file"},
+        **{name: {"type": "string"} for name in FORM_FIELDS}, "replace": {"type": "boolean"}}}},
+    "application/json": {"schema": AddText.model_json_schema()},
+}}}
+
+router = APIRouter(tags=["admin"])
+
+
+@router.post("/sources", status_code=201, dependencies=[AdminDep], openapi_extra=ADD_DOC,
+             summary="Add an article (file upload or JSON text); admin token required",
+             responses=errors(400, 401, 403, 409, 413, 415, 422, 507))
+async def add_source_route(request: Request, settings: SettingsDep) -> AddedOut:
+    """Add one article to the corpus (it is searchable after the next build)."""
+    extracted, replace = await read_source(request)
+    result = await run_in_threadpool(add_source, settings, extracted, replace)
+    return AddedOut.model_validate(result.to_dict())
+
+
+@router.delete("/sources/{source_id}", dependencies=[AdminDep], responses=errors(401, 403, 404, 409, 507),
+               summary="Remove an article; admin token required")
+def remove_source_route(source_id: str, settings: SettingsDep) -> RemovedOut:
+    """Delete an article's corpus file; the next build drops it from the index."""
+    remove_source(settings, source_id)
+    return RemovedOut(id=source_id, removed=True, next=NEXT_STEP)
+
+
+@router.post("/index", status_code=202, dependencies=[AdminDep], responses=errors(401, 403, 409, 422),
+             summary="Rebuild the index in the background (?full=true from scratch); admin token required")
+def start_build(runner: RunnerDep, settings: SettingsDep, full: bool = False) -> BuildStatusOut:
+    """Start a build; GET /index follows it."""
+    return build_status(runner.start(full), runner, settings)
+
+
+@router.get("/index", summary="The background build's state and report, the current and kept versions",
+            responses=errors(503))
+def get_build(runner: RunnerDep, settings: SettingsDep) -> BuildStatusOut:
+    """The last or running build, and the versions on disk."""
+    return build_status(runner.snapshot(), runner, settings)
+
+
+def build_status(state: BuildState, runner: BuildRunner, settings: SettingsDep) -> BuildStatusOut:
+    """GET /index's body, without server paths in any message."""
+    store = runner.qa.store
+    error = ErrorDetail(code=state.error["code"], message=public(state.error["message"], settings)) if state.error else None
+    return BuildStatusOut(
+        state=state.state, stage=state.stage, full=state.full, started=state.started, finished=state.finished,
+        report=BuildReportOut.model_validate(asdict(state.report)) if state.report else None, error=error,
+        notes=[public(n, settings) for n in state.notes], current_version=store.current_version(),
+        versions=store.versions(), serving_version=runner.qa.loaded.snapshot.version)
+
+
+async def read_source(request: Request) -> tuple[Extracted, bool]:
+    """The uploaded file (multipart) or JSON text of a POST /sources, extracted; and whether to replace."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=len(FORM_FIELDS) + 2)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise IngestError("missing_file", "a multipart upload needs the article in a `file` field")
+        raw = await upload.read(MAX_SOURCE_BYTES + 1)
+        name = upload.filename or "upload"
+        kind = None if Path(name).suffix else CONTENT_TYPES.get(upload.content_type or "")  # suffix first
+        meta = Metadata(**{k: str(form.get(k) or "") or None for k in FORM_FIELDS})
+        replace = str(form.get("replace", "")).lower() in ("1", "true", "yes", "on")
+    elif content_type.startswith("application/json"):
+        body = parse_json(await request.body())
+        raw, name, kind = body.text.encode("utf-8"), "text.md", "markdown"
+        meta = Metadata(**{k: getattr(body, k) for k in FORM_FIELDS})
+        replace = body.replace
+    else:
+        raise IngestError("unsupported_media_type", "send a multipart/form-data upload with a `file` field, "
+                          "or JSON {\"text\": ..., \"title\": ...}", status=415)
+    extracted = await run_in_threadpool(read_bytes, raw, name, meta, kind, None, None, MAX_SOURCE_BYTES)
+    return extracted, replace
+
+
+def parse_json(raw: bytes) -> AddText:
+    """The JSON body as AddText; a bad body goes to the one handler as a validation error."""
+    try:
+        body = AddText.model_validate(json.loads(raw or b"null"))
+        for value in body.model_dump().values():
+            if isinstance(value, str):
+                value.encode("utf-8")  # a lone surrogate ("\\ud800") is valid JSON but not text
+        return body
+    except UnicodeEncodeError:
+        raise IngestError("undecodable_text", "the body holds a lone surrogate (\\ud800-\\udfff), which is not "
+                          "text; send UTF-8 text") from None
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_input=False)) from None
+    except ValueError as exc:  # not JSON (or not UTF-8)
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": "JSON decode error",
+                                       "ctx": {"error": str(exc)[:200]}}]) from None

@@ -1,0 +1,103 @@
+"""The one exception handler: every failure leaves as {"error": {"code", "message"}}, or as the page for a browser.
+
+Modelled on datasette's handle_exception: the exception decides status, code and message in one place;
+the request decides JSON or HTML. Anything unexpected is a 500 `internal_error` whose message names the
+request id (the traceback goes to the log, never to the client). Messages never carry server paths.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..config import Settings
+from ..errors import Overloaded, QAError
+from ..web import render_error_page
+
+log = structlog.get_logger("libya_qa.http")
+HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 408: "request_timeout",
+              413: "too_large", 415: "unsupported_media_type", 422: "invalid_request", 503: "unavailable"}
+PLAIN = {"There was an error parsing the body": "the body cannot be read: send JSON (or a form) encoded as UTF-8",
+         "Method Not Allowed": "this method is not allowed here; the Allow header lists the ones that are",
+         "Not Found": "there is nothing at this address; / is the page, /docs describes the API"}
+# An absolute path not part of a URL: "/srv/qa/index/versions/x" but not "https://host/a/b".
+ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"`]+/)+([^\s/'\"`]*)")
+
+
+def describe(request: Request, exc: Exception) -> tuple[int, str, str, dict[str, str]]:
+    """Status, code, message and extra headers for any exception."""
+    if isinstance(exc, QAError):
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Overloaded) else {}
+        return exc.status, exc.code, exc.message, headers
+    if isinstance(exc, RequestValidationError):
+        return 422, "invalid_request", validation_message(exc.errors()), {}
+    if isinstance(exc, StarletteHTTPException):
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        message = PLAIN.get(str(exc.detail), str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code in (408, 413):  # the body was left unread: the connection cannot be reused
+            headers["Connection"] = "close"
+        return exc.status_code, code, message, headers
+    request_id = getattr(request.state, "request_id", "?")
+    return 500, "internal_error", f"the server failed on this request; it was logged as request {request_id}", {}
+
+
+def validation_message(errors: Sequence[Any]) -> str:
+    """The first validation error as `where: what` (pydantic's own wording, never the input itself)."""
+    first = errors[0] if errors else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    if first.get("type") == "json_invalid":
+        return f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'decode error')})"
+    return f"{where or 'request'}: {first.get('msg', 'invalid')}"
+
+
+def public(message: str, settings: Settings | None) -> str:
+    """The message without server paths: configured folders by their names, other absolute paths by their last part."""
+    if settings is not None:
+        for folder in (settings.index_dir, settings.corpus_dir, settings.web_dir):
+            for spelling in {str(folder.resolve()), str(folder)}:
+                if spelling not in ("", ".", "/"):
+                    message = message.replace(spelling, Path(spelling).name or spelling)
+    return ABSOLUTE_PATH.sub(_last_part, message)
+
+
+def _last_part(match: re.Match[str]) -> str:
+    """A server path's last part; a URL path such as /sources/x (no such top folder here) is kept."""
+    top = match.group(0).split("/")[1]
+    return (match.group(1) or "/") if top and os.path.isdir("/" + top) else match.group(0)
+
+
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page (Accept: text/html), unless ?format=json overrides it."""
+    return "text/html" in request.headers.get("accept", "") and request.query_params.get("format") != "json"
+
+
+async def handle_exception(request: Request, exc: Exception) -> Response:
+    """Turn any exception into the error response this request wants."""
+    status, code, message, headers = describe(request, exc)
+    settings: Settings | None = getattr(request.app.state, "settings", None) if "app" in request.scope else None
+    message = public(message, settings)
+    if status >= 500 and not isinstance(exc, QAError):
+        log.error("unhandled_exception", request_id=getattr(request.state, "request_id", None),
+                  path=request.url.path, exc_info=exc)
+    if wants_html(request) and "app" in request.scope:
+        page = render_error_page(request, QAError(code, message, status))
+        if page is not None:
+            page.headers.update(headers)
+            return page
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Route every exception type FastAPI knows through the one handler (the edge catches the rest)."""
+    for kind in (QAError, RequestValidationError, StarletteHTTPException):
+        app.add_exception_handler(kind, handle_exception)  # type: ignore[arg-type]
