@@ -1,8 +1,19 @@
-"""Follow-up questions: lean on the conversation only when the question cannot stand alone."""
+"""Follow-up questions: resolve what they point back to, and keep their own intent.
+
+A follow-up's retrieval text is its own words plus what its pronouns, "there" and "that" refer to:
+the names of the earlier question and, for a who/which question, of the answer it got ("Who is
+Turkey's foreign minister?" -> "What did he accuse the Americans of?" searches with the minister's
+name). A bare continuation ("What about Algeria?") borrows the earlier question's predicate. The
+earlier question's other words are left out, so they cannot outweigh the follow-up's own.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from .analysis import question_type
+from .entities import find_spans
 
 # Openings that only make sense as a continuation ("And who...", "What about Qatar?").
 CONTINUATION = re.compile(
@@ -10,35 +21,83 @@ CONTINUATION = re.compile(
     r"tell me more|more about|same for|what of|why( not)?\W*$|how come\W*$)\b",
     re.IGNORECASE,
 )
+# A continuation that names its new subject but borrows the earlier predicate.
+BARE = re.compile(r"^\W*(?:and|but|what about|how about|same for|what of)\s+(?:the\s+)?[^\s?]+(?:\s+[^\s?]+){0,3}\W*$",
+                  re.IGNORECASE)
 # Words that point back to something named earlier.
-ANAPHOR = re.compile(r"\b(he|him|his|she|her|they|them|their|it|its|this|that|these|those)\b", re.IGNORECASE)
+ANAPHOR = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there)\b",
+                     re.IGNORECASE)
+PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 # A capitalised word after the first one: the question names its own subject.
 NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
 MIN_CONTENT_WORDS = 3
-CONTEXT_CHARS = 300  # how much earlier text a follow-up carries (the last turn or two)
+MAX_REFERENTS = 3
+
+
+@dataclass(frozen=True)
+class Turn:
+    """An earlier question, and the names its answer gave (its short answer), if any."""
+
+    question: str
+    answer_names: tuple[str, ...] = ()
 
 
 def is_followup(question: str) -> bool:
     """True when the question leans on earlier turns.
 
-    A continuation ("And ...", "What about X?") always does; otherwise a question that names its
-    subject stands alone (so history cannot pollute it), and one that names nothing leans on the
-    conversation when it has a pronoun or demonstrative or only one or two content words.
+    A continuation ("And ...", "What about X?") always does, and so does a pronoun that comes before
+    any name; otherwise a question that names its subject stands alone (so history cannot pollute
+    it), and one that names nothing leans on the conversation when it has a pronoun or demonstrative
+    or only one or two content words.
     """
     question = question.strip()
     if CONTINUATION.search(question):
         return True
-    if NAMED.search(question):
+    named, pointing = NAMED.search(question), ANAPHOR.search(question)
+    if named and pointing and pointing.start() < named.start():
+        return True  # "What did he accuse the Americans of?": the pronoun comes before any name
+    if named:
         return False
     content = [w for w in re.findall(r"[A-Za-z’']+", question) if len(w) > 3]
     return len(content) < MIN_CONTENT_WORDS or bool(ANAPHOR.search(question))
 
 
-def search_query(question: str, history: list[str]) -> str:
-    """The text retrieval uses: the question, carrying the context of earlier turns when it is a follow-up."""
-    context = ""
-    for turn in history:  # each earlier turn resolved the same way, so chains of follow-ups work
-        context = f"{context[-CONTEXT_CHARS:]} {turn}".strip() if context and is_followup(turn) else turn
-    if not context or not is_followup(question):
+def question_names(question: str) -> list[str]:
+    """The names, numbers and dates an earlier question mentions, in order."""
+    return [question[s.start:s.end] for s in find_spans(question)]
+
+
+def referents(question: str, turn: Turn) -> list[str]:
+    """What the question's pronouns point to in the earlier turn, most likely first.
+
+    A who/which/where question is about its answer, so "he" or "it" later means what it answered;
+    otherwise they mean what the earlier question named.
+    """
+    asked = question_names(turn.question)
+    answered = list(turn.answer_names)
+    ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
+    if PERSONAL.search(question) and answered and question_type(turn.question) == "name":
+        ordered = answered + asked
+    seen: list[str] = []
+    for name in ordered:
+        if name.lower() not in (s.lower() for s in seen) and name.lower() not in question.lower():
+            seen.append(name)
+    return seen[:MAX_REFERENTS]
+
+
+def resolve(question: str, turns: list[Turn]) -> str:
+    """The text retrieval uses: the question itself, or a follow-up with what it refers to spelled out."""
+    if not turns or not is_followup(question):
         return question
-    return f"{context[-CONTEXT_CHARS:]} {question}"
+    last = turns[-1]
+    if BARE.match(question):  # "What about Algeria?": the new subject with the earlier predicate
+        return f"{question} {last.question}"
+    named = referents(question, last)
+    if not named and len(turns) > 1:  # a chain of follow-ups: look one turn further back
+        named = referents(question, turns[-2])
+    return " ".join([question, *named]) if named else f"{question} {last.question}"
+
+
+def search_query(question: str, history: list[str]) -> str:
+    """The retrieval text for a question after earlier questions (their answers unknown)."""
+    return resolve(question, [Turn(h) for h in history])

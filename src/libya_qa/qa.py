@@ -7,15 +7,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .analysis import is_question
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts
 from .filters import check_filters
-from .followup import search_query
+from .followup import Turn, is_followup, resolve
 from .highlights import short_answer
 from .index import REPAIR, check_compatible
+from .memory import AnswerMemory
 from .schema import Answer, Article, Filters
 from .search import Query, Searcher
 from .store import CatalogueEntry, Snapshot, Store
@@ -42,6 +42,7 @@ class QA:
         self._failed_version: str | None = None  # not re-verified every poll; retried when CURRENT moves
         self.last_reload_error: str = ""
         self.reload_failures = 0  # since start-up, for /metrics
+        self.memory = AnswerMemory()
         self.reload(strict=True)
 
     # --- index versions -------------------------------------------------------------------
@@ -105,24 +106,39 @@ class QA:
         started = time.perf_counter()
         top_k = self.settings.default_top_k if top_k is None else top_k
         question, history = self.validate(question, top_k, history)
-        loaded = self.loaded
-        among = None
         if filters is not None and filters.active():
             check_filters(filters)
-            among = loaded.snapshot.select(filters)
-        query = Query(question, search_query(question, history), among)
-        # The user's own words decide question or topic (a follow-up's query opens with earlier turns).
-        evidence = loaded.searcher.search(query)
+        return self._answer(question, top_k, history, filters, started, recall=True)
+
+    def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
+                recall: bool) -> Answer:
+        """Answer a validated question (recall: look up what the previous answer named, for follow-ups)."""
+        loaded = self.loaded
+        among = loaded.snapshot.select(filters) if filters is not None and filters.active() else None
+        turns = self._turns(history, filters) if recall and history and is_followup(question) else [
+            Turn(h) for h in history]
+        query = Query(question, resolve(question, turns), among)
+        evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
         marked = build_excerpts(evidence.view, evidence.hits, top_k, question) if evidence.view is not None else []
         confidence = max((h.confidence for h in evidence.hits), default=0.0)
         answered = confidence >= self.settings.answer_threshold
         first = marked[0] if marked and answered else None
+        spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
+        self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in spans))
         return Answer(
             question=question, status="answered" if answered else "not_found",
             excerpts=tuple(e for e, _ in marked), took_ms=(time.perf_counter() - started) * 1000,
             search_query=query.retrieval_text, index_version=loaded.snapshot.version, confidence=confidence,
-            short_answer=short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else (),
+            short_answer=spans,
         )
+
+    def _turns(self, history: list[str], filters: Filters | None) -> list[Turn]:
+        """Earlier questions, the last with the names its answer gave (remembered, or answered again once)."""
+        last, before = history[-1], history[:-1]
+        key = (self.loaded.snapshot.version, last, tuple(before))
+        names = self.memory.recall(key, lambda: tuple(
+            s.text for s in self._answer(last, 1, before, filters, time.perf_counter(), recall=False).short_answer))
+        return [Turn(h) for h in before] + [Turn(last, names)]
 
     # --- sources --------------------------------------------------------------------------
     def articles(self) -> list[CatalogueEntry]:

@@ -1,0 +1,35 @@
+"""What recent answers said, so a follow-up's "he" or "it" can mean the name an answer gave."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+Key = tuple[str, str, tuple[str, ...]]  # (index version, question, its own history)
+
+
+class AnswerMemory:
+    """A bounded, thread-safe record of the short-answer names of recent questions."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._names: OrderedDict[Key, tuple[str, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, key: Key, names: tuple[str, ...]) -> None:
+        """Keep the names an answer gave (the oldest entry goes when full)."""
+        with self._lock:
+            self._names[key] = names
+            self._names.move_to_end(key)
+            while len(self._names) > self.size:
+                self._names.popitem(last=False)
+
+    def recall(self, key: Key, answer: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
+        """The names an earlier answer gave: remembered, or found by answering it again (once)."""
+        with self._lock:
+            names = self._names.get(key)
+        if names is None:
+            names = answer()
+            self.remember(key, names)
+        return names
