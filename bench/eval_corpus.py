@@ -219,9 +219,18 @@ def _factbook_line(name: str, node: dict[str, Any]) -> str:
         text = _factbook_text(sub["text"] if isinstance(sub, dict) and isinstance(sub.get("text"), str) else
                               sub if isinstance(sub, str) else "")
         if text:
-            label = key.split(":")[-1].strip()  # "agricultural land: arable land" -> "arable land"
-            parts.append(text if text.lower().startswith(label.lower()) else f"{key.strip()}: {text}")
+            parts.append(_labelled(key.strip(), name.strip(), text))
     return f"{name.strip()}: {'; '.join(parts)}"
+
+
+def _labelled(key: str, field: str, text: str) -> str:
+    """A sub-field's text under its label, without saying the label twice ('improved: total: 99.9%')."""
+    if key == field:
+        return text
+    head, _, last = key.rpartition(":")
+    if text.lower().startswith(last.strip().lower()):  # the text already starts with the label's last part
+        return f"{head.strip()}: {text}" if head else text
+    return f"{key}: {text}"
 
 
 def factbook(spec: Spec, manifest: dict[str, Any]) -> Document:
