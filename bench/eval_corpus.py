@@ -247,7 +247,8 @@ def factbook(spec: Spec, manifest: dict[str, Any]) -> Document:
                 blocks += [("p", _factbook_text(p)) for p in re.split(r"</p>\s*<p>|<br><br>", node["text"])]
             elif line.split(":", 1)[1].strip():
                 blocks.append(("p", line))
-    slug = spec.title.split(":")[0].lower().replace(" ", "-")
+    country = re.split(r"[:(]", spec.title)[0].strip()  # "Chad (The World Factbook)" -> "Chad"
+    slug = country.lower().replace(" ", "-")
     return Document(spec.title, "Central Intelligence Agency (The World Factbook)", tuple(blocks),
                     url=FACTBOOK_URL.format(slug))
 

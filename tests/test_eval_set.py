@@ -65,6 +65,18 @@ def test_the_corpus_is_every_manifest_article_added_with_libya_qa_add(articles: 
     assert kinds["html"] >= 3 and kinds["md"] >= 1 and kinds["txt"] > kinds["html"]
 
 
+def test_added_articles_carry_the_metadata_a_user_would_give(articles: dict[str, Article]) -> None:
+    for spec in maker.specs(MANIFEST):
+        source = articles[spec.id].source
+        assert "unknown" not in (source.title, source.publisher), spec.id
+        if spec.source != "factbook":  # reference pages carry no date; everything else does
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", source.date), spec.id
+        if spec.source in ("news", "sotu", "factbook"):
+            assert re.fullmatch(r"https?://[^\s()]+", source.url), spec.id
+    assert articles["mosul-iraq-narrative-2017"].source.author == "Zaid al-Ali"  # split off the packaged title
+    assert articles["factbook-chad"].source.url.endswith("/countries/chad/")
+
+
 def test_stored_bodies_match_the_manifest_hashes(eval_corpus_dir: Path) -> None:
     for row in [*MANIFEST["founding"], *MANIFEST["articles"]]:
         assert maker.body_sha256(eval_corpus_dir / f"{row['id']}.md") == row["sha256"], row["id"]
