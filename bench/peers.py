@@ -34,16 +34,21 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval_corpus  # noqa: E402
 from common import DATA, ROOT, settings_for, table, write_results  # noqa: E402
+
+from libya_qa.config import Settings  # noqa: E402
+from libya_qa.schema import Article  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "eval" / "questions.jsonl"
 TXTAI_PYTHON = ROOT / "bench" / ".venv-txtai" / "bin" / "python"
 CHUNK_WORDS = 120
 TOP_K = 5
 SPLITS = ("dev", "test", "all")
+Ranks = dict[str, int | None]  # question id -> 1-based rank of the first right unit, None if not in the top 5
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
                      tuple(r.get("answer", ()))) for r in rows if r["kind"] in ("answerable", "unanswerable")]
 
 
-def chunks(articles: list) -> list[Unit]:  # type: ignore[type-arg]
+def chunks(articles: list[Article]) -> list[Unit]:
     """120-word chunks of every article, each an exact substring of its body."""
     out = []
     for article in articles:
@@ -92,7 +97,7 @@ def first_hit(ranked: list[Unit], question: Question) -> int | None:
     return None
 
 
-def scores(ranks: dict[str, int | None], questions: list[Question]) -> list[dict[str, object]]:
+def scores(ranks: Ranks, questions: list[Question]) -> list[dict[str, object]]:
     """hit@1, hit@5 and MRR of answerable questions, per split."""
     rows = []
     for split in SPLITS:
@@ -106,12 +111,13 @@ def scores(ranks: dict[str, int | None], questions: list[Question]) -> list[dict
 
 
 # --- the three methods ---------------------------------------------------------------------------
-def ask_assistant(settings, questions: list[Question]) -> tuple[dict[str, int | None], dict[str, str]]:  # type: ignore[no-untyped-def]
+def ask_assistant(settings: Settings, questions: list[Question]) -> tuple[Ranks, dict[str, str]]:
     """The assistant's excerpts as ranked units, and its status per question."""
     from libya_qa.qa import QA
 
     qa = QA(settings)
-    ranks, status = {}, {}
+    ranks: Ranks = {}
+    status: dict[str, str] = {}
     for q in questions:
         answer = qa.ask(q.question, TOP_K, [])
         ranks[q.id] = first_hit([Unit(e.source.id, e.quote) for e in answer.excerpts], q)
@@ -119,7 +125,7 @@ def ask_assistant(settings, questions: list[Question]) -> tuple[dict[str, int | 
     return ranks, status
 
 
-def ask_bm25(units: list[Unit], questions: list[Question]) -> dict[str, int | None]:
+def ask_bm25(units: list[Unit], questions: list[Question]) -> Ranks:
     """Plain BM25 (bm25s) over the chunks."""
     import bm25s
     import Stemmer
@@ -128,7 +134,7 @@ def ask_bm25(units: list[Unit], questions: list[Question]) -> dict[str, int | No
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize([u.text for u in units], stopwords="en", stemmer=stemmer, show_progress=False),
                     show_progress=False)
-    ranks = {}
+    ranks: Ranks = {}
     for q in questions:
         tokens = bm25s.tokenize([q.question], stopwords="en", stemmer=stemmer, show_progress=False)
         ids, _ = retriever.retrieve(tokens, k=TOP_K, show_progress=False)
@@ -136,7 +142,7 @@ def ask_bm25(units: list[Unit], questions: list[Question]) -> dict[str, int | No
     return ranks
 
 
-def ask_txtai(units: list[Unit], questions: list[Question], python: Path) -> tuple[dict[str, int | None], dict]:  # type: ignore[type-arg]
+def ask_txtai(units: list[Unit], questions: list[Question], python: Path) -> tuple[Ranks, dict[str, Any]]:
     """txtai's default hybrid, run as a subprocess in its own venv; its rankings come back as JSON."""
     if not python.exists():
         raise SystemExit(f"no txtai venv at {python}: see the set-up lines in bench/peers.py's docstring")
@@ -151,7 +157,7 @@ def ask_txtai(units: list[Unit], questions: list[Question], python: Path) -> tup
 
 
 # --- the run -------------------------------------------------------------------------------------
-def prepare(folder: Path, rebuild: bool):  # type: ignore[no-untyped-def]
+def prepare(folder: Path, rebuild: bool) -> tuple[Settings, list[Article]]:
     """Materialise the evaluation corpus and build its index unless one is there."""
     from libya_qa.build import build_index
     from libya_qa.corpus import load_corpus
@@ -196,7 +202,7 @@ def main() -> int:
     started = time.perf_counter()
     results["bm25 (120-word chunks)"] = ask_bm25(units, answerable)
     seconds["bm25 (120-word chunks)"] = time.perf_counter() - started
-    txtai_info: dict = {}  # type: ignore[type-arg]
+    txtai_info: dict[str, Any] = {}
     if not args.skip_txtai:
         started = time.perf_counter()
         results["txtai hybrid (120-word chunks)"], txtai_info = ask_txtai(units, answerable, args.txtai_python)
