@@ -6,8 +6,11 @@ so `import conftest` would be ambiguous when the whole suite runs.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 
 from libya_qa.config import Settings
 from libya_qa.encoders import Encoder, load_encoder
@@ -55,3 +58,15 @@ def assert_verbatim(excerpts: list[Excerpt] | tuple[Excerpt, ...], bodies: dict[
         for h0, h1 in (e.highlight, *e.highlights):
             assert 0 <= h0 < h1 <= len(e.quote)
         assert not e.highlights or e.highlight in e.highlights
+
+
+def eval_corpus_module() -> ModuleType:
+    """bench/eval_corpus.py, the maker of the issue-12 evaluation corpus (bench/ is not a package)."""
+    if "eval_corpus" in sys.modules:  # one module object, so its exception classes compare equal
+        return sys.modules["eval_corpus"]
+    spec = importlib.util.spec_from_file_location("eval_corpus", ROOT / "bench" / "eval_corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["eval_corpus"] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
