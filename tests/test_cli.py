@@ -61,7 +61,7 @@ def test_index_prints_a_summary(env, capsys) -> None:  # type: ignore[no-untyped
     ("LIBYA_QA_INDEX_TYPE", "hnws", "LIBYA_QA_INDEX_TYPE must be one of auto, flat, hnsw, hnsw-sq8, ivf-sq8"),
     ("LIBYA_QA_PRECISION", "fp16", "LIBYA_QA_PRECISION must be one of fp32, bf16, int8, auto, got 'fp16'"),
     ("LIBYA_QA_MASKED_MAX_SHARE", "1.5", "LIBYA_QA_MASKED_MAX_SHARE must be between 0 and 1, got 1.5"),
-    ("LIBYA_QA_ANSWER_THRESHOLD", "nan", "LIBYA_QA_ANSWER_THRESHOLD must be a finite number, got nan"),
+    ("LIBYA_QA_ANSWER_THRESHOLD", "nan", "LIBYA_QA_ANSWER_THRESHOLD must be a probability from 0 to 1, got nan"),
     ("LIBYA_QA_KEEP_VERSIONS", "0", "LIBYA_QA_KEEP_VERSIONS must be at least 1, got 0"),
 ])
 def test_a_bad_setting_is_named_before_anything_runs(env, monkeypatch, capsys, variable, value, says) -> None:  # type: ignore[no-untyped-def]

@@ -26,6 +26,7 @@ from support import make_settings
     ("By January 2012, a report warned of a spill-over.", LineKind.PROSE),
     ("He said “no.”", LineKind.PROSE),
     ("- Al-Saiqa", LineKind.PROSE),
+    ("Coastline: 1,148 km", LineKind.PROSE),
 ])
 def test_lines_are_classified_by_their_role(line: str, kind: LineKind) -> None:
     assert line_kind(line, title="Desert Pipelines: Water and Power") == kind

@@ -172,7 +172,7 @@ def test_history_is_passed_and_kept_in_the_link(client: TestClient, tiny_qa: QA,
 
 
 def test_not_found_is_said_and_nearest_passages_are_labelled(tiny_settings: Settings) -> None:
-    strict = replace(tiny_settings, answer_threshold=2.0)  # nothing can reach it
+    strict = replace(tiny_settings, answer_threshold=1.0)  # no probability reaches it
     with TestClient(create_app(strict, QA(strict, HashingEncoder()))) as client:
         page = client.get("/", params={"q": "Who backed Haftar?"}).text
     assert "<strong>Not found in the corpus.</strong>" in page

@@ -147,8 +147,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluation import evaluate, format_report, load_cases
     from .qa import QA
 
-    report = evaluate(QA(settings), load_cases(Path(args.file)))
-    print(json.dumps(report.summary(), indent=2) if args.json else format_report(report))
+    cases = [c for c in load_cases(Path(args.file)) if not args.split or c.split == args.split]
+    report = evaluate(QA(settings), cases)
+    if args.json:
+        print(json.dumps({split or "all": {**report.summary(split), "reliability": report.reliability(split)}
+                          for split in report.splits()}, indent=2))
+    else:
+        print(format_report(report))
     return 0
 
 
@@ -190,6 +195,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_serve)
     p = sub.add_parser("eval", help="measure quality on an evaluation file (JSON lines)")
     p.add_argument("file")
+    p.add_argument("--split", choices=("dev", "test"), help="only the questions of one split")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_eval)
     return top

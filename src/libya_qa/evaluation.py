@@ -1,16 +1,22 @@
-"""Measure answer quality on a JSON-lines evaluation set (answerable, unanswerable, follow-up)."""
+"""Measure answer quality on a JSON-lines evaluation set: answerable, unanswerable and follow-up questions.
+
+A hit is an excerpt from one of the question's articles that contains every expected answer string.
+Figures come per split (dev, test) when the cases carry one: fit on dev, report test.
+"""
 
 from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .qa import QA
-from .schema import Answer
+from .schema import Answer, Excerpt
 
 TOP_K = 5
+CONFIDENCE_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class Case:
     articles: tuple[str, ...] = ()
     answer: tuple[str, ...] = ()
     history: tuple[str, ...] = ()
+    split: str = ""  # dev | test | "" (no split)
 
 
 @dataclass(frozen=True)
@@ -33,24 +40,34 @@ class Result:
     rank: int | None  # 1-based rank of the first right excerpt, None if none in the top 5
     article_rank: int | None  # 1-based rank of the first excerpt from a right article
     status: str
-    top_score: float
-    verbatim: int  # excerpts whose quote is body[start:end]
-    excerpts: int
+    confidence: float
+    verbatim: int  # excerpts whose quote is body[start:end] (and short answers likewise)
+    checked: int  # excerpts and short-answer spans checked
     took_ms: float
     rank_without_history: int | None = None
-    highlighted: bool = False  # the first excerpt is right and its highlight holds every answer phrase
+    highlighted: bool = False  # the first excerpt is right and a highlight holds an expected answer string
+    highlight_share: float = 0.0  # share of the first excerpt's characters that are highlighted
+    precise: int = 0  # returned excerpts that hold an expected answer string
+    excerpts: int = 0
+    short_hit: bool = False  # the short answer holds (or is held by) an expected answer string
+    short_given: bool = False
 
 
 def load_cases(path: Path) -> list[Case]:
-    """Read the JSON-lines file."""
+    """Read the JSON-lines file (one case a line)."""
     cases = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             articles = tuple(row.get("articles") or ([row["article"]] if row.get("article") else []))
-            cases.append(Case(row["id"], row["kind"], row["question"], articles,
-                              tuple(row.get("answer", ())), tuple(row.get("history", ()))))
+            cases.append(Case(row["id"], row["kind"], row["question"], articles, tuple(row.get("answer", ())),
+                              tuple(row.get("history", ())), row.get("split", "")))
     return cases
+
+
+def _holds_answer(excerpt: Excerpt, case: Case) -> bool:
+    """The excerpt is from a right article and contains every expected answer string."""
+    return excerpt.source.id in case.articles and all(a in excerpt.quote for a in case.answer)
 
 
 def _ranks(answer: Answer, case: Case) -> tuple[int | None, int | None]:
@@ -59,68 +76,110 @@ def _ranks(answer: Answer, case: Case) -> tuple[int | None, int | None]:
     for n, excerpt in enumerate(answer.excerpts, 1):
         if excerpt.source.id in case.articles:
             article_rank = article_rank or n
-            if rank is None and all(a in excerpt.quote for a in case.answer):
+            if rank is None and _holds_answer(excerpt, case):
                 rank = n
     return rank, article_rank
 
 
-def _verbatim(qa: QA, answer: Answer) -> int:
-    """How many excerpts are exactly the stored body at their offsets."""
+def _highlight_holds(excerpt: Excerpt, case: Case) -> bool:
+    """Some expected answer string lies inside one highlighted span."""
+    return any(a in excerpt.quote[h0:h1] for a in case.answer for h0, h1 in excerpt.highlights or (excerpt.highlight,))
+
+
+def _highlight_share(excerpt: Excerpt) -> float:
+    """The share of the quote's characters that its highlights cover."""
+    marked = sum(h1 - h0 for h0, h1 in excerpt.highlights or (excerpt.highlight,))
+    return marked / max(len(excerpt.quote), 1)
+
+
+def _verbatim(qa: QA, answer: Answer) -> tuple[int, int]:
+    """(exact, checked): excerpts and short-answer spans that are the stored body at their offsets."""
     snapshot = qa.loaded.snapshot
-    return sum(snapshot.article_by_id(e.source.id).body[e.start:e.end] == e.quote for e in answer.excerpts)
+    body = {i: snapshot.article_by_id(i).body for i in {e.source.id for e in answer.excerpts}
+            | {s.source_id for s in answer.short_answer}}
+    exact = sum(body[e.source.id][e.start:e.end] == e.quote for e in answer.excerpts)
+    exact += sum(body[s.source_id][s.start:s.end] == s.text for s in answer.short_answer)
+    return exact, len(answer.excerpts) + len(answer.short_answer)
 
 
 def run_case(qa: QA, case: Case) -> Result:
     """Ask one case (follow-ups twice: with and without their history)."""
     answer = qa.ask(case.question, TOP_K, list(case.history))
     rank, article_rank = _ranks(answer, case)
-    top = answer.confidence
-    without = None
-    if case.kind == "followup":
-        without = _ranks(qa.ask(case.question, TOP_K, []), case)[0]
-    highlighted = False
-    if rank == 1:
-        first = answer.excerpts[0]
-        marked = first.quote[first.highlight[0]:first.highlight[1]]
-        highlighted = all(a in marked for a in case.answer)
-    return Result(case, rank, article_rank, answer.status, top, _verbatim(qa, answer),
-                  len(answer.excerpts), answer.took_ms, without, highlighted)
+    without = _ranks(qa.ask(case.question, TOP_K, []), case)[0] if case.kind == "followup" else None
+    first = answer.excerpts[0] if answer.excerpts else None
+    texts = [s.text for s in answer.short_answer]
+    exact, checked = _verbatim(qa, answer)
+    return Result(
+        case, rank, article_rank, answer.status, answer.confidence, exact, checked, answer.took_ms, without,
+        highlighted=rank == 1 and first is not None and _highlight_holds(first, case),
+        highlight_share=_highlight_share(first) if first is not None else 0.0,
+        precise=sum(e.source.id in case.articles and any(a in e.quote for a in case.answer) for e in answer.excerpts),
+        excerpts=len(answer.excerpts), short_given=bool(texts),
+        short_hit=any(a in t or t in a for a in case.answer for t in texts))
+
+
+def _rate(items: list[Result], test: Callable[[Result], bool]) -> float:
+    """The share of items passing a test (0.0 for none)."""
+    return round(sum(1 for r in items if test(r)) / len(items), 3) if items else 0.0
 
 
 @dataclass
 class Report:
-    """All results, with the headline figures."""
+    """All results, with the headline figures (overall and per split)."""
 
     results: list[Result] = field(default_factory=list)
 
-    def of(self, *kinds: str) -> list[Result]:
-        """Results of the given kinds."""
-        return [r for r in self.results if r.case.kind in kinds]
+    def of(self, *kinds: str, split: str = "") -> list[Result]:
+        """Results of the given kinds (and split, when given)."""
+        return [r for r in self.results if r.case.kind in kinds and (not split or r.case.split == split)]
 
-    def summary(self) -> dict[str, float | int]:
-        """hit@1, hit@5, MRR, answered/abstained rates, verbatim share, follow-up hit rates, latency."""
-        answerable, unanswerable, followups = self.of("answerable"), self.of("unanswerable"), self.of("followup")
+    def splits(self) -> list[str]:
+        """The splits present, then "" for all of them together."""
+        present = sorted({r.case.split for r in self.results if r.case.split})
+        return [*present, ""] if present else [""]
 
-        def rate(items: list[Result], test) -> float:  # type: ignore[no-untyped-def]
-            return round(sum(1 for r in items if test(r)) / len(items), 3) if items else 0.0
-
-        excerpts = sum(r.excerpts for r in self.results)
+    def summary(self, split: str = "") -> dict[str, float | int]:
+        """Every figure for one split ("" for all)."""
+        answerable, unanswerable = self.of("answerable", split=split), self.of("unanswerable", split=split)
+        followups = self.of("followup", split=split)
+        firsts = [r for r in answerable if r.excerpts]
+        returned = sum(r.excerpts for r in answerable)
+        answered = [r for r in answerable if r.status == "answered"]
+        checked = sum(r.checked for r in self.of("answerable", "unanswerable", "followup", split=split))
         return {
             "answerable": len(answerable), "unanswerable": len(unanswerable), "followup": len(followups),
-            "hit@1": rate(answerable, lambda r: r.rank == 1),
-            "hit@5": rate(answerable, lambda r: r.rank is not None),
+            "hit@1": _rate(answerable, lambda r: r.rank == 1),
+            "hit@5": _rate(answerable, lambda r: r.rank is not None),
             "mrr": round(statistics.fmean([1 / r.rank if r.rank else 0.0 for r in answerable]), 3) if answerable else 0.0,
-            "article_hit@1": rate(answerable, lambda r: r.article_rank == 1),
-            "highlight_hit@1": rate(answerable, lambda r: r.highlighted),
-            "answered_rate": rate(answerable, lambda r: r.status == "answered"),
-            "abstained_rate": rate(unanswerable, lambda r: r.status == "not_found"),
-            "verbatim_share": round(sum(r.verbatim for r in self.results) / excerpts, 4) if excerpts else 1.0,
-            "followup_hit@1_with_history": rate(followups, lambda r: r.rank == 1),
-            "followup_hit@5_with_history": rate(followups, lambda r: r.rank is not None),
-            "followup_hit@1_without_history": rate(followups, lambda r: r.rank_without_history == 1),
-            "followup_hit@5_without_history": rate(followups, lambda r: r.rank_without_history is not None),
+            "article_hit@1": _rate(answerable, lambda r: r.article_rank == 1),
+            "answered_rate": _rate(answerable, lambda r: r.status == "answered"),
+            "abstained_rate": _rate(unanswerable, lambda r: r.status == "not_found"),
+            "precision@5": round(sum(r.precise for r in answerable) / returned, 3) if returned else 0.0,
+            "highlight_holds_answer@1": _rate([r for r in answerable if r.rank == 1], lambda r: r.highlighted),
+            "highlighted_share": round(statistics.fmean(r.highlight_share for r in firsts), 3) if firsts else 0.0,
+            "short_answer_given": _rate(answered, lambda r: r.short_given),
+            "short_answer_holds_answer": _rate([r for r in answered if r.short_given], lambda r: r.short_hit),
+            "verbatim_share": round(sum(r.verbatim for r in self.of("answerable", "unanswerable", "followup",
+                                                                     split=split)) / checked, 4) if checked else 1.0,
+            "followup_hit@1_with_history": _rate(followups, lambda r: r.rank == 1),
+            "followup_hit@5_with_history": _rate(followups, lambda r: r.rank is not None),
+            "followup_hit@1_without_history": _rate(followups, lambda r: r.rank_without_history == 1),
+            "followup_hit@5_without_history": _rate(followups, lambda r: r.rank_without_history is not None),
             "median_ms": round(statistics.median(r.took_ms for r in self.results), 1) if self.results else 0.0,
         }
+
+    def reliability(self, split: str = "") -> list[dict[str, float | int | str]]:
+        """Per confidence band: questions, mean confidence, and how often the first excerpt answered."""
+        items = self.of("answerable", "unanswerable", split=split)
+        rows = []
+        for low, high in zip(CONFIDENCE_BANDS, CONFIDENCE_BANDS[1:]):
+            band = [r for r in items if low <= r.confidence < high]
+            if band:
+                rows.append({"band": f"{low:.1f}-{min(high, 1.0):.1f}", "questions": len(band),
+                             "mean_confidence": round(statistics.fmean(r.confidence for r in band), 3),
+                             "first_excerpt_answers": _rate(band, lambda r: r.rank == 1)})
+        return rows
 
 
 def evaluate(qa: QA, cases: list[Case]) -> Report:
@@ -129,14 +188,23 @@ def evaluate(qa: QA, cases: list[Case]) -> Report:
 
 
 def format_report(report: Report) -> str:
-    """A readable table of the figures, then the misses."""
-    lines = [f"{k:32s} {v}" for k, v in report.summary().items()]
+    """A readable table of the figures per split, the reliability of confidence, then the misses."""
+    splits = report.splits()
+    summaries = {s or "all": report.summary(s) for s in splits}
+    names = list(summaries)
+    lines = [f"{'figure':34s} " + " ".join(f"{n:>8s}" for n in names)]
+    for key in summaries[names[0]]:
+        lines.append(f"{key:34s} " + " ".join(f"{summaries[n][key]:>8}" for n in names))
+    for split in splits:
+        lines.append(f"\nconfidence reliability ({split or 'all'}): band, questions, mean confidence, first excerpt answers")
+        lines += [f"  {r['band']:>8s} {r['questions']:>5} {r['mean_confidence']:>7} {r['first_excerpt_answers']:>7}"
+                  for r in report.reliability(split)]
     misses = [r for r in report.of("answerable", "followup") if r.rank != 1]
     if misses:
-        lines.append("\nnot first (rank, status, id, question):")
-        lines += [f"  {r.rank or '-':>2} {r.status:9s} {r.case.id:5s} {r.case.question}" for r in misses]
+        lines.append("\nnot first (rank, status, split, id, question):")
+        lines += [f"  {r.rank or '-':>2} {r.status:9s} {r.case.split:4s} {r.case.id:5s} {r.case.question}" for r in misses]
     wrong = [r for r in report.of("unanswerable") if r.status == "answered"]
     if wrong:
         lines.append("\nanswered but should abstain:")
-        lines += [f"  {r.top_score:.3f} {r.case.id:5s} {r.case.question}" for r in wrong]
+        lines += [f"  {r.confidence:.3f} {r.case.split:4s} {r.case.id:5s} {r.case.question}" for r in wrong]
     return "\n".join(lines)

@@ -112,6 +112,11 @@ class FileSnapshot:
         return {t: float(self._idf[vocab[t]]) if t in vocab and vocab[t] < len(self._idf) else self._max_idf
                 for t in set(terms)}
 
+    def known_terms(self, terms: Sequence[str]) -> frozenset[str]:
+        """The terms that occur in some passage."""
+        vocab, df = self.bm25.vocab_dict, np.diff(np.asarray(self.bm25.scores["indptr"]))
+        return frozenset(t for t in terms if t in vocab and vocab[t] < len(df) and df[vocab[t]] > 0)
+
     def sentences(self, passages: Sequence[int], margin: int = 1) -> SentenceView:
         """The sentences of these passages and `margin` neighbours each side within their article."""
         rows = self.tables.passages[np.asarray(list(passages), dtype=np.int64)]

@@ -35,6 +35,7 @@ CAPTION = re.compile(
     r"|\((?:photo|picture|image)[^)]*\)\s*$",
     re.IGNORECASE,
 )
+LABELLED = re.compile(r"^[^:]{1,40}:\s+\S")  # "Coastline: 1,148 km": a labelled value is content, not a heading
 SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*\s*$")  # a closing quote ends a sentence only after . ! ?
 MAX_HEADING_WORDS = 12
 
@@ -55,7 +56,8 @@ def line_kind(line: str, title: str = "") -> LineKind:
         return LineKind.BYLINE
     if CAPTION.search(text):
         return LineKind.CAPTION
-    if not BULLET.match(text) and len(text.split()) <= MAX_HEADING_WORDS and not SENTENCE_END.search(text):
+    if (not BULLET.match(text) and not LABELLED.match(text) and len(text.split()) <= MAX_HEADING_WORDS
+            and not SENTENCE_END.search(text)):
         return LineKind.HEADING  # a short line with no sentence ending: a heading, a label or a caption
     return LineKind.PROSE
 
@@ -68,3 +70,15 @@ def line_of(body: str, start: int, end: int) -> str:
 def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
     """True when the sentence at [start, end) sits on a prose line, the only kind quoted as an answer."""
     return line_kind(line_of(body, start, end), title) == LineKind.PROSE
+
+
+def section_heading(body: str, start: int, title: str = "") -> str:
+    """The nearest heading above offset `start` (a Markdown or short heading line), or "" when none."""
+    end = body.rfind("\n", 0, start)
+    while end > 0:
+        begin = body.rfind("\n", 0, end) + 1
+        line = body[begin:end]
+        if line.strip() and line_kind(line, title) == LineKind.HEADING:
+            return line.strip().lstrip("#").strip()
+        end = begin - 1
+    return ""

@@ -7,6 +7,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .absence import Span, absence, publication_span
+from .confidence import judge
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
@@ -24,10 +26,11 @@ from .stores import open_store
 
 @dataclass(frozen=True)
 class Loaded:
-    """One index version and its searcher: swapped as a unit so no request mixes two versions."""
+    """One index version, its searcher and its publication span: swapped as a unit so no request mixes two."""
 
     snapshot: Snapshot
     searcher: Searcher
+    span: Span
 
 
 class QA:
@@ -74,7 +77,8 @@ class QA:
                 if strict or self._loaded is None:
                     raise error from exc
                 return False
-            self._loaded = Loaded(snapshot, searcher)  # one assignment: requests see old or new, never both
+            # One assignment: requests see the old version or the new one, never both.
+            self._loaded = Loaded(snapshot, searcher, publication_span(snapshot))
             self.last_reload_error, self._failed_version = "", None
             return True
 
@@ -110,26 +114,31 @@ class QA:
             check_filters(filters)
         return self._answer(question, top_k, history, filters, started, recall=True)
 
+    def query_for(self, question: str, history: list[str], filters: Filters | None = None,
+                  recall: bool = True) -> Query:
+        """What retrieval searches for: the question, a follow-up's referents, and the filter's articles."""
+        snapshot = self.loaded.snapshot
+        among = snapshot.select(filters) if filters is not None and filters.active() else None
+        turns = self._turns(history, filters) if recall and history and is_followup(question) else [
+            Turn(h) for h in history]
+        return Query(question, resolve(question, turns), among)
+
     def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
                 recall: bool) -> Answer:
         """Answer a validated question (recall: look up what the previous answer named, for follow-ups)."""
         loaded = self.loaded
-        among = loaded.snapshot.select(filters) if filters is not None and filters.active() else None
-        turns = self._turns(history, filters) if recall and history and is_followup(question) else [
-            Turn(h) for h in history]
-        query = Query(question, resolve(question, turns), among)
+        query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
         marked = build_excerpts(evidence.view, evidence.hits, top_k, question) if evidence.view is not None else []
-        confidence = max((h.confidence for h in evidence.hits), default=0.0)
-        answered = confidence >= self.settings.answer_threshold
-        first = marked[0] if marked and answered else None
+        verdict = judge(evidence.hits, absence(question, loaded.snapshot, loaded.span), self.settings.answer_threshold)
+        first = marked[0] if marked and verdict.answered else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
         self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in spans))
         return Answer(
-            question=question, status="answered" if answered else "not_found",
+            question=question, status="answered" if verdict.answered else "not_found",
             excerpts=tuple(e for e, _ in marked), took_ms=(time.perf_counter() - started) * 1000,
-            search_query=query.retrieval_text, index_version=loaded.snapshot.version, confidence=confidence,
-            short_answer=spans,
+            search_query=query.retrieval_text, index_version=loaded.snapshot.version,
+            confidence=verdict.probability, short_answer=spans, message=verdict.message,
         )
 
     def _turns(self, history: list[str], filters: Filters | None) -> list[Turn]:

@@ -144,8 +144,9 @@ class Answer:
     took_ms: float
     search_query: str = ""  # the question as retrieval saw it (follow-ups blend in history)
     index_version: str = ""
-    confidence: float = 0.0  # best evidence on the scale answer_threshold is calibrated on
+    confidence: float = 0.0  # the probability that the first excerpt answers (calibrated on the dev half)
     short_answer: tuple[AnswerSpan, ...] = ()  # the answer at a glance, verbatim; empty when nothing short answers
+    message: str = ""  # why not_found, when the reason is known (a period no source covers, an unknown name)
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (the /ask wire format)."""
@@ -154,7 +155,7 @@ class Answer:
             "status": self.status,
             "short_answer": [s.to_dict() for s in self.short_answer],
             "excerpts": [e.to_dict() for e in self.excerpts],
-            "message": NOT_FOUND_MESSAGE if self.status == "not_found" else "",
+            "message": (self.message or NOT_FOUND_MESSAGE) if self.status == "not_found" else "",
             "confidence": round(self.confidence, 4),
             "took_ms": round(self.took_ms, 2),
             "search_query": self.search_query,

@@ -8,16 +8,14 @@ import numpy as np
 
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
-from .layout import is_prose
-from .store import Selection, SentenceView, Snapshot
+from .layout import is_prose, section_heading
+from .signals import typed_answer, window_cosines
+from .store import Candidates, Selection, SentenceView, Snapshot
 
 
 @dataclass(frozen=True)
 class Weights:
-    """How sentence evidence is combined. The five sentence signals sum to 1, fitted on the evaluation
-    set by bench/quality_signals.py: (0.45, 0.2, 0.5, 0.1, 0.05) normalised. The two article signals
-    are added on top (bench/article_signals.py): they lifted the news known-item task's MRR@10 from
-    0.793 to 0.812 (500 titles; each half gained about 0.02) and left the evaluation set's MRR level."""
+    """How sentence evidence is combined: one weight per evidence field of SentenceHit (a linear score)."""
 
     sentence_cosine: float = 0.346
     keyword_coverage: float = 0.154
@@ -27,14 +25,31 @@ class Weights:
     article_keywords: float = 0.15
     article_lead: float = 0.15
     lead_coverage: float = 0.0
+    context_coverage: float = 0.0
+    dense_rank: float = 0.0
+    keyword_rank: float = 0.0
+    cosine_gap: float = 0.0
+    opening: float = 0.0
+    length: float = 0.0
+    typed_answer: float = 0.0
+    typed_near: float = 0.0
+    window_cosine: float = 0.0
+    passage_cosine: float = 0.0
+
+
+# Weights field -> SentenceHit field: the evidence each weight multiplies.
+FEATURES = {"sentence_cosine": "cosine", "keyword_coverage": "coverage", "passage_fusion": "fusion",
+            "neighbour_cosine": "neighbour", "answer_fit": "fit", "article_keywords": "article_keywords",
+            "article_lead": "article_lead", "lead_coverage": "lead_coverage", "context_coverage": "context_coverage",
+            "dense_rank": "dense_rank", "keyword_rank": "keyword_rank", "cosine_gap": "cosine_gap",
+            "opening": "opening", "length": "length", "typed_answer": "typed_answer", "typed_near": "typed_near",
+            "window_cosine": "window_cosine", "passage_cosine": "passage_cosine"}
 
 
 # Headlines and topics ask for articles more than for one sentence, so whole-article evidence weighs
 # more (bench/article_signals.py): on the news known-item task MRR@10 rises from 0.822 to 0.834, and
 # to 0.842 with the lead's keyword coverage (each half of the titles +0.007 or more: a headline's words
-# sit in the first paragraph); the evaluation questions rephrased as topics (tests/data/topics.jsonl)
-# lose one hit@1 of 25 and keep hit@5, where 0.65 each would also lose a hit@5. Lead coverage leaves
-# them unchanged but costs questions abstentions (0.933 -> 0.867 at 0.3), so questions keep 0.
+# sit in the first paragraph).
 TOPIC_WEIGHTS = replace(Weights(), article_keywords=0.45, article_lead=0.45, lead_coverage=0.3)
 
 
@@ -67,6 +82,16 @@ class SentenceHit:
     article_keywords: float = 0.0  # whole-article BM25 of the question, relative to the best article
     article_lead: float = 0.0  # cosine of the question with the article's first passage
     lead_coverage: float = 0.0  # share of the question's idf mass in the article's first passage
+    context_coverage: float = 0.0  # coverage by the sentence with its article's title and section heading
+    dense_rank: float = 0.0  # 1 / (1 + rank) of the best dense passage holding it
+    keyword_rank: float = 0.0  # 1 / (1 + rank) of the best BM25 passage holding it
+    cosine_gap: float = 0.0  # its cosine minus the best cosine among the candidates (0 for the best)
+    opening: float = 0.0  # 1.0 in an article's first paragraph (a lead or a dateline often restates the topic)
+    length: float = 0.0  # log2 of its words, over 6 (a one-clause sentence rarely answers alone)
+    typed_answer: float = 0.0  # holds a name/number/date of the asked kind that the question lacks
+    typed_near: float = 0.0  # ... within a few words of one of the question's words
+    window_cosine: float = 0.0  # cosine with the sentence and its neighbours in the paragraph
+    passage_cosine: float = 0.0  # best dense similarity of a candidate passage holding it
     score: float = 0.0
     confidence: float = 0.0  # the score under the question weights: the scale answer_threshold is calibrated on
 
@@ -99,18 +124,31 @@ class Searcher:
 
     def fuse(self, vector: np.ndarray, terms: list[str], among: Selection | None) -> dict[int, float]:
         """Candidate passage ids with their reciprocal-rank-fusion scores."""
-        fused: dict[int, float] = {}
-        for found in (self.snapshot.dense(vector, self.candidates, among),
-                      self.snapshot.keywords(terms, self.candidates, among)):
-            for rank, passage in enumerate(found.passages.tolist()):
-                fused[passage] = fused.get(passage, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        return fused
+        dense, keyword = self.retrieve(vector, terms, among)
+        return fused_ranks((dense.passages.tolist(), keyword.passages.tolist()), self.rrf_k)
+
+    def retrieve(self, vector: np.ndarray, terms: list[str], among: Selection | None) -> tuple[Candidates, Candidates]:
+        """The dense and the keyword candidate passages, each best first."""
+        return (self.snapshot.dense(vector, self.candidates, among),
+                self.snapshot.keywords(terms, self.candidates, among))
 
     def sentence_terms(self, sentence: int, text: str) -> frozenset[str]:
         """The stems of one sentence (cached: a snapshot never changes)."""
         terms = self._terms.get(sentence)
         if terms is None:
             terms = self._terms[sentence] = frozenset(tokenize(text))
+        return terms
+
+    def context_terms(self, view: SentenceView, i: int) -> frozenset[str]:
+        """The stems of the sentence's article title, section heading, author and publisher (cached per sentence)."""
+        sentence = -1 - int(view.ids[i])  # negative keys: a cache apart from the sentences' own stems
+        terms = self._terms.get(sentence)
+        if terms is None:
+            article = view.articles[int(view.article[i])]
+            heading = section_heading(article.body, int(view.start[i]), article.source.title)
+            source = article.source  # "according to Orton", "the BBC's analysis": the byline is context too
+            terms = self._terms[sentence] = frozenset(tokenize(f"{source.title} {heading} {source.author} "
+                                                               f"{source.publisher}".replace("unknown", "")))
         return terms
 
     def quotable(self, view: SentenceView, i: int) -> bool:
@@ -136,36 +174,47 @@ class Searcher:
         return Evidence(self.rank(evidence.hits, self.topic_weights if topic else None), evidence.view)
 
     def features(self, query: Query, vector: np.ndarray | None = None) -> Evidence:
-        """Every sentence of the candidate passages with its evidence (score not yet combined)."""
+        """Every quotable sentence of the candidate passages with its evidence (score not yet combined)."""
         text = query.retrieval_text
         vector = self.embed(text) if vector is None else vector
         terms = tokenize(text)
-        fused = self.fuse(vector, terms, query.among)
+        dense_found, keyword_found = self.retrieve(vector, terms, query.among)
+        dense, keyword = dense_found.passages.tolist(), keyword_found.passages.tolist()
+        fused = fused_ranks((dense, keyword), self.rrf_k)
         if not fused:
             return Evidence([], None)
         view = self.snapshot.sentences(list(fused))
         weights = self.snapshot.term_idf(terms)
         cosines = view.vectors @ vector.astype(np.float32)
-        best_fusion = _best_fusion(view, fused)
-        articles = np.unique(view.article)
-        evidence = self.snapshot.article_evidence(articles, terms, weights, vector)
+        best_fusion = _best_by_sentence(view, fused, relative=True)
+        dense_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(dense)})
+        keyword_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(keyword)})
+        passage_cosine = _best_by_sentence(view, dict(zip(dense, dense_found.scores.tolist())))
+        windows = window_cosines(view, cosines, vector)
+        evidence = self.snapshot.article_evidence(np.unique(view.article), terms, weights, vector)
         by_article = {int(k): i for i, k in enumerate(evidence.keys)}
-        kind, question_terms = question_type(query.question), set(terms)
+        kind, question_terms = question_type(query.question), frozenset(terms)
+        scored = [i for i in view.scored() if self.quotable(view, i)]  # the rest is context, never a quote
+        top_cosine = max((float(cosines[i]) for i in scored), default=0.0)
         hits = []
-        for i in view.scored():
-            if not self.quotable(view, i):
-                continue  # context for retrieval, never an answer's quote
+        for i in scored:
             sentence, article = int(view.ids[i]), int(view.article[i])
             sentence_text = view.text(i)
             stems = self.sentence_terms(sentence, sentence_text)
             a = by_article[article]
+            typed, near = typed_answer(sentence_text, kind, query.question, question_terms)
             hits.append(SentenceHit(
                 sentence=sentence, position=i, article=article, cosine=float(cosines[i]),
                 coverage=self.coverage(weights, stems), fusion=best_fusion[sentence],
                 neighbour=_neighbour_cosine(view, cosines, i, best_fusion),
                 fit=answer_fit(query.question, kind, sentence_text, stems, question_terms),
                 article_keywords=float(evidence.keywords[a]), article_lead=float(evidence.lead[a]),
-                lead_coverage=float(evidence.lead_coverage[a])))
+                lead_coverage=float(evidence.lead_coverage[a]),
+                context_coverage=self.coverage(weights, stems | self.context_terms(view, i)),
+                dense_rank=dense_rank.get(sentence, 0.0), keyword_rank=keyword_rank.get(sentence, 0.0),
+                cosine_gap=float(cosines[i]) - top_cosine, opening=float(_opens_article(view, i)),
+                length=min(np.log2(1 + len(sentence_text.split())) / 6, 1.0), typed_answer=typed, typed_near=near,
+                window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0)))
         return Evidence(hits, view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:
@@ -176,16 +225,30 @@ class Searcher:
         return scored
 
 
-def _best_fusion(view: SentenceView, fused: dict[int, float]) -> dict[int, float]:
-    """Per sentence id, the best fusion score among the candidate passages holding it, relative to the top."""
-    top = max(fused.values())
+def fused_ranks(ranked: tuple[list[int], ...], rrf_k: int) -> dict[int, float]:
+    """Reciprocal rank fusion of several rankings of passage ids."""
+    fused: dict[int, float] = {}
+    for ranking in ranked:
+        for rank, passage in enumerate(ranking):
+            fused[passage] = fused.get(passage, 0.0) + 1.0 / (rrf_k + rank + 1)
+    return fused
+
+
+def _best_by_sentence(view: SentenceView, passage_scores: dict[int, float], relative: bool = False) -> dict[int, float]:
+    """Per sentence id, the best score among the candidate passages holding it (relative to the top if asked)."""
+    top = max(passage_scores.values(), default=1.0) if relative else 1.0
     best: dict[int, float] = {}
     for passage, (first, last) in view.passages.items():
-        score = fused[passage] / top
+        score = passage_scores.get(passage, 0.0) / top
         for sentence in range(first, last + 1):
             if score > best.get(sentence, -1.0):
                 best[sentence] = score
     return best
+
+
+def _opens_article(view: SentenceView, i: int) -> bool:
+    """True for a sentence of its article's first paragraph (no line break before it)."""
+    return "\n" not in view.articles[int(view.article[i])].body[:int(view.start[i])].strip()
 
 
 def _neighbour_cosine(view: SentenceView, cosines: np.ndarray, i: int, scored: dict[int, float]) -> float:
@@ -199,7 +262,4 @@ def _neighbour_cosine(view: SentenceView, cosines: np.ndarray, i: int, scored: d
 
 def combine(h: SentenceHit, w: Weights) -> float:
     """One sentence's evidence weighted into a score."""
-    return (w.sentence_cosine * h.cosine + w.keyword_coverage * h.coverage + w.passage_fusion * h.fusion
-            + w.neighbour_cosine * max(h.neighbour, 0.0) + w.answer_fit * h.fit
-            + w.article_keywords * h.article_keywords + w.article_lead * max(h.article_lead, 0.0)
-            + w.lead_coverage * h.lead_coverage)
+    return sum(getattr(w, weight) * getattr(h, field) for weight, field in FEATURES.items())

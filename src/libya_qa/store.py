@@ -125,6 +125,10 @@ class Snapshot(Protocol):
         """Each distinct term's idf over passages; a term the index never saw gets the largest possible."""
         ...
 
+    def known_terms(self, terms: Sequence[str]) -> frozenset[str]:
+        """The terms that occur somewhere in the indexed text."""
+        ...
+
     def sentences(self, passages: Sequence[int], margin: int = 1) -> SentenceView:
         """The sentences of these passages, plus `margin` neighbours each side within the article."""
         ...

@@ -1,0 +1,62 @@
+"""Signals that the corpus does not hold an answer: names, places and years it never mentions, and
+periods after every source was published.
+
+"What did Haftar do in 2019?" over articles published 2013-2015 names a year no source covers; "How
+many Wagner mercenaries...?" names a group no article mentions. Each is evidence of absence that a
+high similarity to text on the same topic must not outweigh.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .analysis import tokenize
+from .entities import find_spans
+from .store import Snapshot
+
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@dataclass(frozen=True)
+class Span:
+    """The years the corpus's dated sources were published in (None when no date is known)."""
+
+    first: int | None
+    last: int | None
+
+    def describe(self) -> str:
+        """"2013-2015", "2015", or "" when unknown."""
+        if self.first is None or self.last is None:
+            return ""
+        return str(self.first) if self.first == self.last else f"{self.first}–{self.last}"
+
+
+@dataclass(frozen=True)
+class Absence:
+    """How much of what a question names the corpus lacks."""
+
+    unknown_names: tuple[str, ...]  # names (or their words) that occur in no article
+    unknown_name_share: float  # of the question's name words
+    unknown_years: tuple[int, ...]  # years no article mentions
+    late_years: tuple[int, ...]  # of those, years after every dated source was published
+    span: Span
+
+
+def publication_span(snapshot: Snapshot) -> Span:
+    """The first and last year of the known publication dates."""
+    years = [int(e.source.date[:4]) for e in snapshot.catalogue() if YEAR.fullmatch(e.source.date[:4])]
+    return Span(min(years), max(years)) if years else Span(None, None)
+
+
+def absence(question: str, snapshot: Snapshot, span: Span) -> Absence:
+    """What the question names that no article holds."""
+    names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
+    words = {w: tokenize(w) for name in names for w in name.split() if tokenize(w)}
+    years = sorted({int(y) for y in YEAR.findall(question)})
+    known = snapshot.known_terms([t for stems in words.values() for t in stems] + [str(y) for y in years])
+    # A word is unknown when a stem of it that says something (not "al" of "al-Sarraj") occurs nowhere.
+    unknown_words = [w for w, stems in words.items() if any(len(t) > 2 and t not in known for t in stems)]
+    unknown_years = tuple(y for y in years if str(y) not in known)
+    late = tuple(y for y in years if span.last is not None and y > span.last and str(y) not in known)
+    return Absence(tuple(unknown_words), len(unknown_words) / len(words) if words else 0.0, unknown_years, late, span)

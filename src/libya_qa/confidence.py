@@ -1,0 +1,64 @@
+"""How likely the first excerpt answers the question: a calibrated probability, and the not_found verdict.
+
+A logistic model over the best sentence's evidence and the question's signals of absence, fitted on
+the dev half of the evaluation set (bench/fit_ranking.py); the README's reliability table is measured
+on the test half. A question about a period after every source was published is not_found outright.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .absence import Absence
+from .search import SentenceHit
+
+# name -> weight of the logistic model; "bias" is the intercept. Fitted by bench/fit_ranking.py on dev.
+MODEL: dict[str, float] = {
+    "bias": -12.0, "top_score": 13.0, "margin": 0.0, "context_coverage": 0.0, "unknown_name_share": 0.0,
+    "unknown_year": 0.0, "typed_fit": 0.0,
+}
+ANSWER_PROBABILITY = 0.5  # at or above: answered (chosen on dev to balance answered and abstained rates)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The probability that the first excerpt answers, whether to answer, and why not."""
+
+    probability: float
+    answered: bool
+    message: str = ""  # says what not_found means here (empty when answered)
+
+
+def signals(hits: list[SentenceHit], absence: Absence) -> dict[str, float]:
+    """The model's inputs for one question (hits ranked best first)."""
+    if not hits:
+        return {name: 0.0 for name in MODEL if name != "bias"}
+    top = hits[0]
+    rival = next((h.confidence for h in hits if h.article != top.article), 0.0)
+    return {"top_score": top.confidence, "margin": top.confidence - rival, "context_coverage": top.context_coverage,
+            "unknown_name_share": absence.unknown_name_share, "unknown_year": float(bool(absence.unknown_years)),
+            "typed_fit": top.fit}
+
+
+def probability(inputs: dict[str, float], model: dict[str, float] = MODEL) -> float:
+    """The logistic model's probability for these inputs."""
+    z = model["bias"] + sum(weight * inputs[name] for name, weight in model.items() if name != "bias")
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))  # never exactly 0 or 1
+
+
+def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_PROBABILITY) -> Verdict:
+    """Answer or not_found, with the probability that the first excerpt answers."""
+    p = probability(signals(hits, absence)) if hits else 0.0
+    if absence.late_years:
+        years = ", ".join(str(y) for y in absence.late_years)
+        covered = absence.span.describe()
+        return Verdict(p, False, f"Not found: the corpus's sources were published {covered}; none of them covers "
+                       f"{years}. Any excerpts are the nearest passages, not an answer.")
+    if p >= threshold:
+        return Verdict(p, True)
+    if absence.unknown_names:
+        names = ", ".join(absence.unknown_names)
+        return Verdict(p, False, f"Not found: no article in the corpus mentions {names}. Any excerpts are the "
+                       "nearest passages, not an answer.")
+    return Verdict(p, False)

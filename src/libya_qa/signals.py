@@ -1,0 +1,51 @@
+"""Per-sentence evidence beyond similarity: typed answers near the question's words, and windowed cosines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .analysis import WORD, tokenize
+from .entities import new_spans
+from .store import SentenceView
+
+TYPED = ("name", "number", "time")
+NEAR_WORDS = 4  # a typed answer this close to a question word reads as its answer ("39 people ... injured")
+
+
+def typed_answer(sentence: str, kind: str, question: str, question_terms: frozenset[str]) -> tuple[float, float]:
+    """(holds a name/number/date of the asked kind the question lacks, and one within a few words of its terms)."""
+    if kind not in TYPED:
+        return 0.0, 0.0
+    spans = new_spans(sentence, kind, question)
+    if not spans:
+        return 0.0, 0.0
+    words = list(WORD.finditer(sentence))
+    anchors = [m.start() for m in words if set(tokenize(m.group(0))) & question_terms]
+    if not anchors:
+        return 1.0, 0.0
+    positions = [m.start() for m in words]
+
+    def index(offset: int) -> int:
+        return int(np.searchsorted(positions, offset, side="right")) - 1
+
+    near = any(abs(index(s.start) - index(a)) <= NEAR_WORDS or abs(index(s.end - 1) - index(a)) <= NEAR_WORDS
+               for s in spans for a in anchors)
+    return 1.0, float(near)
+
+
+def window_cosines(view: SentenceView, cosines: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Per view position, the cosine of the question with the sentence and its neighbours in one paragraph."""
+    window = view.vectors.copy()
+    for i in range(len(view.ids)):
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(view.ids) and abs(int(view.ids[j]) - int(view.ids[i])) == 1 \
+                    and view.article[j] == view.article[i] and _same_line(view, min(i, j), max(i, j)):
+                window[i] += view.vectors[j]
+    norms = np.linalg.norm(window, axis=1)
+    return (window @ vector.astype(np.float32)) / np.maximum(norms, 1e-9)
+
+
+def _same_line(view: SentenceView, i: int, j: int) -> bool:
+    """True when positions i < j are in one paragraph (no line break between them)."""
+    body = view.articles[int(view.article[i])].body
+    return "\n" not in body[int(view.end[i]):int(view.start[j])]
