@@ -37,6 +37,8 @@ class Settings:
     passage_overlap_sentences: int = 1
     # Retrieval depth before sentence-level re-scoring.
     candidates: int = 30
+    # "What each source says" searches deeper, so that every article with evidence is seen.
+    group_candidates: int = 150
     rrf_k: int = 60
     max_question_chars: int = 500
     max_history: int = 6

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .errors import BadQuestion
 from .schema import UNKNOWN, Filters, Source
@@ -34,6 +34,14 @@ def check_filters(filters: Filters) -> None:
     if low and high and _compare(low, high) > 0:
         raise BadQuestion("bad_date_range", f"filters.date_from ({filters.date_from}) is after "
                           f"filters.date_to ({filters.date_to})")
+
+
+def check_sources(filters: Filters, exists: Callable[[str], bool]) -> None:
+    """Raise a BadQuestion naming the source ids the index does not hold (a typo must not filter everything out)."""
+    unknown = [s for s in filters.sources if not exists(s)]
+    if unknown:
+        raise BadQuestion("unknown_source", f"filters.sources names {len(unknown)} id(s) the index does not hold: "
+                          f"{', '.join(repr(s) for s in unknown[:5])}; GET /sources lists them")
 
 
 def _compare(a: tuple[int, ...], b: tuple[int, ...]) -> int:

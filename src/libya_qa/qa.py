@@ -8,15 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .analysis import is_question
+from .by_source import group_by_source
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts
-from .filters import check_filters
+from .filters import check_filters, check_sources
 from .followup import search_query
 from .highlights import short_answer
 from .index import REPAIR, check_compatible
-from .schema import Answer, Article, Filters
+from .schema import Answer, Article, FilterReport, Filters
 from .search import Query, Searcher
 from .store import CatalogueEntry, Snapshot, Store
 from .stores import open_store
@@ -28,6 +29,7 @@ class Loaded:
 
     snapshot: Snapshot
     searcher: Searcher
+    deep: Searcher  # searches more candidate passages, for "what each source says"
 
 
 class QA:
@@ -64,6 +66,7 @@ class QA:
                 snapshot = self.store.load(wanted)
                 check_compatible(dict(snapshot.manifest), self.encoder.name, self.encoder.dimension)
                 searcher = Searcher(snapshot, self.encoder, self.settings.candidates, self.settings.rrf_k)
+                deep = Searcher(snapshot, self.encoder, self.settings.group_candidates, self.settings.rrf_k)
             except Exception as exc:  # whatever went wrong, the old version keeps serving
                 error = exc if isinstance(exc, IndexUnavailable) else IndexUnavailable(
                     "index_reload_failed", f"loading index version {wanted} failed "
@@ -73,7 +76,7 @@ class QA:
                 if strict or self._loaded is None:
                     raise error from exc
                 return False
-            self._loaded = Loaded(snapshot, searcher)  # one assignment: requests see old or new, never both
+            self._loaded = Loaded(snapshot, searcher, deep)  # one assignment: requests see old or new, never both
             self.last_reload_error, self._failed_version = "", None
             return True
 
@@ -100,16 +103,23 @@ class QA:
         return question, cleaned
 
     def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
-            filters: Filters | None = None) -> Answer:
-        """Answer one question with verbatim excerpts, or say the corpus does not support it."""
+            filters: Filters | None = None, group: str | None = None) -> Answer:
+        """Answer one question with verbatim excerpts, or say the corpus does not support it.
+
+        group="source" adds what each source says (by_source); filters narrow the articles first.
+        """
         started = time.perf_counter()
         top_k = self.settings.default_top_k if top_k is None else top_k
         question, history = self.validate(question, top_k, history)
+        if group not in (None, "source"):
+            raise BadQuestion("bad_group", f"group must be \"source\" or left out, got {group!r}")
         loaded = self.loaded
-        among = None
+        among, filtered = None, None
         if filters is not None and filters.active():
             check_filters(filters)
+            check_sources(filters, lambda i: loaded.snapshot.article_by_id(i) is not None)
             among = loaded.snapshot.select(filters)
+            filtered = FilterReport(len(among.keys), among.undated_left_out)
         query = Query(question, search_query(question, history), among)
         # The user's own words decide question or topic (a follow-up's query opens with earlier turns).
         evidence = loaded.searcher.search(query)
@@ -117,11 +127,13 @@ class QA:
         confidence = max((h.confidence for h in evidence.hits), default=0.0)
         answered = confidence >= self.settings.answer_threshold
         first = marked[0] if marked and answered else None
+        groups = group_by_source(loaded.deep, query, self.settings.answer_threshold) if group else None
         return Answer(
             question=question, status="answered" if answered else "not_found",
             excerpts=tuple(e for e, _ in marked), took_ms=(time.perf_counter() - started) * 1000,
             search_query=query.retrieval_text, index_version=loaded.snapshot.version, confidence=confidence,
             short_answer=short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else (),
+            filtered=filtered, groups=groups,
         )
 
     # --- sources --------------------------------------------------------------------------

@@ -135,6 +135,30 @@ class AnswerSpan:
 
 
 @dataclass(frozen=True)
+class FilterReport:
+    """How a question's filters narrowed the corpus: articles kept, and those left out only for an unknown date."""
+
+    articles: int
+    undated_left_out: int
+
+    def to_dict(self) -> dict[str, int]:
+        """Plain JSON-ready form."""
+        return {"articles": self.articles, "undated_left_out": self.undated_left_out}
+
+
+@dataclass(frozen=True)
+class SourceGroup:
+    """What one source says about a question: its best excerpts (each bears on the question)."""
+
+    source: Source
+    excerpts: tuple[Excerpt, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready form."""
+        return {"source": self.source.to_dict(), "excerpts": [e.to_dict() for e in self.excerpts]}
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of one question: answered with excerpts, or not_found with the nearest passages."""
 
@@ -146,6 +170,8 @@ class Answer:
     index_version: str = ""
     confidence: float = 0.0  # best evidence on the scale answer_threshold is calibrated on
     short_answer: tuple[AnswerSpan, ...] = ()  # the answer at a glance, verbatim; empty when nothing short answers
+    filtered: FilterReport | None = None  # set when filters narrowed the corpus
+    groups: tuple[SourceGroup, ...] | None = None  # "what each source says", when asked for
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (the /ask wire format)."""
@@ -159,4 +185,6 @@ class Answer:
             "took_ms": round(self.took_ms, 2),
             "search_query": self.search_query,
             "index_version": self.index_version,
+            "filtered": self.filtered.to_dict() if self.filtered else None,
+            "groups": None if self.groups is None else [g.to_dict() for g in self.groups],
         }

@@ -6,8 +6,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ..schema import Filters
+
 MAX_HISTORY_ITEMS = 20  # earlier questions accepted in one request (the last settings.max_history are used)
 MAX_TEXT_CHARS = 2_000  # one question or earlier question as sent, before spaces are collapsed
+MAX_FILTER_VALUES = 200  # values in one filter field
+MAX_NAME_CHARS = 300  # one source id, publisher or author in a filter
 
 ERROR_DESCRIPTIONS = {
     400: "Bad input (a malformed body, bad metadata, an unreadable upload)",
@@ -55,6 +59,29 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
 
 
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)]
+PartialDate = Annotated[str, StringConstraints(max_length=10)]
+
+
+class FiltersIn(Strict):
+    """Which articles may answer: the fields combine with AND, the values inside one field with OR."""
+
+    sources: list[Name] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                                description="Article ids (GET /sources); an unknown id is refused (422 unknown_source).")
+    publishers: list[Name] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                                   description="Publishers, matched whole, ignoring case.")
+    authors: list[Name] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                                description="Authors, each matched against every name of an article's author field.")
+    date_from: PartialDate = Field("", description="YYYY, YYYY-MM or YYYY-MM-DD, compared at the coarser precision; "
+                                   "an article of unknown date is left out by any date filter.")
+    date_to: PartialDate = Field("", description="As date_from; the range is inclusive (\"2015\" ends with 2015-12-31).")
+
+    def to_filters(self) -> Filters:
+        """The answering layer's Filters."""
+        return Filters(tuple(self.sources), tuple(self.publishers), tuple(self.authors),
+                       self.date_from.strip(), self.date_to.strip())
+
+
 class AskRequest(Strict):
     """Body of POST /ask."""
 
@@ -62,6 +89,11 @@ class AskRequest(Strict):
     top_k: int = Field(5, ge=1, le=20, description="How many excerpts at most.")
     history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS,
                                 description="Earlier questions of the conversation, oldest first (the last 6 are used).")
+    filters: FiltersIn | None = Field(None, description="Answer only from these articles (applied before ranking). "
+                                      "Unknown fields are refused (422 unknown_filter), as are malformed dates "
+                                      "(bad_date) and date_from after date_to (bad_date_range).")
+    group: Literal["source"] | None = Field(None, description="\"source\" adds `groups`: what each source that "
+                                            "bears on the question says, ordered by source date.")
 
 
 class SourceOut(BaseModel):
@@ -97,6 +129,20 @@ class AnswerSpanOut(BaseModel):
     end: int
 
 
+class FilteredOut(BaseModel):
+    """How the filters narrowed the corpus."""
+
+    articles: int = Field(description="Articles the filters kept.")
+    undated_left_out: int = Field(description="Articles a date filter left out only because their date is unknown.")
+
+
+class GroupOut(BaseModel):
+    """What one source says: its best one or two excerpts."""
+
+    source: SourceOut
+    excerpts: list[ExcerptOut]
+
+
 class AnswerOut(BaseModel):
     """The answer to one question."""
 
@@ -110,6 +156,9 @@ class AnswerOut(BaseModel):
     took_ms: float
     search_query: str
     index_version: str = Field(description="The index version the quotes come from: GET /sources/{id}?version=")
+    filtered: FilteredOut | None = Field(None, description="Set when filters were sent.")
+    groups: list[GroupOut] | None = Field(None, description="With group=\"source\": every source that bears on the "
+                                          "question (best one or two excerpts each), oldest first; undated last.")
 
 
 class SourceListItem(SourceOut):
