@@ -55,6 +55,11 @@ class Article:
         payload = "\x1f".join([*self.source.to_dict().values(), self.body])
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
+    @cached_property
+    def body_sha256(self) -> str:
+        """Hash of the body alone: everything an index embeds; a metadata edit leaves it unchanged."""
+        return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+
 
 @dataclass(frozen=True)
 class Span:

@@ -84,6 +84,11 @@ def render_source(request: Request, templates: Jinja2Templates, view: SourceView
     return templates.TemplateResponse(request, "source.html", context)
 
 
+def render_library(request: Request, templates: Jinja2Templates, library: dict[str, Any]) -> HTMLResponse:
+    """The library page: the corpus listed on the server (read-only without JavaScript), managed by library.js."""
+    return templates.TemplateResponse(request, "library.html", {"library": library})
+
+
 def render_error_page(request: Request, error: QAError) -> HTMLResponse | None:
     """The chat page showing an error (e.g. a stale source link), or None when the server cannot render it."""
     services: Any = getattr(request.app.state, "services", None)

@@ -26,6 +26,7 @@ ERROR_DESCRIPTIONS = {
     415: "Unsupported media type",
     422: "Invalid request: wrong types, empty or too long question, values out of range",
     500: "Unexpected server error (logged with the request id)",
+    502: "The address to fetch did not answer, or answered with an error",
     503: "At capacity (Retry-After says when to try again) or no usable index",
     507: "The disk is full; nothing was written",
 }
@@ -225,9 +226,11 @@ class RemovedOut(BaseModel):
 
 
 class AddText(Strict):
-    """JSON body of POST /sources: the article text (Markdown, optional YAML header) and metadata."""
+    """JSON body of POST /sources: the article text (Markdown, optional YAML header) or a page to fetch, and metadata."""
 
-    text: str
+    text: str | None = Field(None, description="The article text; or send `fetch` instead.")
+    fetch: str | None = Field(None, max_length=2_000, description="An http(s) address of a page or PDF to fetch "
+                              "(20 s timeout) instead of `text`.")
     title: str | None = None
     author: str | None = None
     publisher: str | None = None
@@ -235,6 +238,67 @@ class AddText(Strict):
     url: str | None = None
     id: str | None = None
     replace: bool = False
+
+
+MetaValue = Annotated[str, StringConstraints(max_length=2_000)]
+
+
+class MetadataPatch(Strict):
+    """PATCH /sources/{id}: the citation fields to change; "" makes one unknown. The body and id never change."""
+
+    title: MetaValue | None = None
+    author: MetaValue | None = None
+    publisher: MetaValue | None = None
+    date: MetaValue | None = Field(None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    url: MetaValue | None = Field(None, description="http:// or https://")
+
+
+class EditedOut(BaseModel):
+    """PATCH /sources/{id}: the article's citation as the corpus now holds it."""
+
+    source: SourceOut
+    indexed: bool = Field(description="False: the next build serves the change (without embedding anything).")
+    next: str
+
+
+class PreviewOut(BaseModel):
+    """POST /sources/preview: what adding this source would write, without writing it."""
+
+    source: SourceOut = Field(description="The extracted citation, with the id it would get.")
+    missing: list[str] = Field(description="Citation fields nothing was found for (written as unknown).")
+    kind: str = Field(description="How it was read: text, markdown, html or pdf.")
+    words: int
+    excerpt: str = Field(description="The start of the extracted body.")
+
+
+class LibraryRow(BaseModel):
+    """One corpus article (or one still indexed after its file was removed)."""
+
+    id: str
+    title: str
+    author: str
+    publisher: str
+    date: str
+    url: str
+    passages: int
+    status: str = Field(description="indexed, changed (the index holds an older text or citation), not indexed, "
+                        "or removed (still indexed)")
+    indexed: bool
+
+
+class LibraryOut(BaseModel):
+    """GET /library."""
+
+    sources: list[LibraryRow]
+    count: int
+    editable: bool = Field(description="True when an admin token is configured (the page can add, edit and remove).")
+
+
+class RollbackOut(BaseModel):
+    """POST /index/rollback."""
+
+    previous: str | None = Field(description="The version served before.")
+    current: str = Field(description="The version served now.")
 
 
 class BuildReportOut(BaseModel):
@@ -254,6 +318,7 @@ class BuildReportOut(BaseModel):
     full: bool
     index_type: str
     notes: list[str]
+    relabelled: list[str] = Field(description="Articles whose metadata alone changed: nothing was embedded for them.")
 
 
 class BuildStatusOut(BaseModel):
@@ -261,6 +326,7 @@ class BuildStatusOut(BaseModel):
 
     state: Literal["idle", "running", "done", "failed"]
     stage: str
+    percent: float | None = Field(description="How far the build is, 0-100 (100 once done).")
     full: bool | None
     started: str | None
     finished: str | None
