@@ -2,7 +2,7 @@
 import { el } from "./render.js";
 import { noFilters } from "./store.js";
 
-const DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+const DATE = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/;  // the server checks the same
 
 /** True when any filter restricts the articles. */
 export function active(f) {

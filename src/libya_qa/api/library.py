@@ -27,7 +27,8 @@ async def library(request: Request, settings: SettingsDep, templates: TemplatesD
                                                       max_length=10)] = None) -> Response:
     """Every corpus article, indexed / changed / not indexed, and every indexed one since removed."""
     rows = [LibraryRow(**r.to_dict()) for r in await run_in_threadpool(list_sources, settings)]
-    body = LibraryOut(sources=rows, count=len(rows), editable=bool(settings.admin_token))
+    in_corpus = sum(not r.status.startswith("removed") for r in rows)
+    body = LibraryOut(sources=rows, count=in_corpus, editable=bool(settings.admin_token))
     if wants_html(request):
         return render_library(request, templates, body.model_dump())
     return Response(body.model_dump_json(), media_type="application/json")

@@ -290,7 +290,7 @@ class LibraryOut(BaseModel):
     """GET /library."""
 
     sources: list[LibraryRow]
-    count: int
+    count: int = Field(description="Articles in the corpus (rows still indexed after removal not counted).")
     editable: bool = Field(description="True when an admin token is configured (the page can add, edit and remove).")
 
 
