@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from .errors import BadQuestion
 from .schema import UNKNOWN, Filters, Source
@@ -11,6 +12,7 @@ from .schema import UNKNOWN, Filters, Source
 DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+@lru_cache(maxsize=65_536)  # a selection reads every article's date; corpora repeat dates a lot
 def date_parts(value: str) -> tuple[int, ...] | None:
     """(year[, month[, day]]) of a YYYY[-MM[-DD]] date, or None when it is not one."""
     match = DATE.match(value.strip())
