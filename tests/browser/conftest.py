@@ -18,6 +18,7 @@ from libya_qa.app import create_app
 from libya_qa.config import Settings
 from libya_qa.encoders import Encoder
 from libya_qa.qa import QA
+from support import ADMIN_TOKEN
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -31,9 +32,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-ADMIN_TOKEN = "browser-admin-token"
 
 
 def _serve(settings: Settings, qa: QA) -> Iterator[str]:

@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from conftest import ADMIN_TOKEN
+from support import ADMIN_TOKEN
+from test_browser_chat import CONTRAST_JS
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -133,6 +134,35 @@ def test_quotes_are_in_score_order_with_a_labelled_strength_and_every_highlight(
     first = max(answer["excerpts"], key=lambda e: e["score"])
     marks = [first["quote"][a:b] for a, b in first["highlights"]]
     expect(turn.locator(".ranked figure").first.locator("mark")).to_have_text(marks)
+
+
+def test_the_new_controls_are_readable_in_contrast_and_at_375_px(page: Page, make_context: MakeContext,
+                                                                 shoot: Shoot) -> None:
+    page.goto("/")
+    page.get_by_text("Filter the sources").click()
+    page.get_by_role("checkbox", name=re.compile(ORTON_TITLE)).check()
+    ask(page, HAFTAR)
+    ask(page, "What is the best pizza recipe?")  # weak strengths
+    selectors = ["details.filters legend", "details.filters label", ".chips-label", ".filter-note", ".short-answer",
+                 ".short-label", ".strength-strong", ".strength-weak", "details.cite summary",
+                 ".view-button[aria-pressed=true]", ".view-button[aria-pressed=false]", "#copy-link", ".site-nav a"]
+    for selector in selectors:
+        node = page.locator(selector).first
+        expect(node).to_be_attached()
+        ratio = node.evaluate(CONTRAST_JS)
+        assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f} is below 4.5:1"
+
+    phone = make_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True).new_page()
+    phone.goto("/")
+    phone.get_by_text("Filter the sources").click()
+    phone.get_by_role("checkbox", name=re.compile(ORTON_TITLE)).check()
+    turn = ask(phone, HAFTAR)
+    turn.get_by_role("button", name=re.compile("By source")).click()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.goto("/library")
+    expect(phone.locator("#library-table tbody tr")).to_have_count(5)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    shoot(phone, "16-library-phone")
 
 
 # --- citations and export ---------------------------------------------------------------
