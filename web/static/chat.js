@@ -349,10 +349,9 @@ function start() {
     ask(link.textContent);
   });
   ui.thread.addEventListener("click", (event) => {
-    const target = event.target.closest("button.copy-md, button.view-button, a.cite-style");
+    const target = event.target.closest("button.copy-md, button.view-button, button.cite-style");
     if (!target) return;
-    if (target.matches("a.cite-style")) {
-      event.preventDefault();
+    if (target.matches("button.cite-style")) {
       citeQuote(target);
     } else if (target.matches("button.copy-md")) {
       copyMarkdown(target);

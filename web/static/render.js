@@ -81,15 +81,15 @@ export function byScore(excerpts) {
   return [...excerpts].sort((a, b) => b.score - a.score);
 }
 
-/** The "Cite" menu of one quote: a style per button (links to the citation without JavaScript). */
-function citeMenu(excerpt) {
-  const id = encodeURIComponent(excerpt.source.id);
-  const links = CITE_STYLES.map(([style, label]) => el("a", {
-    class: "cite-style", "data-style": style, href: `/sources/${id}/cite?style=${style}`, role: "button",
+/** The "Cite" menu of one quote: a button per style, each copying the quote with that citation
+ *  (the server-rendered page has plain links to the citations instead, for use without JavaScript). */
+function citeMenu() {
+  const buttons = CITE_STYLES.map(([style, label]) => el("button", {
+    type: "button", class: "cite-style link-button", "data-style": style,
     "aria-label": `Copy the quote with its ${label} citation`,
   }, label));
   return el("details", { class: "cite" }, el("summary", {}, "Cite"),
-    el("span", { class: "cite-menu" }, ...links.flatMap((a) => [a, " "])));
+    el("span", { class: "cite-menu" }, ...buttons.flatMap((b) => [b, " "])));
 }
 
 /** One excerpt: the quote with every answering span marked, then the attribution, strength and Cite menu. */
@@ -103,7 +103,7 @@ export function excerptEl(excerpt, nearest, version, threshold, key) {
   if (url) caption.append(" · ", el("a", { class: "original", href: url, rel: "noopener noreferrer" }, "original"));
   caption.append(" ", el("span", { class: "excerpt-tools" },
     el("span", { class: `strength strength-${level}` }, `Strength: ${level} (${excerpt.score.toFixed(2)})`), " ",
-    citeMenu(excerpt)));
+    citeMenu()));
   const marks = quoteParts(quote, excerpt.highlights && excerpt.highlights.length ? excerpt.highlights
     : [excerpt.highlight]);
   return el("figure", { class: nearest ? "excerpt nearest" : "excerpt", "data-key": key },
