@@ -36,9 +36,12 @@ def every_answer_is_verbatim() -> Iterator[None]:
         snapshot = next((d.snapshot for d in (before, after) if d.snapshot.version == answer.index_version), None)
         if snapshot is None:  # swapped twice during one request: read that version back from its store
             snapshot = self.store.load(answer.index_version, verify=False)
-        ids = {e.source.id for e in answer.excerpts} | {s.source_id for s in answer.short_answer}
+        grouped = [e for g in answer.groups or () for e in g.excerpts]
+        assert all(e.source == g.source for g in answer.groups or () for e in g.excerpts)
+        ids = {e.source.id for e in (*answer.excerpts, *grouped)} | {s.source_id for s in answer.short_answer}
         bodies = {i: snapshot.article_by_id(i).body for i in ids}
         assert_verbatim(answer.excerpts, bodies)
+        assert_verbatim(grouped, bodies)  # "what each source says" quotes too
         assert all(bodies[s.source_id][s.start:s.end] == s.text for s in answer.short_answer)
         return answer
 

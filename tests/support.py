@@ -30,6 +30,7 @@ TINY = [
 ALIAS_BOMB = "\n".join(["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
                        + [f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]"
                           for p, c in zip("abcdef", "bcdefg")] + ["title: *g"])
+ADMIN_TOKEN = "browser-admin-token"  # the library's browser tests serve a writable copy with this token
 _ENCODERS: dict[str, Encoder] = {}
 
 

@@ -12,6 +12,8 @@ from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.errors import IndexUnavailable
 from libya_qa.index import VERSIONS, current_version
+from libya_qa.absence import absence
+from libya_qa.confidence import probability, signals
 from libya_qa.qa import QA
 from libya_qa.search import Query
 from libya_qa.schema import Article, Source
@@ -173,10 +175,12 @@ def test_topics_rank_by_article_evidence_but_keep_the_question_scale(tiny_qa) ->
     for h in as_topic:
         assert h.confidence == pytest.approx(confidence[h.sentence])
         assert h.score == pytest.approx(h.confidence + extra[0] * h.article_keywords
-                                        + extra[1] * max(h.article_lead, 0) + extra[2] * h.lead_coverage)
+                                        + extra[1] * h.article_lead + extra[2] * h.lead_coverage)
     assert [h.score for h in as_topic] == sorted((h.score for h in as_topic), reverse=True)
     answer = tiny_qa.ask("Qatar Libya Dawn")  # not a question: ranked as a topic
-    assert answer.confidence == pytest.approx(max(confidence.values()))
+    loaded = tiny_qa.loaded  # its confidence is the calibrated probability of the question-scale evidence
+    expected = probability(signals(as_question, absence("Qatar Libya Dawn", loaded.snapshot, loaded.span)))
+    assert answer.confidence == pytest.approx(expected) and 0.0 < answer.confidence < 1.0
     assert answer.to_dict()["confidence"] == round(answer.confidence, 4)
     assert (answer.status == "answered") == (answer.confidence >= tiny_qa.settings.answer_threshold)
 

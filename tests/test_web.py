@@ -157,9 +157,10 @@ def test_history_is_passed_and_kept_in_the_link(client: TestClient, tiny_qa: QA,
     seen: list[list[str]] = []
     ask = tiny_qa.ask
 
-    def recording_ask(question: str, top_k: int | None = None, history: list[str] = []) -> object:  # noqa: B006
+    def recording_ask(question: str, top_k: int | None = None, history: list[str] = [],  # noqa: B006
+                      **options: object) -> object:
         seen.append(list(history))
-        return ask(question, top_k, history)
+        return ask(question, top_k, history, **options)
 
     monkeypatch.setattr(tiny_qa, "ask", recording_ask)
     history = [f"earlier question {i}" for i in range(10)] + ["  ", "Who backed Haftar?"]

@@ -15,7 +15,7 @@ from .build import BuildReport
 from .config import Settings
 from .errors import Conflict, QAError
 from .qa import QA
-from .sources import build_from_corpus, build_lock
+from .sources import build_from_corpus, build_lock, roll_back
 
 
 @dataclass
@@ -30,6 +30,7 @@ class BuildState:
     error: dict[str, str] | None = None
     notes: list[str] = field(default_factory=list)
     stage: str = ""  # what a running build is doing now
+    percent: float | None = None  # how far along it is (0-100), None before the first stage
     seconds: float | None = None  # how long the last finished (or failed) build ran
 
 
@@ -71,12 +72,22 @@ class BuildRunner:
             notes.append(f"reload failed: {self.qa.last_reload_error}")  # the old version keeps serving
         with self._lock:
             self._state = BuildState("done" if report else "failed", full, self._state.started, _now(),
-                                     report, error, notes, self._state.stage, time.perf_counter() - began)
+                                     report, error, notes, self._state.stage,
+                                     100.0 if report else self._state.percent, time.perf_counter() - began)
 
-    def _set_stage(self, stage: str) -> None:
-        """Record the running build's current stage (read by GET /index)."""
+    def _set_stage(self, stage: str, percent: float) -> None:
+        """Record the running build's current stage and progress (read by GET /index and its events)."""
         with self._lock:
-            self._state.stage = stage
+            self._state.stage, self._state.percent = stage, round(percent, 1)
+
+    def rollback(self) -> tuple[str | None, str]:
+        """Serve the previous index version again, unless a build is running; (old, new)."""
+        with self._lock:
+            if self._state.state == "running":
+                raise Conflict("build_running", "an index build is running; roll back once it has finished")
+            old, new = roll_back(self.settings)  # Conflict when a CLI build holds the lock
+        self.qa.reload()
+        return old, new
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the running build (if any) ends."""

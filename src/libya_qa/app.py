@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 
 from . import __version__
 from .admin import BuildRunner
-from .api import admin, ask, edge, errors, health, pages, sources
+from .api import admin, ask, edge, errors, health, library, pages, sources
 from .api.deps import Services
 from .api.gate import Gate
 from .api.metrics import Metrics
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, qa: QA | None = None) -> FastAP
                          "Every error has the shape {\"error\": {\"code\", \"message\"}}.")
     app.state.settings = settings
     errors.install(app)
-    for module in (ask, sources, admin, health, pages):
+    for module in (ask, sources, admin, library, health, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(settings.web_dir / "static")), name="static")
     edge.install(app, settings, metrics)

@@ -23,6 +23,8 @@ from .stores import open_store
 from .tables import Embedded, passage_rows, sentence_rows
 
 SPLITTER = "regex-v2"  # bump when chunking changes so old vectors are not reused
+EMBED_SLICE = 1024  # sentences embedded per encoder call, so a build can report its progress
+Stage = Callable[[str, float], None]  # what a build is doing, and how far along it is (percent)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class BuildReport:
     full: bool
     index_type: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    relabelled: tuple[str, ...] = ()  # only the metadata changed: vectors and passages kept, nothing embedded
 
 
 def chunk_settings(settings: Settings) -> dict[str, Any]:
@@ -73,7 +76,7 @@ def _chunk(article: Article, row: int, settings: Settings) -> tuple[np.ndarray, 
 
 
 def embed_articles(articles: list[tuple[int, Article]], settings: Settings, encoder: Encoder,
-                   progress: bool = False) -> Embedded:
+                   progress: bool = False, on_share: Callable[[float], None] | None = None) -> Embedded:
     """Split, tokenise and embed new or changed articles (all sentences in one encoder call)."""
     sentence_parts, passage_parts, first = [], [], 0
     for row, article in articles:
@@ -86,11 +89,23 @@ def embed_articles(articles: list[tuple[int, Article]], settings: Settings, enco
     sentences = np.concatenate(sentence_parts) if sentence_parts else sentence_rows([])
     passages = np.concatenate(passage_parts) if passage_parts else passage_rows([])
     bodies = {row: article.body for row, article in articles}
-    vectors = encoder.encode([bodies[a][s:e] for a, s, e in sentences.tolist()], progress=progress)
+    vectors = _encode(encoder, [bodies[a][s:e] for a, s, e in sentences.tolist()], progress, on_share)
     terms = tokenize_many([bodies[a][s:e] for a, s, e, _, _ in passages.tolist()])
     # Kept as the stored float16 from here on: fresh and incremental builds give identical vectors.
     vectors = vectors.reshape(len(sentences), encoder.dimension).astype(np.float16)
     return Embedded(sentences, passages, vectors, terms)
+
+
+def _encode(encoder: Encoder, texts: list[str], progress: bool,
+            on_share: Callable[[float], None] | None) -> np.ndarray:
+    """Embed the texts in slices (each sorted by length inside the encoder), reporting the share done."""
+    if on_share is None or len(texts) <= EMBED_SLICE:
+        return encoder.encode(texts, progress=progress)
+    parts = []
+    for first in range(0, len(texts), EMBED_SLICE):
+        parts.append(encoder.encode(texts[first:first + EMBED_SLICE], progress=progress))
+        on_share(min(first + EMBED_SLICE, len(texts)) / len(texts))
+    return np.concatenate(parts)
 
 
 def _manifest(settings: Settings, encoder: Encoder) -> dict[str, Any]:
@@ -101,29 +116,48 @@ def _manifest(settings: Settings, encoder: Encoder) -> dict[str, Any]:
             "chunking": chunk_settings(settings)}
 
 
-def build_index(settings: Settings, encoder: Encoder, articles: list[Article], full: bool = False,
-                progress: bool = False, on_stage: Callable[[str], None] | None = None,
-                store: Store | None = None) -> BuildReport:
-    """Build a new version beside the current one and make it current only when complete."""
-    stage = on_stage or (lambda _: None)
-    started = time.perf_counter()
-    store = store or open_store(settings)
-    stage("loading the current index to reuse its vectors" if not full else "starting a full rebuild")
-    previous = None if full else _reusable(store, encoder, settings)
+def _sort_out(articles: list[Article], previous: Snapshot | None) -> tuple[dict[int, int], list[tuple[int, Article]],
+                                                                          list[str]]:
+    """Kept (old key -> new row: same body), changed (row, article) to embed, and the ids whose metadata alone changed."""
     old = {e.source.id: (e.key, e.sha256) for e in previous.catalogue()} if previous else {}
-    kept: dict[int, int] = {}  # old article key -> new article row, for unchanged articles
+    kept: dict[int, int] = {}
     changed: list[tuple[int, Article]] = []
+    relabelled: list[str] = []
     for row, article in enumerate(articles):
         old_key, sha = old.get(article.id, (-1, ""))
         if sha == article.sha256:
             kept[old_key] = row
+        elif sha and _same_body(previous, article):  # a metadata edit: the vectors still hold
+            kept[old_key] = row
+            relabelled.append(article.id)
         else:
             changed.append((row, article))
+    return kept, changed, relabelled
+
+
+def _same_body(previous: Snapshot | None, article: Article) -> bool:
+    """True when the previous version stored this article with the same body."""
+    stored = previous.article_by_id(article.id) if previous is not None else None
+    return stored is not None and stored.body_sha256 == article.body_sha256
+
+
+def build_index(settings: Settings, encoder: Encoder, articles: list[Article], full: bool = False,
+                progress: bool = False, on_stage: Stage | None = None,
+                store: Store | None = None) -> BuildReport:
+    """Build a new version beside the current one and make it current only when complete."""
+    stage = on_stage or (lambda _, __: None)
+    started = time.perf_counter()
+    store = store or open_store(settings)
+    stage("loading the current index to reuse its vectors" if not full else "starting a full rebuild", 5.0)
+    previous = None if full else _reusable(store, encoder, settings)
+    old = {e.source.id for e in previous.catalogue()} if previous else set()
+    kept, changed, relabelled = _sort_out(articles, previous)
     encode_started = time.perf_counter()
-    stage(f"embedding {len(changed)} new or changed articles")
-    fresh = embed_articles(changed, settings, encoder, progress)
+    what = f"embedding {len(changed)} new or changed articles"
+    stage(what, 10.0)
+    fresh = embed_articles(changed, settings, encoder, progress, lambda share: stage(what, 10.0 + 80.0 * share))
     encode_seconds = time.perf_counter() - encode_started
-    stage("building the searchers and saving the new version")
+    stage("building the searchers and saving the new version", 90.0)
     version, kind = store.write_version(articles, fresh, previous, _manifest(settings, encoder), kept)
     counts = (store.manifest(version) or {}).get("counts", {})
     encoded_ids = [a.id for _, a in changed]
@@ -134,4 +168,5 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
         unchanged=len(articles) - len(changed), articles=len(articles),
         passages=int(counts.get("passages", 0)), sentences=int(counts.get("sentences", 0)),
         encoded_sentences=len(fresh.sentences), encode_seconds=encode_seconds, seconds=time.perf_counter() - started, full=full, index_type=kind,
+        relabelled=tuple(relabelled),
     )

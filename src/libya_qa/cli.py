@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import QAError
-from .schema import Answer, known
+from .schema import Answer, Excerpt, Filters, known
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,7 +32,10 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         f"unchanged {report.unchanged}; embedded {report.encoded_sentences} sentences in "
         f"{report.encode_seconds:.1f}s; total {report.seconds:.1f}s"
     )
-    for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+    if report.relabelled:
+        print(f"metadata only (nothing embedded): {len(report.relabelled)}")
+    for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed),
+                       ("metadata", report.relabelled)):
         for article_id in ids:
             print(f"  {label}: {article_id}")
     return 0
@@ -99,28 +102,50 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 def render_answer(answer: Answer, color: bool) -> str:
     """Readable terminal output: status, then each quote with highlight and attribution."""
-    on, off = ("\033[1;4m", "\033[0m") if color else ("«", "»")
     lines = [f"Q: {answer.question}"]
+    if answer.filtered is not None:
+        lines.append(_filtered_line(answer))
     if answer.status == "not_found":
         lines.append("Not found in the corpus." + (" Nearest passages (not an answer):" if answer.excerpts else ""))
     for n, e in enumerate(answer.excerpts, 1):
-        h0, h1 = e.highlight
-        quote = f"{e.quote[:h0]}{on}{e.quote[h0:h1]}{off}{e.quote[h1:]}"
-        lines.append(f"\n[{n}] score {e.score:.2f}")
-        lines.append(textwrap.indent(quote, "  > "))
-        s = e.source
-        cited = ", ".join((known(s.title, "untitled"), known(s.author, "author unknown"),
-                           known(s.publisher, "publisher unknown"), known(s.date, "date unknown")))
-        lines.append(f"  — {cited} ({known(s.url, 'link unknown')}) [{s.id} {e.start}:{e.end}]")
+        lines += _excerpt_lines(f"[{n}] score {e.score:.2f}", e, color)
+    if answer.groups is not None:
+        lines.append(f"\nWhat each source says ({len(answer.groups)} source(s) bear on the question, oldest first):")
+        for g in answer.groups:
+            for n, e in enumerate(g.excerpts, 1):
+                lines += _excerpt_lines(f"[{g.source.id} {n}] score {e.score:.2f}", e, color)
     lines.append(f"\n({answer.took_ms:.0f} ms)")
     return "\n".join(lines)
+
+
+def _filtered_line(answer: Answer) -> str:
+    """How the filters narrowed the corpus, as one line."""
+    assert answer.filtered is not None
+    undated = answer.filtered.undated_left_out
+    note = f"; {undated} left out because their date is unknown" if undated else ""
+    return f"(filtered: {answer.filtered.articles} article(s){note})"
+
+
+def _excerpt_lines(label: str, e: Excerpt, color: bool) -> list[str]:
+    """One quote with its highlight, then its attribution."""
+    on, off = ("\033[1;4m", "\033[0m") if color else ("«", "»")
+    h0, h1 = e.highlight
+    quote = f"{e.quote[:h0]}{on}{e.quote[h0:h1]}{off}{e.quote[h1:]}"
+    s = e.source
+    cited = ", ".join((known(s.title, "untitled"), known(s.author, "author unknown"),
+                       known(s.publisher, "publisher unknown"), known(s.date, "date unknown")))
+    return [f"\n{label}", textwrap.indent(quote, "  > "),
+            f"  — {cited} ({known(s.url, 'link unknown')}) [{s.id} {e.start}:{e.end}]"]
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer one question in the terminal."""
     from .qa import QA
 
-    answer = QA(settings).ask(args.question, args.top_k, args.history or [])
+    filters = Filters(tuple(args.source or ()), tuple(args.publisher or ()), tuple(args.author or ()),
+                      args.since or "", args.until or "")
+    answer = QA(settings).ask(args.question, args.top_k, args.history or [], filters,
+                              "source" if args.by_source else None)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -187,6 +212,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--history", action="append", help="an earlier question (repeatable, oldest first)")
+    p.add_argument("--source", action="append", metavar="ID", help="answer only from this article (repeatable)")
+    p.add_argument("--publisher", action="append", help="answer only from this publisher (repeatable)")
+    p.add_argument("--author", action="append", help="answer only from this author (repeatable)")
+    p.add_argument("--since", metavar="DATE", help="articles dated on or after YYYY[-MM[-DD]] (unknown dates left out)")
+    p.add_argument("--until", metavar="DATE", help="articles dated on or before YYYY[-MM[-DD]]")
+    p.add_argument("--by-source", action="store_true", help="also show what each source says, oldest first")
     p.add_argument("--json", action="store_true", help="print exactly the /ask JSON")
     p.set_defaults(run=cmd_ask)
     p = sub.add_parser("serve", help="serve the web page and the API")

@@ -47,6 +47,13 @@ def probability(inputs: dict[str, float], model: dict[str, float] = MODEL) -> fl
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))  # never exactly 0 or 1
 
 
+def source_probability(hits: list[SentenceHit], absence: Absence) -> float:
+    """The probability for one article's sentences on their own (no rival article: margin 0)."""
+    if not hits:
+        return 0.0
+    return probability({**signals(hits, absence), "margin": 0.0})
+
+
 def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_PROBABILITY) -> Verdict:
     """Answer or not_found, with the probability that the first excerpt answers."""
     p = probability(signals(hits, absence)) if hits else 0.0

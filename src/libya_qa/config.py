@@ -37,6 +37,8 @@ class Settings:
     passage_overlap_sentences: int = 1
     # Retrieval depth before sentence-level re-scoring.
     candidates: int = 30
+    # "What each source says" searches deeper, so that every article with evidence is seen.
+    group_candidates: int = 150
     rrf_k: int = 60
     max_question_chars: int = 500
     max_history: int = 6
@@ -57,6 +59,8 @@ class Settings:
     # its vectors; then the next build rebuilds the graph without them (0 rebuilds on every removal).
     masked_max_share: float = 0.2
     admin_token: str = ""
+    # The address readers reach this server at, for links the page copies (default: the page's own origin).
+    public_url: str = ""
     keep_versions: int = 3
     # Where index versions live: "files" (versioned folders under index_dir, the default) or "postgres"
     # (PostgreSQL with pgvector at database_url; an embedded server under .pgdata/ when the URL is empty).
@@ -80,6 +84,8 @@ class Settings:
         _check("SERVE_THREADS", self.serve_threads >= 1, "at least 1", self.serve_threads)
         _check("MASKED_MAX_SHARE", 0.0 <= self.masked_max_share <= 1.0, "between 0 and 1", self.masked_max_share)
         _check("KEEP_VERSIONS", self.keep_versions >= 1, "at least 1", self.keep_versions)
+        _check("PUBLIC_URL", self.public_url == "" or self.public_url.startswith(("http://", "https://")),
+               "an http:// or https:// address", self.public_url)
         _check("STORE", self.store in STORES, f"one of {', '.join(STORES)}", self.store)
         _check("MAX_CONCURRENT", self.max_concurrent >= 0, "0 (sized to the machine) or more", self.max_concurrent)
         _check("MAX_QUEUED", self.max_queued >= 0, "0 (sized to the machine) or more", self.max_queued)
@@ -121,6 +127,7 @@ class Settings:
             serve_threads=_number("SERVE_THREADS", int, cls.serve_threads),
             masked_max_share=_number("MASKED_MAX_SHARE", float, cls.masked_max_share),
             admin_token=env.get("LIBYA_QA_ADMIN_TOKEN", ""),
+            public_url=env.get("LIBYA_QA_PUBLIC_URL", "").strip().rstrip("/"),
             keep_versions=_number("KEEP_VERSIONS", int, cls.keep_versions),
             store=env.get("LIBYA_QA_STORE", cls.store).strip() or cls.store,
             database_url=env.get("LIBYA_QA_DATABASE_URL", ""),

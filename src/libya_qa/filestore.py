@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from .tables import Embedded, Tables
 # A filter that keeps at most this many passages is searched exactly over them: an HNSW graph walked
 # with a very selective ID filter returns fewer than k passages (the issue's "filters on HNSW" trap).
 EXACT_FILTER_MAX = 20_000
+SELECTIONS_KEPT = 16  # a conversation keeps its filters from question to question: select once per snapshot
 
 
 @dataclass
@@ -41,6 +44,8 @@ class FileSnapshot:
     dense_index: DenseIndex
     bm25: Any  # bm25s.BM25 over passage tokens
     signals: ArticleSignals = field(init=False)
+    _selections: OrderedDict[Filters, Selection] = field(init=False, repr=False, default_factory=OrderedDict)
+    _selections_lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         """Derive what every question needs once, before the version serves."""
@@ -73,7 +78,20 @@ class FileSnapshot:
 
     # --- searching --------------------------------------------------------------------------
     def select(self, filters: Filters) -> Selection:
-        """The articles that pass, with the passage mask that restricts both retrievers."""
+        """The articles that pass, with the passage mask that restricts both retrievers (the last few kept)."""
+        with self._selections_lock:
+            if filters in self._selections:
+                self._selections.move_to_end(filters)
+                return self._selections[filters]
+        selection = self._select(filters)
+        with self._selections_lock:
+            self._selections[filters] = selection
+            while len(self._selections) > SELECTIONS_KEPT:
+                self._selections.popitem(last=False)
+        return selection
+
+    def _select(self, filters: Filters) -> Selection:
+        """Every article's verdict, and the passage mask of those kept."""
         verdicts = [passes(a.source, filters) for a in self.articles]
         keys = np.array([i for i, ok in enumerate(verdicts) if ok], dtype=np.int64)
         allowed = np.zeros(len(self.articles), dtype=bool)
@@ -87,7 +105,8 @@ class FileSnapshot:
         mask = among.handle if among is not None else None
         if mask is not None and mask.sum() <= EXACT_FILTER_MAX and self.dense_index.kind != "flat":
             rows = np.flatnonzero(mask)
-            scores = self.tables.passage_vectors(rows) @ query[0]
+            vectors = self.dense_index.stored_vectors(rows)
+            scores = (vectors if vectors is not None else self.tables.passage_vectors(rows)) @ query[0]
             best = np.argsort(-scores)[:k]
             return Candidates(rows[best].astype(np.int64), scores[best].astype(np.float32))
         scores, ids = self.dense_index.search(query, min(k, max(len(self.tables.passages), 1)), mask)

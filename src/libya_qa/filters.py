@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from .errors import BadQuestion
 from .schema import UNKNOWN, Filters, Source
@@ -11,6 +12,7 @@ from .schema import UNKNOWN, Filters, Source
 DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+@lru_cache(maxsize=65_536)  # a selection reads every article's date; corpora repeat dates a lot
 def date_parts(value: str) -> tuple[int, ...] | None:
     """(year[, month[, day]]) of a YYYY[-MM[-DD]] date, or None when it is not one."""
     match = DATE.match(value.strip())
@@ -34,6 +36,14 @@ def check_filters(filters: Filters) -> None:
     if low and high and _compare(low, high) > 0:
         raise BadQuestion("bad_date_range", f"filters.date_from ({filters.date_from}) is after "
                           f"filters.date_to ({filters.date_to})")
+
+
+def check_sources(filters: Filters, exists: Callable[[str], bool]) -> None:
+    """Raise a BadQuestion naming the source ids the index does not hold (a typo must not filter everything out)."""
+    unknown = [s for s in filters.sources if not exists(s)]
+    if unknown:
+        raise BadQuestion("unknown_source", f"filters.sources names {len(unknown)} id(s) the index does not hold: "
+                          f"{', '.join(repr(s) for s in unknown[:5])}; GET /sources lists them")
 
 
 def _compare(a: tuple[int, ...], b: tuple[int, ...]) -> int:

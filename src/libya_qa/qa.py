@@ -8,17 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .absence import Span, absence, publication_span
-from .confidence import judge
+from .by_source import group_by_source
+from .confidence import judge, source_probability
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts
-from .filters import check_filters
+from .filters import check_filters, check_sources
 from .followup import Turn, is_followup, resolve
 from .highlights import short_answer
 from .index import REPAIR, check_compatible
 from .memory import AnswerMemory
-from .schema import Answer, Article, Filters
+from .schema import Answer, Article, FilterReport, Filters
 from .search import Query, Searcher
 from .store import CatalogueEntry, Snapshot, Store
 from .stores import open_store
@@ -30,6 +31,7 @@ class Loaded:
 
     snapshot: Snapshot
     searcher: Searcher
+    deep: Searcher  # searches more candidate passages, for "what each source says"
     span: Span
 
 
@@ -68,6 +70,7 @@ class QA:
                 snapshot = self.store.load(wanted)
                 check_compatible(dict(snapshot.manifest), self.encoder.name, self.encoder.dimension)
                 searcher = Searcher(snapshot, self.encoder, self.settings.candidates, self.settings.rrf_k)
+                deep = Searcher(snapshot, self.encoder, self.settings.group_candidates, self.settings.rrf_k)
             except Exception as exc:  # whatever went wrong, the old version keeps serving
                 error = exc if isinstance(exc, IndexUnavailable) else IndexUnavailable(
                     "index_reload_failed", f"loading index version {wanted} failed "
@@ -78,7 +81,7 @@ class QA:
                     raise error from exc
                 return False
             # One assignment: requests see the old version or the new one, never both.
-            self._loaded = Loaded(snapshot, searcher, publication_span(snapshot))
+            self._loaded = Loaded(snapshot, searcher, deep, publication_span(snapshot))
             self.last_reload_error, self._failed_version = "", None
             return True
 
@@ -105,14 +108,20 @@ class QA:
         return question, cleaned
 
     def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
-            filters: Filters | None = None) -> Answer:
-        """Answer one question with verbatim excerpts, or say the corpus does not support it."""
+            filters: Filters | None = None, group: str | None = None) -> Answer:
+        """Answer one question with verbatim excerpts, or say the corpus does not support it.
+
+        group="source" adds what each source says (by_source); filters narrow the articles first.
+        """
         started = time.perf_counter()
         top_k = self.settings.default_top_k if top_k is None else top_k
         question, history = self.validate(question, top_k, history)
+        if group not in (None, "source"):
+            raise BadQuestion("bad_group", f"group must be \"source\" or left out, got {group!r}")
         if filters is not None and filters.active():
             check_filters(filters)
-        return self._answer(question, top_k, history, filters, started, recall=True)
+            check_sources(filters, lambda i: self.loaded.snapshot.article_by_id(i) is not None)
+        return self._answer(question, top_k, history, filters, started, recall=True, group=group)
 
     def query_for(self, question: str, history: list[str], filters: Filters | None = None,
                   recall: bool = True) -> Query:
@@ -124,21 +133,27 @@ class QA:
         return Query(question, resolve(question, turns), among)
 
     def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
-                recall: bool) -> Answer:
+                recall: bool, group: str | None = None) -> Answer:
         """Answer a validated question (recall: look up what the previous answer named, for follow-ups)."""
         loaded = self.loaded
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
         marked = build_excerpts(evidence.view, evidence.hits, top_k, question) if evidence.view is not None else []
-        verdict = judge(evidence.hits, absence(question, loaded.snapshot, loaded.span), self.settings.answer_threshold)
+        missing = absence(question, loaded.snapshot, loaded.span)
+        verdict = judge(evidence.hits, missing, self.settings.answer_threshold)
         first = marked[0] if marked and verdict.answered else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
         self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in spans))
+        threshold = self.settings.answer_threshold
+        groups = group_by_source(loaded.deep, query, lambda hits: source_probability(hits, missing) >= threshold) \
+            if group else None
+        filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
         return Answer(
             question=question, status="answered" if verdict.answered else "not_found",
             excerpts=tuple(e for e, _ in marked), took_ms=(time.perf_counter() - started) * 1000,
             search_query=query.retrieval_text, index_version=loaded.snapshot.version,
             confidence=verdict.probability, short_answer=spans, message=verdict.message,
+            filtered=filtered, groups=groups,
         )
 
     def _turns(self, history: list[str], filters: Filters | None) -> list[Turn]:

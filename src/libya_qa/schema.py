@@ -55,6 +55,11 @@ class Article:
         payload = "\x1f".join([*self.source.to_dict().values(), self.body])
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
+    @cached_property
+    def body_sha256(self) -> str:
+        """Hash of the body alone: everything an index embeds; a metadata edit leaves it unchanged."""
+        return hashlib.sha256(self.body.encode("utf-8")).hexdigest()
+
 
 @dataclass(frozen=True)
 class Span:
@@ -135,6 +140,30 @@ class AnswerSpan:
 
 
 @dataclass(frozen=True)
+class FilterReport:
+    """How a question's filters narrowed the corpus: articles kept, and those left out only for an unknown date."""
+
+    articles: int
+    undated_left_out: int
+
+    def to_dict(self) -> dict[str, int]:
+        """Plain JSON-ready form."""
+        return {"articles": self.articles, "undated_left_out": self.undated_left_out}
+
+
+@dataclass(frozen=True)
+class SourceGroup:
+    """What one source says about a question: its best excerpts (each bears on the question)."""
+
+    source: Source
+    excerpts: tuple[Excerpt, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready form."""
+        return {"source": self.source.to_dict(), "excerpts": [e.to_dict() for e in self.excerpts]}
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of one question: answered with excerpts, or not_found with the nearest passages."""
 
@@ -147,6 +176,8 @@ class Answer:
     confidence: float = 0.0  # the probability that the first excerpt answers (calibrated on the dev half)
     short_answer: tuple[AnswerSpan, ...] = ()  # the answer at a glance, verbatim; empty when nothing short answers
     message: str = ""  # why not_found, when the reason is known (a period no source covers, an unknown name)
+    filtered: FilterReport | None = None  # set when filters narrowed the corpus
+    groups: tuple[SourceGroup, ...] | None = None  # "what each source says", when asked for
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (the /ask wire format)."""
@@ -160,4 +191,6 @@ class Answer:
             "took_ms": round(self.took_ms, 2),
             "search_query": self.search_query,
             "index_version": self.index_version,
+            "filtered": self.filtered.to_dict() if self.filtered else None,
+            "groups": None if self.groups is None else [g.to_dict() for g in self.groups],
         }

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .build import BuildReport, build_index, chunk_settings
+from .build import BuildReport, Stage, build_index, chunk_settings
 from .chunking import make_passages, split_sentences
 from .config import Settings
 from .corpus import corpus_files, load_corpus, remove_stale_temp_files, write_article
 from .encoders import Encoder
-from .errors import Conflict, NotFound
-from .ingest import Extracted
+from .errors import BadQuestion, Conflict, NotFound
+from .ingest import METADATA_FIELDS, Extracted, Metadata, check_overrides
 from .locks import exclusive
 from .schema import UNKNOWN, Article
 from .stores import open_store
@@ -46,11 +45,15 @@ class SourceRow:
     date: str
     passages: int
     status: str  # indexed, changed (index has an older text), not indexed, removed (still indexed)
+    author: str = UNKNOWN
+    publisher: str = UNKNOWN
+    url: str = UNKNOWN
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {"id": self.id, "title": self.title, "date": self.date, "passages": self.passages,
-                "status": self.status, "indexed": self.status == "indexed"}
+        return {"id": self.id, "title": self.title, "author": self.author, "publisher": self.publisher,
+                "date": self.date, "url": self.url, "passages": self.passages, "status": self.status,
+                "indexed": self.status == "indexed"}
 
 
 def text_key(body: str) -> str:
@@ -128,6 +131,30 @@ def remove_source(settings: Settings, article_id: str) -> Path:
         return path
 
 
+def edit_metadata(settings: Settings, article_id: str, changes: dict[str, str]) -> Article:
+    """Change an article's citation fields in its corpus file ("" means unknown); the body is never touched.
+
+    The next build serves the new metadata without embedding anything (build.py keeps the vectors of
+    an article whose body is unchanged).
+    """
+    unknown = set(changes) - set(METADATA_FIELDS)
+    if unknown:
+        raise BadQuestion("unknown_field", f"{', '.join(sorted(unknown))}: not a metadata field "
+                       f"({', '.join(METADATA_FIELDS)})")
+    checked = check_overrides(Metadata(**changes))  # the same date and url rules as adding
+    with exclusive(settings.corpus_dir, "another corpus change"):
+        remove_stale_temp_files(settings.corpus_dir)
+        existing = corpus_files(settings.corpus_dir)
+        if article_id not in existing:
+            raise NotFound("unknown_source", f"no article {article_id!r} in the corpus; GET /library lists them")
+        path, article = existing[article_id]
+        values = {k: getattr(checked, k) or UNKNOWN for k in changes}
+        edited = replace(article, source=replace(article.source, **values))
+        if edited != article:
+            write_article(settings.corpus_dir, edited, path)
+        return edited
+
+
 def list_sources(settings: Settings) -> list[SourceRow]:
     """The corpus with passage counts and whether the current index serves each article as it is."""
     indexed = _indexed(settings)
@@ -146,7 +173,8 @@ def list_sources(settings: Settings) -> list[SourceRow]:
 
 def _row(article: Article, passages: int, status: str) -> SourceRow:
     """A SourceRow for a corpus article."""
-    return SourceRow(article.id, article.source.title, article.source.date, passages, status)
+    s = article.source
+    return SourceRow(article.id, s.title, s.date, passages, status, s.author, s.publisher, s.url)
 
 
 def _indexed(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -172,10 +200,10 @@ def build_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
 
 
 def build_from_corpus(settings: Settings, encoder: Encoder, full: bool = False, progress: bool = False,
-                      on_stage: Callable[[str], None] | None = None) -> BuildReport:
+                      on_stage: Stage | None = None) -> BuildReport:
     """Build a new index version from the corpus as it is now (the caller holds build_lock)."""
     if on_stage:
-        on_stage("reading the corpus")
+        on_stage("reading the corpus", 0.0)
     return build_index(settings, encoder, load_corpus(settings.corpus_dir), full=full, progress=progress,
                        on_stage=on_stage)
 

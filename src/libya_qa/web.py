@@ -17,10 +17,13 @@ from fastapi.templating import Jinja2Templates
 from .config import Settings
 from .errors import QAError
 from .qa import QA, clean_history
-from .schema import Article, Source, known
+from .schema import Article, Filters, Source, known
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+STRENGTH_MARGIN = 0.1  # below the threshold by less than this is "moderate"
+CITE_STYLES = (("apa", "APA"), ("mla", "MLA"), ("chicago", "Chicago"), ("bibtex", "BibTeX"))
 
 # Questions offered on the empty page; each is answered by the founding corpus.
 EXAMPLES = (
@@ -46,24 +49,26 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     """The page templates (autoescaped), with the helpers they call."""
     templates = Jinja2Templates(directory=str(settings.web_dir / "templates"))
     templates.env.filters["known"] = known
-    templates.env.globals.update(title_of=title_of, answer_link=answer_link, web_url=web_url, source_link=source_link)
+    templates.env.globals.update(title_of=title_of, answer_link=answer_link, web_url=web_url, source_link=source_link,
+                                 quote_parts=quote_parts, strength=strength, by_score=by_score, CITE_STYLES=CITE_STYLES)
     return templates
 
 
 def render_page(request: Request, templates: Jinja2Templates, qa: QA, question: str = "",
-                history: Sequence[str] = (), error: QAError | None = None) -> HTMLResponse:
+                history: Sequence[str] = (), error: QAError | None = None, filters: Filters = Filters()) -> HTMLResponse:
     """The chat page, with the answer to `question` (or an error) when there is one."""
     history = clean_history(history, qa.settings)  # as QA will use it, so the link replays the same turn
     articles = qa.articles()
     context: dict[str, object] = {
-        "question": question, "history": history, "answer": None, "error": error,
+        "question": question, "history": history, "answer": None, "error": error, "filters": filters,
         "sources": articles, "years": year_span(e.source for e in articles), "examples": EXAMPLES,
+        "threshold": qa.settings.answer_threshold, "public_url": qa.settings.public_url,
     }
     status = error.status if error else 200
     if question:
-        turn: dict[str, object] = {"question": question.strip(), "history": history}
+        turn: dict[str, object] = {"question": question.strip(), "history": history, "filters": filters_dict(filters)}
         try:
-            answer = qa.ask(question, history=list(history))
+            answer = qa.ask(question, history=list(history), filters=filters, group="source")
             context["answer"], turn["answer"] = answer, answer.to_dict()
             request.state.answer_status = answer.status
         except QAError as exc:
@@ -82,6 +87,11 @@ def render_source(request: Request, templates: Jinja2Templates, view: SourceView
                "start": start, "end": end, "version": view.version, "changed": view.changed_since,
                "old_version": view.version != current}
     return templates.TemplateResponse(request, "source.html", context)
+
+
+def render_library(request: Request, templates: Jinja2Templates, library: dict[str, Any]) -> HTMLResponse:
+    """The library page: the corpus listed on the server (read-only without JavaScript), managed by library.js."""
+    return templates.TemplateResponse(request, "library.html", {"library": library})
 
 
 def render_error_page(request: Request, error: QAError) -> HTMLResponse | None:
@@ -105,9 +115,42 @@ def web_url(url: str) -> str:
     return url if url.startswith(("https://", "http://")) else ""
 
 
-def answer_link(question: str, history: Sequence[str] = ()) -> str:
-    """The shareable link that renders this answer: /?q=...&h=... (earlier questions for follow-ups)."""
-    return "/?" + urlencode([("q", question), *(("h", h) for h in history)])
+def answer_link(question: str, history: Sequence[str] = (), filters: Filters = Filters()) -> str:
+    """The shareable link that renders this answer: /?q=...&h=... (earlier questions), then its filters."""
+    query = [("q", question), *(("h", h) for h in history), *(("source", s) for s in filters.sources)]
+    query += [(name, value) for name, value in (("from", filters.date_from), ("to", filters.date_to)) if value]
+    return "/?" + urlencode(query)
+
+
+def filters_dict(filters: Filters) -> dict[str, object]:
+    """The filters as the page and the /ask body spell them."""
+    return {"sources": list(filters.sources), "date_from": filters.date_from, "date_to": filters.date_to}
+
+
+def quote_parts(quote: str, highlights: Sequence[Sequence[int]]) -> list[tuple[str, bool]]:
+    """The quote cut at every highlight: (text, marked) pieces in reading order, overlaps merged."""
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted((max(s, 0), min(e, len(quote))) for s, e in highlights):
+        start = max(start, at)
+        if end <= start:
+            continue
+        parts += [(quote[at:start], False)] if start > at else []
+        parts.append((quote[start:end], True))
+        at = end
+    return parts + ([(quote[at:], False)] if at < len(quote) else [])
+
+
+def strength(score: float, threshold: float) -> str:
+    """A word for an excerpt's score on the answer threshold's scale (same rule as strengthOf in render.js)."""
+    if score >= threshold:
+        return "strong"
+    return "moderate" if score >= threshold - STRENGTH_MARGIN else "weak"
+
+
+def by_score(excerpts: Sequence[Any]) -> list[Any]:
+    """Excerpts best first (the answer lists them in the order they were picked, across articles)."""
+    return sorted(excerpts, key=lambda e: -e.score)
 
 
 def source_link(article_id: str, version: str = "", start: int | None = None, end: int | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -15,7 +16,9 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, R
 
 from libya_qa.app import create_app
 from libya_qa.config import Settings
+from libya_qa.encoders import Encoder
 from libya_qa.qa import QA
+from support import ADMIN_TOKEN
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -31,12 +34,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(real_settings: Settings, real_qa: QA) -> Iterator[str]:
-    """The real app (real index, real model) served by uvicorn in a background thread; yields its base URL."""
+def _serve(settings: Settings, qa: QA) -> Iterator[str]:
+    """The app served by uvicorn in a background thread; yields its base URL until the caller is done."""
     port = _free_port()
-    config = uvicorn.Config(create_app(real_settings, real_qa), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
+    config = uvicorn.Config(create_app(settings, qa), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()
@@ -48,6 +49,35 @@ def live_server(real_settings: Settings, real_qa: QA) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(real_settings: Settings, real_qa: QA) -> Iterator[str]:
+    """The real app (real index, real model, no admin token) on a live local port; yields its base URL."""
+    yield from _serve(real_settings, real_qa)
+
+
+class SlowEncoder:
+    """The real encoder, one second slower per batch, so a browser can watch a build's progress bar move."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.name, self.dimension = inner.name, inner.dimension
+
+    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> object:
+        if len(texts) > 1:  # a build's batch, not a question
+            time.sleep(1.0)
+        return self.inner.encode(texts, batch_size, progress)
+
+
+@pytest.fixture()
+def library_server(real_settings: Settings, real_qa: QA, tmp_path: Path) -> Iterator[str]:
+    """A writable copy of the real corpus and index, served with an admin token; yields its base URL."""
+    shutil.copytree(real_settings.corpus_dir, tmp_path / "corpus")
+    shutil.copytree(real_settings.index_dir, tmp_path / "index", symlinks=True)
+    settings = Settings.from_env(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index",
+                                 web_dir=real_settings.web_dir, admin_token=ADMIN_TOKEN)
+    yield from _serve(settings, QA(settings, SlowEncoder(real_qa.encoder)))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +134,16 @@ class Watch:
 def watch(live_server: str) -> Watch:
     """A fresh record of page events for one test."""
     return Watch(live_server)
+
+
+@pytest.fixture()
+def library_context(browser: Browser, library_server: str) -> Iterator[BrowserContext]:
+    """A desktop context on the writable library server; checks the page stayed clean at the end."""
+    watch = Watch(library_server)
+    ctx = _context(browser, library_server, watch, viewport=DESKTOP)
+    yield ctx
+    ctx.close()
+    watch.assert_clean()
 
 
 def _context(browser: Browser, live_server: str, watch: Watch, **options: object) -> BrowserContext:

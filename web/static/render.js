@@ -1,6 +1,9 @@
 // DOM builders for the chat thread. Only createElement/textContent: corpus and user strings are
 // never parsed as HTML. The markup mirrors templates/_turn.html and templates/_excerpt.html.
 
+export const CITE_STYLES = [["apa", "APA"], ["mla", "MLA"], ["chicago", "Chicago"], ["bibtex", "BibTeX"]];
+const STRENGTH_MARGIN = 0.1;  // same as web.STRENGTH_MARGIN
+
 /** Create an element with attributes and children (strings become text nodes). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -36,9 +39,12 @@ export function sourceHref(excerpt, version) {
   return `/sources/${encodeURIComponent(excerpt.source.id)}?${params}#quote`;
 }
 
-/** The shareable link that renders this answer on the server (history for follow-ups). */
-export function answerHref(question, history = []) {
+/** The shareable link that renders this answer on the server (history for follow-ups, then filters). */
+export function answerHref(question, history = [], filters = null) {
   const params = new URLSearchParams([["q", question], ...history.map((h) => ["h", h])]);
+  for (const id of (filters && filters.sources) || []) params.append("source", id);
+  if (filters && filters.date_from) params.set("from", filters.date_from);
+  if (filters && filters.date_to) params.set("to", filters.date_to);
   return `/?${params}`;
 }
 
@@ -48,19 +54,61 @@ export function citeMeta(source) {
     known(source.date, "date unknown")].join(", ");
 }
 
-/** One excerpt: the quote with its highlighted words, then the attribution line. */
-export function excerptEl(excerpt, nearest, version) {
+/** A word for an excerpt's score against the answer threshold (same rule as web.strength). */
+export function strengthOf(score, threshold) {
+  if (score >= threshold) return "strong";
+  return score >= threshold - STRENGTH_MARGIN ? "moderate" : "weak";
+}
+
+/** The quote cut at every highlight: [text, marked] pieces in reading order (same as web.quote_parts). */
+export function quoteParts(quote, highlights) {
+  const spans = highlights.map(([s, e]) => [Math.max(s, 0), Math.min(e, quote.length)]).sort((a, b) => a[0] - b[0]);
+  const parts = [];
+  let at = 0;
+  for (const [s, e] of spans) {
+    const start = Math.max(s, at);
+    if (e <= start) continue;
+    if (start > at) parts.push([quote.slice(at, start), false]);
+    parts.push([quote.slice(start, e), true]);
+    at = e;
+  }
+  if (at < quote.length) parts.push([quote.slice(at), false]);
+  return parts;
+}
+
+/** Excerpts best first. */
+export function byScore(excerpts) {
+  return [...excerpts].sort((a, b) => b.score - a.score);
+}
+
+/** The "Cite" menu of one quote: a button per style, each copying the quote with that citation
+ *  (the server-rendered page has plain links to the citations instead, for use without JavaScript). */
+function citeMenu() {
+  const buttons = CITE_STYLES.map(([style, label]) => el("button", {
+    type: "button", class: "cite-style link-button", "data-style": style,
+    "aria-label": `Copy the quote with its ${label} citation`,
+  }, label));
+  return el("details", { class: "cite" }, el("summary", {}, "Cite"),
+    el("span", { class: "cite-menu" }, ...buttons.flatMap((b) => [b, " "])));
+}
+
+/** One excerpt: the quote with every answering span marked, then the attribution, strength and Cite menu. */
+export function excerptEl(excerpt, nearest, version, threshold, key) {
   const { quote, source } = excerpt;
-  const [h0, h1] = excerpt.highlight;
   const url = webUrl(source.url);
+  const level = strengthOf(excerpt.score, threshold);
   const caption = el("figcaption", { class: "attribution" },
     el("a", { class: "source-link", href: sourceHref(excerpt, version) }, titleOf(source)), " ",
     el("span", { class: "cite-meta" }, `— ${citeMeta(source)}`));
   if (url) caption.append(" · ", el("a", { class: "original", href: url, rel: "noopener noreferrer" }, "original"));
-  return el("figure", { class: nearest ? "excerpt nearest" : "excerpt" },
+  caption.append(" ", el("span", { class: "excerpt-tools" },
+    el("span", { class: `strength strength-${level}` }, `Strength: ${level} (${excerpt.score.toFixed(2)})`), " ",
+    citeMenu()));
+  const marks = quoteParts(quote, excerpt.highlights && excerpt.highlights.length ? excerpt.highlights
+    : [excerpt.highlight]);
+  return el("figure", { class: nearest ? "excerpt nearest" : "excerpt", "data-key": key },
     nearest ? el("p", { class: "excerpt-label" }, "Nearest passage (not an answer)") : null,
-    el("blockquote", { cite: url || null },
-      quote.slice(0, h0), el("mark", {}, quote.slice(h0, h1)), quote.slice(h1)),
+    el("blockquote", { cite: url || null }, ...marks.map(([text, marked]) => (marked ? el("mark", {}, text) : text))),
     caption);
 }
 
@@ -69,11 +117,72 @@ function questionEl(id, text) {
   return el("h2", { class: "question", id }, el("span", { class: "visually-hidden" }, "Question: "), text);
 }
 
+/** The notes above the quotes: follow-up, filters, not found, short answer. */
+function answerNotes(answer) {
+  const notes = [];
+  if (answer.search_query && answer.search_query !== answer.question) {
+    notes.push(el("p", { class: "followup-note" }, `Read as a follow-up: the corpus was searched for “${answer.search_query}”.`));
+  }
+  if (answer.filtered) {
+    const { articles, undated_left_out: undated } = answer.filtered;
+    notes.push(el("p", { class: "filter-note" }, `Answered from ${articles} filtered article${articles === 1 ? "" : "s"}`
+      + (undated ? `; ${undated} left out because their date is unknown.` : ".")));
+  }
+  if (answer.status === "not_found") {
+    notes.push(el("p", { class: "not-found" }, el("strong", {}, "Not found in the corpus."),
+      " No article answers this clearly.",
+      answer.excerpts.length ? " The nearest passages are shown below; they are not an answer." : ""));
+  }
+  if (answer.short_answer && answer.short_answer.length) {
+    const spans = answer.short_answer.flatMap((s, i) => [i ? " · " : null, el("span", { class: "short-span" }, s.text)]);
+    notes.push(el("p", { class: "short-answer" }, el("span", { class: "short-label" }, "Short answer:"), " ", ...spans));
+  }
+  return notes;
+}
+
+/** "What each source says": one section per source, oldest first. */
+function groupsEl(answer, id, threshold) {
+  const groups = answer.groups || [];
+  const node = el("div", { class: "by-source", id: `${id}-by-source` });
+  if (!groups.length) {
+    node.append(el("p", { class: "no-groups" }, "No source bears clearly on this question."));
+  }
+  groups.forEach((group, g) => {
+    const s = group.source;
+    node.append(el("section", { class: "source-group", "aria-labelledby": `${id}-g${g}` },
+      el("h3", { class: "group-title", id: `${id}-g${g}` }, titleOf(s),
+        el("span", { class: "group-meta" }, ` — ${known(s.author, "author unknown")}, ${known(s.date, "date unknown")}`)),
+      ...group.excerpts.map((e, i) => excerptEl(e, false, answer.index_version, threshold, `g${g}-${i}`))));
+  });
+  return node;
+}
+
+/** The two views of one answer and the buttons that switch between them. */
+function viewsEl(turn, id, threshold) {
+  const answer = turn.answer;
+  const nearest = answer.status === "not_found";
+  const ranked = el("div", { class: "ranked", id: `${id}-ranked` },
+    ...byScore(answer.excerpts).map((e, i) => excerptEl(e, nearest, answer.index_version, threshold, `r${i}`)));
+  if (!answer.groups) return [ranked];
+  const bySource = groupsEl(answer, id, threshold);
+  const view = turn.view === "source" ? "source" : "ranked";
+  ranked.hidden = view !== "ranked";
+  bySource.hidden = view !== "source";
+  const button = (name, label) => el("button", {
+    type: "button", class: "view-button secondary", "data-view": name, "aria-pressed": String(view === name),
+    "aria-controls": `${id}-${name === "source" ? "by-source" : "ranked"}`,
+  }, label);
+  const count = answer.groups.length;
+  const views = el("div", { class: "view-switch", role: "group", "aria-label": "Show the quotes" },
+    button("ranked", "Ranked"), button("source", `By source (${count})`));
+  return [views, ranked, bySource];
+}
+
 /** One turn of the conversation: the question and its answer (or its error, or a busy note). */
-export function turnEl(turn, index) {
+export function turnEl(turn, index, threshold) {
   const id = `turn-${index}`;
   const answer = turn.answer;
-  const node = el("article", { class: "turn", id, "aria-labelledby": `${id}-q` },
+  const node = el("article", { class: "turn", id, "aria-labelledby": `${id}-q`, tabindex: "-1" },
     questionEl(`${id}-q`, answer ? answer.question : turn.question));
   if (turn.pending) {
     node.classList.add("pending");
@@ -87,19 +196,10 @@ export function turnEl(turn, index) {
       el("strong", {}, "The server could not answer. "), turn.error.message || "Unknown error."));
     return node;
   }
-  if (answer.search_query && answer.search_query !== answer.question) {
-    node.append(el("p", { class: "followup-note" },
-      `Read as a follow-up: the corpus was searched for “${answer.search_query}”.`));
-  }
-  const nearest = answer.status === "not_found";
-  if (nearest) {
-    node.append(el("p", { class: "not-found" }, el("strong", {}, "Not found in the corpus."),
-      " No article answers this clearly.",
-      answer.excerpts.length ? " The nearest passages are shown below; they are not an answer." : ""));
-  }
-  for (const excerpt of answer.excerpts) node.append(excerptEl(excerpt, nearest, answer.index_version));
+  node.append(...answerNotes(answer), ...viewsEl(turn, id, threshold));
   node.append(el("p", { class: "turn-actions" },
-    el("a", { class: "answer-link", href: answerHref(answer.question, turn.history || []) }, "Link to this answer"),
+    el("a", { class: "answer-link", href: answerHref(answer.question, turn.history || [], turn.filters) },
+      "Link to this answer"),
     el("button", { type: "button", class: "copy-md secondary", "data-turn": String(index) }, "Copy as Markdown")));
   return node;
 }
@@ -112,20 +212,38 @@ export function mdEscape(text) {
     .replace(/^(\s*\d+)([.)])/gm, "$1\\$2");
 }
 
-/** One answer as Markdown: the question, then each quote with its citation and source link. */
-export function answerMarkdown(answer, origin) {
+/** Where a reader finds a quote: the article's own address when known, else this server's viewer. */
+export function quoteLink(excerpt, version, base) {
+  return webUrl(excerpt.source.url) || `${base}${sourceHref(excerpt, version)}`;
+}
+
+/** One quote as a Markdown block quote with its citation line (no emphasis the original does not have). */
+export function excerptMarkdown(excerpt, version, base) {
+  const lines = mdEscape(excerpt.quote).split("\n").map((line) => `> ${line}`.trimEnd());
+  lines.push("", `— *${mdEscape(titleOf(excerpt.source))}*, ${mdEscape(citeMeta(excerpt.source))}. `
+    + `[Source](<${quoteLink(excerpt, version, base)}>)`, "");
+  return lines;
+}
+
+/** One answer as Markdown: the question, the short answer, then each quote best first with its citation. */
+export function answerMarkdown(answer, base) {
   const lines = [`## ${mdEscape(answer.question)}`, ""];
   if (answer.status === "not_found") {
     lines.push("_Not found in the corpus. The nearest passages follow; they are not an answer._", "");
   }
-  for (const excerpt of answer.excerpts) {
-    const [h0, h1] = excerpt.highlight;
-    const words = excerpt.quote.slice(h0, h1);
-    const bold = words.trim() && !words.includes("\n") ? `**${mdEscape(words)}**` : mdEscape(words);
-    const quote = mdEscape(excerpt.quote.slice(0, h0)) + bold + mdEscape(excerpt.quote.slice(h1));
-    lines.push(...quote.split("\n").map((line) => `> ${line}`.trimEnd()));
-    lines.push("", `— *${mdEscape(titleOf(excerpt.source))}*, ${mdEscape(citeMeta(excerpt.source))}. ` +
-      `[Source](<${origin}${sourceHref(excerpt, answer.index_version)}>)`, "");
+  if (answer.short_answer && answer.short_answer.length) {
+    lines.push(`Short answer: ${answer.short_answer.map((s) => mdEscape(s.text)).join(" · ")}`, "");
   }
+  for (const excerpt of byScore(answer.excerpts)) lines.push(...excerptMarkdown(excerpt, answer.index_version, base));
   return lines.join("\n").trim() + "\n";
+}
+
+/** Every source a conversation quotes (ranked and by-source views), by id. */
+export function citedSources(turns) {
+  const ids = new Set();
+  for (const turn of turns) {
+    for (const e of turn.answer.excerpts) ids.add(e.source.id);
+    for (const g of turn.answer.groups || []) ids.add(g.source.id);
+  }
+  return [...ids];
 }

@@ -15,6 +15,7 @@ router = APIRouter(tags=["ask"])
 async def ask(body: AskRequest, request: Request, qa: QADep, gate: GateDep) -> AnswerOut:
     """Answer with excerpts that are exact substrings of the stored articles (or say not_found)."""
     async with gate.slot():  # a fast 503 past capacity, never a long queue
-        answer = await run_in_threadpool(qa.ask, body.question, body.top_k, body.history)
+        filters = body.filters.to_filters() if body.filters else None
+        answer = await run_in_threadpool(qa.ask, body.question, body.top_k, body.history, filters, body.group)
     request.state.answer_status = answer.status
     return AnswerOut.model_validate(answer.to_dict())

@@ -28,7 +28,8 @@ from .metrics import Metrics
 log = structlog.get_logger("libya_qa.access")
 # Request bodies, by method and path; anything else may send at most DEFAULT_BODY_BYTES.
 BODY_LIMITS = {("POST", "/ask"): 32 * 1024, ("POST", "/"): 16 * 1024,
-               ("POST", "/sources"): MAX_SOURCE_BYTES + (1 << 20)}  # a file and its multipart framing
+               ("POST", "/sources"): MAX_SOURCE_BYTES + (1 << 20),  # a file and its multipart framing
+               ("POST", "/sources/preview"): MAX_SOURCE_BYTES + (1 << 20)}
 DEFAULT_BODY_BYTES = 64 * 1024
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 

@@ -39,7 +39,7 @@ def describe(request: Request, exc: Exception) -> tuple[int, str, str, dict[str,
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Overloaded) else {}
         return exc.status, exc.code, exc.message, headers
     if isinstance(exc, RequestValidationError):
-        return 422, "invalid_request", validation_message(exc.errors()), {}
+        return 422, validation_code(exc.errors()), validation_message(exc.errors()), {}
     if isinstance(exc, StarletteHTTPException):
         code = HTTP_CODES.get(exc.status_code, "http_error")
         message = PLAIN.get(str(exc.detail), str(exc.detail))
@@ -51,12 +51,23 @@ def describe(request: Request, exc: Exception) -> tuple[int, str, str, dict[str,
     return 500, "internal_error", f"the server failed on this request; it was logged as request {request_id}", {}
 
 
+def validation_code(errors: Sequence[Any]) -> str:
+    """invalid_request, or a more specific code a client can act on (a misspelt filter name)."""
+    first = errors[0] if errors else {}
+    loc = [p for p in first.get("loc", ()) if p != "body"]
+    if first.get("type") == "extra_forbidden" and len(loc) == 2 and loc[0] == "filters":
+        return "unknown_filter"
+    return "invalid_request"
+
+
 def validation_message(errors: Sequence[Any]) -> str:
     """The first validation error as `where: what` (pydantic's own wording, never the input itself)."""
     first = errors[0] if errors else {}
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
     if first.get("type") == "json_invalid":
         return f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'decode error')})"
+    if validation_code(errors) == "unknown_filter":
+        return f"{where} is not a filter; the filters are sources, publishers, authors, date_from and date_to"
     return f"{where or 'request'}: {first.get('msg', 'invalid')}"
 
 

@@ -6,8 +6,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ..schema import Filters
+
 MAX_HISTORY_ITEMS = 20  # earlier questions accepted in one request (the last settings.max_history are used)
 MAX_TEXT_CHARS = 2_000  # one question or earlier question as sent, before spaces are collapsed
+MAX_FILTER_VALUES = 200  # values in one filter field
+MAX_NAME_CHARS = 300  # one source id, publisher or author in a filter
 
 ERROR_DESCRIPTIONS = {
     400: "Bad input (a malformed body, bad metadata, an unreadable upload)",
@@ -22,6 +26,7 @@ ERROR_DESCRIPTIONS = {
     415: "Unsupported media type",
     422: "Invalid request: wrong types, empty or too long question, values out of range",
     500: "Unexpected server error (logged with the request id)",
+    502: "The address to fetch did not answer, or answered with an error",
     503: "At capacity (Retry-After says when to try again) or no usable index",
     507: "The disk is full; nothing was written",
 }
@@ -55,6 +60,29 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
 
 
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)]
+PartialDate = Annotated[str, StringConstraints(max_length=10)]
+
+
+class FiltersIn(Strict):
+    """Which articles may answer: the fields combine with AND, the values inside one field with OR."""
+
+    sources: list[Name] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                                description="Article ids (GET /sources); an unknown id is refused (422 unknown_source).")
+    publishers: list[Name] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                                   description="Publishers, matched whole, ignoring case.")
+    authors: list[Name] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
+                                description="Authors, each matched against every name of an article's author field.")
+    date_from: PartialDate = Field("", description="YYYY, YYYY-MM or YYYY-MM-DD, compared at the coarser precision; "
+                                   "an article of unknown date is left out by any date filter.")
+    date_to: PartialDate = Field("", description="As date_from; the range is inclusive (\"2015\" ends with 2015-12-31).")
+
+    def to_filters(self) -> Filters:
+        """The answering layer's Filters."""
+        return Filters(tuple(self.sources), tuple(self.publishers), tuple(self.authors),
+                       self.date_from.strip(), self.date_to.strip())
+
+
 class AskRequest(Strict):
     """Body of POST /ask."""
 
@@ -62,6 +90,11 @@ class AskRequest(Strict):
     top_k: int = Field(5, ge=1, le=20, description="How many excerpts at most.")
     history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS,
                                 description="Earlier questions of the conversation, oldest first (the last 6 are used).")
+    filters: FiltersIn | None = Field(None, description="Answer only from these articles (applied before ranking). "
+                                      "Unknown fields are refused (422 unknown_filter), as are malformed dates "
+                                      "(bad_date) and date_from after date_to (bad_date_range).")
+    group: Literal["source"] | None = Field(None, description="\"source\" adds `groups`: what each source that "
+                                            "bears on the question says, ordered by source date.")
 
 
 class SourceOut(BaseModel):
@@ -97,6 +130,20 @@ class AnswerSpanOut(BaseModel):
     end: int
 
 
+class FilteredOut(BaseModel):
+    """How the filters narrowed the corpus."""
+
+    articles: int = Field(description="Articles the filters kept.")
+    undated_left_out: int = Field(description="Articles a date filter left out only because their date is unknown.")
+
+
+class GroupOut(BaseModel):
+    """What one source says: its best one or two excerpts."""
+
+    source: SourceOut
+    excerpts: list[ExcerptOut]
+
+
 class AnswerOut(BaseModel):
     """The answer to one question."""
 
@@ -110,6 +157,9 @@ class AnswerOut(BaseModel):
     took_ms: float
     search_query: str
     index_version: str = Field(description="The index version the quotes come from: GET /sources/{id}?version=")
+    filtered: FilteredOut | None = Field(None, description="Set when filters were sent.")
+    groups: list[GroupOut] | None = Field(None, description="With group=\"source\": every source that bears on the "
+                                          "question (best one or two excerpts each), oldest first; undated last.")
 
 
 class SourceListItem(SourceOut):
@@ -176,9 +226,11 @@ class RemovedOut(BaseModel):
 
 
 class AddText(Strict):
-    """JSON body of POST /sources: the article text (Markdown, optional YAML header) and metadata."""
+    """JSON body of POST /sources: the article text (Markdown, optional YAML header) or a page to fetch, and metadata."""
 
-    text: str
+    text: str | None = Field(None, description="The article text; or send `fetch` instead.")
+    fetch: str | None = Field(None, max_length=2_000, description="An http(s) address of a page or PDF to fetch "
+                              "(20 s timeout) instead of `text`.")
     title: str | None = None
     author: str | None = None
     publisher: str | None = None
@@ -186,6 +238,67 @@ class AddText(Strict):
     url: str | None = None
     id: str | None = None
     replace: bool = False
+
+
+MetaValue = Annotated[str, StringConstraints(max_length=2_000)]
+
+
+class MetadataPatch(Strict):
+    """PATCH /sources/{id}: the citation fields to change; "" makes one unknown. The body and id never change."""
+
+    title: MetaValue | None = None
+    author: MetaValue | None = None
+    publisher: MetaValue | None = None
+    date: MetaValue | None = Field(None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    url: MetaValue | None = Field(None, description="http:// or https://")
+
+
+class EditedOut(BaseModel):
+    """PATCH /sources/{id}: the article's citation as the corpus now holds it."""
+
+    source: SourceOut
+    indexed: bool = Field(description="False: the next build serves the change (without embedding anything).")
+    next: str
+
+
+class PreviewOut(BaseModel):
+    """POST /sources/preview: what adding this source would write, without writing it."""
+
+    source: SourceOut = Field(description="The extracted citation, with the id it would get.")
+    missing: list[str] = Field(description="Citation fields nothing was found for (written as unknown).")
+    kind: str = Field(description="How it was read: text, markdown, html or pdf.")
+    words: int
+    excerpt: str = Field(description="The start of the extracted body.")
+
+
+class LibraryRow(BaseModel):
+    """One corpus article (or one still indexed after its file was removed)."""
+
+    id: str
+    title: str
+    author: str
+    publisher: str
+    date: str
+    url: str
+    passages: int
+    status: str = Field(description="indexed, changed (the index holds an older text or citation), not indexed, "
+                        "or removed (still indexed)")
+    indexed: bool
+
+
+class LibraryOut(BaseModel):
+    """GET /library."""
+
+    sources: list[LibraryRow]
+    count: int = Field(description="Articles in the corpus (rows still indexed after removal not counted).")
+    editable: bool = Field(description="True when an admin token is configured (the page can add, edit and remove).")
+
+
+class RollbackOut(BaseModel):
+    """POST /index/rollback."""
+
+    previous: str | None = Field(description="The version served before.")
+    current: str = Field(description="The version served now.")
 
 
 class BuildReportOut(BaseModel):
@@ -205,6 +318,7 @@ class BuildReportOut(BaseModel):
     full: bool
     index_type: str
     notes: list[str]
+    relabelled: list[str] = Field(description="Articles whose metadata alone changed: nothing was embedded for them.")
 
 
 class BuildStatusOut(BaseModel):
@@ -212,6 +326,7 @@ class BuildStatusOut(BaseModel):
 
     state: Literal["idle", "running", "done", "failed"]
     stage: str
+    percent: float | None = Field(description="How far the build is, 0-100 (100 once done).")
     full: bool | None
     started: str | None
     finished: str | None

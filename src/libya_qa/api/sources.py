@@ -6,7 +6,10 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..citations import MEDIA_TYPES, STYLES, cite
 
 from ..errors import BadQuestion, Gone, NotFound
 from ..index import VERSION_NAME
@@ -51,6 +54,21 @@ def source(source_id: str, request: Request, qa: QADep, templates: TemplatesDep,
                           sha256=article.sha256, body=article.body, version=view.version,
                           changed_since=view.changed_since)
     return JSONResponse(detail.model_dump())
+
+
+@router.get("/sources/{source_id}/cite", summary="The citation of an article in one style, as text",
+            response_class=PlainTextResponse, responses={
+                200: {"content": {"text/plain": {"schema": {"type": "string"}},
+                                  **{t: {"schema": {"type": "string"}} for t in MEDIA_TYPES.values()}},
+                      "description": "The citation (csl-json: a JSON array of one CSL item)"},
+                **errors(404, 422)})
+async def cite_source(source_id: str, qa: QADep, style: Annotated[str, Query(
+        description=f"One of {', '.join(STYLES)}", json_schema_extra={"enum": list(STYLES)}, max_length=20)] = "apa",
+        ) -> PlainTextResponse:
+    """APA, MLA and Chicago (author-date) from the CSL styles; BibTeX, RIS or CSL-JSON for reference managers."""
+    article, _ = qa.article(source_id)
+    text = await run_in_threadpool(cite, article.source, style)
+    return PlainTextResponse(text, media_type=f"{MEDIA_TYPES.get(style, 'text/plain')}; charset=utf-8")
 
 
 def source_view(qa: QA, source_id: str, version: str | None) -> SourceView:

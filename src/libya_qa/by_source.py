@@ -1,0 +1,60 @@
+"""What each source says: the best one or two excerpts of every article that bears on a question, by date.
+
+A ranked answer shows the strongest quotes whatever their article; this view puts each author's own
+words next to the others'. It searches deeper than a ranked answer (more candidate passages), so
+that every article with something to say is seen, and leaves out the articles that say nothing
+clear: the list is never filled up to a length.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from .excerpts import build_excerpts
+from .filters import date_parts
+from .schema import UNKNOWN, Excerpt, Source, SourceGroup
+from .search import Query, SentenceHit, Searcher
+from .store import SentenceView
+
+EXCERPTS_PER_SOURCE = 2
+MAX_SOURCES = 20  # a readable page; the sources that bear most strongly are kept, then ordered by date
+
+
+Bears = Callable[[list[SentenceHit]], bool]  # do these sentences of one article (best first) bear on the question?
+
+
+def group_by_source(searcher: Searcher, query: Query, bears: Bears) -> tuple[SourceGroup, ...]:
+    """Every source whose evidence bears on the query, with its best excerpts, ordered by source date.
+
+    `bears` is the answer's own rule (confidence.source_probability against the answer threshold), so a
+    source is listed exactly when its best sentences would have answered the question on their own.
+    """
+    evidence = searcher.search(query)
+    if evidence.view is None:
+        return ()
+    by_article: dict[int, list[SentenceHit]] = defaultdict(list)
+    for hit in evidence.hits:  # best first, so each list's head is the article's best sentence
+        by_article[hit.article].append(hit)
+    bearing = [hits for hits in by_article.values() if bears(hits)]
+    bearing.sort(key=lambda hits: -hits[0].confidence)
+    groups = [_group(evidence.view, hits, query.question, bears) for hits in bearing[:MAX_SOURCES]]
+    return tuple(sorted(groups, key=lambda g: date_key(g.source)))
+
+
+def _group(view: SentenceView, hits: list[SentenceHit], question: str, bears: Bears) -> SourceGroup:
+    """One article's group: its best excerpt, and a second one when that bears on the question too."""
+    excerpts = [e for e, _ in build_excerpts(view, hits, EXCERPTS_PER_SOURCE, question)]
+    kept = excerpts[:1] + [e for e in excerpts[1:] if bears(_inside(view, hits, e))]
+    return SourceGroup(kept[0].source, tuple(kept))
+
+
+def _inside(view: SentenceView, hits: list[SentenceHit], excerpt: Excerpt) -> list[SentenceHit]:
+    """The scored sentences an excerpt quotes, best first."""
+    return [h for h in hits if excerpt.start <= int(view.start[h.position]) < excerpt.end]
+
+
+def date_key(source: Source) -> tuple[int, tuple[int, ...], str]:
+    """Sort key: dated sources oldest first (a partial date before the days within it), undated ones last."""
+    parts = date_parts(source.date) if source.date != UNKNOWN else None
+    return (0, parts, source.id) if parts else (1, (), source.id)
