@@ -55,7 +55,11 @@ def _rebuild_on_ray(args: argparse.Namespace, settings: Settings) -> "BuildRepor
     with ray_encoder(settings, args.address) as (encoder, cluster):
         print(f"Embedding on Ray {cluster.ray_version} ({cluster.address}): {cluster.nodes} node(s), "
               f"{cluster.cpus} CPUs, {encoder.actors} actors", file=sys.stderr)
-        return rebuild(settings, encoder, full=args.full, progress=True)
+        report = rebuild(settings, encoder, full=args.full, progress=True)
+    if run := encoder.last_run:
+        print(f"Ray: {run.texts} sentences in {run.batches} batches on {run.actors} actors; embedding "
+              f"{run.embedding_seconds:.1f}s of {run.seconds:.1f}s (the rest is actor start-up)", file=sys.stderr)
+    return report
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:

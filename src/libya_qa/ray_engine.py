@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,6 +67,20 @@ def actor_precision(precision: str, texts: int) -> str:
     return "bf16" if texts >= AUTO_BF16_MIN_BATCH and native_bf16() else "fp32"
 
 
+@dataclass(frozen=True)
+class RunStats:
+    """One encode call on Ray: wall seconds of the whole call, and of the span in which actors
+    embedded (first batch started to last batch finished, so without actor start-up and model loads);
+    cpu_seconds is the CPU time the actors spent encoding, summed (a fair rate on a shared machine)."""
+
+    texts: int
+    actors: int
+    batches: int
+    seconds: float
+    embedding_seconds: float
+    cpu_seconds: float
+
+
 class EmbedActor:
     """One Ray actor: loads the model once, then turns batches of {row, text} into {row, vector}."""
 
@@ -74,9 +89,12 @@ class EmbedActor:
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Encode one batch (its rows already of similar length, so little padding)."""
+        """Encode one batch (its rows already of similar length, so little padding), timed."""
+        started, cpu = time.time(), time.process_time()  # wall clock: comparable across one cluster's actors
         vectors = self.encoder.encode([str(t) for t in batch["text"]], batch_size=self.batch_size)
-        return {"row": batch["row"], "vector": vectors}
+        per_row_cpu = (time.process_time() - cpu) / max(1, len(vectors))
+        span = np.array([[started, time.time(), per_row_cpu]] * len(vectors))
+        return {"row": batch["row"], "vector": vectors, "span": span}
 
 
 def batch_rows(texts: int, actors: int) -> int:
@@ -88,39 +106,55 @@ def batch_rows(texts: int, actors: int) -> int:
 class RayEncoder:
     """An Encoder that embeds on a Ray cluster: same name, dimension and rows as the local model."""
 
-    def __init__(self, name: str, dimension: int, precision: str, actors: int, batch_size: int = 64) -> None:
+    def __init__(self, name: str, dimension: int, precision: str, actors: int) -> None:
         self.name = name
         self.dimension = dimension
         self.precision = precision
         self.actors = actors
-        self.batch_size = batch_size
+        self.last_run: RunStats | None = None
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Unit float32 rows in the order of `texts`, embedded by the actor pool."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        dataset, batches = self._dataset(texts, batch_size, progress)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        spans = np.zeros((len(texts), 3))  # started, finished, CPU seconds per row
+        started = time.perf_counter()
+        try:
+            for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+                out[batch["row"]] = batch["vector"]  # Ray Data need not keep order: rows put it back
+                spans[batch["row"]] = batch["span"]
+        except Exception as exc:  # a worker without the model, a lost node: one line, no index written
+            raise RayUnavailable("ray_failed", f"embedding on Ray failed ({_one_line(exc)})") from exc
+        self.last_run = RunStats(len(texts), self.actors, batches, time.perf_counter() - started,
+                                 float(spans[:, 1].max() - spans[:, 0].min()), float(spans[:, 2].sum()))
+        return out
+
+    def _dataset(self, texts: list[str], batch_size: int, progress: bool) -> tuple[Any, int]:
+        """The lazy Ray Dataset of {row, vector} for `texts`, and how many batches it has."""
         ray = import_ray()
         # Longest first: batches of similar lengths pad little, and the big ones start early.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        items = [{"row": i, "text": texts[i]} for i in order]
         rows = batch_rows(len(texts), self.actors)
+        batches = math.ceil(len(texts) / rows)
         ray.data.DataContext.get_current().enable_progress_bars = progress
         logging.getLogger("ray.data").setLevel(logging.INFO if progress else logging.WARNING)
         # One block per batch, so no batch is stitched from two ends of the length order.
-        dataset = ray.data.from_items(items, override_num_blocks=math.ceil(len(texts) / rows)).map_batches(
+        items = ray.data.from_items([{"row": i, "text": texts[i]} for i in order], override_num_blocks=batches)
+        dataset = items.map_batches(
             EmbedActor, batch_size=rows, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=self.actors), num_cpus=1,
             fn_constructor_kwargs={"model": self.name, "precision": self.precision, "texts": len(texts),
                                    "batch_size": batch_size},
         )
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        try:
-            for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
-                out[batch["row"]] = batch["vector"]  # Ray Data need not keep order: rows put it back
-        except Exception as exc:  # a worker without the model, a lost node: one line, no index written
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise RayUnavailable("ray_failed", f"embedding on Ray failed ({type(exc).__name__}: {first})") from exc
-        return out
+        return dataset, batches
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as 'Type: first line of its message' (Ray's messages run to pages)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 def check_reachable(address: str) -> None:
@@ -150,8 +184,7 @@ def connect(ray: Any, address: str | None) -> Cluster:
         ray.init(**options)
     except Exception as exc:  # ConnectionError, auth and version mismatches: all mean "fix the cluster"
         raise RayUnavailable("ray_unreachable",
-                             f"cannot join Ray at {address or 'a local cluster'} ({type(exc).__name__}: "
-                             f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''})") from exc
+                             f"cannot join Ray at {address or 'a local cluster'} ({_one_line(exc)})") from exc
     nodes = [n for n in ray.nodes() if n.get("Alive")]
     return Cluster(address=address or "local", cpus=int(ray.cluster_resources().get("CPU", 0)),
                    nodes=len(nodes), ray_version=ray.__version__)
