@@ -202,6 +202,9 @@ def ray_encoder(settings: Settings, address: str | None = None,
     del local
     cluster = connect(ray, address)
     try:
-        yield RayEncoder(name, dimension, settings.precision, actors or max(1, cluster.cpus)), cluster
+        if cluster.cpus < 1:  # an actor pool would wait for a CPU forever
+            raise RayUnavailable("ray_no_cpus", f"the Ray cluster at {cluster.address} has no CPUs: "
+                                 "add a node with `ray start --address ...`")
+        yield RayEncoder(name, dimension, settings.precision, actors or cluster.cpus), cluster
     finally:
         ray.shutdown()  # a local cluster stops with it; a joined one keeps running
