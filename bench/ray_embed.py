@@ -133,6 +133,7 @@ def main() -> int:
     if not args.in_sandbox and not args.no_sandbox and os.geteuid() == 0 and shutil.which("unshare"):
         real_sentences(args.source, 1)  # installs the source's package while the registry is reachable
         enter_sandbox(sys.argv[1:])
+    load_at_start = list(os.getloadavg())  # common.machine() reads the load when the results are written
     import ray
 
     from libya_qa.ray_engine import connect
@@ -162,7 +163,8 @@ def main() -> int:
     print(table(ratios, title="\nRay over the single-process encoder on as many CPUs"))
     write_results("ray_embed", {"source": args.source, "sentences": len(texts), "ray_version": cluster.ray_version,
                                 "precision": settings.precision, "local": list(local.values()), "ray": rays,
-                                "ratios": ratios, "loadavg_at_end": list(os.getloadavg())})
+                                "ratios": ratios, "loadavg_at_start_of_run": load_at_start,
+                                "loadavg_at_end": list(os.getloadavg())})
     return 0
 
 
