@@ -8,10 +8,14 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings
 from .errors import QAError
 from .schema import Answer, Excerpt, Filters, known
+
+if TYPE_CHECKING:
+    from .build import BuildReport
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -19,12 +23,17 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from .encoders import encoder_for
     from .sources import rebuild, roll_back
 
+    if getattr(args, "address", None) and args.engine != "ray":
+        raise QAError("bad_option", "--address names a Ray cluster: use it with --engine ray")
     if getattr(args, "rollback", False):
         old, new = roll_back(settings)
         print(f"current index is now {new} (was {old}); a running server switches within a second")
         return 0
     print(f"Indexing {settings.corpus_dir} with {settings.model} ...", file=sys.stderr)
-    report = rebuild(settings, encoder_for(settings), full=args.full, progress=True)
+    if getattr(args, "engine", "local") == "ray":
+        report = _rebuild_on_ray(args, settings)
+    else:
+        report = rebuild(settings, encoder_for(settings), full=args.full, progress=True)
     print(
         f"index {report.version} ({'full' if report.full else 'incremental'}, {report.index_type}): "
         f"{report.articles} articles, {report.passages} passages, {report.sentences} sentences; "
@@ -39,6 +48,21 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         for article_id in ids:
             print(f"  {label}: {article_id}")
     return 0
+
+
+def _rebuild_on_ray(args: argparse.Namespace, settings: Settings) -> "BuildReport":
+    """The same build, with the changed sentences embedded by a Ray actor pool (imported only here)."""
+    from .ray_engine import ray_encoder
+    from .sources import rebuild
+
+    with ray_encoder(settings, args.address) as (encoder, cluster):
+        print(f"Embedding on Ray {cluster.ray_version} ({cluster.address}): {cluster.nodes} node(s), "
+              f"{cluster.cpus} CPUs, {encoder.actors} actors", file=sys.stderr)
+        report = rebuild(settings, encoder, full=args.full, progress=True)
+    if run := encoder.last_run:
+        print(f"Ray: {run.texts} sentences in {run.batches} batches on {run.actors} actors; embedding "
+              f"{run.embedding_seconds:.1f}s of {run.seconds:.1f}s (the rest is actor start-up)", file=sys.stderr)
+    return report
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -192,6 +216,10 @@ def parser() -> argparse.ArgumentParser:
     how = p.add_mutually_exclusive_group()
     how.add_argument("--full", action="store_true", help="rebuild every article from scratch")
     how.add_argument("--rollback", action="store_true", help="make the previous index version current again")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="embed in this process (default) or on a Ray cluster (needs the [scale] extra)")
+    p.add_argument("--address", help="with --engine ray: a running cluster's HOST:PORT (or auto); "
+                   "default: a local cluster sized to this machine")
     p.set_defaults(run=cmd_index)
     p = sub.add_parser("add", help="add articles: .txt, .md, .html or .pdf files, folders of them, or URLs",
                        description=f"Add each source to corpus/ as a normalised article (sources over "
