@@ -22,6 +22,7 @@ Run: nice -n 10 .venv/bin/python bench/fit_ranking.py [--current]   (--current: 
 from __future__ import annotations
 
 import argparse
+import json
 import pickle
 import sys
 from dataclasses import dataclass, fields, replace
@@ -38,7 +39,8 @@ from libya_qa.confidence import MODEL, probability, signals  # noqa: E402
 from libya_qa.evaluation import Case, load_cases  # noqa: E402
 from libya_qa.excerpts import build_excerpts  # noqa: E402
 from libya_qa.qa import QA  # noqa: E402
-from libya_qa.search import FEATURES, Evidence, Searcher, SentenceHit, Weights, combine  # noqa: E402
+from libya_qa.ranking import FEATURES, FITTED, QUESTION_WEIGHTS, SentenceHit, Weights  # noqa: E402
+from libya_qa.search import Evidence, Searcher  # noqa: E402
 
 QUESTIONS = ROOT / "tests" / "data" / "eval" / "questions.jsonl"
 EVAL = DATA / "eval"
@@ -146,9 +148,8 @@ def first_right(item: Item, weights: Weights, searcher: Searcher) -> tuple[int |
 
 
 def topic_weights(weights: Weights) -> Weights:
-    """The question weights with whole-article evidence raised for headlines and topics."""
-    return replace(weights, article_keywords=weights.article_keywords + 0.3, article_lead=weights.article_lead + 0.3,
-                   lead_coverage=weights.lead_coverage + 0.3)
+    """The question weights with whole-article evidence raised for headlines and topics (fitted.json's extras)."""
+    return replace(weights, **{n: getattr(weights, n) + extra for n, extra in FITTED["topic_extra"].items()})
 
 
 def ranking_figures(items: list[Item], weights: Weights, searcher: Searcher) -> dict[str, float]:
@@ -223,10 +224,29 @@ def best_threshold(items: list[Item], weights: Weights, model: dict[str, float],
     return max(grid, key=lambda t: (sum(abstention(items, weights, model, searcher, t).values()), -abs(t - 0.5)))
 
 
+def write_fitted(weights: Weights, model: dict[str, float], threshold: float, c: float, cv: float,
+                 dev: list[Item]) -> None:
+    """Record the fitted parameters, with how they were made, where the package reads them."""
+    kinds = {k: sum(i.case.kind == k for i in dev) for k in ("answerable", "unanswerable", "followup")}
+    fitted = {
+        "provenance": {"fitted_on": f"the dev half of tests/data/eval/questions.jsonl ({kinds})",
+                       "by": "bench/fit_ranking.py --write",
+                       "ranking": f"pairwise logistic regression, C={c} chosen by {FOLDS}-fold cross-validation "
+                                  "over dev articles", "cross_validated_hit@1": round(cv, 4)},
+        "ranking": {f.name: round(getattr(weights, f.name), 6) for f in fields(Weights)},
+        "topic_extra": FITTED["topic_extra"],
+        "confidence": {k: round(v, 6) for k, v in model.items()}, "answer_probability": threshold,
+    }
+    path = ROOT / "src" / "libya_qa" / "fitted.json"
+    path.write_text(json.dumps(fitted, indent=2) + "\n", "utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--current", action="store_true", help="score the weights in search.py only")
     parser.add_argument("--reuse", action="store_true", help="reuse the evidence collected by the last run")
+    parser.add_argument("--write", action="store_true", help="write the fitted weights and model to fitted.json")
     args = parser.parse_args()
     qa = eval_qa()
     cases = load_cases(QUESTIONS)
@@ -239,7 +259,7 @@ def main() -> int:
     searcher = qa.loaded.searcher
     dev = [i for i in items if i.case.split == "dev"]
     test = [i for i in items if i.case.split == "test"]
-    current = Weights()
+    current = QUESTION_WEIGHTS
     rows = [{"weights": "current", "split": s, **ranking_figures(part, current, searcher)}
             for s, part in (("dev", dev), ("test", test))]
     if args.current:
@@ -261,6 +281,8 @@ def main() -> int:
     print("\nWeights(" + ", ".join(f"{f.name}={getattr(weights, f.name):.4f}" for f in fields(Weights)) + ")")
     print("MODEL = {" + ", ".join(f'"{k}": {v:.4f}' for k, v in model.items()) + "}")
     print(f"ANSWER_PROBABILITY = {threshold}")
+    if args.write:
+        write_fitted(weights, model, threshold, best_c, cv[best_c], dev)
     write_results("fit_ranking", {"cv": cv, "c": best_c, "weights": weights.__dict__, "model": model,
                                   "threshold": threshold, "rows": rows})
     return 0

@@ -24,9 +24,8 @@ import pytest
 from libya_qa import cli
 from libya_qa.config import Settings
 from libya_qa.corpus import write_article
-from libya_qa.index import load_version
 from libya_qa.qa import QA
-from support import ROOT, TINY, real_encoder_for
+from support import ROOT, TINY, load_snapshot, real_encoder_for
 
 HAS_RAY = importlib.util.find_spec("ray") is not None
 NEEDS_RAY = pytest.mark.skipif(not HAS_RAY, reason="Ray is an optional extra: pip install -e '.[scale]'")
@@ -123,14 +122,14 @@ def test_ray_runs_a_local_cluster_that_listens_on_loopback_only(ray_index: tuple
 @pytest.mark.model
 def test_ray_vectors_equal_the_single_process_build_sentence_by_sentence(
         ray_index: tuple[Path, dict], real_settings: Settings) -> None:
-    ray_data, local = load_version(ray_index[0]), load_version(real_settings.index_dir)
+    ray_data, local = load_snapshot(ray_index[0]), load_snapshot(real_settings.index_dir)
     assert ray_data.manifest["model"] == local.manifest["model"]
     assert ray_data.manifest["chunking"] == local.manifest["chunking"]
-    assert np.array_equal(ray_data.sentences, local.sentences)
-    assert np.array_equal(ray_data.passages, local.passages)
-    a, b = (d.sentence_vectors.astype(np.float32) for d in (ray_data, local))
+    assert np.array_equal(ray_data.tables.sentences, local.tables.sentences)
+    assert np.array_equal(ray_data.tables.passages, local.tables.passages)
+    a, b = (d.tables.vectors.astype(np.float32) for d in (ray_data, local))
     cosine = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
-    assert len(cosine) == len(local.sentences) and cosine.min() >= 0.999
+    assert len(cosine) == len(local.tables.sentences) and cosine.min() >= 0.999
 
 
 @pytest.mark.ray

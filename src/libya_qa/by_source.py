@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-from .excerpts import build_excerpts
+from .excerpts import build_excerpts, hits_inside
 from .filters import date_parts
 from .schema import UNKNOWN, Excerpt, Source, SourceGroup
-from .search import Query, SentenceHit, Searcher
+from .ranking import SentenceHit
+from .search import Query, Searcher
 from .store import SentenceView
 
 EXCERPTS_PER_SOURCE = 2
@@ -45,13 +46,8 @@ def group_by_source(searcher: Searcher, query: Query, bears: Bears) -> tuple[Sou
 def _group(view: SentenceView, hits: list[SentenceHit], question: str, bears: Bears) -> SourceGroup:
     """One article's group: its best excerpt, and a second one when that bears on the question too."""
     excerpts = [e for e, _ in build_excerpts(view, hits, EXCERPTS_PER_SOURCE, question)]
-    kept = excerpts[:1] + [e for e in excerpts[1:] if bears(_inside(view, hits, e))]
+    kept = excerpts[:1] + [e for e in excerpts[1:] if bears(hits_inside(view, hits, e))]
     return SourceGroup(kept[0].source, tuple(kept))
-
-
-def _inside(view: SentenceView, hits: list[SentenceHit], excerpt: Excerpt) -> list[SentenceHit]:
-    """The scored sentences an excerpt quotes, best first."""
-    return [h for h in hits if excerpt.start <= int(view.start[h.position]) < excerpt.end]
 
 
 def date_key(source: Source) -> tuple[int, tuple[int, ...], str]:

@@ -11,14 +11,12 @@ import math
 from dataclasses import dataclass
 
 from .absence import Absence
-from .search import SentenceHit
+from .ranking import FITTED, SentenceHit
 
-# name -> weight of the logistic model; "bias" is the intercept. Fitted by bench/fit_ranking.py on dev.
-MODEL: dict[str, float] = {
-    "bias": -12.0, "top_score": 13.0, "margin": 0.0, "context_coverage": 0.0, "unknown_name_share": 0.0,
-    "unknown_year": 0.0, "typed_fit": 0.0,
-}
-ANSWER_PROBABILITY = 0.5  # at or above: answered (chosen on dev to balance answered and abstained rates)
+# name -> weight of the logistic model ("bias": the intercept), and the probability at or above which a
+# question is answered (the one maximising answered + abstained rates on dev): fitted.json.
+MODEL: dict[str, float] = dict(FITTED["confidence"])
+ANSWER_PROBABILITY: float = FITTED["answer_probability"]
 
 
 @dataclass(frozen=True)

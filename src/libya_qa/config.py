@@ -45,7 +45,8 @@ class Settings:
     default_top_k: int = 5
     # The probability that the first excerpt answers below which the answer is not_found (confidence.py
     # calibrates the probability on the evaluation set's dev half; 0 answers everything, 1 nothing).
-    answer_threshold: float = 0.5
+    # None: the threshold fitted with it on dev (fitted.json).
+    answer_threshold: float | None = None
     # Dense index: "auto" (exact up to build.FLAT_MAX_PASSAGES, HNSW beyond), "flat", "hnsw",
     # "hnsw-sq8" or "ivf-sq8" (bench/index_types.py measures each).
     index_type: str = "auto"
@@ -77,8 +78,8 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Refuse settings no component could use, naming the variable that sets each."""
-        _check("ANSWER_THRESHOLD", 0.0 <= self.answer_threshold <= 1.0, "a probability from 0 to 1",
-               self.answer_threshold)
+        _check("ANSWER_THRESHOLD", self.answer_threshold is None or 0.0 <= self.answer_threshold <= 1.0,
+               "a probability from 0 to 1", self.answer_threshold)
         _check("INDEX_TYPE", self.index_type in INDEX_TYPES, f"one of {', '.join(INDEX_TYPES)}", self.index_type)
         _check("PRECISION", self.precision in PRECISIONS, f"one of {', '.join(PRECISIONS)}", self.precision)
         _check("SERVE_THREADS", self.serve_threads >= 1, "at least 1", self.serve_threads)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .analysis import question_type
 from .highlights import Marked, QuoteSentence, mark
 from .schema import Excerpt
-from .search import SentenceHit
+from .ranking import SentenceHit
 from .store import SentenceView
 
 MAX_SENTENCES = 3  # an excerpt stays readable at a glance
@@ -117,3 +117,9 @@ def build_excerpts(view: SentenceView, hits: list[SentenceHit], top_k: int,
     by_sentence = {h.sentence: h for h in hits}
     kind = question_type(question)
     return [to_excerpt(view, d, by_sentence, kind, question) for d in select_drafts(view, hits, top_k)]
+
+
+def hits_inside(view: SentenceView, hits: list[SentenceHit], excerpt: Excerpt) -> list[SentenceHit]:
+    """The scored sentences an excerpt quotes, in the order given (best first when hits are ranked)."""
+    return [h for h in hits if view.articles[h.article].id == excerpt.source.id
+            and excerpt.start <= int(view.start[h.position]) < excerpt.end]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .absence import Span, absence, publication_span
 from .by_source import group_by_source
-from .confidence import judge, source_probability
+from .confidence import ANSWER_PROBABILITY, judge, source_probability
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
-from .excerpts import build_excerpts
+from .excerpts import build_excerpts, hits_inside
 from .filters import check_filters, check_sources
 from .followup import Turn, is_followup, resolve
 from .highlights import short_answer
@@ -138,13 +138,14 @@ class QA:
         loaded = self.loaded
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
-        marked = build_excerpts(evidence.view, evidence.hits, top_k, question) if evidence.view is not None else []
         missing = absence(question, loaded.snapshot, loaded.span)
-        verdict = judge(evidence.hits, missing, self.settings.answer_threshold)
+        marked = [(replace(e, confidence=source_probability(hits_inside(evidence.view, evidence.hits, e), missing)), m)
+                  for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)] if evidence.view else []
+        verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked and verdict.answered else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
         self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in spans))
-        threshold = self.settings.answer_threshold
+        threshold = self.threshold
         groups = group_by_source(loaded.deep, query, lambda hits: source_probability(hits, missing) >= threshold) \
             if group else None
         filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
@@ -163,6 +164,11 @@ class QA:
         names = self.memory.recall(key, lambda: tuple(
             s.text for s in self._answer(last, 1, before, filters, time.perf_counter(), recall=False).short_answer))
         return [Turn(h) for h in before] + [Turn(last, names)]
+
+    @property
+    def threshold(self) -> float:
+        """The probability at or above which a question is answered (the setting, else the fitted one)."""
+        return ANSWER_PROBABILITY if self.settings.answer_threshold is None else self.settings.answer_threshold
 
     # --- sources --------------------------------------------------------------------------
     def articles(self) -> list[CatalogueEntry]:

@@ -111,6 +111,7 @@ class Excerpt:
     end: int
     source: Source
     highlights: tuple[tuple[int, int], ...] = ()  # every answering span (names, numbers, dates or sentences)
+    confidence: float = 0.0  # the probability that this quote answers on its own (same model as the answer's)
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (the /ask wire format)."""
@@ -119,6 +120,7 @@ class Excerpt:
             "highlight": list(self.highlight),
             "highlights": [list(h) for h in self.highlights or (self.highlight,)],
             "score": round(self.score, 4),
+            "confidence": round(self.confidence, 4),
             "start": self.start,
             "end": self.end,
             "source": self.source.to_dict(),

@@ -9,48 +9,9 @@ import numpy as np
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
 from .layout import is_prose, section_heading
+from .ranking import QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, combine, with_ranks
 from .signals import typed_answer, window_cosines
 from .store import Candidates, Selection, SentenceView, Snapshot
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How sentence evidence is combined: one weight per evidence field of SentenceHit (a linear score)."""
-
-    sentence_cosine: float = 0.346
-    keyword_coverage: float = 0.154
-    passage_fusion: float = 0.385
-    neighbour_cosine: float = 0.077
-    answer_fit: float = 0.038
-    article_keywords: float = 0.15
-    article_lead: float = 0.15
-    lead_coverage: float = 0.0
-    context_coverage: float = 0.0
-    dense_rank: float = 0.0
-    keyword_rank: float = 0.0
-    cosine_gap: float = 0.0
-    opening: float = 0.0
-    length: float = 0.0
-    typed_answer: float = 0.0
-    typed_near: float = 0.0
-    window_cosine: float = 0.0
-    passage_cosine: float = 0.0
-
-
-# Weights field -> SentenceHit field: the evidence each weight multiplies.
-FEATURES = {"sentence_cosine": "cosine", "keyword_coverage": "coverage", "passage_fusion": "fusion",
-            "neighbour_cosine": "neighbour", "answer_fit": "fit", "article_keywords": "article_keywords",
-            "article_lead": "article_lead", "lead_coverage": "lead_coverage", "context_coverage": "context_coverage",
-            "dense_rank": "dense_rank", "keyword_rank": "keyword_rank", "cosine_gap": "cosine_gap",
-            "opening": "opening", "length": "length", "typed_answer": "typed_answer", "typed_near": "typed_near",
-            "window_cosine": "window_cosine", "passage_cosine": "passage_cosine"}
-
-
-# Headlines and topics ask for articles more than for one sentence, so whole-article evidence weighs
-# more (bench/article_signals.py): on the news known-item task MRR@10 rises from 0.822 to 0.834, and
-# to 0.842 with the lead's keyword coverage (each half of the titles +0.007 or more: a headline's words
-# sit in the first paragraph).
-TOPIC_WEIGHTS = replace(Weights(), article_keywords=0.45, article_lead=0.45, lead_coverage=0.3)
 
 
 @dataclass(frozen=True)
@@ -68,35 +29,6 @@ class Query:
 
 
 @dataclass(frozen=True)
-class SentenceHit:
-    """A sentence of the index with its evidence and combined score."""
-
-    sentence: int  # sentence id in the snapshot
-    position: int  # its position in the search's SentenceView
-    article: int  # article key
-    cosine: float
-    coverage: float
-    fusion: float
-    neighbour: float = 0.0  # best cosine of the adjacent sentences (answers often span two)
-    fit: float = 0.0  # holds the kind of words the question asks for (names, numbers, dates)
-    article_keywords: float = 0.0  # whole-article BM25 of the question, relative to the best article
-    article_lead: float = 0.0  # cosine of the question with the article's first passage
-    lead_coverage: float = 0.0  # share of the question's idf mass in the article's first passage
-    context_coverage: float = 0.0  # coverage by the sentence with its article's title and section heading
-    dense_rank: float = 0.0  # 1 / (1 + rank) of the best dense passage holding it
-    keyword_rank: float = 0.0  # 1 / (1 + rank) of the best BM25 passage holding it
-    cosine_gap: float = 0.0  # its cosine minus the best cosine among the candidates (0 for the best)
-    opening: float = 0.0  # 1.0 in an article's first paragraph (a lead or a dateline often restates the topic)
-    length: float = 0.0  # log2 of its words, over 6 (a one-clause sentence rarely answers alone)
-    typed_answer: float = 0.0  # holds a name/number/date of the asked kind that the question lacks
-    typed_near: float = 0.0  # ... within a few words of one of the question's words
-    window_cosine: float = 0.0  # cosine with the sentence and its neighbours in the paragraph
-    passage_cosine: float = 0.0  # best dense similarity of a candidate passage holding it
-    score: float = 0.0
-    confidence: float = 0.0  # the score under the question weights: the scale answer_threshold is calibrated on
-
-
-@dataclass(frozen=True)
 class Evidence:
     """The scored sentences of one search and the view they were read from."""
 
@@ -108,7 +40,7 @@ class Searcher:
     """Scores the sentences of the best passages for one question against one snapshot."""
 
     def __init__(self, snapshot: Snapshot, encoder: Encoder, candidates: int = 30, rrf_k: int = 60,
-                 weights: Weights = Weights(), topic_weights: Weights = TOPIC_WEIGHTS) -> None:
+                 weights: Weights = QUESTION_WEIGHTS, topic_weights: Weights = TOPIC_WEIGHTS) -> None:
         self.snapshot = snapshot
         self.encoder = encoder
         self.candidates = candidates
@@ -215,7 +147,7 @@ class Searcher:
                 cosine_gap=float(cosines[i]) - top_cosine, opening=float(_opens_article(view, i)),
                 length=min(np.log2(1 + len(sentence_text.split())) / 6, 1.0), typed_answer=typed, typed_near=near,
                 window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0)))
-        return Evidence(hits, view)
+        return Evidence(with_ranks(hits), view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:
         """Combine each sentence's evidence into one score (and its confidence) and sort, best first."""
@@ -258,8 +190,3 @@ def _neighbour_cosine(view: SentenceView, cosines: np.ndarray, i: int, scored: d
               if 0 <= j < len(view.ids) and int(view.ids[j]) in (sentence - 1, sentence + 1)
               and view.article[j] == view.article[i] and int(view.ids[j]) in scored]
     return max(values, default=0.0)
-
-
-def combine(h: SentenceHit, w: Weights) -> float:
-    """One sentence's evidence weighted into a score."""
-    return sum(getattr(w, weight) * getattr(h, field) for weight, field in FEATURES.items())

@@ -22,7 +22,7 @@ from .schema import Article, Filters, Source, known
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
-STRENGTH_MARGIN = 0.1  # below the threshold by less than this is "moderate"
+STRENGTH_MARGIN = 0.2  # a probability below the threshold by less than this is "moderate"
 CITE_STYLES = (("apa", "APA"), ("mla", "MLA"), ("chicago", "Chicago"), ("bibtex", "BibTeX"))
 
 # Questions offered on the empty page; each is answered by the founding corpus.
@@ -62,7 +62,7 @@ def render_page(request: Request, templates: Jinja2Templates, qa: QA, question: 
     context: dict[str, object] = {
         "question": question, "history": history, "answer": None, "error": error, "filters": filters,
         "sources": articles, "years": year_span(e.source for e in articles), "examples": EXAMPLES,
-        "threshold": qa.settings.answer_threshold, "public_url": qa.settings.public_url,
+        "threshold": qa.threshold, "public_url": qa.settings.public_url,
     }
     status = error.status if error else 200
     if question:
@@ -141,11 +141,11 @@ def quote_parts(quote: str, highlights: Sequence[Sequence[int]]) -> list[tuple[s
     return parts + ([(quote[at:], False)] if at < len(quote) else [])
 
 
-def strength(score: float, threshold: float) -> str:
-    """A word for an excerpt's score on the answer threshold's scale (same rule as strengthOf in render.js)."""
-    if score >= threshold:
+def strength(confidence: float, threshold: float) -> str:
+    """A word for an excerpt's confidence (a probability) against the answer threshold (as strengthOf in render.js)."""
+    if confidence >= threshold:
         return "strong"
-    return "moderate" if score >= threshold - STRENGTH_MARGIN else "weak"
+    return "moderate" if confidence >= threshold - STRENGTH_MARGIN else "weak"
 
 
 def by_score(excerpts: Sequence[Any]) -> list[Any]:

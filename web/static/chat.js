@@ -16,7 +16,7 @@ const ui = {
   name: $("conversation-name"), skip: $("skip-newest"), copyLink: $("copy-link"),
   exportMd: $("export-md"), exportBib: $("export-bib"),
 };
-const threshold = Number(ui.thread.dataset.threshold || "0.87");
+const threshold = Number(ui.thread.dataset.threshold || "0.5");
 const base = ui.thread.dataset.publicUrl || window.location.origin;  // links copied for other readers
 const saved = loadAll();
 const state = { all: saved.conversations, activeId: saved.active, busy: false, transient: 0 };

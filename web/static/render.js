@@ -2,7 +2,7 @@
 // never parsed as HTML. The markup mirrors templates/_turn.html and templates/_excerpt.html.
 
 export const CITE_STYLES = [["apa", "APA"], ["mla", "MLA"], ["chicago", "Chicago"], ["bibtex", "BibTeX"]];
-const STRENGTH_MARGIN = 0.1;  // same as web.STRENGTH_MARGIN
+const STRENGTH_MARGIN = 0.2;  // same as web.STRENGTH_MARGIN
 
 /** Create an element with attributes and children (strings become text nodes). */
 export function el(tag, attrs = {}, ...children) {
@@ -54,10 +54,10 @@ export function citeMeta(source) {
     known(source.date, "date unknown")].join(", ");
 }
 
-/** A word for an excerpt's score against the answer threshold (same rule as web.strength). */
-export function strengthOf(score, threshold) {
-  if (score >= threshold) return "strong";
-  return score >= threshold - STRENGTH_MARGIN ? "moderate" : "weak";
+/** A word for an excerpt's confidence (a probability) against the answer threshold (same rule as web.strength). */
+export function strengthOf(confidence, threshold) {
+  if (confidence >= threshold) return "strong";
+  return confidence >= threshold - STRENGTH_MARGIN ? "moderate" : "weak";
 }
 
 /** The quote cut at every highlight: [text, marked] pieces in reading order (same as web.quote_parts). */
@@ -96,13 +96,13 @@ function citeMenu() {
 export function excerptEl(excerpt, nearest, version, threshold, key) {
   const { quote, source } = excerpt;
   const url = webUrl(source.url);
-  const level = strengthOf(excerpt.score, threshold);
+  const level = strengthOf(excerpt.confidence, threshold);
   const caption = el("figcaption", { class: "attribution" },
     el("a", { class: "source-link", href: sourceHref(excerpt, version) }, titleOf(source)), " ",
     el("span", { class: "cite-meta" }, `— ${citeMeta(source)}`));
   if (url) caption.append(" · ", el("a", { class: "original", href: url, rel: "noopener noreferrer" }, "original"));
   caption.append(" ", el("span", { class: "excerpt-tools" },
-    el("span", { class: `strength strength-${level}` }, `Strength: ${level} (${excerpt.score.toFixed(2)})`), " ",
+    el("span", { class: `strength strength-${level}` }, `Strength: ${level} (${Math.round(excerpt.confidence * 100)}%)`), " ",
     citeMenu()));
   const marks = quoteParts(quote, excerpt.highlights && excerpt.highlights.length ? excerpt.highlights
     : [excerpt.highlight]);

@@ -115,7 +115,9 @@ class ExcerptOut(BaseModel):
     highlight: list[int] = Field(min_length=2, max_length=2, description="[start, end) of the main answering span in quote")
     highlights: list[list[int]] = Field(description="Every answering span in quote, [start, end) each: the names, "
                                         "numbers or dates asked for, or the answering sentences")
-    score: float
+    score: float = Field(description="The ranking score (for ordering; its scale is the ranker's own)")
+    confidence: float = Field(description="The probability that this quote answers on its own, calibrated like "
+                              "the answer's confidence")
     start: int
     end: int
     source: SourceOut

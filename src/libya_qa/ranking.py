@@ -1,0 +1,127 @@
+"""How a sentence's evidence becomes one score: the evidence fields, their weights, and per-question ranks.
+
+The weights are fitted on the dev half of the evaluation set by bench/fit_ranking.py (a pairwise
+logistic regression: an answering sentence against a non-answering one of the same question).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SentenceHit:
+    """A sentence of the index with its evidence and combined score."""
+
+    sentence: int  # sentence id in the snapshot
+    position: int  # its position in the search's SentenceView
+    article: int  # article key
+    cosine: float
+    coverage: float
+    fusion: float
+    neighbour: float = 0.0  # best cosine of the adjacent sentences (answers often span two)
+    fit: float = 0.0  # holds the kind of words the question asks for (names, numbers, dates)
+    article_keywords: float = 0.0  # whole-article BM25 of the question, relative to the best article
+    article_lead: float = 0.0  # cosine of the question with the article's first passage
+    lead_coverage: float = 0.0  # share of the question's idf mass in the article's first passage
+    context_coverage: float = 0.0  # coverage by the sentence with its article's title and section heading
+    dense_rank: float = 0.0  # 1 / (1 + rank) of the best dense passage holding it
+    keyword_rank: float = 0.0  # 1 / (1 + rank) of the best BM25 passage holding it
+    cosine_gap: float = 0.0  # its cosine minus the best cosine among the candidates (0 for the best)
+    opening: float = 0.0  # 1.0 in an article's first paragraph (a lead or a dateline often restates the topic)
+    length: float = 0.0  # log2 of its words, over 6 (a one-clause sentence rarely answers alone)
+    typed_answer: float = 0.0  # holds a name/number/date of the asked kind that the question lacks
+    typed_near: float = 0.0  # ... within a few words of one of the question's words
+    window_cosine: float = 0.0  # cosine with the sentence and its neighbours in the paragraph
+    passage_cosine: float = 0.0  # best dense similarity of a candidate passage holding it
+    # Within the question's candidates: 1 / (1 + rank) by cosine, coverage, context coverage, window cosine.
+    cosine_rank: float = 0.0
+    coverage_rank: float = 0.0
+    context_rank: float = 0.0
+    window_rank: float = 0.0
+    cosine_context: float = 0.0  # cosine x context coverage: both at once is stronger than either
+    score: float = 0.0
+    confidence: float = 0.0  # the score under the question weights, whatever the query (confidence.py reads it)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How sentence evidence is combined: one weight per evidence field of SentenceHit (a linear score).
+
+    The weights in use are FITTED's (fitted.json); a bare Weights() weighs nothing.
+    """
+
+    sentence_cosine: float = 0.0
+    keyword_coverage: float = 0.0
+    passage_fusion: float = 0.0
+    neighbour_cosine: float = 0.0
+    answer_fit: float = 0.0
+    article_keywords: float = 0.0
+    article_lead: float = 0.0
+    lead_coverage: float = 0.0
+    context_coverage: float = 0.0
+    dense_rank: float = 0.0
+    keyword_rank: float = 0.0
+    cosine_gap: float = 0.0
+    opening: float = 0.0
+    length: float = 0.0
+    typed_answer: float = 0.0
+    typed_near: float = 0.0
+    window_cosine: float = 0.0
+    passage_cosine: float = 0.0
+    cosine_rank: float = 0.0
+    coverage_rank: float = 0.0
+    context_rank: float = 0.0
+    window_rank: float = 0.0
+    cosine_context: float = 0.0
+
+
+# Weights field -> SentenceHit field: the evidence each weight multiplies.
+FEATURES = {"sentence_cosine": "cosine", "keyword_coverage": "coverage", "passage_fusion": "fusion",
+            "neighbour_cosine": "neighbour", "answer_fit": "fit", "article_keywords": "article_keywords",
+            "article_lead": "article_lead", "lead_coverage": "lead_coverage", "context_coverage": "context_coverage",
+            "dense_rank": "dense_rank", "keyword_rank": "keyword_rank", "cosine_gap": "cosine_gap",
+            "opening": "opening", "length": "length", "typed_answer": "typed_answer", "typed_near": "typed_near",
+            "window_cosine": "window_cosine", "passage_cosine": "passage_cosine", "cosine_rank": "cosine_rank",
+            "coverage_rank": "coverage_rank", "context_rank": "context_rank", "window_rank": "window_rank",
+            "cosine_context": "cosine_context"}
+
+
+def _fitted() -> dict[str, Any]:
+    """fitted.json: the ranking weights, topic extras and confidence model fitted on the dev half, with provenance."""
+    return json.loads(files("libya_qa").joinpath("fitted.json").read_text("utf-8"))
+
+
+FITTED = _fitted()
+QUESTION_WEIGHTS = Weights(**FITTED["ranking"])
+# Headlines and topics ask for articles more than for one sentence, so whole-article evidence weighs
+# more for them: the question weights plus fitted.json's topic extras (checked on the news known-item
+# task by bench/retrieval_quality.py; reserved articles excluded).
+TOPIC_WEIGHTS = replace(QUESTION_WEIGHTS, **{name: getattr(QUESTION_WEIGHTS, name) + extra
+                                             for name, extra in FITTED["topic_extra"].items()})
+
+
+def combine(h: SentenceHit, w: Weights) -> float:
+    """One sentence's evidence weighted into a score."""
+    return sum(getattr(w, weight) * getattr(h, field) for weight, field in FEATURES.items())
+
+
+RANKED = {"cosine_rank": "cosine", "coverage_rank": "coverage", "context_rank": "context_coverage",
+          "window_rank": "window_cosine"}
+
+
+def with_ranks(hits: list[SentenceHit]) -> list[SentenceHit]:
+    """The hits with their ranks among the question's candidates, and the cosine x context interaction."""
+    if not hits:
+        return hits
+    ranks = {}
+    for field, source in RANKED.items():
+        values = np.array([getattr(h, source) for h in hits])
+        ranks[field] = 1.0 / (1.0 + np.argsort(np.argsort(-values, kind="stable")))
+    return [replace(h, cosine_context=h.cosine * h.context_coverage,
+                    **{field: float(ranks[field][n]) for field in RANKED}) for n, h in enumerate(hits)]
