@@ -89,10 +89,12 @@ def test_malformed_bodies_are_invalid_request(client: TestClient, body: bytes) -
                  else 400, "invalid_request")
 
 
-def test_405_says_which_methods_are_allowed(client: TestClient) -> None:
-    response = client.put("/ask", json={})
+@pytest.mark.parametrize("path, allowed", [("/ask", "POST"), ("/sources", "GET, POST"), ("/index", "GET, POST"),
+                                           ("/sources/alpha", "DELETE, GET")])
+def test_405_says_which_methods_are_allowed(client: TestClient, path: str, allowed: str) -> None:
+    response = client.put(path, json={})
     assert_error(response, 405, "method_not_allowed")
-    assert response.headers["allow"] == "POST"
+    assert response.headers["allow"] == allowed
 
 
 def test_unknown_fields_are_refused(client: TestClient) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ..config import Settings
 from ..errors import Overloaded, QAError
@@ -44,11 +45,29 @@ def describe(request: Request, exc: Exception) -> tuple[int, str, str, dict[str,
         code = HTTP_CODES.get(exc.status_code, "http_error")
         message = PLAIN.get(str(exc.detail), str(exc.detail))
         headers = dict(exc.headers or {})
+        if exc.status_code == 405 and "app" in request.scope:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         if exc.status_code in (408, 413):  # the body was left unread: the connection cannot be reused
             headers["Connection"] = "close"
         return exc.status_code, code, message, headers
     request_id = getattr(request.state, "request_id", "?")
     return 500, "internal_error", f"the server failed on this request; it was logged as request {request_id}", {}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in _flat(request.app.router.routes):
+        if getattr(route, "methods", None) and route.matches(dict(request.scope))[0] != Match.NONE:
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
+def _flat(routes: Sequence[Any]) -> Iterator[Any]:
+    """Routes with included routers opened (FastAPI keeps an included router as one entry; no prefixes here)."""
+    for route in routes:
+        inner = getattr(getattr(route, "original_router", None), "routes", None)
+        yield from _flat(inner) if inner is not None else (route,)
 
 
 def validation_message(errors: Sequence[Any]) -> str:

@@ -58,7 +58,9 @@ Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
 class AskRequest(Strict):
     """Body of POST /ask."""
 
-    question: str = Field(description="The question, 1 to 500 characters once spaces are collapsed.")
+    # The limits are checked by QA (empty_question, question_too_long); the schema states them for clients.
+    question: str = Field(description="The question, 1 to 500 characters once spaces are collapsed.",
+                          json_schema_extra={"minLength": 1, "maxLength": 500, "pattern": r"\S"})
     top_k: int = Field(5, ge=1, le=20, description="How many excerpts at most.")
     history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS,
                                 description="Earlier questions of the conversation, oldest first (the last 6 are used).")
@@ -165,7 +167,7 @@ class RemovedOut(BaseModel):
 class AddText(Strict):
     """JSON body of POST /sources: the article text (Markdown, optional YAML header) and metadata."""
 
-    text: str
+    text: str = Field(json_schema_extra={"minLength": 1, "pattern": r"\S"})
     title: str | None = None
     author: str | None = None
     publisher: str | None = None
