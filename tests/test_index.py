@@ -296,3 +296,21 @@ def test_an_incremental_build_follows_the_configured_index_type(tmp_path, monkey
     flat = make_settings(tmp_path, model="hashing-test-encoder", index_type="flat")
     build_index(flat, HashingEncoder(), articles + [extra])
     assert dense_kind(load_version(flat.index_dir).dense) == "flat"
+
+
+def test_index_files_are_readable_by_a_server_running_as_another_user(tiny_settings) -> None:
+    root = tiny_settings.index_dir
+    version_folder = root / VERSIONS / str(current_version(root))
+    assert (root / "CURRENT").stat().st_mode & 0o777 == 0o644
+    assert version_folder.stat().st_mode & 0o777 == 0o755
+    for path in version_folder.rglob("*"):
+        assert path.stat().st_mode & 0o777 == (0o755 if path.is_dir() else 0o644), path
+
+
+def test_a_damaged_current_pointer_never_raises_while_reading_it(tiny_settings) -> None:
+    (tiny_settings.index_dir / "CURRENT").write_bytes(b"\xff\xfe../../etc\n")
+    name = current_version(tiny_settings.index_dir)
+    assert name == "\ufffd\ufffd../../etc"
+    with pytest.raises(IndexUnavailable, match="names no index version") as info:
+        load_version(tiny_settings.index_dir, name)
+    assert info.value.code == "index_corrupt" and "libya-qa index --full" in info.value.message
