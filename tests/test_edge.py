@@ -192,7 +192,7 @@ def test_past_capacity_a_question_gets_a_fast_503_with_retry_after(tiny_settings
 
 
 def test_capacity_is_sized_to_the_machine_by_default(tiny_settings: Settings) -> None:
-    assert tiny_settings.concurrent_limit == tiny_settings.cores and tiny_settings.queue_limit == 4 * tiny_settings.cores
+    assert tiny_settings.concurrent_limit == tiny_settings.cores and tiny_settings.queue_limit == 2 * tiny_settings.cores
     assert replace(tiny_settings, max_concurrent=3, max_queued=7).queue_limit == 7
 
 

@@ -57,7 +57,7 @@ class Settings:
     admin_token: str = ""
     keep_versions: int = 3
     # Admission control: questions answered at once and waiting beyond that; past both, a fast 503.
-    # 0 sizes them to the machine (one per core answering, four per core waiting).
+    # 0 sizes them to the machine (one per core answering, two per core waiting).
     max_concurrent: int = 0
     max_queued: int = 0
     # Connection and slow-client bounds applied by `libya-qa serve`.
@@ -94,8 +94,8 @@ class Settings:
 
     @property
     def queue_limit(self) -> int:
-        """Questions waiting for a slot: the setting, or four per core."""
-        return self.max_queued or 4 * self.cores
+        """Questions waiting for a slot: the setting, or two per core (a longer queue only adds latency)."""
+        return self.max_queued or 2 * self.cores
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
