@@ -117,8 +117,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=FOUNDING_CORPUS)
     args = parser.parse_args()
-    index = build_index_copy(args.corpus)
-    with serve(index, args.corpus, threads=1) as server:
+    corpus, index = build_index_copy(args.corpus)
+    with serve(index, corpus, threads=1) as server:
         import httpx
 
         for _ in range(20):  # warm: the model and the page have run once

@@ -103,11 +103,11 @@ def main() -> None:
     parser.add_argument("--max-concurrent", type=int, default=0, help="LIBYA_QA_MAX_CONCURRENT (0: sized to the machine)")
     parser.add_argument("--max-queued", type=int, default=0, help="LIBYA_QA_MAX_QUEUED (0: sized to the machine)")
     args = parser.parse_args()
-    index = args.index or build_index_copy(args.corpus)
+    corpus, index = (args.corpus, args.index) if args.index else build_index_copy(args.corpus)
     env = {"LIBYA_QA_ADMIN_TOKEN": TOKEN, "LIBYA_QA_MAX_CONCURRENT": str(args.max_concurrent),
            "LIBYA_QA_MAX_QUEUED": str(args.max_queued)}
     rows = []
-    with serve(index, args.corpus, threads=1, extra_env=env) as server:
+    with serve(index, corpus, threads=1, extra_env=env) as server:
         for spec in args.levels.split(","):
             users = int(spec.removeprefix("rebuild"))
             print(f"{users} users for {args.seconds:g} s{' through a rebuild' if spec.startswith('rebuild') else ''} ...",
@@ -119,18 +119,23 @@ def main() -> None:
                            "max_concurrent": args.max_concurrent, "max_queued": args.max_queued})
 
 
-def build_index_copy(corpus: Path) -> Path:
-    """An index of the corpus in a temporary folder (the served process rebuilds into it)."""
+def build_index_copy(corpus: Path) -> tuple[Path, Path]:
+    """A copy of the corpus and its index in a temporary folder: the served process may change both
+    (an admin token is set), and must never touch the repository's corpus/."""
+    import atexit
     import os
+    import shutil
     import subprocess
     import tempfile
 
     from common import CLI
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-load-")) / "index"
-    env = {**os.environ, "LIBYA_QA_CORPUS": str(corpus), "LIBYA_QA_INDEX": str(folder)}
+    folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    atexit.register(shutil.rmtree, folder, True)
+    shutil.copytree(corpus, folder / "corpus")
+    env = {**os.environ, "LIBYA_QA_CORPUS": str(folder / "corpus"), "LIBYA_QA_INDEX": str(folder / "index")}
     subprocess.run([str(CLI), "index"], env=env, check=True, stdout=subprocess.DEVNULL)
-    return folder
+    return folder / "corpus", folder / "index"
 
 
 if __name__ == "__main__":

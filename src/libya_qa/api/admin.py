@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ..admin import BuildRunner, BuildState
+from ..config import Settings
 from ..errors import IngestError
 from ..index import current_version, list_versions
 from ..ingest import CONTENT_TYPES, MAX_SOURCE_BYTES, Extracted, Metadata, read_bytes
@@ -68,7 +69,7 @@ def get_build(runner: RunnerDep, settings: SettingsDep) -> BuildStatusOut:
     return build_status(runner.snapshot(), runner, settings)
 
 
-def build_status(state: BuildState, runner: BuildRunner, settings: SettingsDep) -> BuildStatusOut:
+def build_status(state: BuildState, runner: BuildRunner, settings: Settings) -> BuildStatusOut:
     """GET /index's body, without server paths in any message."""
     root = settings.index_dir
     error = ErrorDetail(code=state.error["code"], message=public(state.error["message"], settings)) if state.error else None
@@ -91,7 +92,7 @@ async def read_source(request: Request) -> tuple[Extracted, bool]:
         name = upload.filename or "upload"
         kind = None if Path(name).suffix else CONTENT_TYPES.get(upload.content_type or "")  # suffix first
         meta = Metadata(**{k: str(form.get(k) or "") or None for k in FORM_FIELDS})
-        replace = str(form.get("replace", "")).lower() in ("1", "true", "yes", "on")
+        replace = _flag(str(form.get("replace", "false")))
     elif content_type.startswith("application/json"):
         body = parse_json(await request.body())
         raw, name, kind = body.text.encode("utf-8"), "text.md", "markdown"
@@ -102,6 +103,15 @@ async def read_source(request: Request) -> tuple[Extracted, bool]:
                           "or JSON {\"text\": ..., \"title\": ...}", status=415)
     extracted = await run_in_threadpool(read_bytes, raw, name, meta, kind, None, None, MAX_SOURCE_BYTES)
     return extracted, replace
+
+
+def _flag(value: str) -> bool:
+    """A form's boolean, as the schema documents it; anything else is a 422, not a silent false."""
+    flags = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+    if value.strip().lower() not in flags:
+        raise RequestValidationError([{"type": "bool_parsing", "loc": ("body", "replace"),
+                                       "msg": "Input should be a valid boolean"}])
+    return flags[value.strip().lower()]
 
 
 def parse_json(raw: bytes) -> AddText:
