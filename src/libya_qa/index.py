@@ -291,7 +291,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexUnavailable("index_corrupt", f"index {folder} has no readable manifest; {REPAIR}") from exc
-    files, articles = (manifest.get("files", {}), manifest.get("articles", {})) if isinstance(manifest, dict) else ("", "")
+    shaped = isinstance(manifest, dict)
+    files, articles = (manifest.get("files", {}), manifest.get("articles", {})) if shaped else ("", "")
     if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
             and isinstance(articles, dict) and all(isinstance(v, dict) for v in articles.values())):
         raise IndexUnavailable("index_corrupt", f"index {folder} has a manifest of the wrong shape; {REPAIR}")

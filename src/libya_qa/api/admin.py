@@ -72,7 +72,9 @@ def get_build(runner: RunnerDep, settings: SettingsDep) -> BuildStatusOut:
 def build_status(state: BuildState, runner: BuildRunner, settings: Settings) -> BuildStatusOut:
     """GET /index's body, without server paths in any message."""
     root = settings.index_dir
-    error = ErrorDetail(code=state.error["code"], message=public(state.error["message"], settings)) if state.error else None
+    error = None
+    if state.error:
+        error = ErrorDetail(code=state.error["code"], message=public(state.error["message"], settings))
     return BuildStatusOut(
         state=state.state, stage=state.stage, full=state.full, started=state.started, finished=state.finished,
         report=BuildReportOut.model_validate(asdict(state.report)) if state.report else None, error=error,

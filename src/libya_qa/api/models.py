@@ -63,7 +63,7 @@ class AskRequest(Strict):
                           json_schema_extra={"minLength": 1, "maxLength": 500, "pattern": r"\S"})
     top_k: int = Field(5, ge=1, le=20, description="How many excerpts at most.")
     history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS,
-                                description="Earlier questions of the conversation, oldest first (the last 6 are used).")
+                                description="Earlier questions, oldest first (the last 6 are used).")
 
 
 class SourceOut(BaseModel):
