@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import time
 from pathlib import Path
@@ -43,6 +44,23 @@ async def user(client: Any, questions: list[str], offset: int, stop: float, out:
         out.setdefault(str(status), []).append(elapsed)
         n += 1
         await asyncio.sleep(retry_after)  # a shed client waits as told, like any well-behaved one
+
+
+async def ask_buckets(client: Any) -> dict[float, float]:
+    """The server's own latency histogram of answered questions (POST /ask, 200), cumulative counts by bound."""
+    text = (await client.get("/metrics")).text
+    found = re.findall(r'libya_qa_request_duration_seconds_bucket\{le="([^"]+)",method="POST",route="/ask",'
+                       r'status="200"\} ([0-9.e+]+)', text)
+    return {float(le): float(n) for le, n in found}
+
+
+def bucket_quantile(buckets: dict[float, float], q: float) -> float | None:
+    """The upper bound (ms) of the bucket holding quantile q: the server-side time, without the client's."""
+    total = buckets.get(float("inf"), 0)
+    for bound in sorted(buckets):
+        if total and buckets[bound] >= q * total:
+            return bound * 1000
+    return None
 
 
 async def sample_memory(pid: int, stop: float, peaks: list[int]) -> None:
@@ -79,8 +97,10 @@ async def level(url: str, pid: int, users: int, seconds: float, with_rebuild: bo
         stop = time.monotonic() + seconds
         tasks = [user(client, questions, i * 7, stop, out) for i in range(users)]
         extra = [rebuild(client, seconds / 6)] if with_rebuild else []
+        buckets_before = await ask_buckets(client)
         results = await asyncio.gather(*tasks, sample_memory(pid, stop, peaks), *extra)
         after = (await client.get("/healthz")).json()["index_version"]
+        served = {le: n - buckets_before.get(le, 0) for le, n in (await ask_buckets(client)).items()}
     answered, shed = out.pop("200", []), out.pop("503", [])
     row: dict[str, Any] = {"users": users, "rebuild": with_rebuild, "requests": len(answered) + len(shed)
                            + sum(len(v) for v in out.values()), "answered": len(answered), "shed_503": len(shed),
@@ -88,6 +108,7 @@ async def level(url: str, pid: int, users: int, seconds: float, with_rebuild: bo
                            "req_per_s": round((len(answered) + len(shed)) / seconds, 1)}
     row.update({f"answered_{k}": round(v, 1) for k, v in percentiles(answered).items() if k.startswith("p")})
     row.update({f"shed_{k}": round(v, 1) for k, v in percentiles(shed).items() if k in ("p50_ms", "p99_ms")})
+    row["server_p99_ms_at_most"] = bucket_quantile(served, 0.99)
     row["peak_rss_mb"] = round(max(peaks) / 2**20) if peaks else None
     if with_rebuild:
         row.update(results[-1], version_before=before, version_after=after)

@@ -192,7 +192,7 @@ def test_past_capacity_a_question_gets_a_fast_503_with_retry_after(tiny_settings
 
 
 def test_capacity_is_sized_to_the_machine_by_default(tiny_settings: Settings) -> None:
-    assert tiny_settings.concurrent_limit == tiny_settings.cores and tiny_settings.queue_limit == 2 * tiny_settings.cores
+    assert tiny_settings.concurrent_limit == max(1, tiny_settings.cores - 1) and tiny_settings.queue_limit == 2 * tiny_settings.cores
     assert replace(tiny_settings, max_concurrent=3, max_queued=7).queue_limit == 7
 
 
@@ -229,7 +229,7 @@ def test_metrics_cover_requests_answers_the_index_and_builds(client: TestClient,
                  "libya_qa_reload_failures_total 0.0", "libya_qa_watcher_up 1.0", "libya_qa_shed_total 0.0",
                  'libya_qa_build_info{stage="",state="idle"} 1.0'):
         assert line in text, line
-    assert 'libya_qa_request_duration_seconds_bucket{le="1.5",method="POST",route="/ask"} 1.0' in text
+    assert 'libya_qa_request_duration_seconds_bucket{le="1.5",method="POST",route="/ask",status="200"} 1.0' in text
     assert "libya_qa_index_age_seconds" in text
 
 

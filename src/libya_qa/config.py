@@ -57,7 +57,8 @@ class Settings:
     admin_token: str = ""
     keep_versions: int = 3
     # Admission control: questions answered at once and waiting beyond that; past both, a fast 503.
-    # 0 sizes them to the machine (one per core answering, two per core waiting).
+    # 0 sizes them to the machine: one answering per core but one (the event loop needs the GIL too: two
+    # answering threads on two cores made even 503s wait, bench/load.py), two waiting per core.
     max_concurrent: int = 0
     max_queued: int = 0
     # Connection and slow-client bounds applied by `libya-qa serve`.
@@ -89,8 +90,8 @@ class Settings:
 
     @property
     def concurrent_limit(self) -> int:
-        """Questions answered at once: the setting, or one per core."""
-        return self.max_concurrent or self.cores
+        """Questions answered at once: the setting, or one per core but one (at least one)."""
+        return self.max_concurrent or max(1, self.cores - 1)
 
     @property
     def queue_limit(self) -> int:
