@@ -314,3 +314,14 @@ def test_a_damaged_current_pointer_never_raises_while_reading_it(tiny_settings) 
     with pytest.raises(IndexUnavailable, match="names no index version") as info:
         load_version(tiny_settings.index_dir, name)
     assert info.value.code == "index_corrupt" and "libya-qa index --full" in info.value.message
+
+
+def test_bodies_with_unicode_line_separators_survive_the_index(tmp_path) -> None:
+    """U+2028, U+0085 and friends stay raw in articles.jsonl; reading must split at "\\n" only (found by hypothesis)."""
+    from support import make_settings
+    from libya_qa.schema import Article, Source
+
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+    body = "Haftar was backed by Egypt.\u2028Qatar\u0085backed\x1cDawn.\u2029The end\x0b\x0c."
+    build_index(settings, HashingEncoder(), [Article(Source("seps"), body)])
+    assert load_version(settings.index_dir).articles[0].body == body

@@ -306,7 +306,13 @@ def read_articles(root: Path, version: str) -> list[Article]:
     path = folder / "articles.jsonl"
     if not path.is_file() or _sha256(path) != expected:
         raise IndexUnavailable("index_corrupt", f"index file {path} is missing or damaged; {REPAIR}")
-    return [_article(json.loads(line)) for line in path.read_text("utf-8").splitlines()]
+    return _read_jsonl(path)
+
+
+def _read_jsonl(path: Path) -> list[Article]:
+    """articles.jsonl as Articles: one per "\n" line (str.splitlines would also split at U+2028, U+0085 ...,
+    which json.dumps(ensure_ascii=False) leaves raw inside a body)."""
+    return [_article(json.loads(line)) for line in path.read_text("utf-8").split("\n") if line]
 
 
 def _article(row: dict[str, Any]) -> Article:
@@ -363,7 +369,7 @@ def load_version(root: Path, version: str | None = None, verify: bool = True) ->
     if verify:
         verify_version(folder, manifest)
     try:
-        articles = [_article(json.loads(line)) for line in (folder / "articles.jsonl").read_text("utf-8").splitlines()]
+        articles = _read_jsonl(folder / "articles.jsonl")
         data = IndexData(
             version=version, manifest=manifest, articles=articles,
             sentences=np.load(folder / "sentences.npy"), passages=np.load(folder / "passages.npy"),
