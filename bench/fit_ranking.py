@@ -27,6 +27,7 @@ import pickle
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -163,19 +164,24 @@ def ranking_figures(items: list[Item], weights: Weights, searcher: Searcher) -> 
 
 
 def cross_validated(items: list[Item], c: float, searcher: Searcher) -> float:
-    """Dev hit@1 (answerable and follow-ups) with weights fitted on the other folds of dev articles."""
+    """Dev MRR (answerable and follow-ups) with weights fitted on the other folds of dev articles.
+
+    MRR rather than hit@1: it moves with every question's rank, not only with the first place, so the
+    choice of C is less at the mercy of two or three questions.
+    """
     articles = sorted({a for i in items for a in i.case.articles})
     fold_of = {a: n % FOLDS for n, a in enumerate(articles)}
-    hits = total = 0
+    reciprocal = total = 0.0
     for fold in range(FOLDS):
         held = [i for i in items if i.case.articles and fold_of[i.case.articles[0]] == fold]
         train = [i for i in items if i not in held]
         weights = fit_weights(train, c)
         for item in held:
             if item.case.kind != "unanswerable":
-                hits += first_right(item, weights, searcher)[0] == 1
+                rank = first_right(item, weights, searcher)[0]
+                reciprocal += 1 / rank if rank else 0.0
                 total += 1
-    return hits / max(total, 1)
+    return reciprocal / max(total, 1)
 
 
 def confidence_rows(items: list[Item], weights: Weights, searcher: Searcher) -> tuple[np.ndarray, np.ndarray]:
@@ -224,18 +230,69 @@ def best_threshold(items: list[Item], weights: Weights, model: dict[str, float],
     return max(grid, key=lambda t: (sum(abstention(items, weights, model, searcher, t).values()), -abs(t - 0.5)))
 
 
+MARGINS = (0.5, 1.0, 2.0, 3.0, 5.0)
+MAX_HIGHLIGHTED_SHARE = 0.4  # highlights that mark more than this of the first quotes tell the reader little
+
+
+def excerpt_figures(items: list[Item], weights: Weights, searcher: Searcher) -> tuple[float, float, float]:
+    """First-excerpt hit rate, the share of right first excerpts whose highlights hold an answer string,
+    and the highlighted share of first excerpts' characters (answerable questions)."""
+    from libya_qa.evaluation import _highlight_holds, _highlight_share
+
+    hit = hold = share = n = 0
+    for item in items:
+        if item.case.kind != "answerable" or item.evidence.view is None:
+            continue
+        n += 1
+        hits = searcher.rank(item.evidence.hits, weights if is_question(item.case.question) else
+                             topic_weights(weights))
+        excerpts = build_excerpts(item.evidence.view, hits, 1, item.case.question)
+        if excerpts:
+            first = excerpts[0][0]
+            right = first.source.id in item.case.articles and all(a in first.quote for a in item.case.answer)
+            hit, share = hit + right, share + _highlight_share(first)
+            hold += right and _highlight_holds(first, item.case)
+    return hit / max(n, 1), hold / max(hit, 1), share / max(n, 1)
+
+
+def tune_margins(dev: list[Item], weights: Weights, searcher: Searcher) -> dict[str, float]:
+    """The context margin with the best dev hit@1, then the support margin whose highlights hold an answer
+    most often while marking at most MAX_HIGHLIGHTED_SHARE of the quotes."""
+    from libya_qa import excerpts
+
+    best_context = max(MARGINS, key=lambda m: (_with_margins(excerpts, m, excerpts.SUPPORT_MARGIN,
+                                                             lambda: excerpt_figures(dev, weights, searcher)[0]), -m))
+    scored = {m: _with_margins(excerpts, best_context, m, lambda: excerpt_figures(dev, weights, searcher))
+              for m in MARGINS}
+    allowed = [m for m, (_, _, share) in scored.items() if share <= MAX_HIGHLIGHTED_SHARE] or [min(MARGINS)]
+    best_support = max(allowed, key=lambda m: scored[m][1])
+    excerpts.CONTEXT_MARGIN, excerpts.SUPPORT_MARGIN = best_context, best_support
+    return {"support_margin": best_support, "context_margin": best_context}
+
+
+def _with_margins(module: Any, context: float, support: float, measure: Any) -> Any:
+    """A measure taken with the excerpt margins set (restored afterwards)."""
+    saved = module.CONTEXT_MARGIN, module.SUPPORT_MARGIN
+    module.CONTEXT_MARGIN, module.SUPPORT_MARGIN = context, support
+    try:
+        return measure()
+    finally:
+        module.CONTEXT_MARGIN, module.SUPPORT_MARGIN = saved
+
+
 def write_fitted(weights: Weights, model: dict[str, float], threshold: float, c: float, cv: float,
-                 dev: list[Item]) -> None:
+                 dev: list[Item], margins: dict[str, float]) -> None:
     """Record the fitted parameters, with how they were made, where the package reads them."""
     kinds = {k: sum(i.case.kind == k for i in dev) for k in ("answerable", "unanswerable", "followup")}
     fitted = {
         "provenance": {"fitted_on": f"the dev half of tests/data/eval/questions.jsonl ({kinds})",
                        "by": "bench/fit_ranking.py --write",
                        "ranking": f"pairwise logistic regression, C={c} chosen by {FOLDS}-fold cross-validation "
-                                  "over dev articles", "cross_validated_hit@1": round(cv, 4)},
+                                  "over dev articles", "cross_validated_mrr": round(cv, 4)},
         "ranking": {f.name: round(getattr(weights, f.name), 6) for f in fields(Weights)},
         "topic_extra": FITTED["topic_extra"],
         "confidence": {k: round(v, 6) for k, v in model.items()}, "answer_probability": threshold,
+        "excerpts": margins,
     }
     path = ROOT / "src" / "libya_qa" / "fitted.json"
     path.write_text(json.dumps(fitted, indent=2) + "\n", "utf-8")
@@ -267,11 +324,13 @@ def main() -> int:
         return 0
     cv = {c: cross_validated(dev, c, searcher) for c in C_GRID}
     for c, score in cv.items():
-        print(f"C={c:<6} dev cross-validated hit@1 (answerable + follow-ups) {score:.3f}", flush=True)
+        print(f"C={c:<6} dev cross-validated MRR (answerable + follow-ups) {score:.3f}", flush=True)
     best_c = max(cv, key=cv.get)
     weights = fit_weights(dev, best_c)
     rows += [{"weights": f"fitted C={best_c}", "split": s, **ranking_figures(part, weights, searcher)}
              for s, part in (("dev", dev), ("test", test))]
+    margins = tune_margins(dev, weights, searcher)
+    print(f"excerpt margins (dev): {margins}", flush=True)
     model = fit_confidence(dev, weights, searcher)
     threshold = best_threshold(dev, weights, model, searcher)
     for s, part in (("dev", dev), ("test", test)):
@@ -282,7 +341,7 @@ def main() -> int:
     print("MODEL = {" + ", ".join(f'"{k}": {v:.4f}' for k, v in model.items()) + "}")
     print(f"ANSWER_PROBABILITY = {threshold}")
     if args.write:
-        write_fitted(weights, model, threshold, best_c, cv[best_c], dev)
+        write_fitted(weights, model, threshold, best_c, cv[best_c], dev, margins)
     write_results("fit_ranking", {"cv": cv, "c": best_c, "weights": weights.__dict__, "model": model,
                                   "threshold": threshold, "rows": rows})
     return 0

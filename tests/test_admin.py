@@ -229,3 +229,11 @@ def test_real_model_html_and_pdf_added_over_http_are_answered(tmp_path: Path) ->
             assert answer["excerpts"][0]["source"]["id"] == article_id
             for e in answer["excerpts"]:
                 assert bodies[e["source"]["id"]][e["start"]:e["end"]] == e["quote"]
+
+
+def test_a_form_flag_that_is_not_a_boolean_is_refused(client: TestClient, tiny_settings: Settings) -> None:
+    files = {"file": ("note.txt", b"Some text about the Wafa field and its gas.", "text/plain")}
+    message = assert_error(client.post("/sources", files=files, data={"replace": "maybe"}, headers=AUTH), 422,
+                           "invalid_request")
+    assert message == "replace: Input should be a valid boolean"
+    assert len(load_corpus(tiny_settings.corpus_dir)) == 2

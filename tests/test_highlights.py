@@ -14,7 +14,9 @@ def test_names_numbers_and_dates_are_found_without_function_words_or_possessives
     assert spans("Haftar’s forces were helped by Egypt and the United Arab Emirates.") == [
         ("Haftar", "name"), ("Egypt", "name"), ("United Arab Emirates", "name")]
     assert spans("On May 16, 2014, twenty-one men and 12 percent of 30,000 fled.") == [
-        ("May 16, 2014", "time"), ("twenty-one", "number"), ("12 percent", "number"), ("30,000", "number")]
+        ("May 16, 2014", "time"), ("twenty-one men", "number"), ("12 percent", "number"), ("30,000", "number")]
+    assert spans("Some 39 people were hurt; it has about 4,000 fighters, 13,000 bbl/day.") == [
+        ("39 people", "number"), ("about 4,000 fighters", "number"), ("13,000 bbl/day", "number")]
     assert spans("However, Abdullah al-Thani replaced Ali Zeidan in March 2014.") == [
         ("Abdullah al-Thani", "name"), ("Ali Zeidan", "name"), ("March 2014", "time")]
 

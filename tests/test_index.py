@@ -300,3 +300,32 @@ def test_an_incremental_build_follows_the_configured_index_type(tmp_path, monkey
     flat = make_settings(tmp_path, model="hashing-test-encoder", index_type="flat")
     build_index(flat, HashingEncoder(), articles + [extra])
     assert load_snapshot(flat.index_dir).dense_index.kind == "flat"
+
+
+def test_index_files_are_readable_by_a_server_running_as_another_user(tiny_settings) -> None:
+    root = tiny_settings.index_dir
+    version_folder = root / VERSIONS / str(current_version(root))
+    assert (root / "CURRENT").stat().st_mode & 0o777 == 0o644
+    assert version_folder.stat().st_mode & 0o777 == 0o755
+    for path in version_folder.rglob("*"):
+        assert path.stat().st_mode & 0o777 == (0o755 if path.is_dir() else 0o644), path
+
+
+def test_a_damaged_current_pointer_never_raises_while_reading_it(tiny_settings) -> None:
+    (tiny_settings.index_dir / "CURRENT").write_bytes(b"\xff\xfe../../etc\n")
+    name = current_version(tiny_settings.index_dir)
+    assert name == "\ufffd\ufffd../../etc"
+    with pytest.raises(IndexUnavailable, match="names no index version") as info:
+        load_snapshot(tiny_settings.index_dir, name)
+    assert info.value.code == "index_corrupt" and "libya-qa index --full" in info.value.message
+
+
+def test_bodies_with_unicode_line_separators_survive_the_index(tmp_path) -> None:
+    """U+2028, U+0085 and friends stay raw in articles.jsonl; reading must split at "\\n" only (found by hypothesis)."""
+    from support import make_settings
+    from libya_qa.schema import Article, Source
+
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+    body = "Haftar was backed by Egypt.\u2028Qatar\u0085backed\x1cDawn.\u2029The end\x0b\x0c."
+    build_index(settings, HashingEncoder(), [Article(Source("seps"), body)])
+    assert load_snapshot(settings.index_dir).articles[0].body == body

@@ -220,7 +220,7 @@ def test_concurrent_asks_during_swaps_never_fail_or_mix_versions(tiny_settings: 
 
 
 def test_concurrent_http_requests_during_swaps(tiny_settings: Settings) -> None:
-    settings = replace(tiny_settings, keep_versions=10)
+    settings = replace(tiny_settings, keep_versions=10, max_queued=16)  # four clients are never shed
     qa = QA(settings, HashingEncoder())
     with TestClient(create_app(settings, qa=qa)) as client:
         def ask() -> dict[str, Any]:

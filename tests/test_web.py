@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -265,3 +267,28 @@ def test_unknown_source_in_a_browser_is_an_html_page_with_the_message(tiny_setti
         assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
         assert "no source with id" in r.text
         assert client.get("/sources/nope").json()["error"]["code"] == "unknown_source"
+
+
+MARKDOWN_JS = """
+import { answerMarkdown } from "%s";
+const answer = JSON.parse(process.argv[1]);
+process.stdout.write(answerMarkdown(answer, "http://127.0.0.1:8000"));
+"""
+
+
+def test_copy_as_markdown_escapes_titles_and_quotes() -> None:
+    """render.js's answerMarkdown, run by node: nothing from the corpus can format, link or open HTML."""
+    if shutil.which("node") is None:
+        pytest.skip("needs node to run the page's JavaScript module")
+    answer = {"question": "Who *backed* [x](javascript:alert(1))?", "status": "answered", "index_version": "v1",
+              "excerpts": [{"quote": "# Not a heading\n1. not a list <b>bold</b> _u_ & co", "highlight": [2, 5],
+                            "start": 0, "end": 9, "source": {"id": "a b", "title": "T*i*tle](evil)", "author": "unknown",
+                                                             "publisher": "P", "date": "2015", "url": "unknown"}}]}
+    script = MARKDOWN_JS % (ROOT / "web" / "static" / "render.js").as_uri()
+    done = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps(answer)], capture_output=True,
+                          text=True, timeout=60, check=True)
+    assert done.stdout.splitlines() == [
+        "## Who \\*backed\\* \\[x\\](javascript:alert(1))?", "",
+        "> \\# Not a heading", "> 1\\. not a list \\<b\\>bold\\</b\\> \\_u\\_ \\& co", "",
+        "— *T\\*i\\*tle\\](evil)*, author unknown, P, 2015. "
+        "[Source](<http://127.0.0.1:8000/sources/a%20b?version=v1&start=0&end=9#quote>)"]

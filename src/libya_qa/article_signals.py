@@ -76,6 +76,17 @@ class ArticleSignals:
         top = scores.max(initial=0.0)
         return scores / top if top > 0 else scores
 
+    def coverage(self, weights: dict[str, float]) -> np.ndarray:
+        """Per article row, the share of the weighted terms that occur anywhere in its text."""
+        covered = np.zeros(self.n_articles)
+        total = sum(weights.values())
+        indptr, holders = self.bm25.scores["indptr"], self.bm25.scores["indices"]
+        for term, weight in weights.items():
+            token = self.vocab.get(term)
+            if token is not None and token + 1 < len(indptr):
+                covered[holders[indptr[token]:indptr[token + 1]]] += weight
+        return covered / total if total else covered
+
     def lead_coverage(self, weights: dict[str, float]) -> np.ndarray:
         """Per article row, the share of the weighted terms that its first passage contains."""
         covered = np.zeros(self.n_articles)

@@ -36,7 +36,8 @@ def signals(hits: list[SentenceHit], absence: Absence) -> dict[str, float]:
     rival = next((h.confidence for h in hits if h.article != top.article), 0.0)
     return {"top_score": top.confidence, "margin": top.confidence - rival, "context_coverage": top.context_coverage,
             "unknown_name_share": absence.unknown_name_share, "unknown_year": float(bool(absence.unknown_years)),
-            "typed_fit": top.fit}
+            "typed_fit": top.typed_near, "article_coverage": top.article_coverage,
+            "best_article_coverage": top.best_article_coverage}
 
 
 def probability(inputs: dict[str, float], model: dict[str, float] = MODEL) -> float:

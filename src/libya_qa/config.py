@@ -68,7 +68,8 @@ class Settings:
     store: str = "files"
     database_url: str = ""
     # Admission control: questions answered at once and waiting beyond that; past both, a fast 503.
-    # 0 sizes them to the machine (one per core answering, four per core waiting).
+    # 0 sizes them to the machine: one answering per core but one (the event loop needs the GIL too: two
+    # answering threads on two cores made even 503s wait, bench/load.py), two waiting per core.
     max_concurrent: int = 0
     max_queued: int = 0
     # Connection and slow-client bounds applied by `libya-qa serve`.
@@ -104,13 +105,13 @@ class Settings:
 
     @property
     def concurrent_limit(self) -> int:
-        """Questions answered at once: the setting, or one per core."""
-        return self.max_concurrent or self.cores
+        """Questions answered at once: the setting, or one per core but one (at least one)."""
+        return self.max_concurrent or max(1, self.cores - 1)
 
     @property
     def queue_limit(self) -> int:
-        """Questions waiting for a slot: the setting, or four per core."""
-        return self.max_queued or 4 * self.cores
+        """Questions waiting for a slot: the setting, or two per core (a longer queue only adds latency)."""
+        return self.max_queued or 2 * self.cores
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -17,6 +17,7 @@ MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|A
 YEAR = r"(?:1[89]|20)\d\d"
 DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 TIME = re.compile(
+    r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|"
     rf"\b(?:(?:early|mid|late)[- ])?(?:{MONTH}\s+{DAY}(?:,?\s+{YEAR})?\b|{DAY}\s+{MONTH}(?:\s+{YEAR})?\b"
     rf"|(?!May\b){MONTH}(?:\s+{YEAR})?\b|May\s+{YEAR}\b|{YEAR}s?\b(?:[–-]\d\d\b)?)"
 )
@@ -24,11 +25,15 @@ UNITS = r"(?:hundred|thousand|million|billion|trillion)s?"
 SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
          r"seventeen|eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|"
          r"four|five|six|seven|eight|nine))?)")
+# A quantity reads with what it counts: "39 people", "about 4,000 men", "13,000 bbl/day".
+APPROX = r"(?:(?:about|around|some|nearly|almost|roughly|more than|less than|at least|up to|over|under)\s+)?"
+# ... a plural ("men", "years"), an irregular one, or a unit ("bbl/day", "km"): never a verb ("30,000 fled").
+COUNTED = (r"(?:\s+(?!(?:was|is|has|does|goes|this|his|its|as|us|thus|plus|less)\b)(?:[a-z][\w-]*s|people|men|women|"
+           r"children|police|personnel|staff|[a-z]+/[a-z]+|km|kg|mph|sq km)\b)?")
 NUMBER = re.compile(
-    rf"(?:[$£€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per cent))?(?:\s+{UNITS})?(?!\w)"
-    rf"|\b(?:{SMALL}(?:\s+{UNITS})?|dozens|hundreds|thousands|millions|billions)(?:\s+of\s+{UNITS})?\b"
-    r"|\b(?:half|a third|two-thirds|a quarter|three-quarters)\b",
-    re.IGNORECASE,
+    rf"{APPROX}(?:[$£€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per cent)|(?:\s+{UNITS})?(?!\w){COUNTED})"
+    rf"|{APPROX}\b(?i:{SMALL}(?:\s+{UNITS})?|dozens|hundreds|thousands|millions|billions)(?:\s+of\s+(?i:{UNITS}))?\b"
+    rf"{COUNTED}|\b(?i:half|a third|two-thirds|a quarter|three-quarters)\b",
 )
 # A possessive ends a name: "Libya Dawn’s Qatari backers" holds the names "Libya Dawn" and "Qatari".
 TOKEN = r"(?:[A-Z](?:[\w.-]|[’'](?![sS]\b))*[\w]|[A-Z]|(?:al|el|ad|as|ash|bin|ibn)-[A-Z][\w-]*)"

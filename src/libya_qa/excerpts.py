@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from .analysis import question_type
 from .highlights import Marked, QuoteSentence, mark
 from .schema import Excerpt
-from .ranking import SentenceHit
+from .ranking import FITTED, SentenceHit
 from .store import SentenceView
 
 MAX_SENTENCES = 3  # an excerpt stays readable at a glance
 SHORT_SENTENCE_WORDS = 8  # a lone sentence this short gets its neighbour for context
-SUPPORT_RATIO = 0.85  # a sentence of the quote scoring nearly as well as the best shares the highlight
-CONTEXT_RATIO = 0.6  # a neighbour scoring this close joins the quote (the answer often follows its cue)
+# Margins on the ranker's score scale, fitted with it on dev (fitted.json): a sentence of the quote
+# scoring within SUPPORT_MARGIN of the best shares the highlight; a neighbour within CONTEXT_MARGIN
+# joins the quote (the answer often follows its cue).
+SUPPORT_MARGIN: float = FITTED["excerpts"]["support_margin"]
+CONTEXT_MARGIN: float = FITTED["excerpts"]["context_margin"]
 DIVERSITY = 0.85  # each further excerpt from the same article is discounted by this factor
 
 
@@ -69,7 +72,7 @@ def _grow(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit]
     """Pull in adjacent sentences of the paragraph that score nearly as well (answers span sentences)."""
     for step in (1, -1, 1, -1):
         hit = by_sentence.get(draft.last + 1 if step > 0 else draft.first - 1)
-        if hit is not None and hit.score >= CONTEXT_RATIO * draft.score:
+        if hit is not None and hit.score >= draft.score - CONTEXT_MARGIN:
             _absorb(view, draft, hit)
 
 
@@ -101,7 +104,7 @@ def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, Sentenc
     for sentence in range(draft.first, draft.last + 1):
         i = view.position(sentence)
         hit = by_sentence.get(sentence)
-        answers = hit is not None and hit.score >= SUPPORT_RATIO * draft.score
+        answers = hit is not None and hit.score >= draft.score - SUPPORT_MARGIN
         sentences.append(QuoteSentence(int(view.start[i]), int(view.end[i]), view.text(i), answers,
                                        sentence == draft.best))
     start, end = sentences[0].start, sentences[-1].end

@@ -155,9 +155,10 @@ class FileSnapshot:
         """Whole-article BM25 (relative to the best article), lead cosine and lead coverage."""
         keys = np.asarray(keys, dtype=np.int64)
         keywords = self.signals.keywords(list(terms))[keys]
-        coverage = self.signals.lead_coverage(dict(weights))[keys]
+        lead_coverage = self.signals.lead_coverage(dict(weights))[keys]
         lead = self.signals.lead_vectors[keys] @ vector.astype(np.float32)
-        return ArticleEvidence(keys, keywords, lead, coverage)
+        coverage = self.signals.coverage(dict(weights))
+        return ArticleEvidence(keys, keywords, lead, lead_coverage, coverage[keys], float(coverage.max(initial=0.0)))
 
 
 class FileStore:

@@ -152,7 +152,7 @@ def rollback(root: Path) -> tuple[str | None, str]:
         set_current(root, version)
         return current, version
     raise IndexUnavailable("no_previous_version", f"no intact index version older than {current} in {root}; "
-                           "run `libya-qa index --full` to build a new one")
+                           "run `libya-qa index --full` to build a new one", status=409)  # the request, not the server
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -161,7 +161,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexUnavailable("index_corrupt", f"index {folder} has no readable manifest; {REPAIR}") from exc
-    files, articles = (manifest.get("files", {}), manifest.get("articles", {})) if isinstance(manifest, dict) else ("", "")
+    shaped = isinstance(manifest, dict)
+    files, articles = (manifest.get("files", {}), manifest.get("articles", {})) if shaped else ("", "")
     if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
             and isinstance(articles, dict) and all(isinstance(v, dict) for v in articles.values())):
         raise IndexUnavailable("index_corrupt", f"index {folder} has a manifest of the wrong shape; {REPAIR}")
@@ -179,11 +180,13 @@ def read_articles(root: Path, version: str) -> list[Article]:
 
 
 def parse_articles(path: Path) -> list[Article]:
-    """The articles of an articles.jsonl file, one per line."""
+    """articles.jsonl as Articles: one per "\n" line (str.splitlines would also split at U+2028, U+0085 ...,
+    which json.dumps(ensure_ascii=False) leaves raw inside a body)."""
     articles = []
-    for line in path.read_text("utf-8").splitlines():
-        row = json.loads(line)
-        articles.append(Article(Source(**row["source"]), row["body"], row.get("notes", "")))
+    for line in path.read_text("utf-8").split("\n"):
+        if line:
+            row = json.loads(line)
+            articles.append(Article(Source(**row["source"]), row["body"], row.get("notes", "")))
     return articles
 
 

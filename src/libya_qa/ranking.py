@@ -45,6 +45,8 @@ class SentenceHit:
     context_rank: float = 0.0
     window_rank: float = 0.0
     cosine_context: float = 0.0  # cosine x context coverage: both at once is stronger than either
+    article_coverage: float = 0.0  # share of the question's idf mass anywhere in its article
+    best_article_coverage: float = 0.0  # the highest such share of any article (the same for every hit)
     score: float = 0.0
     confidence: float = 0.0  # the score under the question weights, whatever the query (confidence.py reads it)
 
@@ -79,6 +81,7 @@ class Weights:
     context_rank: float = 0.0
     window_rank: float = 0.0
     cosine_context: float = 0.0
+    article_coverage: float = 0.0
 
 
 # Weights field -> SentenceHit field: the evidence each weight multiplies.
@@ -89,7 +92,7 @@ FEATURES = {"sentence_cosine": "cosine", "keyword_coverage": "coverage", "passag
             "opening": "opening", "length": "length", "typed_answer": "typed_answer", "typed_near": "typed_near",
             "window_cosine": "window_cosine", "passage_cosine": "passage_cosine", "cosine_rank": "cosine_rank",
             "coverage_rank": "coverage_rank", "context_rank": "context_rank", "window_rank": "window_rank",
-            "cosine_context": "cosine_context"}
+            "cosine_context": "cosine_context", "article_coverage": "article_coverage"}
 
 
 def _fitted() -> dict[str, Any]:

@@ -146,7 +146,8 @@ class Searcher:
                 dense_rank=dense_rank.get(sentence, 0.0), keyword_rank=keyword_rank.get(sentence, 0.0),
                 cosine_gap=float(cosines[i]) - top_cosine, opening=float(_opens_article(view, i)),
                 length=min(np.log2(1 + len(sentence_text.split())) / 6, 1.0), typed_answer=typed, typed_near=near,
-                window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0)))
+                window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0),
+                article_coverage=float(evidence.coverage[a]), best_article_coverage=evidence.best_coverage))
         return Evidence(with_ranks(hits), view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:

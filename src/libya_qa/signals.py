@@ -49,3 +49,4 @@ def _same_line(view: SentenceView, i: int, j: int) -> bool:
     """True when positions i < j are in one paragraph (no line break between them)."""
     body = view.articles[int(view.article[i])].body
     return "\n" not in body[int(view.end[i]):int(view.start[j])]
+

@@ -74,6 +74,8 @@ class ArticleEvidence:
     keywords: np.ndarray  # whole-article BM25 of the query, relative to the best article of the index
     lead: np.ndarray  # cosine of the query with the article's first passage
     lead_coverage: np.ndarray  # share of the query's idf mass in the article's first passage
+    coverage: np.ndarray  # share of the query's idf mass anywhere in the article
+    best_coverage: float = 0.0  # the highest such share of any article of the snapshot (not only these)
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ class Snapshot(Protocol):
 
     def article_evidence(self, keys: np.ndarray, terms: Sequence[str], weights: Mapping[str, float],
                          vector: np.ndarray) -> ArticleEvidence:
-        """Whole-article keyword score, lead cosine and lead keyword coverage for some articles."""
+        """Whole-article keyword score, lead cosine, lead and whole keyword coverage for some articles."""
         ...
 
 

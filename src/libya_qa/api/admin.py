@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ..admin import BuildRunner, BuildState
+from ..config import Settings
 from ..errors import IngestError
 from ..ingest import CONTENT_TYPES, MAX_SOURCE_BYTES, Extracted, Metadata, fetch_url, read_bytes
 from ..sources import NEXT_STEP, add_source, edit_metadata, remove_source
@@ -96,7 +97,9 @@ def rollback(runner: RunnerDep) -> RollbackOut:
 
 
 @router.get("/index/events", summary="The build's state as server-sent events, until it ends",
-            responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+            responses={200: {"content": {"text/event-stream": {"schema": {  # each event: one data field
+                "type": "object", "required": ["data"],
+                "properties": {"data": {"type": "string", "description": "GET /index's JSON body"}}}}},
                              "description": "One `data:` line of GET /index's JSON per change"}})
 async def build_events(runner: RunnerDep, settings: SettingsDep) -> StreamingResponse:
     """Stream GET /index's body at each change of stage or percent; the stream ends with the build."""
@@ -125,10 +128,12 @@ def get_build(runner: RunnerDep, settings: SettingsDep) -> BuildStatusOut:
     return build_status(runner.snapshot(), runner, settings)
 
 
-def build_status(state: BuildState, runner: BuildRunner, settings: SettingsDep) -> BuildStatusOut:
+def build_status(state: BuildState, runner: BuildRunner, settings: Settings) -> BuildStatusOut:
     """GET /index's body, without server paths in any message."""
     store = runner.qa.store
-    error = ErrorDetail(code=state.error["code"], message=public(state.error["message"], settings)) if state.error else None
+    error = None
+    if state.error:
+        error = ErrorDetail(code=state.error["code"], message=public(state.error["message"], settings))
     return BuildStatusOut(
         state=state.state, stage=state.stage, percent=state.percent, full=state.full, started=state.started, finished=state.finished,
         report=BuildReportOut.model_validate(asdict(state.report)) if state.report else None, error=error,
@@ -148,7 +153,7 @@ async def read_source(request: Request) -> tuple[Extracted, bool]:
         name = upload.filename or "upload"
         kind = None if Path(name).suffix else CONTENT_TYPES.get(upload.content_type or "")  # suffix first
         meta = Metadata(**{k: str(form.get(k) or "") or None for k in FORM_FIELDS})
-        replace = str(form.get("replace", "")).lower() in ("1", "true", "yes", "on")
+        replace = _flag(str(form.get("replace", "false")))
     elif content_type.startswith("application/json"):
         body = parse_json(await request.body())
         meta = Metadata(**{k: getattr(body, k) for k in FORM_FIELDS})
@@ -161,6 +166,15 @@ async def read_source(request: Request) -> tuple[Extracted, bool]:
                           "or JSON {\"text\": ..., \"title\": ...}", status=415)
     extracted = await run_in_threadpool(read_bytes, raw, name, meta, kind, None, None, MAX_SOURCE_BYTES)
     return extracted, replace
+
+
+def _flag(value: str) -> bool:
+    """A form's boolean, as the schema documents it; anything else is a 422, not a silent false."""
+    flags = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+    if value.strip().lower() not in flags:
+        raise RequestValidationError([{"type": "bool_parsing", "loc": ("body", "replace"),
+                                       "msg": "Input should be a valid boolean"}])
+    return flags[value.strip().lower()]
 
 
 def parse_json(raw: bytes) -> AddText:

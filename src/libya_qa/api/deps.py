@@ -18,6 +18,10 @@ from .metrics import Metrics
 from .watch import IndexWatcher
 
 
+# Every dependency is `async def` on purpose: FastAPI runs a plain `def` dependency on the thread pool, and
+# under load those hops queue behind the questions being answered, so even a 503 would wait for a thread.
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything the handlers use, made once at start-up and kept on app.state.services."""
@@ -31,7 +35,7 @@ class Services:
     metrics: Metrics
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """The app's services (a 503 before start-up has finished)."""
     services: Services | None = getattr(request.app.state, "services", None)
     if services is None:
@@ -42,32 +46,32 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_settings(services: ServicesDep) -> Settings:
+async def get_settings(services: ServicesDep) -> Settings:
     """The settings the server runs with."""
     return services.settings
 
 
-def get_qa(services: ServicesDep) -> QA:
+async def get_qa(services: ServicesDep) -> QA:
     """The question answerer over the current index version."""
     return services.qa
 
 
-def get_runner(services: ServicesDep) -> BuildRunner:
+async def get_runner(services: ServicesDep) -> BuildRunner:
     """The background index builder."""
     return services.runner
 
 
-def get_gate(services: ServicesDep) -> Gate:
+async def get_gate(services: ServicesDep) -> Gate:
     """Admission control for the work of answering."""
     return services.gate
 
 
-def get_templates(services: ServicesDep) -> Jinja2Templates:
+async def get_templates(services: ServicesDep) -> Jinja2Templates:
     """The page templates."""
     return services.templates
 
 
-def require_admin(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+async def require_admin(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
     """Let a request through only with the configured bearer token (403 when none is configured)."""
     if not settings.admin_token:
         raise AdminDisabled("admin_disabled", "admin endpoints are off: set LIBYA_QA_ADMIN_TOKEN to a secret, "

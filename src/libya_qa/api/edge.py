@@ -65,7 +65,8 @@ class BoundedBody:
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
             if self.received > self.limit:
-                raise StarletteHTTPException(413, f"the request body is over the {_size(self.limit)} limit of {self.route}")
+                raise StarletteHTTPException(413, f"the request body is over the {_size(self.limit)} limit "
+                                             f"of {self.route}")
             self.done = not message.get("more_body", False)
         return message
 

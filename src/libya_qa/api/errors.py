@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ..config import Settings
 from ..errors import Overloaded, QAError
@@ -44,6 +45,8 @@ def describe(request: Request, exc: Exception) -> tuple[int, str, str, dict[str,
         code = HTTP_CODES.get(exc.status_code, "http_error")
         message = PLAIN.get(str(exc.detail), str(exc.detail))
         headers = dict(exc.headers or {})
+        if exc.status_code == 405 and "app" in request.scope:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         if exc.status_code in (408, 413):  # the body was left unread: the connection cannot be reused
             headers["Connection"] = "close"
         return exc.status_code, code, message, headers
@@ -58,6 +61,25 @@ def validation_code(errors: Sequence[Any]) -> str:
     if first.get("type") == "extra_forbidden" and len(loc) == 2 and loc[0] == "filters":
         return "unknown_filter"
     return "invalid_request"
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    matching = [route for route in _flat(request.app.router.routes)
+                if getattr(route, "methods", None) and route.matches(dict(request.scope))[0] != Match.NONE]
+    if not matching:
+        return []
+    # /sources/preview is its own resource, though /sources/{source_id} matches it too: the path with
+    # the fewest parameters names the resource.
+    specific = min(route.path.count("{") for route in matching)
+    return sorted({m for route in matching if route.path.count("{") == specific for m in route.methods})
+
+
+def _flat(routes: Sequence[Any]) -> Iterator[Any]:
+    """Routes with included routers opened (FastAPI keeps an included router as one entry; no prefixes here)."""
+    for route in routes:
+        inner = getattr(getattr(route, "original_router", None), "routes", None)
+        yield from _flat(inner) if inner is not None else (route,)
 
 
 def validation_message(errors: Sequence[Any]) -> str:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from ..errors import Overloaded
 
-MAX_WAIT_SECONDS = 2.0  # a queued question that waits longer is shed rather than answered late
+MAX_WAIT_SECONDS = 1.0  # a queued question that waits longer is shed rather than answered late
 
 
 class Gate:

@@ -26,14 +26,14 @@ class Metrics:
         self.requests = Counter("libya_qa_requests", "HTTP requests by method, route template and status",
                                 ("method", "route", "status"), registry=self.registry)
         self.latency = Histogram("libya_qa_request_duration_seconds", "Time to answer a request",
-                                 ("method", "route"), buckets=LATENCY_BUCKETS, registry=self.registry)
+                                 ("method", "route", "status"), buckets=LATENCY_BUCKETS, registry=self.registry)
         self.answers = Counter("libya_qa_answers", "Questions answered, by answer status", ("status",),
                                registry=self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float, answer: str | None) -> None:
         """Count one finished request."""
         self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        self.latency.labels(method, route, str(status)).observe(seconds)
         if answer:
             self.answers.labels(answer).inc()
 

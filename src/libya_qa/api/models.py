@@ -53,7 +53,9 @@ class ErrorBody(BaseModel):
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for these error statuses (and the catch-all 500), all in the one error shape."""
-    return {status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status]}
+    # The content is named: a route answering text (a citation) still answers its errors in JSON.
+    return {status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status],
+                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
             for status in sorted({*statuses, 500})}
 
 
@@ -86,7 +88,9 @@ class FiltersIn(Strict):
 class AskRequest(Strict):
     """Body of POST /ask."""
 
-    question: str = Field(description="The question, 1 to 500 characters once spaces are collapsed.")
+    # The limits are checked by QA (empty_question, question_too_long); the schema states them for clients.
+    question: str = Field(description="The question, 1 to 500 characters once spaces are collapsed.",
+                          json_schema_extra={"minLength": 1, "maxLength": 500, "pattern": r"\S"})
     top_k: int = Field(5, ge=1, le=20, description="How many excerpts at most.")
     history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS,
                                 description="Earlier questions of the conversation, oldest first (the last 6 are used).")
@@ -230,7 +234,8 @@ class RemovedOut(BaseModel):
 class AddText(Strict):
     """JSON body of POST /sources: the article text (Markdown, optional YAML header) or a page to fetch, and metadata."""
 
-    text: str | None = Field(None, description="The article text; or send `fetch` instead.")
+    text: str | None = Field(None, description="The article text; or send `fetch` instead.",
+                             json_schema_extra={"minLength": 1, "pattern": r"\S"})
     fetch: str | None = Field(None, max_length=2_000, description="An http(s) address of a page or PDF to fetch "
                               "(20 s timeout) instead of `text`.")
     title: str | None = None

@@ -39,7 +39,7 @@ def list_sources(qa: QADep) -> SourceList:
                 **errors(404, 410, 422)})
 def source(source_id: str, request: Request, qa: QADep, templates: TemplatesDep,
            version: Annotated[str | None, Query(description="An index version (an answer's index_version); "
-                                                "default the current one", max_length=100)] = None,
+                                                "default the current one", pattern=VERSION_NAME.pattern)] = None,
            start: Annotated[str | None, Query(description="Quote start, for the viewer", max_length=20)] = None,
            end: Annotated[str | None, Query(description="Quote end, for the viewer", max_length=20)] = None,
            format: Annotated[str | None, Query(description="json to get JSON whatever Accept says",
@@ -79,7 +79,7 @@ def source_view(qa: QA, source_id: str, version: str | None) -> SourceView:
         if current is None:
             raise NotFound("unknown_source", f"no source with id {source_id!r}; GET /sources lists them")
         return SourceView(current, passages, served.version, False)
-    if not VERSION_NAME.match(version):
+    if not VERSION_NAME.match(version):  # the route checks it too; other callers may not
         raise BadQuestion("invalid_request", "version: not an index version name (answers give it as index_version)")
     if version not in qa.store.versions():
         raise Gone("version_gone", f"index version {version} is no longer kept (the last "

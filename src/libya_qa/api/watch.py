@@ -63,7 +63,8 @@ class IndexWatcher:
         error = self.error or self.qa.last_reload_error or None
         if self._task is None or self._task.done() or stale:
             state = "stopped"
-            error = error or "the index watcher is not running: new index versions will not be served; restart the server"
+            error = error or ("the index watcher is not running: new index versions will not be served; "
+                              "restart the server")
         else:
             state = "failing" if error else "running"
         return WatcherStatus(state, polled.isoformat(timespec="seconds") if polled else None, error)
