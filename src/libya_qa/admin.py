@@ -24,10 +24,10 @@ from starlette.datastructures import UploadFile
 from .build import BuildReport
 from .config import Settings
 from .errors import AdminDisabled, BadQuestion, Conflict, IngestError, QAError, Unauthorized
-from .index import current_version, list_versions
 from .ingest import CONTENT_TYPES, MAX_SOURCE_BYTES, Extracted, Metadata, read_bytes
 from .qa import QA
 from .sources import NEXT_STEP, add_source, build_from_corpus, build_lock, remove_source
+from .stores import open_store
 
 FORM_FIELDS = ("title", "author", "publisher", "date", "url", "id")
 
@@ -124,10 +124,10 @@ class BuildRunner:
         """State, the last report's fields, the current and available versions."""
         with self._lock:
             state = self._state
-        root = self.settings.index_dir
+        store = open_store(self.settings)
         return {"state": state.state, "stage": state.stage, "full": state.full, "started": state.started, "finished": state.finished,
                 "report": asdict(state.report) if state.report else None, "error": state.error,
-                "notes": state.notes, "current_version": current_version(root), "versions": list_versions(root),
+                "notes": state.notes, "current_version": store.current_version(), "versions": store.versions(),
                 "serving_version": self._qa().loaded.snapshot.version}
 
 

@@ -1,0 +1,239 @@
+"""One PostgreSQL index version: the read verbs of `store.Snapshot`, answered in SQL.
+
+A snapshot reads its version row and catalogue once; every search is a query restricted to the
+version's id ranges. Keyword scores are BM25 computed in SQL from stored term counts, with the same
+formula and parameters as the file store's bm25s (Lucene variant, k1 1.5, b 0.75), so both stores
+rank alike (a test holds it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexUnavailable
+from .filters import passes
+from .pgschema import SCHEMA, columns
+from .schema import Article, Filters, Source
+from .store import ArticleEvidence, Candidates, CatalogueEntry, Selection, SentenceView
+from .tables import SENTENCE
+
+K1, B = 1.5, 0.75  # bm25s's defaults, as the file store scores
+# A filter that keeps at most this many passages is searched exactly over them (a btree on the
+# article, then exact distances); larger ones walk the HNSW graph with an iterative scan.
+EXACT_FILTER_MAX = 20_000
+S = SCHEMA
+
+# The query's known terms, each with how often the query repeats it (bm25s counts repeats).
+_QUERY_TERMS = (f"q AS (SELECT t.id AS term, count(*) AS times FROM unnest(%(terms)s::text[]) AS w(term) "
+                f"JOIN {S}.terms t USING (term) GROUP BY t.id)")
+_BM25 = ("sum(q.times * ln(1 + (%(n)s - df.df + 0.5) / (df.df + 0.5)) "
+         "* h.tf / (h.tf + %(k1)s * (1 - %(b)s + %(b)s * h.length / %(avg)s)))")
+KEYWORDS = (f"WITH {_QUERY_TERMS}, "
+            f"hits AS MATERIALIZED (SELECT h.term, h.passage, h.tf, h.length FROM {S}.passage_terms h "
+            "JOIN q USING (term) WHERE h.passage <@ %(version)s::int8multirange), "
+            "df AS (SELECT term, count(*)::float8 AS df FROM hits GROUP BY term) "
+            f"SELECT h.passage, {_BM25} AS score FROM hits h JOIN df USING (term) JOIN q USING (term) "
+            "WHERE h.passage <@ %(among)s::int8multirange "
+            "GROUP BY h.passage ORDER BY score DESC, h.passage LIMIT %(k)s")
+ARTICLE_KEYWORDS = (f"WITH {_QUERY_TERMS}, "
+                    f"hits AS MATERIALIZED (SELECT h.term, h.article, h.tf, h.length FROM {S}.article_terms h "
+                    "JOIN q USING (term) WHERE h.article <@ %(version)s::int8multirange), "
+                    "df AS (SELECT term, count(*)::float8 AS df FROM hits GROUP BY term), "
+                    f"scores AS (SELECT h.article, {_BM25} AS score FROM hits h JOIN df USING (term) "
+                    "JOIN q USING (term) GROUP BY h.article) "
+                    "SELECT article, score, (SELECT max(score) FROM scores) FROM scores "
+                    "WHERE article = ANY(%(keys)s)")
+LEADS = (f"SELECT a.id, -(p.embedding <#> %(vector)s), ARRAY(SELECT t.term FROM {S}.passage_terms h "
+         f"JOIN {S}.terms t ON t.id = h.term WHERE h.passage = p.id AND t.term = ANY(%(terms)s::text[])) "
+         f"FROM {S}.articles a JOIN {S}.passages p ON p.id = lower(a.passages) WHERE a.id = ANY(%(keys)s)")
+TERM_DF = (f"SELECT w.term, count(h.passage) FROM unnest(%(terms)s::text[]) AS w(term) "
+           f"LEFT JOIN {S}.terms t USING (term) LEFT JOIN {S}.passage_terms h "
+           "ON h.term = t.id AND h.passage <@ %(version)s::int8multirange GROUP BY w.term")
+# relaxed_order (set per connection) lets the graph walk go on until k rows pass the filter; the
+# outer query puts them back in exact distance order.
+NEAREST = (f"WITH nearest AS MATERIALIZED (SELECT id, embedding <#> %(vector)s AS distance FROM {S}.passages "
+           "WHERE id <@ %(ranges)s::int8multirange ORDER BY embedding <#> %(vector)s LIMIT %(k)s) "
+           "SELECT id, -distance FROM nearest ORDER BY distance, id")
+NEAREST_AMONG = (f"WITH candidates AS MATERIALIZED (SELECT id, embedding FROM {S}.passages "
+                 "WHERE article = ANY(%(keys)s)) "
+                 "SELECT id, -(embedding <#> %(vector)s) FROM candidates ORDER BY embedding <#> %(vector)s, id "
+                 "LIMIT %(k)s")
+SENTENCE_COLUMNS = ", ".join(f's."{name}"' for name, _ in columns(SENTENCE))
+SENTENCES = (f"WITH wanted AS (SELECT DISTINCT article, generate_series(\"first\" - %(margin)s, \"last\" + %(margin)s) "
+             f"AS id FROM {S}.passages WHERE id = ANY(%(passages)s)) "
+             f"SELECT s.id, {SENTENCE_COLUMNS}, s.embedding FROM {S}.sentences s JOIN wanted w "
+             "ON w.id = s.id AND w.article = s.article ORDER BY s.id")
+PASSAGE_SPANS = f'SELECT id, "first", "last" FROM {S}.passages WHERE id = ANY(%(passages)s)'
+
+
+@dataclass(frozen=True)
+class Among:
+    """A filter's articles as the SQL needs them: keys, their passage id ranges and how many passages."""
+
+    keys: np.ndarray
+    ranges: str  # int8multirange literal
+    passages: int
+
+
+def multirange(spans: Sequence[tuple[int, int]]) -> str:
+    """An int8multirange literal of [first, end) spans (merged where they touch)."""
+    merged: list[list[int]] = []
+    for first, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and first <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([first, end])
+    return "{" + ",".join(f"[{a},{b})" for a, b in merged) + "}"
+
+
+def as_vector(vector: np.ndarray) -> Any:
+    """A query vector as pgvector's halfvec parameter."""
+    from pgvector import HalfVector
+
+    return HalfVector(np.asarray(vector, dtype=np.float32).reshape(-1))
+
+
+@dataclass
+class PostgresSnapshot:
+    """One version: its statistics and catalogue in memory, its rows in the database."""
+
+    db: Any  # pgstore.Database
+    version: str
+    manifest: dict[str, Any]
+    articles_ranges: str
+    passage_ranges: str
+    n_articles: int
+    n_passages: int
+    article_length: float
+    passage_length: float
+    entries: list[CatalogueEntry]
+    spans: dict[int, tuple[int, int]]  # article key -> [first passage id, end)
+    by_id: dict[str, int] = field(default_factory=dict, repr=False)  # article id -> key
+    _df: dict[str, int] = field(default_factory=dict, repr=False)  # term -> passages holding it, filled as asked
+
+    @classmethod
+    def read(cls, db: Any, conn: Any, version: str) -> PostgresSnapshot:
+        """Read a version row and its catalogue."""
+        row = conn.execute(f"SELECT manifest, articles::text, passages::text, n_articles, n_passages, article_length, "
+                           f"passage_length FROM {S}.versions WHERE name = %s", (version,)).fetchone()
+        if row is None:
+            raise IndexUnavailable("index_corrupt", f"index version {version} is not in {db.where}; "
+                                   "run `libya-qa index --full` to rebuild it (or `libya-qa index --rollback`)")
+        entries, spans = [], {}
+        for key, source, sha, first, end in conn.execute(
+                f"SELECT id, source, sha256, coalesce(lower(passages), 0), coalesce(upper(passages), 0) "
+                f"FROM {S}.articles WHERE id <@ %s::int8multirange ORDER BY article_id", (row[1],)).fetchall():
+            entries.append(CatalogueEntry(int(key), Source(**source), int(end - first), sha))
+            spans[int(key)] = (int(first), int(end))
+        return cls(db, version, dict(row[0]), row[1], row[2], int(row[3]), int(row[4]), float(row[5]),
+                   float(row[6]), entries, spans, {e.source.id: e.key for e in entries})
+
+    def verify(self, conn: Any) -> None:
+        """The version's rows are all there (counts against the manifest)."""
+        counts = self.manifest.get("counts", {})
+        found = conn.execute(f"SELECT (SELECT count(*) FROM {S}.passages WHERE id <@ %(p)s::int8multirange), "
+                             f"(SELECT count(*) FROM {S}.sentences s JOIN {S}.articles a ON s.id <@ a.sentences "
+                             "WHERE a.id <@ %(a)s::int8multirange)",
+                             {"p": self.passage_ranges, "a": self.articles_ranges}).fetchone()
+        expected = (len(self.entries), int(counts.get("passages", -1)), int(counts.get("sentences", -1)))
+        if (self.n_articles, int(found[0]), int(found[1])) != expected:
+            raise IndexUnavailable("index_corrupt", f"index version {self.version} in {self.db.where} is missing rows; "
+                                   "run `libya-qa index --full` to rebuild it (or `libya-qa index --rollback`)")
+
+    def _rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run one read query on a pooled connection (binary results: vectors arrive as float16)."""
+        with self.db.pooled() as conn:
+            return conn.execute(sql, params, binary=True).fetchall()
+
+    # --- listing ----------------------------------------------------------------------------
+    def catalogue(self) -> list[CatalogueEntry]:
+        """Every article of the version with its passage count, in id order."""
+        return list(self.entries)
+
+    def article_by_id(self, article_id: str) -> Article | None:
+        """The stored article, or None."""
+        key = self.by_id.get(article_id)
+        return None if key is None else self.db.bodies([key]).get(key)
+
+    # --- searching --------------------------------------------------------------------------
+    def select(self, filters: Filters) -> Selection:
+        """The articles that pass, with their passage id ranges for the searches."""
+        verdicts = [passes(e.source, filters) for e in self.entries]
+        kept = [e.key for e, ok in zip(self.entries, verdicts) if ok]
+        spans = [self.spans[k] for k in kept]
+        among = Among(np.array(kept, dtype=np.int64), multirange(spans), sum(b - a for a, b in spans))
+        return Selection(among.keys, sum(v is None for v in verdicts), among)
+
+    def dense(self, vector: np.ndarray, k: int, among: Selection | None = None) -> Candidates:
+        """The k nearest passages: HNSW with iterative scan, or exact over a small filter's passages."""
+        handle: Among | None = among.handle if among is not None else None
+        if handle is not None and handle.passages == 0:
+            return Candidates.none()
+        params: dict[str, Any] = {"vector": as_vector(vector), "k": k}
+        if handle is not None and handle.passages <= EXACT_FILTER_MAX:
+            rows = self._rows(NEAREST_AMONG, {**params, "keys": handle.keys.tolist()})
+        else:
+            rows = self._rows(NEAREST, {**params, "ranges": handle.ranges if handle else self.passage_ranges})
+        return _candidates(rows)
+
+    def keywords(self, terms: Sequence[str], k: int, among: Selection | None = None) -> Candidates:
+        """The k passages with the best BM25 (scored over the whole version, then filtered)."""
+        handle: Among | None = among.handle if among is not None else None
+        if not terms or (handle is not None and handle.passages == 0):
+            return Candidates.none()
+        params = {"terms": list(terms), "version": self.passage_ranges, "k": k, "n": self.n_passages,
+                  "avg": max(self.passage_length, 1e-9), "k1": K1, "b": B,
+                  "among": handle.ranges if handle is not None else self.passage_ranges}
+        return _candidates(self._rows(KEYWORDS, params))
+
+    def term_idf(self, terms: Sequence[str]) -> dict[str, float]:
+        """Each distinct term's BM25 idf over the version's passages (an unseen term gets the largest)."""
+        wanted = sorted(set(terms) - set(self._df))
+        if wanted:
+            for term, df in self._rows(TERM_DF, {"terms": wanted, "version": self.passage_ranges}):
+                self._df[term] = int(df)
+        n = self.n_passages
+        return {t: float(np.log1p((n - self._df[t] + 0.5) / (self._df[t] + 0.5))) for t in set(terms)}
+
+    def sentences(self, passages: Sequence[int], margin: int = 1) -> SentenceView:
+        """The sentences of these passages and `margin` neighbours each side within their article."""
+        ids = [int(p) for p in passages]
+        spans = {int(p): (int(a), int(b)) for p, a, b in self._rows(PASSAGE_SPANS, {"passages": ids})}
+        rows = self._rows(SENTENCES, {"passages": ids, "margin": margin})
+        names = [name for name, _ in columns(SENTENCE)]
+        table = {name: np.array([r[1 + i] for r in rows], dtype=np.int64) for i, name in enumerate(names)}
+        dimension = int(self.manifest.get("dimension", 0))
+        vectors = (np.stack([r[-1].to_numpy() for r in rows]).astype(np.float32) if rows
+                   else np.zeros((0, dimension), np.float32))
+        owners = sorted({int(a) for a in table["article"]})
+        return SentenceView(ids=np.array([r[0] for r in rows], dtype=np.int64), article=table["article"],
+                            start=table["start"], end=table["end"], vectors=vectors,
+                            passages={p: spans[p] for p in ids if p in spans}, articles=self.db.bodies(owners))
+
+    def article_evidence(self, keys: np.ndarray, terms: Sequence[str], weights: Mapping[str, float],
+                         vector: np.ndarray) -> ArticleEvidence:
+        """Whole-article BM25 (relative to the best article of the version), lead cosine and lead coverage."""
+        keys = np.asarray(keys, dtype=np.int64)
+        position = {int(k): i for i, k in enumerate(keys)}
+        keywords, lead, coverage = np.zeros(len(keys)), np.zeros(len(keys)), np.zeros(len(keys))
+        if terms:
+            params = {"terms": list(terms), "version": self.articles_ranges, "keys": keys.tolist(), "n": self.n_articles,
+                      "avg": max(self.article_length, 1e-9), "k1": K1, "b": B}
+            for key, score, top in self._rows(ARTICLE_KEYWORDS, params):
+                keywords[position[int(key)]] = score / top if top and top > 0 else score
+        total = sum(weights.values())
+        rows = self._rows(LEADS, {"vector": as_vector(vector), "terms": list(weights), "keys": keys.tolist()})
+        for key, cosine, held in rows:
+            lead[position[int(key)]] = cosine
+            if total:
+                coverage[position[int(key)]] = sum(weights[t] for t in held) / total
+        return ArticleEvidence(keys, keywords, lead, coverage)
+
+
+def _candidates(rows: list[tuple[Any, ...]]) -> Candidates:
+    """Candidates from (passage id, score) rows."""
+    return Candidates(np.array([r[0] for r in rows], dtype=np.int64), np.array([r[1] for r in rows], dtype=np.float32))
