@@ -261,3 +261,39 @@ def test_without_a_url_libya_qa_starts_and_stops_an_embedded_server() -> None:
     finally:
         EmbeddedPostgres(home / ".pgdata").stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def synthetic_version(settings: Settings, articles: int, per_article: int, dimension: int = 64) -> None:
+    """Write a version of random unit vectors (one sentence per passage) straight into the store."""
+    from libya_qa.tables import Embedded, passage_rows, sentence_rows
+
+    rng = np.random.default_rng(7)
+    rows = [(a, 0, 4) for a in range(articles) for _ in range(per_article)]
+    vectors = rng.normal(size=(len(rows), dimension)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    fresh = Embedded(sentence_rows(rows), passage_rows([(a, s, e, i, i) for i, (a, s, e) in enumerate(rows)]),
+                     vectors.astype(np.float16), [["word"]] * len(rows))
+    listed = [Article(Source(f"a{a:04d}", date=f"{2000 + a % 20}"), "text") for a in range(articles)]
+    manifest = {"format": 3, "version": "20000101T000000000000Z", "model": settings.model, "dimension": dimension,
+                "chunking": {}}
+    open_store(settings).write_version(listed, fresh, None, manifest, {})
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+def test_a_selective_filter_on_the_hnsw_graph_still_returns_k_rows(store_settings: Settings,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's trap: HNSW walked with a 1% filter returned 0.4 rows instead of 10, silently."""
+    from libya_qa import pgsnapshot
+
+    synthetic_version(store_settings, articles=400, per_article=10)
+    snapshot = open_store(store_settings).load()
+    explain = "EXPLAIN " + pgsnapshot.NEAREST.replace("%(vector)s", "%(v)s::halfvec")
+    plan = snapshot._rows(explain, {"v": str([0.125] * 64), "ranges": snapshot.passage_ranges, "k": 10}, graph=True)
+    assert "passages_embedding" in "\n".join(r[0] for r in plan)  # the graph, not an exact scan
+    kept = Filters(sources=tuple(f"a{a:04d}" for a in range(0, 400, 100)))  # 4 articles: 1% of the passages
+    vector = np.asarray(np.random.default_rng(1).normal(size=64), dtype=np.float32)
+    vector /= np.linalg.norm(vector)
+    exact = snapshot.dense(vector, 10, snapshot.select(kept))
+    monkeypatch.setattr(pgsnapshot, "EXACT_FILTER_MAX", 0)  # the same filter, walked on the graph
+    walked = snapshot.dense(vector, 10, snapshot.select(kept))
+    assert len(walked.passages) == 10 and set(walked.passages) == set(exact.passages)

@@ -144,10 +144,18 @@ class PostgresSnapshot:
             raise IndexUnavailable("index_corrupt", f"index version {self.version} in {self.db.where} is missing rows; "
                                    "run `libya-qa index --full` to rebuild it (or `libya-qa index --rollback`)")
 
-    def _rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Run one read query on a pooled connection (binary results: vectors arrive as float16)."""
+    def _rows(self, sql: str, params: Mapping[str, Any], graph: bool = False) -> list[tuple[Any, ...]]:
+        """Run one read query on a pooled connection (binary results: vectors arrive as float16).
+
+        `graph` makes the planner walk the HNSW graph: it cannot estimate a multirange filter and
+        would otherwise guess it keeps 0.5% of the rows and scan the whole table exactly.
+        """
         with self.db.pooled() as conn:
-            return conn.execute(sql, params, binary=True).fetchall()
+            if not graph:
+                return conn.execute(sql, params, binary=True).fetchall()
+            with conn.transaction():
+                conn.execute("SET LOCAL enable_seqscan = off")
+                return conn.execute(sql, params, binary=True).fetchall()
 
     # --- listing ----------------------------------------------------------------------------
     def catalogue(self) -> list[CatalogueEntry]:
@@ -177,7 +185,7 @@ class PostgresSnapshot:
         if handle is not None and handle.passages <= EXACT_FILTER_MAX:
             rows = self._rows(NEAREST_AMONG, {**params, "keys": handle.keys.tolist()})
         else:
-            rows = self._rows(NEAREST, {**params, "ranges": handle.ranges if handle else self.passage_ranges})
+            rows = self._rows(NEAREST, {**params, "ranges": handle.ranges if handle else self.passage_ranges}, graph=True)
         return _candidates(rows)
 
     def keywords(self, terms: Sequence[str], k: int, among: Selection | None = None) -> Candidates:
