@@ -288,7 +288,7 @@ def test_a_selective_filter_on_the_hnsw_graph_still_returns_k_rows(store_setting
     synthetic_version(store_settings, articles=400, per_article=10)
     snapshot = open_store(store_settings).load()
     explain = "EXPLAIN " + pgsnapshot.NEAREST.replace("%(vector)s", "%(v)s::halfvec")
-    plan = snapshot._rows(explain, {"v": str([0.125] * 64), "ranges": snapshot.passage_ranges, "k": 10}, graph=True)
+    plan = snapshot._rows(explain, {"v": str([0.125] * 64), "ranges": snapshot.passage_ranges, "k": 10})
     assert "passages_embedding" in "\n".join(r[0] for r in plan)  # the graph, not an exact scan
     kept = Filters(sources=tuple(f"a{a:04d}" for a in range(0, 400, 100)))  # 4 articles: 1% of the passages
     vector = np.asarray(np.random.default_rng(1).normal(size=64), dtype=np.float32)

@@ -144,18 +144,18 @@ class PostgresSnapshot:
             raise IndexUnavailable("index_corrupt", f"index version {self.version} in {self.db.where} is missing rows; "
                                    "run `libya-qa index --full` to rebuild it (or `libya-qa index --rollback`)")
 
-    def _rows(self, sql: str, params: Mapping[str, Any], graph: bool = False) -> list[tuple[Any, ...]]:
-        """Run one read query on a pooled connection (binary results: vectors arrive as float16).
+    def _rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Run one read query on a pooled connection (binary results: vectors arrive as float16)."""
+        return self._batch((sql, params))[0]
 
-        `graph` makes the planner walk the HNSW graph: it cannot estimate a multirange filter and
-        would otherwise guess it keeps 0.5% of the rows and scan the whole table exactly.
-        """
+    def _batch(self, *queries: tuple[str, Mapping[str, Any]]) -> list[list[tuple[Any, ...]]]:
+        """Run several read queries in one round trip (a psycopg pipeline); each one's rows."""
         with self.db.pooled() as conn:
-            if not graph:
-                return conn.execute(sql, params, binary=True).fetchall()
-            with conn.transaction():
-                conn.execute("SET LOCAL enable_seqscan = off")
-                return conn.execute(sql, params, binary=True).fetchall()
+            if len(queries) == 1:
+                return [conn.execute(queries[0][0], queries[0][1], binary=True).fetchall()]
+            with conn.pipeline():
+                cursors = [conn.cursor(binary=True).execute(sql, params) for sql, params in queries]
+            return [cursor.fetchall() for cursor in cursors]
 
     # --- listing ----------------------------------------------------------------------------
     def catalogue(self) -> list[CatalogueEntry]:
@@ -185,7 +185,7 @@ class PostgresSnapshot:
         if handle is not None and handle.passages <= EXACT_FILTER_MAX:
             rows = self._rows(NEAREST_AMONG, {**params, "keys": handle.keys.tolist()})
         else:
-            rows = self._rows(NEAREST, {**params, "ranges": handle.ranges if handle else self.passage_ranges}, graph=True)
+            rows = self._rows(NEAREST, {**params, "ranges": handle.ranges if handle else self.passage_ranges})
         return _candidates(rows)
 
     def keywords(self, terms: Sequence[str], k: int, among: Selection | None = None) -> Candidates:
@@ -196,7 +196,12 @@ class PostgresSnapshot:
         params = {"terms": list(terms), "version": self.passage_ranges, "k": k, "n": self.n_passages,
                   "avg": max(self.passage_length, 1e-9), "k1": K1, "b": B,
                   "among": handle.ranges if handle is not None else self.passage_ranges}
-        return _candidates(self._rows(KEYWORDS, params))
+        wanted = sorted(set(terms) - set(self._df))  # term_idf comes next: fetched in the same round trip
+        if not wanted:
+            return _candidates(self._rows(KEYWORDS, params))
+        rows, counts = self._batch((KEYWORDS, params), (TERM_DF, {"terms": wanted, "version": self.passage_ranges}))
+        self._df.update((term, int(df)) for term, df in counts)
+        return _candidates(rows)
 
     def term_idf(self, terms: Sequence[str]) -> dict[str, float]:
         """Each distinct term's BM25 idf over the version's passages (an unseen term gets the largest)."""
@@ -210,8 +215,9 @@ class PostgresSnapshot:
     def sentences(self, passages: Sequence[int], margin: int = 1) -> SentenceView:
         """The sentences of these passages and `margin` neighbours each side within their article."""
         ids = [int(p) for p in passages]
-        spans = {int(p): (int(a), int(b)) for p, a, b in self._rows(PASSAGE_SPANS, {"passages": ids})}
-        rows = self._rows(SENTENCES, {"passages": ids, "margin": margin})
+        found, rows = self._batch((PASSAGE_SPANS, {"passages": ids}),
+                                  (SENTENCES, {"passages": ids, "margin": margin}))
+        spans = {int(p): (int(a), int(b)) for p, a, b in found}
         names = [name for name, _ in columns(SENTENCE)]
         table = {name: np.array([r[1 + i] for r in rows], dtype=np.int64) for i, name in enumerate(names)}
         dimension = int(self.manifest.get("dimension", 0))
@@ -228,14 +234,16 @@ class PostgresSnapshot:
         keys = np.asarray(keys, dtype=np.int64)
         position = {int(k): i for i, k in enumerate(keys)}
         keywords, lead, coverage = np.zeros(len(keys)), np.zeros(len(keys)), np.zeros(len(keys))
+        queries = [(LEADS, {"vector": as_vector(vector), "terms": list(weights), "keys": keys.tolist()})]
         if terms:
-            params = {"terms": list(terms), "version": self.articles_ranges, "keys": keys.tolist(), "n": self.n_articles,
-                      "avg": max(self.article_length, 1e-9), "k1": K1, "b": B}
-            for key, score, top in self._rows(ARTICLE_KEYWORDS, params):
-                keywords[position[int(key)]] = score / top if top and top > 0 else score
+            queries.append((ARTICLE_KEYWORDS, {"terms": list(terms), "version": self.articles_ranges,
+                                               "keys": keys.tolist(), "n": self.n_articles,
+                                               "avg": max(self.article_length, 1e-9), "k1": K1, "b": B}))
+        leads, *scores = self._batch(*queries)
+        for key, score, top in scores[0] if scores else []:
+            keywords[position[int(key)]] = score / top if top and top > 0 else score
         total = sum(weights.values())
-        rows = self._rows(LEADS, {"vector": as_vector(vector), "terms": list(weights), "keys": keys.tolist()})
-        for key, cosine, held in rows:
+        for key, cosine, held in leads:
             lead[position[int(key)]] = cosine
             if total:
                 coverage[position[int(key)]] = sum(weights[t] for t in held) / total
