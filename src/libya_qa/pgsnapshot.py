@@ -136,7 +136,8 @@ class PostgresSnapshot:
         """The version's rows are all there (counts against the manifest)."""
         counts = self.manifest.get("counts", {})
         found = conn.execute(f"SELECT (SELECT count(*) FROM {S}.passages WHERE id <@ %(p)s::int8multirange), "
-                             f"(SELECT count(*) FROM {S}.sentences s JOIN {S}.articles a ON s.id <@ a.sentences "
+                             f"(SELECT count(*) FROM {S}.articles a JOIN {S}.sentences s "
+                             "ON s.id >= lower(a.sentences) AND s.id < upper(a.sentences) "  # btree range scans
                              "WHERE a.id <@ %(a)s::int8multirange)",
                              {"p": self.passage_ranges, "a": self.articles_ranges}).fetchone()
         expected = (len(self.entries), int(counts.get("passages", -1)), int(counts.get("sentences", -1)))
