@@ -179,11 +179,14 @@ class PostgresStore:
         When the database stops answering after a version was seen, that version is reported, so a
         server keeps serving it (its requests then fail with a clear 503) instead of stopping polling.
         """
+        import psycopg
+
         try:
             with self.db.pooled() as conn:
-                if read_meta(conn) is None:
-                    return None
-                row = conn.execute(f"SELECT version FROM {SCHEMA}.current").fetchone()
+                try:
+                    row = conn.execute(f"SELECT version FROM {SCHEMA}.current").fetchone()
+                except psycopg.errors.UndefinedTable:  # no index built in this database yet
+                    row = None
         except IndexUnavailable:
             if self._last_seen is None:
                 raise
