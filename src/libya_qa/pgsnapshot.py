@@ -30,23 +30,25 @@ S = SCHEMA
 # The query's known terms, each with how often the query repeats it (bm25s counts repeats).
 _QUERY_TERMS = (f"q AS (SELECT t.id AS term, count(*) AS times FROM unnest(%(terms)s::text[]) AS w(term) "
                 f"JOIN {S}.terms t USING (term) GROUP BY t.id)")
-_BM25 = ("sum(q.times * ln(1 + (%(n)s - df.df + 0.5) / (df.df + 0.5)) "
-         "* h.tf / (h.tf + %(k1)s * (1 - %(b)s + %(b)s * h.length / %(avg)s)))")
-KEYWORDS = (f"WITH {_QUERY_TERMS}, "
-            f"hits AS MATERIALIZED (SELECT h.term, h.passage, h.tf, h.length FROM {S}.passage_terms h "
-            "JOIN q USING (term) WHERE h.passage <@ %(version)s::int8multirange), "
-            "df AS (SELECT term, count(*)::float8 AS df FROM hits GROUP BY term) "
-            f"SELECT h.passage, {_BM25} AS score FROM hits h JOIN df USING (term) JOIN q USING (term) "
-            "WHERE h.passage <@ %(among)s::int8multirange "
-            "GROUP BY h.passage ORDER BY score DESC, h.passage LIMIT %(k)s")
-ARTICLE_KEYWORDS = (f"WITH {_QUERY_TERMS}, "
-                    f"hits AS MATERIALIZED (SELECT h.term, h.article, h.tf, h.length FROM {S}.article_terms h "
-                    "JOIN q USING (term) WHERE h.article <@ %(version)s::int8multirange), "
-                    "df AS (SELECT term, count(*)::float8 AS df FROM hits GROUP BY term), "
-                    f"scores AS (SELECT h.article, {_BM25} AS score FROM hits h JOIN df USING (term) "
-                    "JOIN q USING (term) GROUP BY h.article) "
-                    "SELECT article, score, (SELECT max(score) FROM scores) FROM scores "
-                    "WHERE article = ANY(%(keys)s)")
+_BM25 = ("sum(times * ln(1 + (%(n)s - df + 0.5) / (df + 0.5)) "
+         "* tf / (tf + %(k1)s * (1 - %(b)s + %(b)s * length / %(avg)s)))")
+
+
+def _bm25(postings: str, document: str, where: str = "") -> str:
+    """BM25 of the query's terms per document in one pass over their postings (df by a window)."""
+    return (f"WITH {_QUERY_TERMS}, "
+            f"hits AS (SELECT h.{document} AS document, q.times, h.tf, h.length, "
+            f"count(*) OVER (PARTITION BY h.term)::float8 AS df FROM {S}.{postings} h JOIN q USING (term) "
+            f"WHERE h.{document} <@ %(version)s::int8multirange) "
+            f"SELECT document, {_BM25} AS score FROM hits {where} GROUP BY document")
+
+
+KEYWORDS = _bm25("passage_terms", "passage") + " ORDER BY score DESC, document LIMIT %(k)s"
+KEYWORDS_AMONG = (_bm25("passage_terms", "passage", "WHERE document <@ %(among)s::int8multirange")
+                  + " ORDER BY score DESC, document LIMIT %(k)s")
+ARTICLE_KEYWORDS = (f"WITH scores AS ({_bm25('article_terms', 'article')}) "
+                    "SELECT document, score, (SELECT max(score) FROM scores) FROM scores "
+                    "WHERE document = ANY(%(keys)s)")
 LEADS = (f"SELECT a.id, -(p.embedding <#> %(vector)s), ARRAY(SELECT t.term FROM {S}.passage_terms h "
          f"JOIN {S}.terms t ON t.id = h.term WHERE h.passage = p.id AND t.term = ANY(%(terms)s::text[])) "
          f"FROM {S}.articles a JOIN {S}.passages p ON p.id = lower(a.passages) WHERE a.id = ANY(%(keys)s)")
@@ -195,12 +197,13 @@ class PostgresSnapshot:
         if not terms or (handle is not None and handle.passages == 0):
             return Candidates.none()
         params = {"terms": list(terms), "version": self.passage_ranges, "k": k, "n": self.n_passages,
-                  "avg": max(self.passage_length, 1e-9), "k1": K1, "b": B,
-                  "among": handle.ranges if handle is not None else self.passage_ranges}
+                  "avg": max(self.passage_length, 1e-9), "k1": K1, "b": B}
+        sql = KEYWORDS if handle is None else KEYWORDS_AMONG
+        params |= {} if handle is None else {"among": handle.ranges}
         wanted = sorted(set(terms) - set(self._df))  # term_idf comes next: fetched in the same round trip
         if not wanted:
-            return _candidates(self._rows(KEYWORDS, params))
-        rows, counts = self._batch((KEYWORDS, params), (TERM_DF, {"terms": wanted, "version": self.passage_ranges}))
+            return _candidates(self._rows(sql, params))
+        rows, counts = self._batch((sql, params), (TERM_DF, {"terms": wanted, "version": self.passage_ranges}))
         self._df.update((term, int(df)) for term, df in counts)
         return _candidates(rows)
 
