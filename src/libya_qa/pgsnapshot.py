@@ -65,11 +65,11 @@ NEAREST_AMONG = (f"WITH candidates AS MATERIALIZED (SELECT id, embedding FROM {S
                  "SELECT id, -(embedding <#> %(vector)s) FROM candidates ORDER BY embedding <#> %(vector)s, id "
                  "LIMIT %(k)s")
 SENTENCE_COLUMNS = ", ".join(f's."{name}"' for name, _ in columns(SENTENCE))
-SENTENCES = (f"WITH wanted AS (SELECT DISTINCT article, generate_series(\"first\" - %(margin)s, \"last\" + %(margin)s) "
-             f"AS id FROM {S}.passages WHERE id = ANY(%(passages)s)) "
-             f"SELECT s.id, {SENTENCE_COLUMNS}, s.embedding FROM {S}.sentences s JOIN wanted w "
-             "ON w.id = s.id AND w.article = s.article ORDER BY s.id")
-PASSAGE_SPANS = f'SELECT id, "first", "last" FROM {S}.passages WHERE id = ANY(%(passages)s)'
+# Sentences by their ids (worked out from the passages' spans): the planner cannot size a join on
+# id ranges and would hash-join a full scan of the sentences instead of probing the primary key.
+SENTENCES = (f"SELECT s.id, {SENTENCE_COLUMNS}, s.embedding FROM {S}.sentences s "
+             "WHERE s.id = ANY(%(ids)s) ORDER BY s.id")
+PASSAGE_SPANS = f'SELECT id, article, "first", "last" FROM {S}.passages WHERE id = ANY(%(passages)s)'
 
 
 @dataclass(frozen=True)
@@ -219,10 +219,15 @@ class PostgresSnapshot:
     def sentences(self, passages: Sequence[int], margin: int = 1) -> SentenceView:
         """The sentences of these passages and `margin` neighbours each side within their article."""
         ids = [int(p) for p in passages]
-        found, rows = self._batch((PASSAGE_SPANS, {"passages": ids}),
-                                  (SENTENCES, {"passages": ids, "margin": margin}))
-        spans = {int(p): (int(a), int(b)) for p, a, b in found}
+        found = self._rows(PASSAGE_SPANS, {"passages": ids})
+        spans = {int(p): (int(first), int(last)) for p, _, first, last in found}
+        allowed: dict[int, set[int]] = {}  # sentence id -> articles it may belong to (neighbours stay inside)
+        for _, article, first, last in found:
+            for sentence in range(first - margin, last + margin + 1):
+                allowed.setdefault(sentence, set()).add(int(article))
         names = [name for name, _ in columns(SENTENCE)]
+        at = 1 + names.index("article")
+        rows = [r for r in self._rows(SENTENCES, {"ids": sorted(allowed)}) if int(r[at]) in allowed[int(r[0])]]
         table = {name: np.array([r[1 + i] for r in rows], dtype=np.int64) for i, name in enumerate(names)}
         dimension = int(self.manifest.get("dimension", 0))
         vectors = (np.stack([r[-1].to_numpy() for r in rows]).astype(np.float32) if rows
