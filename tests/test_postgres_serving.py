@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from support import ROOT, TINY, fresh_database, make_settings, real_encoder_for, start_test_server, stop_test_server
+from support import ROOT, TINY, fresh_database, real_encoder_for, start_test_server, stop_test_server
 from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article

