@@ -40,19 +40,20 @@ from common import (  # noqa: E402
 )
 from latency import question_list, run_level  # noqa: E402
 
-from libya_qa.pgserver import EmbeddedPostgres  # noqa: E402
 
 STEPS = ("load", "recall", "keywords", "share", "ask", "throughput", "add_one", "paper")
 VERBS = ("select", "dense", "keywords", "term_idf", "sentences", "article_evidence")
 
 
-def database(args: argparse.Namespace) -> str:
-    """The benchmark database's URL (the embedded server under bench/data/pg unless one is given)."""
+def database(args: argparse.Namespace) -> tuple[str, Any]:
+    """The benchmark database's URL (the embedded server under bench/data/pg unless one is given), and
+    the server when this run started it (to stop at the end)."""
     if args.database_url:
-        return args.database_url
-    folder = DATA / "pg"
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    return EmbeddedPostgres(folder).start()
+        return args.database_url, None
+    from libya_qa.pgserver import ensure_embedded
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    return ensure_embedded(DATA / "pg")
 
 
 def pg_settings(args: argparse.Namespace, url: str) -> Any:
@@ -343,9 +344,18 @@ def main() -> int:
     parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated, from: " + ", ".join(STEPS))
     parser.add_argument("--label", default="")
     args = parser.parse_args()
+    url, started = database(args)
+    try:
+        return run(args, url)
+    finally:
+        if started is not None:
+            started.stop()
+
+
+def run(args: argparse.Namespace, url: str) -> int:
+    """Every chosen step against the database at `url`; prints tables and writes the JSON."""
     steps = [s for s in args.steps.split(",") if s]
     label = args.label or ("founding" if args.corpus == FOUNDING_CORPUS else args.corpus.parent.name)
-    url = database(args)
     questions = question_list(args.questions, args.corpus)
     result: dict[str, Any] = {"label": label, "index": str(args.index), "questions": len(questions), "steps": steps}
     print(f"database {url}; {len(questions)} questions; load average {os.getloadavg()}", flush=True)
