@@ -244,12 +244,6 @@ def embedded_url(folder: Path) -> str:
     return url
 
 
-def remove(folder: Path) -> None:
-    """Stop a server and delete its folder (tests and benchmarks clean up with this)."""
-    EmbeddedPostgres(folder).stop()
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 def _last_line(text: str) -> str:
     """The last non-empty line of a tool's output (its error, usually)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
