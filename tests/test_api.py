@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 
 from libya_qa.app import create_app
 
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture()
 def client(tiny_settings, tiny_qa) -> Iterator[TestClient]:

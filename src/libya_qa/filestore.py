@@ -76,6 +76,12 @@ class FileSnapshot:
         p = self.tables.passages[row]
         return self.articles[p["article"]].body[p["start"]:p["end"]]
 
+    def as_embedded(self) -> Embedded:
+        """This version's rows as a build hands fresh rows to a store (to copy an index into another store)."""
+        words = {i: t for t, i in self.bm25.vocab_dict.items()}
+        terms = [[words[int(i)] for i in self.tables.passage_tokens(p)] for p in range(len(self.tables.passages))]
+        return Embedded(self.tables.sentences, self.tables.passages, self.tables.vectors, terms)
+
     # --- searching --------------------------------------------------------------------------
     def select(self, filters: Filters) -> Selection:
         """The articles that pass, with the passage mask that restricts both retrievers (the last few kept)."""
