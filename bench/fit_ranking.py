@@ -198,13 +198,16 @@ def confidence_rows(items: list[Item], weights: Weights, searcher: Searcher) -> 
 
 
 def fit_confidence(items: list[Item], weights: Weights, searcher: Searcher) -> dict[str, float]:
-    """The logistic confidence model fitted on these items."""
-    from sklearn.linear_model import LogisticRegression
+    """The logistic confidence model fitted on these items (inputs standardised, C by cross-validated log-loss)."""
+    from sklearn.linear_model import LogisticRegressionCV
 
     x, y = confidence_rows(items, weights, searcher)
-    model = LogisticRegression(C=1.0, max_iter=5000).fit(x, y)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    model = LogisticRegressionCV(Cs=[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], cv=5, scoring="neg_log_loss",
+                                 max_iter=5000).fit((x - mean) / scale, y)
     names = [n for n in MODEL if n != "bias"]
-    return {"bias": float(model.intercept_[0]), **{n: float(w) for n, w in zip(names, model.coef_[0])}}
+    coef = model.coef_[0] / scale
+    return {"bias": float(model.intercept_[0] - (coef * mean).sum()), **{n: float(w) for n, w in zip(names, coef)}}
 
 
 def abstention(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher,

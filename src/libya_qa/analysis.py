@@ -62,6 +62,15 @@ def tokenize(text: str) -> list[str]:
     return list(_stemmer().stemWords(words)) if words else []
 
 
+@lru_cache(maxsize=65_536)  # sentences are asked about again and again; bounded
+def positioned_stems(text: str) -> tuple[tuple[int, str], ...]:
+    """(offset, stem) of each word of a text, in order; stop words give "" (they count as words, not terms)."""
+    words = [(m.start(), _fold(m.group(0))) for m in WORD.finditer(text)]
+    content = [w for _, w in words if w not in STOPWORDS and len(w) > 1]
+    stems = iter(_stemmer().stemWords(content) if content else [])
+    return tuple((start, next(stems) if w not in STOPWORDS and len(w) > 1 else "") for start, w in words)
+
+
 def tokenize_many(texts: list[str]) -> list[list[str]]:
     """tokenize() over a list."""
     return [tokenize(text) for text in texts]

@@ -19,6 +19,11 @@ from .search import Query, Searcher
 from .store import SentenceView
 
 EXCERPTS_PER_SOURCE = 2
+# A source bears on the question when its own sentences reach this probability of answering it: below
+# the answer threshold, since one author's view of "Was the intervention a mistake?" need not settle it
+# (founding corpus: the NATO, TNR and CFR articles clear it for that question, only Orton's for "Who
+# backed Haftar?", none for an off-topic question).
+BEARS_PROBABILITY = 0.2
 MAX_SOURCES = 20  # a readable page; the sources that bear most strongly are kept, then ordered by date
 
 
@@ -28,8 +33,7 @@ Bears = Callable[[list[SentenceHit]], bool]  # do these sentences of one article
 def group_by_source(searcher: Searcher, query: Query, bears: Bears) -> tuple[SourceGroup, ...]:
     """Every source whose evidence bears on the query, with its best excerpts, ordered by source date.
 
-    `bears` is the answer's own rule (confidence.source_probability against the answer threshold), so a
-    source is listed exactly when its best sentences would have answered the question on their own.
+    `bears` is confidence.source_probability (the answer's own model) against BEARS_PROBABILITY.
     """
     evidence = searcher.search(query)
     if evidence.view is None:

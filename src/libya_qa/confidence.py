@@ -29,7 +29,7 @@ class Verdict:
 
 
 def signals(hits: list[SentenceHit], absence: Absence) -> dict[str, float]:
-    """The model's inputs for one question (hits ranked best first)."""
+    """The model's inputs for one question (hits ranked best first, on the question scale)."""
     if not hits:
         return {name: 0.0 for name in MODEL if name != "bias"}
     top = hits[0]
@@ -37,7 +37,8 @@ def signals(hits: list[SentenceHit], absence: Absence) -> dict[str, float]:
     return {"top_score": top.confidence, "margin": top.confidence - rival, "context_coverage": top.context_coverage,
             "unknown_name_share": absence.unknown_name_share, "unknown_year": float(bool(absence.unknown_years)),
             "typed_fit": top.typed_near, "article_coverage": top.article_coverage,
-            "best_article_coverage": top.best_article_coverage}
+            "best_article_coverage": top.best_article_coverage, "cosine": top.cosine,
+            "sentence_bm25": top.sentence_bm25, "uncovered": 1.0 - max(top.context_coverage, top.article_coverage)}
 
 
 def probability(inputs: dict[str, float], model: dict[str, float] = MODEL) -> float:

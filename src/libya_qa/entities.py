@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .analysis import STOPWORDS
 
@@ -72,13 +73,14 @@ def _names(text: str) -> list[TypedSpan]:
     return spans
 
 
-def find_spans(text: str) -> list[TypedSpan]:
+@lru_cache(maxsize=65_536)  # the same candidate sentences come back question after question; bounded
+def find_spans(text: str) -> tuple[TypedSpan, ...]:
     """Non-overlapping names, numbers and dates of a text, in order (dates win over numbers and names)."""
     found: list[TypedSpan] = [TypedSpan(m.start(), m.end(), "time") for m in TIME.finditer(text)]
     for span in [TypedSpan(m.start(), m.end(), "number") for m in NUMBER.finditer(text)] + _names(text):
         if span.end > span.start and all(span.end <= s.start or span.start >= s.end for s in found):
             found.append(span)
-    return sorted(found, key=lambda s: s.start)
+    return tuple(sorted(found, key=lambda s: s.start))
 
 
 def folded(text: str) -> str:

@@ -8,13 +8,16 @@ so a whole multi-sentence quote is marked only when every sentence answers.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
-from .entities import folded, new_spans
+from .analysis import WORD, tokenize
+from .entities import TypedSpan, find_spans, folded, new_spans
 from .schema import AnswerSpan
 
 TYPED_KINDS = ("name", "number", "time")
 MAX_SHORT_SPANS = 4  # a short answer reads at a glance; more names than this is a list, not an answer
+NEAR_WORDS = 8  # in a sentence naming more, the answer sits this close to the question's words
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     """The answering spans of a quote made of `sentences` that starts at body offset quote_start."""
     answering = [s for s in sentences if s.answers] or [s for s in sentences if s.best] or sentences[:1]
     if kind in TYPED_KINDS:
-        typed = [(s, span) for s in answering for span in new_spans(s.text, kind, question)]
+        typed = [(s, span) for s in answering for span in _near_question(s.text, new_spans(s.text, kind, question),
+                                                                         question)]
         if typed:
             spans = tuple((s.start - quote_start + span.start, s.start - quote_start + span.end) for s, span in typed)
             main = next((spans[i] for i, (s, _) in enumerate(typed) if s.best), spans[0])
@@ -50,6 +54,30 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     best = next((s for s in answering if s.best), answering[0])
     main = next(span for span in spans if span[0] <= best.start - quote_start < span[1])
     return Marked(tuple(spans), main, False)
+
+
+def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
+    """The spans that sit within a few words of the question's words, when the sentence lists more.
+
+    "Libya Dawn has been supported financially by Qatar, and also reportedly by Turkey, which ... the
+    Muslim Brotherhood's Justice and Construction Party" marks Qatar and Turkey, not every name.
+    """
+    if len(spans) <= MAX_SHORT_SPANS:
+        return spans
+    asked = set(tokenize(question))
+    named = {t for span in find_spans(question) if span.kind == "name" for t in tokenize(question[span.start:span.end])}
+    asked = asked - named or asked  # the predicate ("supported"), not the subject ("Libya Dawn"), points at answers
+    words = list(WORD.finditer(text))
+    anchors = [n for n, m in enumerate(words) if set(tokenize(m.group(0))) & asked]
+    starts = [m.start() for m in words]
+
+    def distance(span: TypedSpan) -> int:
+        first = max(bisect.bisect_right(starts, span.start) - 1, 0)
+        last = max(bisect.bisect_right(starts, span.end - 1) - 1, 0)
+        return min((min(abs(first - a), abs(last - a)) for a in anchors), default=len(words))
+
+    near = [span for span in spans if distance(span) <= NEAR_WORDS]
+    return near or spans
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .absence import Span, absence, publication_span
-from .by_source import group_by_source
+from .by_source import BEARS_PROBABILITY, group_by_source
 from .confidence import ANSWER_PROBABILITY, judge, source_probability
 from .config import Settings
 from .encoders import Encoder, encoder_for
@@ -145,9 +145,9 @@ class QA:
         first = marked[0] if marked and verdict.answered else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
         self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in spans))
-        threshold = self.threshold
-        groups = group_by_source(loaded.deep, query, lambda hits: source_probability(hits, missing) >= threshold) \
-            if group else None
+        bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
+        bears = lambda hits: source_probability(hits, missing) >= bar  # noqa: E731
+        groups = group_by_source(loaded.deep, query, bears) if group else None
         filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
         return Answer(
             question=question, status="answered" if verdict.answered else "not_found",

@@ -47,6 +47,7 @@ class SentenceHit:
     cosine_context: float = 0.0  # cosine x context coverage: both at once is stronger than either
     article_coverage: float = 0.0  # share of the question's idf mass anywhere in its article
     best_article_coverage: float = 0.0  # the highest such share of any article (the same for every hit)
+    sentence_bm25: float = 0.0  # BM25 of the question over the sentence alone, as a share of the most possible
     score: float = 0.0
     confidence: float = 0.0  # the score under the question weights, whatever the query (confidence.py reads it)
 
@@ -82,6 +83,7 @@ class Weights:
     window_rank: float = 0.0
     cosine_context: float = 0.0
     article_coverage: float = 0.0
+    sentence_bm25: float = 0.0
 
 
 # Weights field -> SentenceHit field: the evidence each weight multiplies.
@@ -92,7 +94,8 @@ FEATURES = {"sentence_cosine": "cosine", "keyword_coverage": "coverage", "passag
             "opening": "opening", "length": "length", "typed_answer": "typed_answer", "typed_near": "typed_near",
             "window_cosine": "window_cosine", "passage_cosine": "passage_cosine", "cosine_rank": "cosine_rank",
             "coverage_rank": "coverage_rank", "context_rank": "context_rank", "window_rank": "window_rank",
-            "cosine_context": "cosine_context", "article_coverage": "article_coverage"}
+            "cosine_context": "cosine_context", "article_coverage": "article_coverage",
+            "sentence_bm25": "sentence_bm25"}
 
 
 def _fitted() -> dict[str, Any]:
@@ -111,7 +114,18 @@ TOPIC_WEIGHTS = replace(QUESTION_WEIGHTS, **{name: getattr(QUESTION_WEIGHTS, nam
 
 def combine(h: SentenceHit, w: Weights) -> float:
     """One sentence's evidence weighted into a score."""
-    return sum(getattr(w, weight) * getattr(h, field) for weight, field in FEATURES.items())
+    return float(evidence_matrix([h]) @ vector_of(w))
+
+
+def evidence_matrix(hits: list[SentenceHit]) -> np.ndarray:
+    """One row per hit, one column per weighted evidence field (FEATURES' order)."""
+    fields = list(FEATURES.values())
+    return np.array([[getattr(h, f) for f in fields] for h in hits], dtype=np.float64).reshape(len(hits), len(fields))
+
+
+def vector_of(weights: Weights) -> np.ndarray:
+    """The weights in FEATURES' order."""
+    return np.array([getattr(weights, name) for name in FEATURES], dtype=np.float64)
 
 
 RANKED = {"cosine_rank": "cosine", "coverage_rank": "coverage", "context_rank": "context_coverage",

@@ -9,8 +9,8 @@ import numpy as np
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
 from .layout import is_prose, section_heading
-from .ranking import QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, combine, with_ranks
-from .signals import typed_answer, window_cosines
+from .ranking import QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of, with_ranks
+from .signals import sentence_bm25, typed_answer, window_cosines
 from .store import Candidates, Selection, SentenceView, Snapshot
 
 
@@ -47,7 +47,8 @@ class Searcher:
         self.rrf_k = rrf_k
         self.weights = weights
         self.topic_weights = topic_weights
-        self._terms: dict[int, frozenset[str]] = {}  # sentence id -> stems, filled as questions touch them
+        self._tokens: dict[int, list[str]] = {}  # sentence id -> stems, filled as questions touch them
+        self._terms: dict[int, frozenset[str]] = {}  # -1 - sentence id -> its context's stems, likewise
         self._prose: dict[int, bool] = {}  # sentence id -> sits on a prose line (quotable), likewise
 
     def embed(self, text: str) -> np.ndarray:
@@ -66,10 +67,14 @@ class Searcher:
 
     def sentence_terms(self, sentence: int, text: str) -> frozenset[str]:
         """The stems of one sentence (cached: a snapshot never changes)."""
-        terms = self._terms.get(sentence)
-        if terms is None:
-            terms = self._terms[sentence] = frozenset(tokenize(text))
-        return terms
+        return frozenset(self.sentence_tokens(sentence, text))
+
+    def sentence_tokens(self, sentence: int, text: str) -> list[str]:
+        """The stems of one sentence in order, repeats kept (cached: a snapshot never changes)."""
+        tokens = self._tokens.get(sentence)
+        if tokens is None:
+            tokens = self._tokens[sentence] = tokenize(text)
+        return tokens
 
     def context_terms(self, view: SentenceView, i: int) -> frozenset[str]:
         """The stems of the sentence's article title, section heading, author and publisher (cached per sentence)."""
@@ -147,13 +152,18 @@ class Searcher:
                 cosine_gap=float(cosines[i]) - top_cosine, opening=float(_opens_article(view, i)),
                 length=min(np.log2(1 + len(sentence_text.split())) / 6, 1.0), typed_answer=typed, typed_near=near,
                 window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0),
-                article_coverage=float(evidence.coverage[a]), best_article_coverage=evidence.best_coverage))
+                article_coverage=float(evidence.coverage[a]), best_article_coverage=evidence.best_coverage,
+                sentence_bm25=sentence_bm25(weights, self.sentence_tokens(sentence, sentence_text))))
         return Evidence(with_ranks(hits), view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:
         """Combine each sentence's evidence into one score (and its confidence) and sort, best first."""
-        w = weights or self.weights
-        scored = [replace(h, score=combine(h, w), confidence=combine(h, self.weights)) for h in hits]
+        if not hits:
+            return []
+        evidence = evidence_matrix(hits)
+        scores = evidence @ vector_of(weights or self.weights)
+        confidences = scores if weights is None or weights == self.weights else evidence @ vector_of(self.weights)
+        scored = [replace(h, score=float(s), confidence=float(c)) for h, s, c in zip(hits, scores, confidences)]
         scored.sort(key=lambda h: -h.score)
         return scored
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .analysis import WORD, tokenize
+from .analysis import positioned_stems
 from .entities import new_spans
 from .store import SentenceView
 
@@ -19,11 +19,11 @@ def typed_answer(sentence: str, kind: str, question: str, question_terms: frozen
     spans = new_spans(sentence, kind, question)
     if not spans:
         return 0.0, 0.0
-    words = list(WORD.finditer(sentence))
-    anchors = [m.start() for m in words if set(tokenize(m.group(0))) & question_terms]
+    words = positioned_stems(sentence)
+    anchors = [start for start, stem in words if stem in question_terms]
     if not anchors:
         return 1.0, 0.0
-    positions = [m.start() for m in words]
+    positions = [start for start, _ in words]
 
     def index(offset: int) -> int:
         return int(np.searchsorted(positions, offset, side="right")) - 1
@@ -50,3 +50,20 @@ def _same_line(view: SentenceView, i: int, j: int) -> bool:
     body = view.articles[int(view.article[i])].body
     return "\n" not in body[int(view.end[i]):int(view.start[j])]
 
+
+
+K1, B, AVERAGE_WORDS = 1.2, 0.75, 25.0  # Lucene's BM25 defaults; a sentence of average length
+
+
+def sentence_bm25(weights: dict[str, float], tokens: list[str]) -> float:
+    """BM25 of the question's terms over one sentence, as a share of the best a sentence could score.
+
+    Unlike coverage, it rewards a short sentence that holds the terms ("Haftar has also been backed
+    by Saudi Arabia.") over a long one that holds them among much else.
+    """
+    if not weights or not tokens:
+        return 0.0
+    norm = K1 * (1 - B + B * len(tokens) / AVERAGE_WORDS)
+    counts = {t: tokens.count(t) for t in weights if t in tokens}
+    score = sum(weights[t] * c * (K1 + 1) / (c + norm) for t, c in counts.items())
+    return score / (sum(weights.values()) * (K1 + 1))

@@ -17,7 +17,7 @@ Watch = Any  # tests/browser/conftest.py's Watch: dialogs, page errors, CSP viol
 Shoot = Callable[..., Path]
 MakeContext = Callable[..., BrowserContext]
 PHONE = {"width": 375, "height": 812}
-HAFTAR = "Who backed Haftar?"
+HAFTAR = "Which countries backed Haftar?"
 ORTON_TITLE = "The Islamic State, Libya, and Interventionism"
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 
@@ -194,7 +194,7 @@ def test_share_link_and_copy_as_markdown(context: BrowserContext, page: Page) ->
     with page.expect_response("**/ask") as response_info:
         turn = ask(page, HAFTAR)
     link = turn.get_by_role("link", name="Link to this answer")
-    expect(link).to_have_attribute("href", "/?q=Who+backed+Haftar%3F")
+    expect(link).to_have_attribute("href", "/?q=Which+countries+backed+Haftar%3F")
     turn.get_by_role("button", name="Copy as Markdown").click()
     expect(page.get_by_role("status")).to_have_text("The answer was copied as Markdown.")
     markdown = page.evaluate("navigator.clipboard.readText()")
@@ -210,9 +210,9 @@ def test_share_link_and_copy_as_markdown(context: BrowserContext, page: Page) ->
     assert re.search(source, markdown)
 
     shared = context.new_page()  # a fresh visit to the shared link shows that answer, once
-    shared.goto("/?q=Who+backed+Haftar%3F")
+    shared.goto("/?q=Which+countries+backed+Haftar%3F")
     expect(quote_naming(answered_turns(shared).last, "Saudi Arabia")).to_be_visible()
-    assert urlparse(shared.url).query == "q=Who+backed+Haftar%3F"  # the address bar keeps the link
+    assert urlparse(shared.url).query == "q=Which+countries+backed+Haftar%3F"  # the address bar keeps the link
     shared.reload()
     expect(answered_turns(shared)).to_have_count(1)
 
