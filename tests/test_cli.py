@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from libya_qa.app import create_app
 from libya_qa.cli import main
+from libya_qa.encoders import HashingEncoder
 
 
 @pytest.fixture()
@@ -95,3 +96,21 @@ def test_serve_and_ask_refuse_a_damaged_index_in_one_line(env, capsys, damage) -
         err = capsys.readouterr().err
         assert err.startswith("error [index_corrupt]: ") and len(err.splitlines()) == 1, err
         assert "libya-qa index --full" in err and "Traceback" not in err
+
+
+def test_serve_rebuilds_an_index_of_an_older_format_before_serving(env, tiny_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A checkout upgraded in place: `./run serve` rebuilds the index once instead of refusing to start."""
+    import json
+
+    from libya_qa.index import VERSIONS, current_version
+
+    old = current_version(tiny_settings.index_dir)
+    manifest_path = tiny_settings.index_dir / VERSIONS / str(old) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "format": 2}))
+    served: list[str] = []
+    monkeypatch.setattr("libya_qa.api.server.run", lambda app, settings, host, port: served.append(host))
+    monkeypatch.setattr("libya_qa.encoders.encoder_for", lambda settings: HashingEncoder())
+    monkeypatch.setattr("libya_qa.qa.encoder_for", lambda settings: HashingEncoder())
+    assert main(["serve", "--host", "127.0.0.1"]) == 0
+    assert served == ["127.0.0.1"] and current_version(tiny_settings.index_dir) != old

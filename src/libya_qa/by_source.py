@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from .excerpts import build_excerpts, hits_inside
 from .filters import date_parts
-from .schema import UNKNOWN, Excerpt, Source, SourceGroup
 from .ranking import SentenceHit
+from .schema import UNKNOWN, Source, SourceGroup
 from .search import Query, Searcher
 from .store import SentenceView
 

@@ -127,17 +127,23 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 def render_answer(answer: Answer, color: bool) -> str:
     """Readable terminal output: status, then each quote with highlight and attribution."""
     lines = [f"Q: {answer.question}"]
+    if answer.short_answer:
+        lines.append("Short answer: " + " · ".join(s.text for s in answer.short_answer))
     if answer.filtered is not None:
         lines.append(_filtered_line(answer))
     if answer.status == "not_found":
-        lines.append("Not found in the corpus." + (" Nearest passages (not an answer):" if answer.excerpts else ""))
+        reason = answer.message or "Not found in the corpus."
+        lines.append(reason if answer.message else reason + (" Nearest passages (not an answer):"
+                                                               if answer.excerpts else ""))
+    else:
+        lines.append(f"Confidence that the first quote answers: {answer.confidence:.0%}")
     for n, e in enumerate(answer.excerpts, 1):
-        lines += _excerpt_lines(f"[{n}] score {e.score:.2f}", e, color)
+        lines += _excerpt_lines(f"[{n}] strength {e.confidence:.0%}", e, color)
     if answer.groups is not None:
         lines.append(f"\nWhat each source says ({len(answer.groups)} source(s) bear on the question, oldest first):")
         for g in answer.groups:
             for n, e in enumerate(g.excerpts, 1):
-                lines += _excerpt_lines(f"[{g.source.id} {n}] score {e.score:.2f}", e, color)
+                lines += _excerpt_lines(f"[{g.source.id} {n}] strength {e.confidence:.0%}", e, color)
     lines.append(f"\n({answer.took_ms:.0f} ms)")
     return "\n".join(lines)
 
@@ -151,10 +157,13 @@ def _filtered_line(answer: Answer) -> str:
 
 
 def _excerpt_lines(label: str, e: Excerpt, color: bool) -> list[str]:
-    """One quote with its highlight, then its attribution."""
+    """One quote with every answering span marked, then its attribution."""
     on, off = ("\033[1;4m", "\033[0m") if color else ("«", "»")
-    h0, h1 = e.highlight
-    quote = f"{e.quote[:h0]}{on}{e.quote[h0:h1]}{off}{e.quote[h1:]}"
+    quote, last = "", 0
+    for h0, h1 in sorted(e.highlights or (e.highlight,)):
+        quote += f"{e.quote[last:h0]}{on}{e.quote[h0:h1]}{off}"
+        last = h1
+    quote += e.quote[last:]
     s = e.source
     cited = ", ".join((known(s.title, "untitled"), known(s.author, "author unknown"),
                        known(s.publisher, "publisher unknown"), known(s.date, "date unknown")))
@@ -181,11 +190,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the API and the web page (building the index first if there is none)."""
     from .api.server import run
     from .app import create_app
+    from .index import FORMAT
     from .qa import QA
     from .stores import open_store
 
-    if open_store(settings).current_version() is None:
-        cmd_index(argparse.Namespace(full=False), settings)
+    store = open_store(settings)
+    if store.current_version() is None:
+        cmd_index(argparse.Namespace(full=False, engine="local"), settings)
+    elif (store.manifest() or {}).get("format", FORMAT) != FORMAT:  # made by an older release: rebuild once
+        print(f"the index in {settings.index_dir.name}/ has an older format; rebuilding it", file=sys.stderr)
+        cmd_index(argparse.Namespace(full=True, engine="local"), settings)
     qa = QA(settings)  # before the server starts, so a start-up failure is one line here, not a lifespan traceback
     run(create_app(settings, qa), settings, args.host, args.port)
     return 0

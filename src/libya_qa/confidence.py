@@ -47,6 +47,14 @@ def probability(inputs: dict[str, float], model: dict[str, float] = MODEL) -> fl
     return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))  # never exactly 0 or 1
 
 
+def excerpt_probability(inside: list[SentenceHit], hits: list[SentenceHit], absence: Absence) -> float:
+    """The probability that a quote answers: its best sentence against the best of the other articles."""
+    if not inside:
+        return 0.0
+    best = inside[0]
+    return probability(signals([best, *(h for h in hits if h.article != best.article)], absence))
+
+
 def source_probability(hits: list[SentenceHit], absence: Absence) -> float:
     """The probability for one article's sentences on their own (no rival article: margin 0)."""
     if not hits:

@@ -6,6 +6,7 @@ misattributes. Non-prose lines stay in the passages, where they give context to 
 
 from __future__ import annotations
 
+import bisect
 import re
 from enum import IntEnum
 
@@ -29,7 +30,7 @@ BY_NAME = re.compile(r"^By\s+[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|&|de|
 MAX_BYLINE_WORDS = 25
 AGENCY = r"(?:Courtesy\s+)?(?:Reuters|REUTERS|AP|AFP|Getty Images|EPA|Anadolu(?: Agency)?|Xinhua|Shutterstock|AP Photo)"
 CAPTION = re.compile(
-    rf"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+)*\s*/\s*{AGENCY}\b"  # Goran Tomasevic/Reuters
+    rf"[A-Z][\w.'’-]*\s*/\s*{AGENCY}\b"  # Goran Tomasevic/Reuters (one name before the slash: linear)
     rf"|\b(?:REUTERS|AFP|AP|EPA)\s*/\s*[A-Z]"  # REUTERS/Name
     r"|\bimage (?:copyright|caption)\b|^(?:photo|image|picture|photograph|credit|caption)s?\s*[:(]"
     r"|\((?:photo|picture|image)[^)]*\)\s*$",
@@ -38,6 +39,7 @@ CAPTION = re.compile(
 LABELLED = re.compile(r"^[^:]{1,40}:\s+\S")  # "Coastline: 1,148 km": a labelled value is content, not a heading
 SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*\s*$")  # a closing quote ends a sentence only after . ! ?
 MAX_HEADING_WORDS = 12
+MAX_CAPTION_WORDS = 80  # a longer line is prose (and some news bodies are one line of thousands of words)
 
 
 def _folded(text: str) -> str:
@@ -50,6 +52,8 @@ def line_kind(line: str, title: str = "") -> LineKind:
     text = line.strip()
     if MARKDOWN_HEADING.match(text):
         return LineKind.HEADING
+    if text.count(" ") >= MAX_CAPTION_WORDS:
+        return LineKind.PROSE
     if title and _folded(text) and _folded(text) == _folded(title):
         return LineKind.TITLE
     if (BYLINE.match(text) or BY_NAME.match(text)) and len(text.split()) <= MAX_BYLINE_WORDS:
@@ -72,13 +76,17 @@ def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
     return line_kind(line_of(body, start, end), title) == LineKind.PROSE
 
 
-def section_heading(body: str, start: int, title: str = "") -> str:
-    """The nearest heading above offset `start` (a Markdown or short heading line), or "" when none."""
-    end = body.rfind("\n", 0, start)
-    while end > 0:
-        begin = body.rfind("\n", 0, end) + 1
-        line = body[begin:end]
+def headings(body: str, title: str = "") -> list[tuple[int, str]]:
+    """(offset, text) of every heading line of a body, in order (Markdown marks stripped)."""
+    found, offset = [], 0
+    for line in body.split("\n"):
         if line.strip() and line_kind(line, title) == LineKind.HEADING:
-            return line.strip().lstrip("#").strip()
-        end = begin - 1
-    return ""
+            found.append((offset, line.strip().lstrip("#").strip()))
+        offset += len(line) + 1
+    return found
+
+
+def section_heading(marks: list[tuple[int, str]], start: int) -> str:
+    """The nearest heading above offset `start`, given the body's headings(), or "" when none."""
+    before = bisect.bisect_right(marks, (start, "")) - 1
+    return marks[before][1] if before >= 0 and marks[before][0] < start else ""

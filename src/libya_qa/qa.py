@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .absence import Span, absence, publication_span
 from .by_source import BEARS_PROBABILITY, group_by_source
-from .confidence import ANSWER_PROBABILITY, judge, source_probability
+from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
@@ -139,7 +139,8 @@ class QA:
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
         missing = absence(question, loaded.snapshot, loaded.span)
-        marked = [(replace(e, confidence=source_probability(hits_inside(evidence.view, evidence.hits, e), missing)), m)
+        marked = [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e),
+                                                             evidence.hits, missing)), m)
                   for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)] if evidence.view else []
         verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked and verdict.answered else None

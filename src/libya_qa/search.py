@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
-from .layout import is_prose, section_heading
+from .layout import headings, is_prose, section_heading
 from .ranking import QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of, with_ranks
 from .signals import sentence_bm25, typed_answer, window_cosines
 from .store import Candidates, Selection, SentenceView, Snapshot
@@ -50,6 +51,7 @@ class Searcher:
         self._tokens: dict[int, list[str]] = {}  # sentence id -> stems, filled as questions touch them
         self._terms: dict[int, frozenset[str]] = {}  # -1 - sentence id -> its context's stems, likewise
         self._prose: dict[int, bool] = {}  # sentence id -> sits on a prose line (quotable), likewise
+        self._headings: dict[int, list[tuple[int, str]]] = {}  # article key -> its headings, likewise
 
     def embed(self, text: str) -> np.ndarray:
         """The unit vector of a text."""
@@ -81,8 +83,12 @@ class Searcher:
         sentence = -1 - int(view.ids[i])  # negative keys: a cache apart from the sentences' own stems
         terms = self._terms.get(sentence)
         if terms is None:
-            article = view.articles[int(view.article[i])]
-            heading = section_heading(article.body, int(view.start[i]), article.source.title)
+            key = int(view.article[i])
+            article = view.articles[key]
+            marks = self._headings.get(key)
+            if marks is None:  # each article's headings found once: a body can hold thousands of lines
+                marks = self._headings[key] = headings(article.body, article.source.title)
+            heading = section_heading(marks, int(view.start[i]))
             source = article.source  # "according to Orton", "the BBC's analysis": the byline is context too
             terms = self._terms[sentence] = frozenset(tokenize(f"{source.title} {heading} {source.author} "
                                                                f"{source.publisher}".replace("unknown", "")))
@@ -168,6 +174,9 @@ class Searcher:
         return scored
 
 
+LEADING_SPACE = re.compile(r"\s*")
+
+
 def fused_ranks(ranked: tuple[list[int], ...], rrf_k: int) -> dict[int, float]:
     """Reciprocal rank fusion of several rankings of passage ids."""
     fused: dict[int, float] = {}
@@ -191,7 +200,9 @@ def _best_by_sentence(view: SentenceView, passage_scores: dict[int, float], rela
 
 def _opens_article(view: SentenceView, i: int) -> bool:
     """True for a sentence of its article's first paragraph (no line break before it)."""
-    return "\n" not in view.articles[int(view.article[i])].body[:int(view.start[i])].strip()
+    body = view.articles[int(view.article[i])].body
+    first_break = body.find("\n", LEADING_SPACE.match(body).end())
+    return first_break < 0 or int(view.start[i]) < first_break
 
 
 def _neighbour_cosine(view: SentenceView, cosines: np.ndarray, i: int, scored: dict[int, float]) -> float:
