@@ -14,32 +14,16 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from support import ADMIN_TOKEN
-from test_browser_chat import CONTRAST_JS
+from test_browser_chat import CONTRAST_JS, HAFTAR, ORTON_TITLE, answered_turns, ask
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 Shoot = Callable[..., Path]
 MakeContext = Callable[..., BrowserContext]
-HAFTAR = "Which countries backed Haftar?"
 NATO = "Was the NATO intervention in Libya a mistake?"
 ORTON = "orton-islamic-state-libya-2015"
-ORTON_TITLE = "The Islamic State, Libya, and Interventionism"
 PDF = Path(__file__).resolve().parents[1] / "data" / "ingest" / "sample-article.pdf"
 KUFRA = "oasis-schools-teaching-kufra-2018"
-
-
-def answered_turns(page: Page) -> Locator:
-    """The finished turns of the thread."""
-    return page.locator("#thread > article.turn:not(.pending)")
-
-
-def ask(page: Page, question: str) -> Locator:
-    """Type a question, press Enter, wait for its turn; returns that turn."""
-    before = answered_turns(page).count()
-    page.get_by_label("Your question").fill(question)
-    page.get_by_label("Your question").press("Enter")
-    expect(answered_turns(page)).to_have_count(before + 1)
-    return answered_turns(page).last
 
 
 def ask_recording(page: Page, question: str) -> tuple[Locator, dict[str, Any], dict[str, Any]]:
