@@ -34,10 +34,7 @@ class _Draft:
 def _same_paragraph(view: SentenceView, a: int, b: int) -> bool:
     """True when sentence ids a < b are both in the view, in one article, with no line break between them."""
     i, j = view.position(a), view.position(b)
-    if i is None or j is None or view.article[i] != view.article[j]:
-        return False
-    body = view.articles[int(view.article[i])].body
-    return "\n" not in body[view.end[i]:view.start[j]]
+    return i is not None and j is not None and view.same_paragraph(i, j)
 
 
 def _words(view: SentenceView, sentence: int) -> int:

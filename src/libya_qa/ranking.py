@@ -112,11 +112,6 @@ TOPIC_WEIGHTS = replace(QUESTION_WEIGHTS, **{name: getattr(QUESTION_WEIGHTS, nam
                                              for name, extra in FITTED["topic_extra"].items()})
 
 
-def combine(h: SentenceHit, w: Weights) -> float:
-    """One sentence's evidence weighted into a score."""
-    return float(evidence_matrix([h]) @ vector_of(w))
-
-
 def evidence_matrix(hits: list[SentenceHit]) -> np.ndarray:
     """One row per hit, one column per weighted evidence field (FEATURES' order)."""
     fields = list(FEATURES.values())

@@ -133,7 +133,7 @@ class Searcher:
         dense_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(dense)})
         keyword_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(keyword)})
         passage_cosine = _best_by_sentence(view, dict(zip(dense, dense_found.scores.tolist())))
-        windows = window_cosines(view, cosines, vector)
+        windows = window_cosines(view, vector)
         evidence = self.snapshot.article_evidence(np.unique(view.article), terms, weights, vector)
         by_article = {int(k): i for i, k in enumerate(evidence.keys)}
         kind, question_terms = question_type(query.question), frozenset(terms)

@@ -33,23 +33,16 @@ def typed_answer(sentence: str, kind: str, question: str, question_terms: frozen
     return 1.0, float(near)
 
 
-def window_cosines(view: SentenceView, cosines: np.ndarray, vector: np.ndarray) -> np.ndarray:
+def window_cosines(view: SentenceView, vector: np.ndarray) -> np.ndarray:
     """Per view position, the cosine of the question with the sentence and its neighbours in one paragraph."""
     window = view.vectors.copy()
     for i in range(len(view.ids)):
         for j in (i - 1, i + 1):
             if 0 <= j < len(view.ids) and abs(int(view.ids[j]) - int(view.ids[i])) == 1 \
-                    and view.article[j] == view.article[i] and _same_line(view, min(i, j), max(i, j)):
+                    and view.same_paragraph(min(i, j), max(i, j)):
                 window[i] += view.vectors[j]
     norms = np.linalg.norm(window, axis=1)
     return (window @ vector.astype(np.float32)) / np.maximum(norms, 1e-9)
-
-
-def _same_line(view: SentenceView, i: int, j: int) -> bool:
-    """True when positions i < j are in one paragraph (no line break between them)."""
-    body = view.articles[int(view.article[i])].body
-    return "\n" not in body[int(view.end[i]):int(view.start[j])]
-
 
 
 K1, B, AVERAGE_WORDS = 1.2, 0.75, 25.0  # Lucene's BM25 defaults; a sentence of average length

@@ -60,6 +60,12 @@ class SentenceView:
         """The exact text of the sentence at position i."""
         return self.articles[int(self.article[i])].body[self.start[i]:self.end[i]]
 
+    def same_paragraph(self, i: int, j: int) -> bool:
+        """True when positions i < j hold sentences of one article with no line break between them."""
+        if self.article[i] != self.article[j]:
+            return False
+        return "\n" not in self.articles[int(self.article[i])].body[int(self.end[i]):int(self.start[j])]
+
     def scored(self) -> Iterator[int]:
         """Positions of the sentences inside the requested passages (neighbours outside them excluded)."""
         inside = {s for first, last in self.passages.values() for s in range(first, last + 1)}
