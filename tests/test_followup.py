@@ -8,20 +8,25 @@ from libya_qa.followup import Turn, is_followup, resolve, search_query
 
 
 @pytest.mark.parametrize("question", ["And who backed Libya Dawn?", "What about Qatar?", "Who led it?",
-                                      "What happened to its leader?", "Why?", "How many fighters does it have?"])
+                                      "What happened to its leader?", "Why?", "How many fighters does it have?",
+                                      "When had Islamic State taken it?", "Who did Putin say this to?"])
 def test_followups_are_recognised(question: str) -> None:
     assert is_followup(question)
 
 
 @pytest.mark.parametrize("question", ["Who backed Haftar?", "Why did Libya's transitional council refuse troops?",
-                                      "How many men does the Petroleum Facilities Guard have?"])
+                                      "How many men does the Petroleum Facilities Guard have?",
+                                      "What is Niger's capital and how many people live there?",
+                                      "What is the hot wind that blows across Libya in spring called?"])
 def test_standalone_questions_are_not(question: str) -> None:
     assert not is_followup(question)
 
 
 def test_a_bare_continuation_borrows_the_earlier_predicate_and_standalone_questions_stay_alone() -> None:
     history = ["Who backed Haftar?"]
-    assert search_query("What about Qatar?", history) == "What about Qatar? Who backed Haftar?"
+    assert search_query("What about Qatar?", history) == "What about Qatar? Who backed?"
+    assert search_query("And about Syria?", ["What did Obama say about Qadhafi in 2012?"]) == (
+        "And about Syria? What did Obama say about in 2012?")  # the replaced subject goes, the year stays
     assert search_query("When did Gaddafi die?", history) == "When did Gaddafi die?"
     assert search_query("What about Qatar?", []) == "What about Qatar?"
 
@@ -41,3 +46,16 @@ def test_after_a_who_question_he_means_the_name_its_answer_gave() -> None:
 def test_chains_of_followups_keep_the_subject_of_the_chain() -> None:
     query = search_query("Why could those sponsors help?", ["Who backed Haftar?", "And who backed Libya Dawn?"])
     assert "Libya Dawn" in query and query.startswith("Why could those sponsors help?")
+
+
+def test_a_continuation_that_asks_anew_or_points_back_keeps_the_earlier_subject() -> None:
+    history = ["How many strikes did the US carry out in Yemen on Thursday?"]
+    assert "Yemen" in search_query("And how many militants died?", history)
+    assert search_query("And of its capital?", ["What is the population of Niger?"]) == (
+        "And of its capital? What is the population of Niger?")
+
+
+def test_a_trailing_pronoun_after_a_name_still_points_back() -> None:
+    history = ["Which airport did Iraqi forces capture in February 2017?"]
+    query = search_query("When had Islamic State taken it?", history)
+    assert query.startswith("When had Islamic State taken it?") and "February 2017" in query

@@ -21,6 +21,13 @@ def test_names_numbers_and_dates_are_found_without_function_words_or_possessives
         ("Abdullah al-Thani", "name"), ("Ali Zeidan", "name"), ("March 2014", "time")]
 
 
+def test_a_word_that_opens_a_later_sentence_is_not_a_name_because_it_is_capitalised() -> None:
+    assert spans("His death is a blow. Without a coalition of Misratans, Federalists fail.") == [
+        ("Misratans", "name"), ("Federalists", "name")]
+    assert spans("It ended. Unfortunately Haftar won. Recently, Ahmed left. Beijing and Italy agreed.") == [
+        ("Haftar", "name"), ("Ahmed", "name"), ("Beijing", "name"), ("Italy", "name")]
+
+
 def test_the_names_a_question_already_gives_are_not_its_answer() -> None:
     text = "Libya Dawn’s Qatari and Turkish backers met Haftar’s envoys."
     assert [text[s.start:s.end] for s in new_spans(text, "name", "Who backed Libya Dawn and Haftar?")] == [

@@ -47,6 +47,8 @@ def test_the_figures_hold_on_each_half(report: Report, split: str) -> None:
     assert {name: summary[name] for name in low if summary[name] < low[name]} == {}
     assert summary["verbatim_share"] == 1.0  # every quote and short answer is the stored text at its offsets
     assert summary["followup_hit@1_with_history"] > summary["followup_hit@1_without_history"]
+    # an unrelated earlier question never costs a standalone question its answer (the "never worse")
+    assert summary["standalone_hit@1_after_another_question"] >= summary["hit@1"]
 
 
 def test_confidence_is_calibrated_on_the_test_half(report: Report) -> None:

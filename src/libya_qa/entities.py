@@ -42,8 +42,14 @@ CONNECTOR = r"(?:of|de|du|bin|ibn|al|el|van|von|for)"
 NAME = re.compile(rf"{TOKEN}(?:\s+(?:{CONNECTOR}\s+(?:the\s+)?)?{TOKEN})*")
 POSSESSIVE = re.compile(r"[’']s$")
 NOT_NAMES = frozenset("""i mr mrs ms dr gen col sen rep however meanwhile although though despite instead indeed
-    moreover furthermore thus therefore today yesterday yet still even many several unlike like perhaps""".split()) | STOPWORDS
-COMMON_ENDING = re.compile(r"(?:ing|ly|ed)$")  # a capitalised first word ending so is a verb or adverb, not a name
+    moreover furthermore thus therefore today yesterday yet still even many several unlike like perhaps
+    without within among amid amongst upon toward towards throughout beyond across along besides unless whereas
+    whilst since though nonetheless nevertheless overall later earlier early using added asked based called noted
+    """.split()) | STOPWORDS
+SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+[“\"‘'(]?$")  # a word after it opens a sentence, as at the start
+# A capitalised first word ending so is a verb or adverb, not a name (but Italy, Beijing and Mohamed are names).
+COMMON_ENDING = re.compile(r"(?:\w{5}ly|\w{5}(?:ing|ed))$")
+ADVERB = re.compile(r"\w{5}ly$")  # "Unfortunately Haftar ...": the adverb opens the sentence, the name follows
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,11 @@ def _names(text: str) -> list[TypedSpan]:
     spans = []
     for match in NAME.finditer(text):
         start, end, words = match.start(), match.end(), match.group(0).split()
-        opening = not text[:start].strip(" “\"‘'(")
+        opening = not text[:start].strip(" “\"‘'(") or SENTENCE_END.search(text, 0, start) is not None
         if opening and len(words) == 1 and COMMON_ENDING.search(words[0]):
             continue
+        if opening and len(words) > 1 and ADVERB.search(words[0]):
+            start, words = text.index(words[1], start + len(words[0])), words[1:]
         while words and (words[0].lower() in NOT_NAMES or TIME.fullmatch(words[0])):
             start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
             words = words[1:]

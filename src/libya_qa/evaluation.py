@@ -51,6 +51,7 @@ class Result:
     excerpts: int = 0
     short_hit: bool = False  # the short answer holds (or is held by) an expected answer string
     short_given: bool = False
+    rank_after_other: int | None = None  # a standalone question asked after an unrelated earlier one
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -102,11 +103,12 @@ def _verbatim(qa: QA, answer: Answer) -> tuple[int, int]:
     return exact, len(answer.excerpts) + len(answer.short_answer)
 
 
-def run_case(qa: QA, case: Case) -> Result:
-    """Ask one case (follow-ups twice: with and without their history)."""
+def run_case(qa: QA, case: Case, other: str = "") -> Result:
+    """Ask one case (follow-ups also without their history; a standalone one also after another question)."""
     answer = qa.ask(case.question, TOP_K, list(case.history))
     rank, article_rank = _ranks(answer, case)
     without = _ranks(qa.ask(case.question, TOP_K, []), case)[0] if case.kind == "followup" else None
+    after_other = _ranks(qa.ask(case.question, TOP_K, [other]), case)[0] if other else None
     first = answer.excerpts[0] if answer.excerpts else None
     texts = [s.text for s in answer.short_answer]
     exact, checked = _verbatim(qa, answer)
@@ -116,7 +118,7 @@ def run_case(qa: QA, case: Case) -> Result:
         highlight_share=_highlight_share(first) if first is not None else 0.0,
         precise=sum(e.source.id in case.articles and any(a in e.quote for a in case.answer) for e in answer.excerpts),
         excerpts=len(answer.excerpts), short_given=bool(texts),
-        short_hit=any(a in t or t in a for a in case.answer for t in texts))
+        short_hit=any(a in t or t in a for a in case.answer for t in texts), rank_after_other=after_other)
 
 
 def _rate(items: list[Result], test: Callable[[Result], bool]) -> float:
@@ -166,6 +168,7 @@ class Report:
             "followup_hit@5_with_history": _rate(followups, lambda r: r.rank is not None),
             "followup_hit@1_without_history": _rate(followups, lambda r: r.rank_without_history == 1),
             "followup_hit@5_without_history": _rate(followups, lambda r: r.rank_without_history is not None),
+            "standalone_hit@1_after_another_question": _rate(answerable, lambda r: r.rank_after_other == 1),
             "median_ms": round(statistics.median(r.took_ms for r in self.results), 1) if self.results else 0.0,
         }
 
@@ -182,9 +185,22 @@ class Report:
         return rows
 
 
+def unrelated_questions(cases: list[Case]) -> dict[str, str]:
+    """For each answerable case, the nearest answerable question over other articles (earlier first): noise."""
+    answerable = [c for c in cases if c.kind == "answerable"]
+    others = {}
+    for i, case in enumerate(answerable):
+        nearest = sorted(range(len(answerable)), key=lambda j: (abs(j - i), j > i))
+        other = next((answerable[j] for j in nearest if not set(answerable[j].articles) & set(case.articles)), None)
+        if other is not None:
+            others[case.id] = other.question
+    return others
+
+
 def evaluate(qa: QA, cases: list[Case]) -> Report:
     """Run every case."""
-    return Report([run_case(qa, case) for case in cases])
+    others = unrelated_questions(cases)
+    return Report([run_case(qa, case, others.get(case.id, "")) for case in cases])
 
 
 def format_report(report: Report) -> str:

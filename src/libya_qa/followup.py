@@ -21,13 +21,19 @@ CONTINUATION = re.compile(
     r"tell me more|more about|same for|what of|why( not)?\W*$|how come\W*$)\b",
     re.IGNORECASE,
 )
-# A continuation that names its new subject but borrows the earlier predicate.
-BARE = re.compile(r"^\W*(?:and|but|what about|how about|same for|what of)\s+(?:the\s+)?[^\s?]+(?:\s+[^\s?]+){0,3}\W*$",
-                  re.IGNORECASE)
+# A continuation that names its new subject but borrows the earlier predicate ("And how many died?" asks anew).
+BARE = re.compile(r"^\W*(?:and|but|what about|how about|same for|what of)\s+(?!(?:who|what|when|where|which|why|how)\b)"
+                  r"(?:the\s+)?[^\s?]+(?:\s+[^\s?]+){0,3}\W*$", re.IGNORECASE)
 # Words that point back to something named earlier.
 ANAPHOR = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there)\b",
                      re.IGNORECASE)
 PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
+# A pronoun that ends the question (maybe before a preposition) has no antecedent inside it, even after a
+# name: "When had Islamic State taken it?", "Who did Putin say this to?". ("there" may: "Niger's capital ... there".)
+TRAILING = re.compile(r"\b(?:it|them|him|her|this|that)(?:\s+(?:to|in|at|from|for|on|with|about|over))?\W*$",
+                      re.IGNORECASE)
+# Before a name, these point back; "this", "that" and the like are as often determiners or relatives there.
+POINTING = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there)\b", re.IGNORECASE)
 # A capitalised word after the first one: the question names its own subject.
 NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
 MIN_CONTENT_WORDS = 3
@@ -45,15 +51,15 @@ class Turn:
 def is_followup(question: str) -> bool:
     """True when the question leans on earlier turns.
 
-    A continuation ("And ...", "What about X?") always does, and so does a pronoun that comes before
-    any name; otherwise a question that names its subject stands alone (so history cannot pollute
+    A continuation ("And ...", "What about X?") always does, and so does a pronoun that ends the question
+    or comes before any name; otherwise a question that names its subject stands alone (so history cannot pollute
     it), and one that names nothing leans on the conversation when it has a pronoun or demonstrative
     or only one or two content words.
     """
     question = question.strip()
-    if CONTINUATION.search(question):
+    if CONTINUATION.search(question) or TRAILING.search(question):
         return True
-    named, pointing = NAMED.search(question), ANAPHOR.search(question)
+    named, pointing = NAMED.search(question), POINTING.search(question)
     if named and pointing and pointing.start() < named.start():
         return True  # "What did he accuse the Americans of?": the pronoun comes before any name
     if named:
@@ -90,12 +96,21 @@ def resolve(question: str, turns: list[Turn]) -> str:
     if not turns or not is_followup(question):
         return question
     last = turns[-1]
-    if BARE.match(question):  # "What about Algeria?": the new subject with the earlier predicate
-        return f"{question} {last.question}"
+    if BARE.match(question):  # "What about Algeria?" borrows the predicate; "And of its capital?" all of it
+        return f"{question} {last.question if ANAPHOR.search(question) else predicate(last.question)}"
     named = referents(question, last)
     if not named and len(turns) > 1:  # a chain of follow-ups: look one turn further back
         named = referents(question, turns[-2])
     return " ".join([question, *named]) if named else f"{question} {last.question}"
+
+
+def predicate(question: str) -> str:
+    """The earlier question without the subject a bare continuation replaces: its last name (not a date)."""
+    names = [s for s in find_spans(question) if s.kind == "name"]
+    if not names:
+        return question
+    last = names[-1]
+    return re.sub(r"\s+(?=[?.!,])", "", " ".join((question[:last.start] + question[last.end:]).split()))
 
 
 def search_query(question: str, history: list[str]) -> str:
