@@ -110,6 +110,26 @@ def scores(ranks: Ranks, questions: list[Question]) -> list[dict[str, object]]:
     return rows
 
 
+def paired(mine: Ranks, peer: Ranks, questions: list[Question], resamples: int = 2000) -> list[dict[str, object]]:
+    """The assistant minus a peer on the same questions, per split: hit@1 and MRR with 95% bootstrap intervals."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for split in SPLITS:
+        chosen = [q.id for q in questions if q.kind == "answerable" and split in (q.split, "all")]
+        hit = np.array([(mine[i] == 1) - (peer[i] == 1) for i in chosen], dtype=float)
+        rr = np.array([(1 / mine[i] if mine[i] else 0.0) - (1 / peer[i] if peer[i] else 0.0) for i in chosen])
+        draws = rng.integers(0, len(chosen), size=(resamples, len(chosen)))
+        row: dict[str, object] = {"split": split, "n": len(chosen)}
+        for name, values in (("hit@1", hit), ("mrr", rr)):
+            low, high = np.percentile(values[draws].mean(axis=1), [2.5, 97.5])
+            row[f"{name} gain"] = f"{values.mean():+.3f} ({low:+.3f} to {high:+.3f})"
+        row["better / worse at hit@1"] = f"{int((hit > 0).sum())} / {int((hit < 0).sum())}"
+        rows.append(row)
+    return rows
+
+
 # --- the three methods ---------------------------------------------------------------------------
 def ask_assistant(settings: Settings, questions: list[Question]) -> tuple[Ranks, dict[str, str]]:
     """The assistant's excerpts as ranked units, and its status per question."""
@@ -212,9 +232,13 @@ def main() -> int:
     print(table(rows, title=f"peers on the evaluation set: {len(articles)} articles, {len(units)} chunks, "
                             f"{len(answerable)} answerable questions (hit = a unit from a right article holding "
                             "every answer string)"))
+    gains = [{"against": name, **row} for name, ranks in results.items() if name != "assistant"
+             for row in paired(results["assistant"], ranks, questions)]
+    print()
+    print(table(gains, title="the assistant minus each peer, same questions (95% bootstrap intervals)"))
     print()
     print(table(rates, title="the assistant: answered (answerable) and abstained (unanswerable)"))
-    write_results("peers", {"rows": rows, "assistant_rates": rates, "seconds": seconds, "txtai": txtai_info,
+    write_results("peers", {"rows": rows, "gains": gains, "assistant_rates": rates, "seconds": seconds, "txtai": txtai_info,
                             "chunks": len(units), "chunk_words": CHUNK_WORDS, "articles": len(articles),
                             "ranks": results, "loadavg_at_end": list(os.getloadavg())})
     return 0
