@@ -66,7 +66,8 @@ def _names(text: str) -> list[TypedSpan]:
     spans = []
     for match in NAME.finditer(text):
         start, end, words = match.start(), match.end(), match.group(0).split()
-        opening = not text[:start].strip(" “\"‘'(") or SENTENCE_END.search(text, 0, start) is not None
+        opening = (not text[:start].strip(" “\"‘'(")
+                   or SENTENCE_END.search(text, max(start - 8, 0), start) is not None)  # a short look back
         if opening and len(words) == 1 and COMMON_ENDING.search(words[0]):
             continue
         if opening and len(words) > 1 and ADVERB.search(words[0]):
