@@ -52,6 +52,15 @@ def test_a_period_no_source_covers_is_not_found_and_the_answer_says_which_period
     assert "2013–2015" in message and year in message
 
 
+def test_a_year_the_best_source_never_mentions_is_not_found_and_both_are_named(real_qa: QA) -> None:
+    """2013 is within the corpus's span and in other articles, but not in the source the answer would quote."""
+    answer = real_qa.ask("What did Hillary Clinton write about Libya in 2013?")
+    message = answer.to_dict()["message"]
+    assert answer.status == "not_found" and answer.short_answer == ()
+    assert "2013" in message and "Hillary Clinton should take blame" in message
+    assert real_qa.ask("How did NATO's intervention in Libya begin in 2011?").message.find("never mentions") < 0
+
+
 def test_a_name_no_article_mentions_is_not_found_and_named(real_qa: QA) -> None:
     answer = real_qa.ask("Who is Fayez al-Sarraj?")
     assert answer.status == "not_found" and "Fayez" in answer.to_dict()["message"]

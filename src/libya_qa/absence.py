@@ -9,7 +9,7 @@ high similarity to text on the same topic must not outweigh.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .analysis import tokenize
 from .entities import find_spans
@@ -41,6 +41,8 @@ class Absence:
     unknown_years: tuple[int, ...]  # years no article mentions
     late_years: tuple[int, ...]  # of those, years after every dated source was published
     span: Span
+    unsupported_years: tuple[int, ...] = ()  # years the best-matching source neither mentions nor was published in
+    best_source: str = ""  # that source's title
 
 
 def publication_span(snapshot: Snapshot) -> Span:
@@ -60,3 +62,15 @@ def absence(question: str, snapshot: Snapshot, span: Span) -> Absence:
     unknown_years = tuple(y for y in years if str(y) not in known)
     late = tuple(y for y in years if span.last is not None and y > span.last and str(y) not in known)
     return Absence(tuple(unknown_words), len(unknown_words) / len(words) if words else 0.0, unknown_years, late, span)
+
+
+def check_best_source(found: Absence, question: str, title: str, date: str, body: str) -> Absence:
+    """The absence with the question's years that the best-matching source never mentions.
+
+    "When did Haftar begin his 2019 offensive?" answered from a source that never says 2019 quotes the
+    topic, not the answer; a year is too specific a constraint for nearby text to satisfy.
+    """
+    years = sorted({int(y) for y in YEAR.findall(question)})
+    said = f"{title} {date} {body}"
+    missing = tuple(y for y in years if not re.search(rf"(?<!\d){y}(?!\d)", said))
+    return replace(found, unsupported_years=missing, best_source=title) if missing else found

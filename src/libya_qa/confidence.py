@@ -70,6 +70,10 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
         covered = absence.span.describe()
         return Verdict(p, False, f"Not found: the corpus's sources were published {covered}; none of them covers "
                        f"{years}. Any excerpts are the nearest passages, not an answer.")
+    if absence.unsupported_years:
+        years = ", ".join(str(y) for y in absence.unsupported_years)
+        return Verdict(p, False, f"Not found: the best-matching source, {absence.best_source}, never mentions "
+                       f"{years}. Any excerpts are the nearest passages, not an answer.")
     if p >= threshold:
         return Verdict(p, True)
     if absence.unknown_names:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import Span, absence, publication_span
+from .absence import Span, absence, check_best_source, publication_span
 from .by_source import BEARS_PROBABILITY, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
@@ -142,6 +142,9 @@ class QA:
         marked = [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e),
                                                              evidence.hits, missing)), m)
                   for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)] if evidence.view else []
+        if marked:  # a year the question names must be in the source it would be answered from
+            best = loaded.snapshot.article_by_id(marked[0][0].source.id)
+            missing = check_best_source(missing, question, best.source.title, best.source.date, best.body)
         verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked and verdict.answered else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
