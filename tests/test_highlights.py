@@ -26,6 +26,9 @@ def test_a_word_that_opens_a_later_sentence_is_not_a_name_because_it_is_capitali
         ("Misratans", "name"), ("Federalists", "name")]
     assert spans("It ended. Unfortunately Haftar won. Recently, Ahmed left. Beijing and Italy agreed.") == [
         ("Haftar", "name"), ("Ahmed", "name"), ("Beijing", "name"), ("Italy", "name")]
+    # an adjective made from a name describes something else: not an answer to "who"
+    assert spans("The Tobruk-based government is run by Khalifa Haftar and the Qatar-backed Libya Dawn.") == [
+        ("Khalifa Haftar", "name"), ("Libya Dawn", "name")]
 
 
 def test_the_names_a_question_already_gives_are_not_its_answer() -> None:

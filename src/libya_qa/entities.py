@@ -49,6 +49,9 @@ NOT_NAMES = frozenset("""i mr mrs ms dr gen col sen rep however meanwhile althou
 SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+[“\"‘'(]?$")  # a word after it opens a sentence, as at the start
 # A capitalised first word ending so is a verb or adverb, not a name (but Italy, Beijing and Mohamed are names).
 COMMON_ENDING = re.compile(r"(?:\w{5}ly|\w{5}(?:ing|ed))$")
+# "Tobruk-based", "US-led", "Qatar-backed": an adjective made from a name describes something else
+COMPOUND = re.compile(r"-(?:based|led|backed|born|run|linked|funded|owned|controlled|held|allied|aligned|affiliated|"
+                      r"sponsored|supported|dominated|style|era|made|bound)$", re.IGNORECASE)
 ADVERB = re.compile(r"\w{5}ly$")  # "Unfortunately Haftar ...": the adverb opens the sentence, the name follows
 
 
@@ -72,7 +75,7 @@ def _names(text: str) -> list[TypedSpan]:
             continue
         if opening and len(words) > 1 and ADVERB.search(words[0]):
             start, words = text.index(words[1], start + len(words[0])), words[1:]
-        while words and (words[0].lower() in NOT_NAMES or TIME.fullmatch(words[0])):
+        while words and (words[0].lower() in NOT_NAMES or TIME.fullmatch(words[0]) or COMPOUND.search(words[0])):
             start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
             words = words[1:]
         if not words or TIME.fullmatch(" ".join(words)):
