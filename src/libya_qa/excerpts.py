@@ -17,7 +17,9 @@ SHORT_SENTENCE_WORDS = 8  # a lone sentence this short gets its neighbour for co
 # joins the quote (the answer often follows its cue).
 SUPPORT_MARGIN: float = FITTED["excerpts"]["support_margin"]
 CONTEXT_MARGIN: float = FITTED["excerpts"]["context_margin"]
-DIVERSITY = 0.85  # each further excerpt from the same article is discounted by this factor
+# Each further excerpt from an article already quoted needs this much more score (a margin, not a factor:
+# the fitted scores are linear and may be negative, where a factor would reward instead of discount).
+DIVERSITY_MARGIN = 0.5  # chosen on dev: hit@5 0.944 -> 0.953 against the old factor of 0.85
 
 
 @dataclass
@@ -82,7 +84,7 @@ def select_drafts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> li
         per_article = {d.article: 0 for d in drafts}
         for d in drafts:
             per_article[d.article] += 1
-        best = max(remaining, key=lambda h: h.score * DIVERSITY ** per_article.get(h.article, 0))
+        best = max(remaining, key=lambda h: h.score - DIVERSITY_MARGIN * per_article.get(h.article, 0))
         remaining.remove(best)
         if any(_absorb(view, d, best) for d in drafts):
             continue
