@@ -238,8 +238,8 @@ def main() -> int:
     print(table(gains, title="the assistant minus each peer, same questions (95% bootstrap intervals)"))
     print()
     print(table(rates, title="the assistant: answered (answerable) and abstained (unanswerable)"))
-    write_results("peers", {"rows": rows, "gains": gains, "assistant_rates": rates, "seconds": seconds, "txtai": txtai_info,
-                            "chunks": len(units), "chunk_words": CHUNK_WORDS, "articles": len(articles),
+    write_results("peers", {"rows": rows, "gains": gains, "assistant_rates": rates, "seconds": seconds,
+                            "txtai": txtai_info, "chunks": len(units), "chunk_words": CHUNK_WORDS, "articles": len(articles),
                             "ranks": results, "loadavg_at_end": list(os.getloadavg())})
     return 0
 

@@ -28,8 +28,9 @@ BARE = re.compile(r"^\W*(?:and|but|what about|how about|same for|what of)\s+(?!(
 ANAPHOR = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there)\b",
                      re.IGNORECASE)
 PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
-# A pronoun that ends the question (maybe before a preposition) has no antecedent inside it, even after a
-# name: "When had Islamic State taken it?", "Who did Putin say this to?". ("there" may: "Niger's capital ... there".)
+# A pronoun that ends the question (maybe before a preposition) has no antecedent inside it, even after
+# a name: "When had Islamic State taken it?", "Who did Putin say this to?" ("there" may have one:
+# "What is Niger's capital and how many people live there?").
 TRAILING = re.compile(r"\b(?:it|them|him|her|this|that)(?:\s+(?:to|in|at|from|for|on|with|about|over))?\W*$",
                       re.IGNORECASE)
 # Before a name, these point back; "this", "that" and the like are as often determiners or relatives there.
@@ -51,10 +52,10 @@ class Turn:
 def is_followup(question: str) -> bool:
     """True when the question leans on earlier turns.
 
-    A continuation ("And ...", "What about X?") always does, and so does a pronoun that ends the question
-    or comes before any name; otherwise a question that names its subject stands alone (so history cannot pollute
-    it), and one that names nothing leans on the conversation when it has a pronoun or demonstrative
-    or only one or two content words.
+    A continuation ("And ...", "What about X?") always does, and so does a pronoun that ends the
+    question or comes before any name; otherwise a question that names its subject stands alone (so
+    history cannot pollute it), and one that names nothing leans on the conversation when it has a
+    pronoun or demonstrative or only one or two content words.
     """
     question = question.strip()
     if CONTINUATION.search(question) or TRAILING.search(question):
