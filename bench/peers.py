@@ -239,7 +239,8 @@ def main() -> int:
     print()
     print(table(rates, title="the assistant: answered (answerable) and abstained (unanswerable)"))
     write_results("peers", {"rows": rows, "gains": gains, "assistant_rates": rates, "seconds": seconds,
-                            "txtai": txtai_info, "chunks": len(units), "chunk_words": CHUNK_WORDS, "articles": len(articles),
+                            "txtai": txtai_info, "chunks": len(units), "chunk_words": CHUNK_WORDS,
+                            "articles": len(articles),
                             "ranks": results, "loadavg_at_end": list(os.getloadavg())})
     return 0
 
