@@ -5,26 +5,32 @@ from __future__ import annotations
 from libya_qa.absence import Absence, Span, check_best_source
 from libya_qa.confidence import judge
 from libya_qa.ranking import SentenceHit
+from libya_qa.schema import Article, Source
 
 NOTHING_MISSING = Absence((), 0.0, (), (), Span(2013, 2015))
 BODY = "In May 2014 Haftar launched Operation Dignity; by 2015-16 the war had spread."
 
 
+def article(date: str = "2015-02-19", body: str = BODY) -> Article:
+    return Article(Source("orton", title="Orton", date=date), body)
+
+
 def test_years_the_best_source_never_mentions_are_recorded_with_its_title() -> None:
-    found = check_best_source(NOTHING_MISSING, "What did Haftar do in 2014 and 2019?", "Orton", "2015-02-19", BODY)
+    found = check_best_source(NOTHING_MISSING, "What did Haftar do in 2014 and 2019?", article())
     assert found.unsupported_years == (2019,) and found.best_source == "Orton"
 
 
 def test_a_year_in_the_body_in_a_range_or_in_the_publication_date_is_supported() -> None:
     for question in ("What happened in 2014?", "What happened in 2015?", "What happened in 2016?"):
-        assert check_best_source(NOTHING_MISSING, question, "Orton", "2016-01-02", BODY) is NOTHING_MISSING
+        assert check_best_source(NOTHING_MISSING, question, article("2016-01-02")) is NOTHING_MISSING
     # a longer number holding the same digits is not the year
-    assert check_best_source(NOTHING_MISSING, "What happened in 2015?", "T", "", "in 12015 units") != NOTHING_MISSING
+    longer = check_best_source(NOTHING_MISSING, "What happened in 2015?", article("", "in 12015 units"))
+    assert longer.unsupported_years == (2015,)
 
 
 def test_an_unsupported_year_is_not_found_however_high_the_score() -> None:
     strong = [SentenceHit(0, 0, 0, cosine=0.9, coverage=1.0, fusion=1.0, score=20.0, confidence=20.0)]
-    found = check_best_source(NOTHING_MISSING, "When did Haftar begin his 2019 offensive?", "Orton", "", BODY)
+    found = check_best_source(NOTHING_MISSING, "When did Haftar begin his 2019 offensive?", article())
     verdict = judge(strong, found, threshold=0.0)
     assert not verdict.answered and "Orton" in verdict.message and "2019" in verdict.message
     assert judge(strong, NOTHING_MISSING, threshold=0.0).answered

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from .analysis import tokenize
 from .entities import find_spans
+from .schema import Article
 from .store import Snapshot
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -64,13 +65,13 @@ def absence(question: str, snapshot: Snapshot, span: Span) -> Absence:
     return Absence(tuple(unknown_words), len(unknown_words) / len(words) if words else 0.0, unknown_years, late, span)
 
 
-def check_best_source(found: Absence, question: str, title: str, date: str, body: str) -> Absence:
+def check_best_source(found: Absence, question: str, best: Article) -> Absence:
     """The absence with the question's years that the best-matching source never mentions.
 
     "When did Haftar begin his 2019 offensive?" answered from a source that never says 2019 quotes the
     topic, not the answer; a year is too specific a constraint for nearby text to satisfy.
     """
     years = sorted({int(y) for y in YEAR.findall(question)})
-    said = f"{title} {date} {body}"
+    said = f"{best.source.title} {best.source.date} {best.body}"
     missing = tuple(y for y in years if not re.search(rf"(?<!\d){y}(?!\d)", said))
-    return replace(found, unsupported_years=missing, best_source=title) if missing else found
+    return replace(found, unsupported_years=missing, best_source=best.source.title) if missing else found

@@ -143,8 +143,9 @@ class QA:
                                                              evidence.hits, missing)), m)
                   for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)] if evidence.view else []
         if marked:  # a year the question names must be in the source it would be answered from
-            best = loaded.snapshot.article_by_id(marked[0][0].source.id)
-            missing = check_best_source(missing, question, best.source.title, best.source.date, best.body)
+            first_id = marked[0][0].source.id  # its body is in the view already (no second fetch from a store)
+            best = next(a for a in evidence.view.articles.values() if a.id == first_id)
+            missing = check_best_source(missing, question, best)
         verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked and verdict.answered else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
