@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
+import subprocess
 import sys
 import shutil
+import time
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -120,3 +123,41 @@ def fresh_database(server: EmbeddedPostgres) -> Iterator[str]:
     forget(url)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# `libya-qa index --full` in a child that stalls at one function (module:attribute) until it is killed.
+KILLABLE_BUILD = """
+import importlib, pathlib, sys, time
+marker, module, attribute = pathlib.Path(sys.argv[1]), *sys.argv[2].split(":")
+owner = importlib.import_module(module)
+*path, name = attribute.split(".")
+for part in path:
+    owner = getattr(owner, part)
+original = getattr(owner, name)
+
+def stall(*args, **kwargs):
+    marker.touch()
+    time.sleep(120)  # the test SIGKILLs us here
+    return original(*args, **kwargs)
+
+setattr(owner, name, stall)
+from libya_qa.cli import main
+sys.exit(main(["index", "--full"]))
+"""
+
+
+def kill_build_at(stall_at: str, env: dict[str, str], marker: Path) -> None:
+    """Run a full build in a child process, wait until it reaches `stall_at`, and SIGKILL it there."""
+    process = subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(marker), stall_at], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(1200):  # a bounded wait for the stall point; no timing is asserted
+            if marker.exists() or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert marker.exists(), "the build never reached the stall point"
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(30) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()

@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from support import ROOT, TINY, load_snapshot, make_settings, real_encoder_for
+from support import ROOT, TINY, kill_build_at, load_snapshot, make_settings, real_encoder_for
 from libya_qa.app import create_app
 from libya_qa.build import build_index
 from libya_qa.config import Settings
@@ -85,47 +82,17 @@ def test_only_the_last_versions_are_kept(tiny_settings: Settings) -> None:
 
 
 # --- a build killed half-way --------------------------------------------------------------
-KILLABLE_BUILD = """
-import pathlib, sys, time
-marker, point = pathlib.Path(sys.argv[1]), sys.argv[2]
-import libya_qa.encoders as encoders, libya_qa.index as index
-
-def stall(original):
-    def wrapper(*args, **kwargs):
-        marker.touch()
-        time.sleep(120)  # the test SIGKILLs us here
-        return original(*args, **kwargs)
-    return wrapper
-
-if point == "encode":
-    encoders.HashingEncoder.encode = stall(encoders.HashingEncoder.encode)
-else:  # files written into the temporary folder, manifest not yet
-    index._sha256 = stall(index._sha256)
-from libya_qa.cli import main
-sys.exit(main(["index", "--full"]))
-"""
+STALL_AT = {"encode": "libya_qa.encoders:HashingEncoder.encode",
+            "save": "libya_qa.index:_sha256"}  # files written into the temporary folder, manifest not yet
 
 
 @pytest.mark.parametrize("point", ["encode", "save"])
 def test_a_build_killed_half_way_leaves_the_current_index_serving(tiny_settings: Settings, tmp_path: Path,
                                                                   point: str) -> None:
     before = rebuild_with_alpha(tiny_settings, 1)
-    marker = tmp_path / "stalled"
     env = {**os.environ, "LIBYA_QA_CORPUS": str(tiny_settings.corpus_dir),
            "LIBYA_QA_INDEX": str(tiny_settings.index_dir), "LIBYA_QA_MODEL": "hashing-test-encoder"}
-    process = subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(marker), point], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(1200):  # the build reaches the stall point (a bounded wait, no timing asserted)
-            if marker.exists() or process.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert marker.exists(), "the build never reached the stall point"
-        process.send_signal(signal.SIGKILL)
-        assert process.wait(30) == -signal.SIGKILL
-    finally:
-        if process.poll() is None:
-            process.kill()
+    kill_build_at(STALL_AT[point], env, tmp_path / "stalled")
     index_dir = tiny_settings.index_dir
     assert current_version(index_dir) == before and list_versions(index_dir)[-1] == before
     partial = list((index_dir / VERSIONS).glob(".building-*"))

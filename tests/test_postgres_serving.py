@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -18,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from support import ROOT, TINY, fresh_database, real_encoder_for, start_test_server, stop_test_server
+from support import (ROOT, TINY, fresh_database, kill_build_at, real_encoder_for, start_test_server,
+                     stop_test_server)
 from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
@@ -55,25 +55,9 @@ def table_counts(settings: Settings) -> tuple[int, ...]:
 
 
 # --- a build killed half-way ------------------------------------------------------------------
-KILLABLE_BUILD = """
-import pathlib, sys, time
-marker, point = pathlib.Path(sys.argv[1]), sys.argv[2]
-import libya_qa.encoders as encoders, libya_qa.pgwrite as pgwrite
-
-def stall(original):
-    def wrapper(*args, **kwargs):
-        marker.touch()
-        time.sleep(120)  # the test SIGKILLs us here
-        return original(*args, **kwargs)
-    return wrapper
-
-if point == "encode":
-    encoders.HashingEncoder.encode = stall(encoders.HashingEncoder.encode)
-else:  # every row COPY'd inside the build's transaction, the version not yet written
-    pgwrite._analyze_if_grown = stall(pgwrite._analyze_if_grown)
-from libya_qa.cli import main
-sys.exit(main(["index", "--full"]))
-"""
+STALL_AT = {"encode": "libya_qa.encoders:HashingEncoder.encode",
+            # every row COPY'd inside the build's transaction, the version not yet written
+            "write": "libya_qa.pgwrite:_analyze_if_grown"}
 
 
 @pytest.mark.parametrize("point", ["encode", "write"])
@@ -81,20 +65,7 @@ def test_a_build_killed_half_way_leaves_the_current_version_serving(tiny_setting
                                                                     point: str) -> None:
     before = rebuild_with_alpha(tiny_settings, 1)
     rows = table_counts(tiny_settings)
-    marker = tmp_path / "stalled"
-    process = subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(marker), point],
-                               env=environment(tiny_settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(1200):  # bounded wait for the stall point; no timing is asserted
-            if marker.exists() or process.poll() is not None:
-                break
-            time.sleep(0.05)
-        assert marker.exists(), "the build never reached the stall point"
-        process.send_signal(signal.SIGKILL)
-        assert process.wait(30) == -signal.SIGKILL
-    finally:
-        if process.poll() is None:
-            process.kill()
+    kill_build_at(STALL_AT[point], environment(tiny_settings), tmp_path / "stalled")
     store = open_store(tiny_settings)
     for _ in range(100):  # the server notices the dead client and rolls its transaction back
         if table_counts(tiny_settings) == rows:
