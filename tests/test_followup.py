@@ -57,3 +57,27 @@ def test_a_trailing_pronoun_after_a_name_still_points_back() -> None:
     history = ["Which airport did Iraqi forces capture in February 2017?"]
     query = search_query("When had Islamic State taken it?", history)
     assert query.startswith("When had Islamic State taken it?") and "February 2017" in query
+
+
+def test_a_continuation_that_names_its_own_subject_searches_with_its_own_words() -> None:
+    turns = [Turn("Who backed Haftar?", ("Egypt", "Saudi Arabia"))]
+    assert resolve("And who backed Libya Dawn?", turns) == "And who backed Libya Dawn?"
+    assert resolve("And what did they give Libya Dawn?", turns) != "And what did they give Libya Dawn?"
+
+
+def test_it_and_they_also_mean_the_thing_the_earlier_question_asked_about() -> None:
+    assert search_query("Who is in it?", ["How big is the force fighting for Mosul?"]) == "Who is in it? Mosul force"
+    query = search_query("Who had originally ordered them?", ["Which warships did France end up selling to Egypt?"])
+    assert query.endswith("warships") and "France" in query
+    assert "force" not in search_query("Who is he?", ["How big is the force fighting for Mosul?"])
+
+
+@pytest.mark.parametrize("question", ["Why was it unsurprising that Islamic State loyalists emerged in Derna?",
+                                      "Is it true that Egypt bombed Derna?", "Why was it hard to secure the weapons?"])
+def test_an_it_that_points_at_nothing_does_not_make_a_followup(question: str) -> None:
+    assert not is_followup(question)
+    assert search_query(question, ["How big is the force fighting for Mosul?"]) == question
+
+
+def test_it_before_a_raising_verb_still_points_back() -> None:
+    assert is_followup("Which party is it said to be loyal to?")

@@ -3,8 +3,10 @@
 A follow-up's retrieval text is its own words plus what its pronouns, "there" and "that" refer to:
 the names of the earlier question and, for a who/which question, of the answer it got ("Who is
 Turkey's foreign minister?" -> "What did he accuse the Americans of?" searches with the minister's
-name). A bare continuation ("What about Algeria?") borrows the earlier question's predicate. The
-earlier question's other words are left out, so they cannot outweigh the follow-up's own.
+name), and for "it" or "they" the noun the earlier question asked about ("the force"). A bare
+continuation ("What about Algeria?") borrows the earlier question's predicate; a continuation that
+names its own subject and points back at nothing ("And who backed Libya Dawn?") searches with its own
+words only. The earlier question's other words are left out, so they cannot outweigh the follow-up's own.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .analysis import question_type
+from .analysis import STOPWORDS, question_type
 from .entities import find_spans
 
 # Openings that only make sense as a continuation ("And who...", "What about Qatar?").
@@ -37,6 +39,18 @@ TRAILING = re.compile(r"\b(?:it|them|him|her|this|that)(?:\s+(?:to|in|at|from|fo
 POINTING = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there)\b", re.IGNORECASE)
 # A capitalised word after the first one: the question names its own subject.
 NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
+# The thing an earlier question asks about, which "it" or "they" may mean later: the noun after "which" or
+# "what" ("Which warships did France sell?" -> "them"), else its first "the" noun ("How big is the force
+# fighting for Mosul?" -> "Who is in it?").
+FOCUS_WH = re.compile(r"^\W*(?:which|what)\s+(?!(?:did|does|do|is|are|was|were|has|have|had)\b)([a-z][\w’'-]*"
+                      r"(?:\s+(?!(?:in|of|on|at|for|from|to|by|did|does|do|is|are|was|were|has|have|had)\b)"
+                      r"[a-z][\w’'-]*)?)", re.IGNORECASE)
+FOCUS_THE = re.compile(r"\bthe\s+([a-z][\w’'-]*)")
+THING = re.compile(r"\b(it|its|they|them|their|these|those)\b", re.IGNORECASE)
+# "It" that points at nothing: "Why was it unsurprising that ...", "Is it true that ...", "is it hard to".
+EXPLETIVE = re.compile(r"\b(?:(?:is|was|isn’t|isn't|wasn’t|wasn't)\s+it|it\s+(?:is|was|seems|seemed|appears))"
+                       r"\s+(?:(?:\w+\s+){1,2}?(?:that|whether)|(?:\w+(?<!ed)(?<!said)\s+){1,2}?to)\b",
+                       re.IGNORECASE)  # "is it said to be loyal to" raises a real subject: not this
 MIN_CONTENT_WORDS = 3
 MAX_REFERENTS = 3
 
@@ -49,6 +63,11 @@ class Turn:
     answer_names: tuple[str, ...] = ()
 
 
+def without_expletive(question: str) -> str:
+    """The question with an "it" that points at nothing taken out ("Why was unsurprising that ...")."""
+    return EXPLETIVE.sub(lambda m: re.sub(r"\bit\b", "", m.group(0), flags=re.IGNORECASE), question)
+
+
 def is_followup(question: str) -> bool:
     """True when the question leans on earlier turns.
 
@@ -57,7 +76,7 @@ def is_followup(question: str) -> bool:
     history cannot pollute it), and one that names nothing leans on the conversation when it has a
     pronoun or demonstrative or only one or two content words.
     """
-    question = question.strip()
+    question = without_expletive(question.strip())
     if CONTINUATION.search(question) or TRAILING.search(question):
         return True
     named, pointing = NAMED.search(question), POINTING.search(question)
@@ -74,11 +93,20 @@ def question_names(question: str) -> list[str]:
     return [question[s.start:s.end] for s in find_spans(question)]
 
 
+def focus(question: str) -> list[str]:
+    """The common noun an earlier question asks about ("warships", "force"), if it has one."""
+    asked = FOCUS_WH.search(question)
+    if asked:
+        return [asked.group(1)]
+    return [m.group(1) for m in FOCUS_THE.finditer(question) if m.group(1).lower() not in STOPWORDS][:1]
+
+
 def referents(question: str, turn: Turn) -> list[str]:
     """What the question's pronouns point to in the earlier turn, most likely first.
 
     A who/which/where question is about its answer, so "he" or "it" later means what it answered;
-    otherwise they mean what the earlier question named.
+    otherwise they mean what the earlier question named. "It" and "they" may also mean the thing the
+    earlier question asked about, which is no name ("the force"), so its noun comes last.
     """
     asked = question_names(turn.question)
     answered = list(turn.answer_names)
@@ -89,7 +117,8 @@ def referents(question: str, turn: Turn) -> list[str]:
     for name in ordered:
         if name.lower() not in (s.lower() for s in seen) and name.lower() not in question.lower():
             seen.append(name)
-    return seen[:MAX_REFERENTS]
+    things = focus(turn.question) if THING.search(without_expletive(question)) else []
+    return seen[:MAX_REFERENTS] + [t for t in things if t.lower() not in question.lower()]
 
 
 def resolve(question: str, turns: list[Turn]) -> str:
@@ -99,6 +128,8 @@ def resolve(question: str, turns: list[Turn]) -> str:
     last = turns[-1]
     if BARE.match(question):  # "What about Qatar?", "And of its capital?": the earlier question says what about
         return f"{question} {last.question}"
+    if NAMED.search(question) and not ANAPHOR.search(question):  # "And who backed Libya Dawn?" names its subject:
+        return question  # the earlier answer's names would pull it back to the earlier subject
     named = referents(question, last)
     if not named and len(turns) > 1:  # a chain of follow-ups: look one turn further back
         named = referents(question, turns[-2])
