@@ -34,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, ROOT, table, write_results  # noqa: E402
 
-from libya_qa.absence import Absence, absence  # noqa: E402
+from libya_qa.absence import Absence, absence, check_best_source  # noqa: E402
 from libya_qa.analysis import is_question  # noqa: E402
 from libya_qa.confidence import MODEL, probability, signals  # noqa: E402
 from libya_qa.evaluation import Case, load_cases  # noqa: E402
@@ -217,7 +217,7 @@ def abstention(items: list[Item], weights: Weights, model: dict[str, float], sea
     for item in items:
         ranked = searcher.rank(item.evidence.hits, weights)
         p = probability(signals(ranked, item.absence), model) if ranked else 0.0
-        yes = p >= threshold and not item.absence.late_years
+        yes = p >= threshold and not item.absence.late_years and not _unsupported_year(item, ranked)
         if item.case.kind == "answerable":
             n_ans += 1
             answered += yes
@@ -225,6 +225,18 @@ def abstention(items: list[Item], weights: Weights, model: dict[str, float], sea
             n_un += 1
             abstained += not yes
     return {"answered": answered / max(n_ans, 1), "abstained": abstained / max(n_un, 1)}
+
+
+def _unsupported_year(item: Item, ranked: list[SentenceHit]) -> bool:
+    """True when the question names a year its first excerpt's source never mentions (as QA.ask judges)."""
+    if item.evidence.view is None or not ranked:
+        return False
+    built = build_excerpts(item.evidence.view, ranked, 1, item.case.question)
+    if not built:
+        return False
+    first = built[0][0].source.id
+    best = next(a for a in item.evidence.view.articles.values() if a.id == first)
+    return bool(check_best_source(item.absence, item.case.question, best).unsupported_years)
 
 
 def best_threshold(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher) -> float:
@@ -259,28 +271,30 @@ def excerpt_figures(items: list[Item], weights: Weights, searcher: Searcher) -> 
 
 
 def tune_margins(dev: list[Item], weights: Weights, searcher: Searcher) -> dict[str, float]:
-    """The context margin with the best dev hit@1, then the support margin whose highlights hold an answer
-    most often while marking at most MAX_HIGHLIGHTED_SHARE of the quotes."""
+    """The context margin with the best dev hit@1, then the support margins (for sentences, and for the typed
+    words of name/number/date questions) whose highlights hold an answer most often while marking at most
+    MAX_HIGHLIGHTED_SHARE of the quotes."""
     from libya_qa import excerpts
 
-    best_context = max(MARGINS, key=lambda m: (_with_margins(excerpts, m, excerpts.SUPPORT_MARGIN,
+    best_context = max(MARGINS, key=lambda m: (_with_margins(excerpts, m, excerpts.SUPPORT_MARGIN, m,
                                                              lambda: excerpt_figures(dev, weights, searcher)[0]), -m))
-    scored = {m: _with_margins(excerpts, best_context, m, lambda: excerpt_figures(dev, weights, searcher))
-              for m in MARGINS}
-    allowed = [m for m, (_, _, share) in scored.items() if share <= MAX_HIGHLIGHTED_SHARE] or [min(MARGINS)]
-    best_support = max(allowed, key=lambda m: scored[m][1])
-    excerpts.CONTEXT_MARGIN, excerpts.SUPPORT_MARGIN = best_context, best_support
-    return {"support_margin": best_support, "context_margin": best_context}
+    pairs = [(support, typed) for support in MARGINS for typed in MARGINS if typed >= support]
+    scored = {pair: _with_margins(excerpts, best_context, *pair, lambda: excerpt_figures(dev, weights, searcher))
+              for pair in pairs}
+    allowed = [p for p, (_, _, share) in scored.items() if share <= MAX_HIGHLIGHTED_SHARE] or [pairs[0]]
+    support, typed = max(allowed, key=lambda p: (scored[p][1], -p[0], -p[1]))
+    excerpts.CONTEXT_MARGIN, excerpts.SUPPORT_MARGIN, excerpts.TYPED_SUPPORT_MARGIN = best_context, support, typed
+    return {"support_margin": support, "typed_support_margin": typed, "context_margin": best_context}
 
 
-def _with_margins(module: Any, context: float, support: float, measure: Any) -> Any:
+def _with_margins(module: Any, context: float, support: float, typed: float, measure: Any) -> Any:
     """A measure taken with the excerpt margins set (restored afterwards)."""
-    saved = module.CONTEXT_MARGIN, module.SUPPORT_MARGIN
-    module.CONTEXT_MARGIN, module.SUPPORT_MARGIN = context, support
+    saved = module.CONTEXT_MARGIN, module.SUPPORT_MARGIN, module.TYPED_SUPPORT_MARGIN
+    module.CONTEXT_MARGIN, module.SUPPORT_MARGIN, module.TYPED_SUPPORT_MARGIN = context, support, typed
     try:
         return measure()
     finally:
-        module.CONTEXT_MARGIN, module.SUPPORT_MARGIN = saved
+        module.CONTEXT_MARGIN, module.SUPPORT_MARGIN, module.TYPED_SUPPORT_MARGIN = saved
 
 
 def write_fitted(weights: Weights, model: dict[str, float], threshold: float, c: float, cv: float,
@@ -330,6 +344,7 @@ def main() -> int:
         print(f"C={c:<6} dev cross-validated MRR (answerable + follow-ups) {score:.3f}", flush=True)
     best_c = max(cv, key=cv.get)
     weights = fit_weights(dev, best_c)
+    searcher.weights = weights  # confidence reads scores on the scale of the weights it will be served with
     rows += [{"weights": f"fitted C={best_c}", "split": s, **ranking_figures(part, weights, searcher)}
              for s, part in (("dev", dev), ("test", test))]
     margins = tune_margins(dev, weights, searcher)

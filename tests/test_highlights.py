@@ -58,3 +58,13 @@ def test_other_questions_mark_only_the_sentences_that_answer() -> None:
     marked = mark(0, sentences, "other", "Why did the intervention fail?")
     assert marked.spans == ((11, len(body)),) and not marked.typed  # two answering sentences, merged
     assert short_answer("x", body, 0, marked) == ()
+
+
+def test_a_short_answer_too_long_to_read_at_a_glance_keeps_the_close_sentences_names() -> None:
+    body = "Egypt, Jordan, Chad and Sudan sent envoys. Haftar was backed by Saudi Arabia."
+    second = body.index("Haftar")
+    sentences = [QuoteSentence(0, second - 1, body[:second - 1], True),  # shares the highlight, not close
+                 QuoteSentence(second, len(body), body[second:], True, best=True)]
+    marked = mark(0, sentences, "name", "Who backed Haftar?")
+    assert len(marked.spans) == 5 and [body[a:b] for a, b in marked.close_spans] == ["Saudi Arabia"]
+    assert [a.text for a in short_answer("x", body, 0, marked)] == ["Saudi Arabia"]

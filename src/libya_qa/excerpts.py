@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .analysis import question_type
-from .highlights import Marked, QuoteSentence, mark
+from .highlights import TYPED_KINDS, Marked, QuoteSentence, mark
 from .schema import Excerpt
 from .ranking import FITTED, SentenceHit
 from .store import SentenceView
@@ -17,6 +17,9 @@ SHORT_SENTENCE_WORDS = 8  # a lone sentence this short gets its neighbour for co
 # joins the quote (the answer often follows its cue).
 SUPPORT_MARGIN: float = FITTED["excerpts"]["support_margin"]
 CONTEXT_MARGIN: float = FITTED["excerpts"]["context_margin"]
+# For a question asking a name, number or date, an answering sentence adds only its words of that kind to
+# the highlight, not itself, so it may share the highlight from further down (fitted apart, on dev).
+TYPED_SUPPORT_MARGIN: float = FITTED["excerpts"].get("typed_support_margin", SUPPORT_MARGIN)
 # Each further excerpt from an article already quoted needs this much more score (a margin, not a factor:
 # the fitted scores are linear and may be negative, where a factor would reward instead of discount).
 DIVERSITY_MARGIN = 0.5  # chosen on dev: hit@5 0.944 -> 0.953 against the old factor of 0.85
@@ -103,9 +106,11 @@ def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, Sentenc
     for sentence in range(draft.first, draft.last + 1):
         i = view.position(sentence)
         hit = by_sentence.get(sentence)
-        answers = hit is not None and hit.score >= draft.score - SUPPORT_MARGIN
+        margin = TYPED_SUPPORT_MARGIN if kind in TYPED_KINDS else SUPPORT_MARGIN
+        answers = hit is not None and hit.score >= draft.score - margin
+        close = hit is not None and hit.score >= draft.score - SUPPORT_MARGIN
         sentences.append(QuoteSentence(int(view.start[i]), int(view.end[i]), view.text(i), answers,
-                                       sentence == draft.best))
+                                       sentence == draft.best, close))
     start, end = sentences[0].start, sentences[-1].end
     marked = mark(start, sentences, kind, question)
     excerpt = Excerpt(quote=article.body[start:end], highlight=marked.main, score=draft.score, start=start,

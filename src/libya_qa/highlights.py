@@ -29,6 +29,7 @@ class QuoteSentence:
     text: str
     answers: bool
     best: bool = False  # the highest-scoring sentence of the quote
+    close: bool = False  # scores as near the best as a sentence must to share a sentence highlight
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Marked:
     spans: tuple[tuple[int, int], ...]
     main: tuple[int, int]
     typed: bool
+    close_spans: tuple[tuple[int, int], ...] = ()  # typed spans of the best and the close sentences only
 
 
 def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str) -> Marked:
@@ -49,7 +51,7 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         if typed:
             spans = tuple((s.start - quote_start + span.start, s.start - quote_start + span.end) for s, span in typed)
             main = next((spans[i] for i, (s, _) in enumerate(typed) if s.best), spans[0])
-            return Marked(spans, main, True)
+            return Marked(spans, main, True, tuple(span for span, (s, _) in zip(spans, typed) if s.best or s.close))
     spans = _merged([(s.start - quote_start, s.end - quote_start) for s in answering])
     best = next((s for s in answering if s.best), answering[0])
     main = next(span for span in spans if span[0] <= best.start - quote_start < span[1])
@@ -92,13 +94,19 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def short_answer(source_id: str, quote: str, quote_start: int, marked: Marked) -> tuple[AnswerSpan, ...]:
-    """The typed highlights of the first quote as verbatim spans, each once; empty for sentence highlights."""
+    """The typed highlights of the first quote as verbatim spans, each once; empty for sentence highlights.
+
+    When the quote marks more than a glance can take, those of its best and closest sentences only.
+    """
     if not marked.typed:
         return ()
-    seen, out = set(), []
-    for start, end in marked.spans:
-        key = folded(quote[start:end]).removeprefix("the ")
-        if key not in seen:
-            seen.add(key)
-            out.append(AnswerSpan(quote[start:end], source_id, quote_start + start, quote_start + end))
-    return tuple(out) if len(out) <= MAX_SHORT_SPANS else ()
+    for spans in (marked.spans, marked.close_spans):
+        seen, out = set(), []
+        for start, end in spans:
+            key = folded(quote[start:end]).removeprefix("the ")
+            if key not in seen:
+                seen.add(key)
+                out.append(AnswerSpan(quote[start:end], source_id, quote_start + start, quote_start + end))
+        if len(out) <= MAX_SHORT_SPANS:
+            return tuple(out)
+    return ()

@@ -48,6 +48,7 @@ class SentenceHit:
     article_coverage: float = 0.0  # share of the question's idf mass anywhere in its article
     best_article_coverage: float = 0.0  # the highest such share of any article (the same for every hit)
     sentence_bm25: float = 0.0  # BM25 of the question over the sentence alone, as a share of the most possible
+    soft_coverage: float = 0.0  # context coverage with a word's other forms matched by their first letters
     score: float = 0.0
     confidence: float = 0.0  # the score under the question weights, whatever the query (confidence.py reads it)
 
@@ -84,6 +85,7 @@ class Weights:
     cosine_context: float = 0.0
     article_coverage: float = 0.0
     sentence_bm25: float = 0.0
+    soft_coverage: float = 0.0
 
 
 # Weights field -> SentenceHit field: the evidence each weight multiplies.
@@ -95,7 +97,7 @@ FEATURES = {"sentence_cosine": "cosine", "keyword_coverage": "coverage", "passag
             "window_cosine": "window_cosine", "passage_cosine": "passage_cosine", "cosine_rank": "cosine_rank",
             "coverage_rank": "coverage_rank", "context_rank": "context_rank", "window_rank": "window_rank",
             "cosine_context": "cosine_context", "article_coverage": "article_coverage",
-            "sentence_bm25": "sentence_bm25"}
+            "sentence_bm25": "sentence_bm25", "soft_coverage": "soft_coverage"}
 
 
 def _fitted() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
 from .layout import headings, is_prose, section_heading
 from .ranking import QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of, with_ranks
-from .signals import sentence_bm25, typed_answer, window_cosines
+from .signals import sentence_bm25, soft_coverage, typed_answer, window_cosines
 from .store import Candidates, Selection, SentenceView, Snapshot
 
 
@@ -144,6 +144,7 @@ class Searcher:
             sentence, article = int(view.ids[i]), int(view.article[i])
             sentence_text = view.text(i)
             stems = self.sentence_terms(sentence, sentence_text)
+            context = stems | self.context_terms(view, i)
             a = by_article[article]
             typed, near = typed_answer(sentence_text, kind, query.question, question_terms)
             hits.append(SentenceHit(
@@ -153,7 +154,7 @@ class Searcher:
                 fit=answer_fit(query.question, kind, sentence_text, stems, question_terms),
                 article_keywords=float(evidence.keywords[a]), article_lead=float(evidence.lead[a]),
                 lead_coverage=float(evidence.lead_coverage[a]),
-                context_coverage=self.coverage(weights, stems | self.context_terms(view, i)),
+                context_coverage=self.coverage(weights, context), soft_coverage=soft_coverage(weights, context),
                 dense_rank=dense_rank.get(sentence, 0.0), keyword_rank=keyword_rank.get(sentence, 0.0),
                 cosine_gap=float(cosines[i]) - top_cosine, opening=float(_opens_article(view, i)),
                 length=min(np.log2(1 + len(sentence_text.split())) / 6, 1.0), typed_answer=typed, typed_near=near,

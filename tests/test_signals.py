@@ -1,0 +1,31 @@
+"""Per-sentence evidence: coverage that forgives a word's other forms, and BM25 over one sentence."""
+
+from __future__ import annotations
+
+from libya_qa.analysis import tokenize
+from libya_qa.signals import sentence_bm25, soft_coverage
+
+
+def test_soft_coverage_matches_a_words_other_forms_that_the_stemmer_keeps_apart() -> None:
+    weights = {t: 1.0 for t in tokenize("What share of Tunisians are literate?")}
+    sentence = frozenset(tokenize("Literacy: total population 86.2% of Tunisians"))
+    assert "liter" not in sentence and "literaci" in sentence  # the stems differ ...
+    exact = sum(w for t, w in weights.items() if t in sentence) / sum(weights.values())
+    assert soft_coverage(weights, sentence) > exact  # ... and their first letters still match
+    assert soft_coverage(weights, frozenset(tokenize("Bread prices rose."))) == 0.0
+    assert soft_coverage({}, sentence) == 0.0
+
+
+def test_short_stems_match_only_exactly() -> None:
+    weights = {"back": 1.0}
+    assert soft_coverage(weights, frozenset({"backer"})) == 0.0  # "back" is shorter than the prefix
+    assert soft_coverage(weights, frozenset({"back"})) == 1.0
+
+
+def test_sentence_bm25_rewards_the_short_sentence_that_holds_the_terms() -> None:
+    weights = {t: 1.0 for t in tokenize("Who backed Haftar?")}
+    short = tokenize("Haftar has also been backed by Saudi Arabia.")
+    long = tokenize("Haftar, who many say was backed by several states in the region over the years of "
+                    "fighting that followed the revolution, is a general.")
+    assert 0.0 < sentence_bm25(weights, long) < sentence_bm25(weights, short) <= 1.0
+    assert sentence_bm25(weights, []) == 0.0
