@@ -8,6 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from libya_qa.app import create_app
+from libya_qa.by_source import BEARS_PROBABILITY
+from libya_qa.config import Settings
+from libya_qa.qa import QA
 
 pytestmark = pytest.mark.both_stores
 
@@ -78,3 +81,38 @@ def test_openapi_docs_are_served_from_local_assets(client: TestClient) -> None:
     html = client.get("/docs").text
     assert "swagger" in html.lower() and "cdn.jsdelivr" not in html and "unpkg" not in html
     assert "/ask" in client.get("/openapi.json").json()["paths"]
+
+
+# Over the founding corpus with the real model: an answer with weak lower quotes (measured: one strong quote, four
+# under the bar), one whose quotes all bear on it, and one not found (where even the first quote may be related).
+RELATED_CASES = ["When did UN member states endorse the Responsibility to Protect doctrine?",
+                 "Which countries backed Haftar?", "What is the best pizza recipe?"]
+
+
+@pytest.fixture(scope="module")
+def real_answers(real_settings: Settings, real_qa: QA) -> dict[str, dict]:
+    """/ask's answers to RELATED_CASES over the founding corpus."""
+    with TestClient(create_app(real_settings, real_qa)) as c:
+        return {q: c.post("/ask", json={"question": q}).json() for q in RELATED_CASES}
+
+
+def test_related_excerpts_are_exactly_those_under_the_bar_a_source_must_clear(real_answers: dict[str, dict],
+                                                                              real_qa: QA) -> None:
+    bar = min(BEARS_PROBABILITY, real_qa.threshold)
+    statuses = [a["status"] for a in real_answers.values()]
+    assert statuses == ["answered", "answered", "not_found"]
+    for question, answer in real_answers.items():
+        excerpts = answer["excerpts"]
+        assert excerpts and all(isinstance(e["related"], bool) for e in excerpts), question
+        if answer["status"] == "answered":
+            assert excerpts[0]["related"] is False  # the first quote is the answer
+            excerpts = excerpts[1:]
+        assert [e["related"] for e in excerpts] == [e["confidence"] < bar for e in excerpts], question
+    assert any(e["related"] for e in real_answers[RELATED_CASES[0]]["excerpts"])  # the rule was exercised
+    assert not any(e["related"] for e in real_answers[RELATED_CASES[1]]["excerpts"])
+
+
+def test_related_is_documented_in_the_openapi_schema(client: TestClient) -> None:
+    excerpt = client.get("/openapi.json").json()["components"]["schemas"]["ExcerptOut"]
+    related = excerpt["properties"]["related"]
+    assert related["type"] == "boolean" and "Related passages" in related["description"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
 
 from libya_qa.app import create_app
-from libya_qa.cli import main
+from libya_qa.cli import RELATED_LINE, main
 from libya_qa.encoders import HashingEncoder
 
 
@@ -114,3 +115,23 @@ def test_serve_rebuilds_an_index_of_an_older_format_before_serving(env, tiny_set
     monkeypatch.setattr("libya_qa.qa.encoder_for", lambda settings: HashingEncoder())
     assert main(["serve", "--host", "127.0.0.1"]) == 0
     assert served == ["127.0.0.1"] and current_version(tiny_settings.index_dir) != old
+
+
+def test_an_answers_related_passages_come_last_under_their_own_line(env, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LIBYA_QA_ANSWER_THRESHOLD", "0.5")  # the bar is then min(0.2, 0.5): weak quotes are related
+    assert main(["ask", "Who backed Haftar?", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    bearing = sum(not e["related"] for e in answer["excerpts"])
+    assert answer["status"] == "answered" and 0 < bearing < len(answer["excerpts"])
+    assert main(["ask", "Who backed Haftar?"]) == 0
+    out = capsys.readouterr().out
+    numbers = re.findall(r"^\[(\d+)\] strength", out, re.MULTILINE)
+    assert numbers == [str(n) for n in range(1, len(answer["excerpts"]) + 1)]  # one numbering throughout
+    assert out.count(RELATED_LINE) == 1
+    assert out.index(f"[{bearing}] strength") < out.index(RELATED_LINE) < out.index(f"[{bearing + 1}] strength")
+
+
+def test_an_answer_without_related_passages_prints_no_related_line(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["ask", "Who backed Haftar?"]) == 0  # threshold 0: nothing is under the bar
+    out = capsys.readouterr().out
+    assert "[1] strength" in out and "Related passages" not in out

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,8 +21,8 @@ from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.qa import QA
-from libya_qa.schema import Article, Source
-from libya_qa.web import CSP, EXAMPLES, answer_link, year_span
+from libya_qa.schema import Answer, Article, Excerpt, Source
+from libya_qa.web import CSP, EXAMPLES, answer_link, in_reading_order, year_span
 
 HTML = {"accept": "text/html"}
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "\"><svg onload=alert(1)>"]
@@ -182,6 +183,36 @@ def test_not_found_is_said_and_nearest_passages_are_labelled(tiny_settings: Sett
     assert "they are not an answer" in page
     figures = page.count('<figure class="excerpt nearest">')
     assert figures > 0 and page.count("Nearest passage (not an answer)") == figures
+    assert any(e["related"] for e in initial_turn(page)["answer"]["excerpts"])  # type: ignore[index]
+    assert "Related passages" not in page  # every passage is labelled "nearest" already
+
+
+def shown_quotes(html: str) -> list[str]:
+    """The text of every block quote on a page, in page order (marks dropped, entities decoded)."""
+    return [unescape(re.sub(r"</?mark>", "", q)) for q in quotes(html)]
+
+
+def test_an_answers_related_passages_follow_the_others_under_their_own_heading(tiny_settings: Settings) -> None:
+    settings = replace(tiny_settings, answer_threshold=0.5)  # the bar is then min(0.2, 0.5): weak quotes are related
+    with TestClient(create_app(settings, QA(settings, HashingEncoder()))) as client:
+        page = client.get("/", params={"q": "Who backed Haftar?"}).text
+    answer = initial_turn(page)["answer"]
+    assert answer["status"] == "answered"  # type: ignore[index]
+    excerpts = sorted(answer["excerpts"], key=lambda e: -e["score"])  # type: ignore[index]
+    bearing = [e["quote"] for e in excerpts if not e["related"]]
+    related = [e["quote"] for e in excerpts if e["related"]]
+    assert bearing and related
+    assert page.count('<h3 class="related-heading" id="turn-0-related">Related passages</h3>') == 1
+    before, after = page.split('<h3 class="related-heading"')
+    assert shown_quotes(before) == bearing and shown_quotes(after) == related  # each part best first
+    assert "may not answer it" in after and after.count('<figure class="excerpt related">') == len(related)
+    assert_no_inline_code(page)
+
+
+def test_an_answer_without_related_passages_has_no_related_heading(client: TestClient) -> None:
+    page = client.get("/", params={"q": "Who backed Haftar?"}).text  # threshold 0: nothing is under the bar
+    assert not any(e["related"] for e in initial_turn(page)["answer"]["excerpts"])  # type: ignore[index]
+    assert shown_quotes(page) and "Related passages" not in page and "related-heading" not in page
 
 
 def test_source_viewer_marks_the_quoted_range(client: TestClient) -> None:
@@ -292,3 +323,42 @@ def test_copy_as_markdown_escapes_titles_and_quotes() -> None:
         "> \\# Not a heading", "> 1\\. not a list \\<b\\>bold\\</b\\> \\_u\\_ \\& co", "",
         "— *T\\*i\\*tle\\](evil)*, author unknown, P, 2015. "
         "[Source](<http://127.0.0.1:8000/sources/a%20b?version=v1&start=0&end=9#quote>)"]
+
+
+READING_ORDER_JS = """
+import { answerMarkdown, inReadingOrder } from "%s";
+const answer = JSON.parse(process.argv[1]);
+process.stdout.write(JSON.stringify({ order: inReadingOrder(answer).map((e) => e.quote),
+                                      markdown: answerMarkdown(answer, "http://127.0.0.1:8000") }));
+"""
+
+
+@pytest.mark.parametrize("status", ["answered", "not_found"])
+def test_the_page_script_reads_quotes_in_the_servers_order_and_exports_related_ones_last(status: str) -> None:
+    """render.js's inReadingOrder is web.in_reading_order (the r<i> keys chat.js resolves depend on it)."""
+    if shutil.which("node") is None:
+        pytest.skip("needs node to run the page's JavaScript module")
+    source = Source("a", "Title", date="2015")
+    excerpts = tuple(Excerpt(quote=q, highlight=(0, 1), score=score, start=0, end=len(q), source=source,
+                             related=related) for q, score, related in
+                     [("Best of all.", 9.0, False), ("Related high.", 8.0, True), ("Bearing low.", 3.0, False),
+                      ("Related low.", 1.0, True), ("Bearing high.", 7.0, False)])
+    answer = Answer("Q?", status, excerpts, took_ms=1.0, index_version="v1")  # type: ignore[arg-type]
+    script = READING_ORDER_JS % (ROOT / "web" / "static" / "render.js").as_uri()
+    done = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps(answer.to_dict())],
+                          capture_output=True, text=True, timeout=60, check=True)
+    shown = json.loads(done.stdout)
+    python = [e.quote for e in in_reading_order(answer)]
+    assert shown["order"] == python
+    expected = (["Best of all.", "Bearing high.", "Bearing low.", "Related high.", "Related low."]
+                if status == "answered" else ["Best of all.", "Related high.", "Bearing high.", "Bearing low.",
+                                              "Related low."])
+    assert python == expected
+    markdown = shown["markdown"]
+    quoted = [line[2:] for line in markdown.splitlines() if line.startswith("> ")]
+    assert quoted == expected  # plain sentences: nothing to escape
+    if status == "answered":
+        assert markdown.count("### Related passages") == 1
+        assert markdown.index("Bearing low.") < markdown.index("### Related passages") < markdown.index("Related high.")
+    else:
+        assert "Related passages" not in markdown

@@ -17,6 +17,8 @@ from .schema import Answer, Excerpt, Filters, known
 if TYPE_CHECKING:
     from .build import BuildReport
 
+RELATED_LINE = "Related passages (they may not answer the question):"  # the page's "Related passages" heading
+
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """Build or rebuild the index (or roll back to the previous version) and print what was done."""
@@ -137,8 +139,7 @@ def render_answer(answer: Answer, color: bool) -> str:
                                                                if answer.excerpts else ""))
     else:
         lines.append(f"Confidence that the first quote answers: {answer.confidence:.0%}")
-    for n, e in enumerate(answer.excerpts, 1):
-        lines += _excerpt_lines(f"[{n}] strength {e.confidence:.0%}", e, color)
+    lines += _ranked_lines(answer, color)
     if answer.groups is not None:
         lines.append(f"\nWhat each source says ({len(answer.groups)} source(s) bear on the question, oldest first):")
         for g in answer.groups:
@@ -146,6 +147,19 @@ def render_answer(answer: Answer, color: bool) -> str:
                 lines += _excerpt_lines(f"[{g.source.id} {n}] strength {e.confidence:.0%}", e, color)
     lines.append(f"\n({answer.took_ms:.0f} ms)")
     return "\n".join(lines)
+
+
+def _ranked_lines(answer: Answer, color: bool) -> list[str]:
+    """Each quote numbered in the answer's order; in an answer, the related ones last under their own line."""
+    answered = answer.status == "answered"  # a not_found answer's passages are all "nearest" already
+    bearing = [e for e in answer.excerpts if not (answered and e.related)]
+    related = [e for e in answer.excerpts if answered and e.related]
+    lines: list[str] = []
+    for n, e in enumerate(bearing + related, 1):
+        if n == len(bearing) + 1:
+            lines.append(f"\n{RELATED_LINE}")
+        lines += _excerpt_lines(f"[{n}] strength {e.confidence:.0%}", e, color)
+    return lines
 
 
 def _filtered_line(answer: Answer) -> str:

@@ -49,6 +49,8 @@ class Result:
     highlight_share: float = 0.0  # share of the first excerpt's characters that are highlighted
     precise: int = 0  # returned excerpts that hold an expected answer string
     excerpts: int = 0
+    precise_bearing: int = 0  # of the excerpts not flagged related, those that hold an expected answer string
+    bearing: int = 0  # excerpts not flagged related (the page lists the others under "Related passages")
     short_hit: bool = False  # the short answer holds (or is held by) an expected answer string
     short_given: bool = False
     rank_after_other: int | None = None  # a standalone question asked after an unrelated earlier one
@@ -69,6 +71,11 @@ def load_cases(path: Path) -> list[Case]:
 def _holds_answer(excerpt: Excerpt, case: Case) -> bool:
     """The excerpt is from a right article and contains every expected answer string."""
     return excerpt.source.id in case.articles and all(a in excerpt.quote for a in case.answer)
+
+
+def _names_an_answer(excerpt: Excerpt, case: Case) -> bool:
+    """The excerpt is from a right article and contains some expected answer string (the precision rule)."""
+    return excerpt.source.id in case.articles and any(a in excerpt.quote for a in case.answer)
 
 
 def _ranks(answer: Answer, case: Case) -> tuple[int | None, int | None]:
@@ -112,12 +119,13 @@ def run_case(qa: QA, case: Case, other: str = "") -> Result:
     first = answer.excerpts[0] if answer.excerpts else None
     texts = [s.text for s in answer.short_answer]
     exact, checked = _verbatim(qa, answer)
+    bearing = [e for e in answer.excerpts if not e.related]
     return Result(
         case, rank, article_rank, answer.status, answer.confidence, exact, checked, answer.took_ms, without,
         highlighted=rank == 1 and first is not None and _highlight_holds(first, case),
         highlight_share=_highlight_share(first) if first is not None else 0.0,
-        precise=sum(e.source.id in case.articles and any(a in e.quote for a in case.answer) for e in answer.excerpts),
-        excerpts=len(answer.excerpts), short_given=bool(texts),
+        precise=sum(_names_an_answer(e, case) for e in answer.excerpts), excerpts=len(answer.excerpts),
+        precise_bearing=sum(_names_an_answer(e, case) for e in bearing), bearing=len(bearing), short_given=bool(texts),
         short_hit=any(a in t or t in a for a in case.answer for t in texts), rank_after_other=after_other)
 
 
@@ -147,6 +155,7 @@ class Report:
         followups = self.of("followup", split=split)
         firsts = [r for r in answerable if r.excerpts]
         returned = sum(r.excerpts for r in answerable)
+        bearing = sum(r.bearing for r in answerable)
         answered = [r for r in answerable if r.status == "answered"]
         checked = sum(r.checked for r in self.of("answerable", "unanswerable", "followup", split=split))
         return {
@@ -158,6 +167,9 @@ class Report:
             "answered_rate": _rate(answerable, lambda r: r.status == "answered"),
             "abstained_rate": _rate(unanswerable, lambda r: r.status == "not_found"),
             "precision@5": round(sum(r.precise for r in answerable) / returned, 3) if returned else 0.0,
+            "precision_of_answer_excerpts": round(sum(r.precise_bearing for r in answerable) / bearing, 3)
+            if bearing else 0.0,  # the excerpts not flagged related: what an answer leads with
+            "related_share": round((returned - bearing) / returned, 3) if returned else 0.0,
             "highlight_holds_answer@1": _rate([r for r in answerable if r.rank == 1], lambda r: r.highlighted),
             "highlighted_share": round(statistics.fmean(r.highlight_share for r in firsts), 3) if firsts else 0.0,
             "short_answer_given": _rate(answered, lambda r: r.short_given),

@@ -112,6 +112,7 @@ class Excerpt:
     source: Source
     highlights: tuple[tuple[int, int], ...] = ()  # every answering span (names, numbers, dates or sentences)
     confidence: float = 0.0  # the probability that this quote answers on its own (same model as the answer's)
+    related: bool = False  # shares the question's topic but does not bear on it on its own (listed apart)
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (the /ask wire format)."""
@@ -121,6 +122,7 @@ class Excerpt:
             "highlights": [list(h) for h in self.highlights or (self.highlight,)],
             "score": round(self.score, 4),
             "confidence": round(self.confidence, 4),
+            "related": self.related,
             "start": self.start,
             "end": self.end,
             "source": self.source.to_dict(),

@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from .config import Settings
 from .errors import QAError
 from .qa import QA, clean_history
-from .schema import Article, Filters, Source, known
+from .schema import Answer, Article, Excerpt, Filters, Source, known
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -50,7 +50,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.web_dir / "templates"))
     templates.env.filters["known"] = known
     templates.env.globals.update(title_of=title_of, answer_link=answer_link, web_url=web_url, source_link=source_link,
-                                 quote_parts=quote_parts, strength=strength, by_score=by_score, CITE_STYLES=CITE_STYLES)
+                                 quote_parts=quote_parts, strength=strength, reading_sections=reading_sections,
+                                 CITE_STYLES=CITE_STYLES)
     return templates
 
 
@@ -148,9 +149,27 @@ def strength(confidence: float, threshold: float) -> str:
     return "moderate" if confidence >= threshold - STRENGTH_MARGIN else "weak"
 
 
-def by_score(excerpts: Sequence[Any]) -> list[Any]:
-    """Excerpts best first (the answer lists them in the order they were picked, across articles)."""
-    return sorted(excerpts, key=lambda e: -e.score)
+def listed_as_related(answer: Answer, excerpt: Excerpt) -> bool:
+    """The page lists this excerpt under "Related passages" (as listedAsRelated in render.js).
+
+    Only in an answer: every passage of a not_found answer is labelled "nearest" already.
+    """
+    return answer.status == "answered" and excerpt.related
+
+
+def in_reading_order(answer: Answer) -> list[Excerpt]:
+    """The excerpts as the page lists them: best first, related ones last (the same order as inReadingOrder).
+
+    The answer keeps them in the order they were picked, across articles; the page reads best first.
+    """
+    return sorted(answer.excerpts, key=lambda e: (listed_as_related(answer, e), -e.score))
+
+
+def reading_sections(answer: Answer) -> tuple[list[Excerpt], list[Excerpt]]:
+    """in_reading_order cut in two: the excerpts that bear on the question, then the related ones."""
+    ordered = in_reading_order(answer)
+    cut = sum(not listed_as_related(answer, e) for e in ordered)
+    return ordered[:cut], ordered[cut:]
 
 
 def source_link(article_id: str, version: str = "", start: int | None = None, end: int | None = None) -> str:

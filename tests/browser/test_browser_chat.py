@@ -18,6 +18,8 @@ Shoot = Callable[..., Path]
 MakeContext = Callable[..., BrowserContext]
 PHONE = {"width": 375, "height": 812}
 HAFTAR = "Which countries backed Haftar?"
+# Answered, with a related quote that outscores a bearing one (measured), so reading order is not score order.
+PORT = "Which port was due to restart oil shipments after a deal between rebels and the government?"
 ORTON_TITLE = "The Islamic State, Libya, and Interventionism"
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 
@@ -82,6 +84,7 @@ def test_ask_with_quote_attribution_and_follow_up(page: Page, shoot: Shoot) -> N
     expect(caption).to_contain_text("Kyle Orton")
     expect(caption).to_contain_text("2015-02-19")
     expect(turn.locator(".not-found")).to_have_count(0)
+    expect(turn.locator(".related-heading")).to_have_count(0)  # every quote bears on this question
     expect(page.locator("#thread-bar")).to_be_visible()
     page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "02-chat-desktop")  # also docs/screenshot-chat.png (see tests/screenshots/README.md)
@@ -215,6 +218,38 @@ def test_share_link_and_copy_as_markdown(context: BrowserContext, page: Page) ->
     assert urlparse(shared.url).query == "q=Which+countries+backed+Haftar%3F"  # the address bar keeps the link
     shared.reload()
     expect(answered_turns(shared)).to_have_count(1)
+
+
+def test_related_passages_follow_the_answer_under_their_own_heading(context: BrowserContext, page: Page) -> None:
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/")
+    with page.expect_response("**/ask") as response_info:
+        turn = ask(page, PORT)
+    answer = response_info.value.json()
+    assert answer["status"] == "answered"
+    excerpts = sorted(answer["excerpts"], key=lambda e: -e["score"])
+    by_score = [e["quote"] for e in excerpts]
+    bearing = [e["quote"] for e in excerpts if not e["related"]]
+    related = [e["quote"] for e in excerpts if e["related"]]
+    assert bearing and related
+    heading = turn.get_by_role("heading", name="Related passages", level=3)
+    expect(heading).to_be_visible()
+    expect(turn.locator(".related-note")).to_have_text("These share the question’s topic but may not answer it.")
+    expect(turn.locator(".ranked > figure blockquote")).to_have_text(bearing)  # before the heading, best first
+    expect(turn.locator(".ranked section.related figure.related blockquote")).to_have_text(related)
+    for selector in (".related-heading", ".related-note"):
+        assert turn.locator(selector).evaluate(CONTRAST_JS) >= 4.5, selector
+    moved = next((i for i, (a, b) in enumerate(zip(bearing + related, by_score)) if a != b), None)
+    assert moved is not None, "pick a question whose related quote outscores a bearing one"
+    figure = turn.locator(".ranked figure").nth(moved)  # its r<i> key must find the quote it shows, not the i-th best
+    figure.get_by_text("Cite", exact=True).click()
+    figure.get_by_role("button", name="Copy the quote with its APA citation").click()
+    expect(page.get_by_role("status")).to_have_text("The quote was copied with its APA citation.")
+    assert page.evaluate("navigator.clipboard.readText()").startswith(f"“{(bearing + related)[moved]}”\n\n")
+    turn.get_by_role("button", name="Copy as Markdown").click()
+    expect(page.get_by_role("status")).to_have_text("The answer was copied as Markdown.")
+    before, after = page.evaluate("navigator.clipboard.readText()").split("\n### Related passages\n")
+    assert before.count("\n— *") == len(bearing) and after.count("\n— *") == len(related)  # one citation a quote
 
 
 def test_text_contrast_is_sufficient(page: Page) -> None:

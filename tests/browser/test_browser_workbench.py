@@ -108,7 +108,7 @@ def test_by_source_shows_each_sources_words_by_date_without_asking_again(page: P
 def test_quotes_are_in_score_order_with_a_labelled_strength_and_every_highlight(page: Page) -> None:
     page.goto("/")
     turn, _, answer = ask_recording(page, HAFTAR)
-    ordered = sorted(answer["excerpts"], key=lambda e: -e["score"])  # shown in score order
+    ordered = sorted(answer["excerpts"], key=lambda e: (e["related"], -e["score"]))  # best first, related ones last
     labels = turn.locator(".ranked .strength")
     expect(labels).to_have_count(len(ordered))
     shown = [int(re.search(r"\((\d+)%\)", t).group(1)) for t in labels.all_text_contents()]

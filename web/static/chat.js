@@ -4,7 +4,7 @@
 import { ConversationList } from "./conversations.js";
 import { copyText, download, failure, fetchCitation } from "./copy.js";
 import { FilterPanel, active, forRequest, same } from "./filters.js";
-import { answerHref, answerMarkdown, byScore, citedSources, mdEscape, turnEl } from "./render.js";
+import { answerHref, answerMarkdown, citedSources, inReadingOrder, mdEscape, turnEl } from "./render.js";
 import { cleanFilters, loadAll, newConversation, saveAll, titleOfConversation } from "./store.js";
 
 const TOP_K = 5;
@@ -196,11 +196,11 @@ function turnOf(node) {
   return Number.isInteger(index) ? current().turns[index] : null;
 }
 
-/** The excerpt a figure shows: r<i> in the ranked view, g<g>-<i> in the by-source view. */
+/** The excerpt a figure shows: r<i> in the ranked view (reading order), g<g>-<i> in the by-source view. */
 function excerptOf(figure, turn) {
   const key = figure.dataset.key || "";
   const ranked = key.match(/^r(\d+)$/);
-  if (ranked) return byScore(turn.answer.excerpts)[Number(ranked[1])];
+  if (ranked) return inReadingOrder(turn.answer)[Number(ranked[1])];
   const grouped = key.match(/^g(\d+)-(\d+)$/);
   return grouped ? turn.answer.groups[Number(grouped[1])].excerpts[Number(grouped[2])] : null;
 }

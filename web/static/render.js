@@ -76,10 +76,20 @@ export function quoteParts(quote, highlights) {
   return parts;
 }
 
-/** Excerpts best first. */
-export function byScore(excerpts) {
-  return [...excerpts].sort((a, b) => b.score - a.score);
+/** The page lists this excerpt under "Related passages" (as web.listed_as_related): only in an answer,
+ *  since every passage of a not_found answer is labelled "nearest" already. */
+export function listedAsRelated(answer, excerpt) {
+  return answer.status === "answered" && Boolean(excerpt.related);
 }
+
+/** The excerpts as the page lists them: best first, related ones last (as web.in_reading_order). The ranked
+ *  view's r<i> keys count in this order, so every reader of a key must use it too. */
+export function inReadingOrder(answer) {
+  const rank = (e) => (listedAsRelated(answer, e) ? 1 : 0);
+  return [...answer.excerpts].sort((a, b) => rank(a) - rank(b) || b.score - a.score);
+}
+
+const RELATED_NOTE = "These share the question’s topic but may not answer it.";
 
 /** The "Cite" menu of one quote: a button per style, each copying the quote with that citation
  *  (the server-rendered page has plain links to the citations instead, for use without JavaScript). */
@@ -106,7 +116,8 @@ export function excerptEl(excerpt, nearest, version, threshold, key) {
     citeMenu()));
   const marks = quoteParts(quote, excerpt.highlights && excerpt.highlights.length ? excerpt.highlights
     : [excerpt.highlight]);
-  return el("figure", { class: nearest ? "excerpt nearest" : "excerpt", "data-key": key },
+  const kind = nearest ? "excerpt nearest" : excerpt.related ? "excerpt related" : "excerpt";
+  return el("figure", { class: kind, "data-key": key },
     nearest ? el("p", { class: "excerpt-label" }, "Nearest passage (not an answer)") : null,
     el("blockquote", { cite: url || null }, ...marks.map(([text, marked]) => (marked ? el("mark", {}, text) : text))),
     caption);
@@ -157,12 +168,25 @@ function groupsEl(answer, id, threshold) {
   return node;
 }
 
+/** The ranked view: the quotes in reading order, the related ones under their own heading. */
+function rankedEl(answer, id, threshold) {
+  const nearest = answer.status === "not_found";
+  const ordered = inReadingOrder(answer);
+  const figures = ordered.map((e, i) => excerptEl(e, nearest, answer.index_version, threshold, `r${i}`));
+  const cut = ordered.filter((e) => !listedAsRelated(answer, e)).length;
+  const node = el("div", { class: "ranked", id: `${id}-ranked` }, ...figures.slice(0, cut));
+  if (cut < figures.length) {
+    node.append(el("section", { class: "related", "aria-labelledby": `${id}-related` },
+      el("h3", { class: "related-heading", id: `${id}-related` }, "Related passages"),
+      el("p", { class: "related-note" }, RELATED_NOTE), ...figures.slice(cut)));
+  }
+  return node;
+}
+
 /** The two views of one answer and the buttons that switch between them. */
 function viewsEl(turn, id, threshold) {
   const answer = turn.answer;
-  const nearest = answer.status === "not_found";
-  const ranked = el("div", { class: "ranked", id: `${id}-ranked` },
-    ...byScore(answer.excerpts).map((e, i) => excerptEl(e, nearest, answer.index_version, threshold, `r${i}`)));
+  const ranked = rankedEl(answer, id, threshold);
   if (!answer.groups) return [ranked];
   const bySource = groupsEl(answer, id, threshold);
   const view = turn.view === "source" ? "source" : "ranked";
@@ -225,7 +249,8 @@ export function excerptMarkdown(excerpt, version, base) {
   return lines;
 }
 
-/** One answer as Markdown: the question, the short answer, then each quote best first with its citation. */
+/** One answer as Markdown: the question, the short answer, then each quote in reading order with its citation
+ *  (the related ones under their own heading). */
 export function answerMarkdown(answer, base) {
   const lines = [`## ${mdEscape(answer.question)}`, ""];
   if (answer.status === "not_found") {
@@ -234,7 +259,14 @@ export function answerMarkdown(answer, base) {
   if (answer.short_answer && answer.short_answer.length) {
     lines.push(`Short answer: ${answer.short_answer.map((s) => mdEscape(s.text)).join(" · ")}`, "");
   }
-  for (const excerpt of byScore(answer.excerpts)) lines.push(...excerptMarkdown(excerpt, answer.index_version, base));
+  let heading = false;
+  for (const excerpt of inReadingOrder(answer)) {
+    if (!heading && listedAsRelated(answer, excerpt)) {
+      lines.push("### Related passages", "", `_${RELATED_NOTE}_`, "");
+      heading = true;
+    }
+    lines.push(...excerptMarkdown(excerpt, answer.index_version, base));
+  }
   return lines.join("\n").trim() + "\n";
 }
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ..by_source import BEARS_PROBABILITY
 from ..schema import Filters
 
 MAX_HISTORY_ITEMS = 20  # earlier questions accepted in one request (the last settings.max_history are used)
@@ -122,6 +123,10 @@ class ExcerptOut(BaseModel):
     score: float = Field(description="The ranking score (for ordering; its scale is the ranker's own)")
     confidence: float = Field(description="The probability that this quote answers on its own, calibrated like "
                               "the answer's confidence")
+    related: bool = Field(False, description="True when this quote shares the question's topic but does not bear "
+                          f"on it on its own: its confidence is below min({BEARS_PROBABILITY}, the answer threshold), "
+                          "the bar a source clears in `groups`. Never true for the first excerpt of an answered "
+                          "answer, nor in `groups`; the web page lists these under \"Related passages\"")
     start: int
     end: int
     source: SourceOut
