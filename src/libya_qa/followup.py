@@ -42,9 +42,9 @@ NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
 # The thing an earlier question asks about, which "it" or "they" may mean later: the noun after "which" or
 # "what" ("Which warships did France sell?" -> "them"), else its first "the" noun ("How big is the force
 # fighting for Mosul?" -> "Who is in it?").
-FOCUS_WH = re.compile(r"^\W*(?:which|what)\s+(?!(?:did|does|do|is|are|was|were|has|have|had)\b)([a-z][\w’'-]*"
-                      r"(?:\s+(?!(?:in|of|on|at|for|from|to|by|did|does|do|is|are|was|were|has|have|had)\b)"
-                      r"[a-z][\w’'-]*)?)", re.IGNORECASE)
+AUXILIARY = r"did|does|do|is|are|was|were|has|have|had"
+FOCUS_WH = re.compile(rf"^\W*(?:which|what)\s+(?!(?:{AUXILIARY})\b)([a-z][\w’'-]*"
+                      rf"(?:\s+(?!(?:in|of|on|at|for|from|to|by|{AUXILIARY})\b)[a-z][\w’'-]*)?)", re.IGNORECASE)
 FOCUS_THE = re.compile(r"\bthe\s+([a-z][\w’'-]*)")
 THING = re.compile(r"\b(it|its|they|them|their|these|those)\b", re.IGNORECASE)
 # "It" that points at nothing: "Why was it unsurprising that ...", "Is it true that ...", "is it hard to".
