@@ -109,6 +109,16 @@ def tiny_qa(tiny_settings: Settings) -> QA:
     return QA(tiny_settings, HashingEncoder())
 
 
+@pytest.fixture()
+def env(tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI pointed at the tiny corpus and index (every question answered: threshold 0)."""
+    monkeypatch.setenv("LIBYA_QA_CORPUS", str(tiny_settings.corpus_dir))
+    monkeypatch.setenv("LIBYA_QA_INDEX", str(tiny_settings.index_dir))
+    monkeypatch.setenv("LIBYA_QA_MODEL", tiny_settings.model)
+    monkeypatch.setenv("LIBYA_QA_ANSWER_THRESHOLD", "0")
+    return tiny_settings
+
+
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real corpus/, indexed once per session with the real packaged model into a temp folder."""

@@ -13,15 +13,6 @@ from libya_qa.cli import RELATED_LINE, main
 from libya_qa.encoders import HashingEncoder
 
 
-@pytest.fixture()
-def env(tiny_settings, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("LIBYA_QA_CORPUS", str(tiny_settings.corpus_dir))
-    monkeypatch.setenv("LIBYA_QA_INDEX", str(tiny_settings.index_dir))
-    monkeypatch.setenv("LIBYA_QA_MODEL", tiny_settings.model)
-    monkeypatch.setenv("LIBYA_QA_ANSWER_THRESHOLD", "0")
-    return tiny_settings
-
-
 def test_ask_json_is_exactly_the_api_json(env, tiny_qa, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["ask", "Who backed Haftar?", "--json", "--top-k", "2"]) == 0
     printed = json.loads(capsys.readouterr().out)

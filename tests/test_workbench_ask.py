@@ -143,13 +143,3 @@ def test_the_cli_shows_what_each_source_says(env, capsys) -> None:  # type: igno
 
 def test_filters_type_is_inactive_when_empty() -> None:
     assert not Filters().active() and Filters(date_to="2015").active()
-
-
-@pytest.fixture()
-def env(tiny_settings, monkeypatch):  # type: ignore[no-untyped-def]
-    """The CLI pointed at the tiny corpus and index."""
-    monkeypatch.setenv("LIBYA_QA_CORPUS", str(tiny_settings.corpus_dir))
-    monkeypatch.setenv("LIBYA_QA_INDEX", str(tiny_settings.index_dir))
-    monkeypatch.setenv("LIBYA_QA_MODEL", tiny_settings.model)
-    monkeypatch.setenv("LIBYA_QA_ANSWER_THRESHOLD", "0")
-    return tiny_settings

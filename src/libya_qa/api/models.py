@@ -283,15 +283,9 @@ class PreviewOut(BaseModel):
     excerpt: str = Field(description="The start of the extracted body.")
 
 
-class LibraryRow(BaseModel):
+class LibraryRow(SourceOut):
     """One corpus article (or one still indexed after its file was removed)."""
 
-    id: str
-    title: str
-    author: str
-    publisher: str
-    date: str
-    url: str
     passages: int
     status: str = Field(description="indexed, changed (the index holds an older text or citation), not indexed, "
                         "or removed (still indexed)")
