@@ -34,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, ROOT, table, write_results  # noqa: E402
 
-from libya_qa.absence import Absence, absence, check_best_source  # noqa: E402
+from libya_qa.absence import Absence, absence, check_quoted_source  # noqa: E402
 from libya_qa.analysis import is_question  # noqa: E402
 from libya_qa.confidence import MODEL, probability, signals  # noqa: E402
 from libya_qa.evaluation import Case, load_cases  # noqa: E402
@@ -234,9 +234,9 @@ def _unsupported_year(item: Item, ranked: list[SentenceHit]) -> bool:
     built = build_excerpts(item.evidence.view, ranked, 1, item.case.question)
     if not built:
         return False
-    first = built[0][0].source.id
-    best = next(a for a in item.evidence.view.articles.values() if a.id == first)
-    return bool(check_best_source(item.absence, item.case.question, best).unsupported_years)
+    quoted = check_quoted_source(item.absence, item.case.question, item.evidence.view.articles.values(),
+                                 built[0][0].source.id)
+    return bool(quoted.unsupported_years)
 
 
 def best_threshold(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher) -> float:

@@ -9,6 +9,7 @@ high similarity to text on the same topic must not outweigh.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from .analysis import tokenize
@@ -75,3 +76,8 @@ def check_best_source(found: Absence, question: str, best: Article) -> Absence:
     said = f"{best.source.title} {best.source.date} {best.body}"
     missing = tuple(y for y in years if not re.search(rf"(?<!\d){y}(?!\d)", said))
     return replace(found, unsupported_years=missing, best_source=best.source.title) if missing else found
+
+
+def check_quoted_source(found: Absence, question: str, articles: Iterable[Article], source_id: str) -> Absence:
+    """check_best_source for the article a quote was cut from, taken from articles already loaded (no fetch)."""
+    return check_best_source(found, question, next(a for a in articles if a.id == source_id))

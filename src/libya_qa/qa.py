@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import Span, absence, check_best_source, publication_span
+from .absence import Span, absence, check_quoted_source, publication_span
 from .by_source import BEARS_PROBABILITY, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
@@ -143,9 +143,7 @@ class QA:
                                                              evidence.hits, missing)), m)
                   for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)] if evidence.view else []
         if marked:  # a year the question names must be in the source it would be answered from
-            first_id = marked[0][0].source.id  # its body is in the view already (no second fetch from a store)
-            best = next(a for a in evidence.view.articles.values() if a.id == first_id)
-            missing = check_best_source(missing, question, best)
+            missing = check_quoted_source(missing, question, evidence.view.articles.values(), marked[0][0].source.id)
         verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked and verdict.answered else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
