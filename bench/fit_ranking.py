@@ -34,9 +34,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, ROOT, table, write_results  # noqa: E402
 
-from libya_qa.absence import Absence, absence, check_quoted_source  # noqa: E402
+from libya_qa.absence import Absence, absence, check_quote, check_quoted_source  # noqa: E402
 from libya_qa.analysis import is_question  # noqa: E402
-from libya_qa.confidence import MODEL, probability, signals  # noqa: E402
+from libya_qa.confidence import INPUTS, probability, signals  # noqa: E402
 from libya_qa.evaluation import Case, load_cases  # noqa: E402
 from libya_qa.excerpts import build_excerpts  # noqa: E402
 from libya_qa.qa import QA  # noqa: E402
@@ -185,14 +185,13 @@ def cross_validated(items: list[Item], c: float, searcher: Searcher) -> float:
 
 
 def confidence_rows(items: list[Item], weights: Weights, searcher: Searcher) -> tuple[np.ndarray, np.ndarray]:
-    """Per question: the confidence model's inputs (in MODEL's order) and whether the first excerpt answers."""
-    names = [n for n in MODEL if n != "bias"]
+    """Per question: the confidence model's inputs (in INPUTS' order) and whether the first excerpt answers."""
     x, y = [], []
     for item in items:
         rank, hits = first_right(item, weights, searcher)
         ranked = searcher.rank(item.evidence.hits, weights)  # confidence is on the question scale
-        inputs = signals(ranked, item.absence)
-        x.append([inputs[n] for n in names])
+        inputs = signals(ranked, judged_absence(item, ranked))
+        x.append([inputs[n] for n in INPUTS])
         y.append(item.case.kind != "unanswerable" and rank == 1)
     return np.asarray(x), np.asarray(y)
 
@@ -205,9 +204,8 @@ def fit_confidence(items: list[Item], weights: Weights, searcher: Searcher) -> d
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
     model = LogisticRegressionCV(Cs=[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], cv=5, scoring="neg_log_loss",
                                  max_iter=5000).fit((x - mean) / scale, y)
-    names = [n for n in MODEL if n != "bias"]
     coef = model.coef_[0] / scale
-    return {"bias": float(model.intercept_[0] - (coef * mean).sum()), **{n: float(w) for n, w in zip(names, coef)}}
+    return {"bias": float(model.intercept_[0] - (coef * mean).sum()), **{n: float(w) for n, w in zip(INPUTS, coef)}}
 
 
 def abstention(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher,
@@ -216,8 +214,9 @@ def abstention(items: list[Item], weights: Weights, model: dict[str, float], sea
     answered = abstained = n_ans = n_un = 0
     for item in items:
         ranked = searcher.rank(item.evidence.hits, weights)
-        p = probability(signals(ranked, item.absence), model) if ranked else 0.0
-        yes = p >= threshold and not item.absence.late_years and not _unsupported_year(item, ranked)
+        judged = judged_absence(item, ranked)
+        p = probability(signals(ranked, judged), model) if ranked else 0.0
+        yes = p >= threshold and not judged.late_years and not judged.unsupported_years
         if item.case.kind == "answerable":
             n_ans += 1
             answered += yes
@@ -227,16 +226,17 @@ def abstention(items: list[Item], weights: Weights, model: dict[str, float], sea
     return {"answered": answered / max(n_ans, 1), "abstained": abstained / max(n_un, 1)}
 
 
-def _unsupported_year(item: Item, ranked: list[SentenceHit]) -> bool:
-    """True when the question names a year its first excerpt's source never mentions (as QA.ask judges)."""
+def judged_absence(item: Item, ranked: list[SentenceHit]) -> Absence:
+    """The question's absence as QA.ask judges it: with the years its first excerpt and that one's source lack."""
     if item.evidence.view is None or not ranked:
-        return False
+        return item.absence
     built = build_excerpts(item.evidence.view, ranked, 1, item.case.question)
     if not built:
-        return False
+        return item.absence
+    first = built[0][0]
     quoted = check_quoted_source(item.absence, item.case.question, item.evidence.view.articles.values(),
-                                 built[0][0].source.id)
-    return bool(quoted.unsupported_years)
+                                 first.source.id)
+    return check_quote(quoted, item.case.question, first.quote)
 
 
 def best_threshold(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher) -> float:

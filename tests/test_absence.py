@@ -1,9 +1,9 @@
-"""A year the question names must be in the source it would be answered from."""
+"""A year the question names must be in the source it would be answered from, and counts against a quote without it."""
 
 from __future__ import annotations
 
-from libya_qa.absence import Absence, Span, check_best_source
-from libya_qa.confidence import judge
+from libya_qa.absence import Absence, Span, check_best_source, check_quote
+from libya_qa.confidence import judge, probability, signals
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Source
 
@@ -34,3 +34,14 @@ def test_an_unsupported_year_is_not_found_however_high_the_score() -> None:
     verdict = judge(strong, found, threshold=0.0)
     assert not verdict.answered and "Orton" in verdict.message and "2019" in verdict.message
     assert judge(strong, NOTHING_MISSING, threshold=0.0).answered
+
+
+def test_a_year_the_quote_lacks_is_recorded_and_lowers_the_probability_of_answering() -> None:
+    question = "How many barrels a day did Libya produce in 2022?"
+    without = check_quote(NOTHING_MISSING, question, "Petroleum production: 1.245 million bbl/day (2023 est.)")
+    within = check_quote(NOTHING_MISSING, question, "In 2022 Libya produced 1.2 million bbl/day.")
+    assert without.years_outside_quote == (2022,) and within.years_outside_quote == ()
+    assert check_quote(NOTHING_MISSING, "How much oil did Libya produce?", "no year here").years_outside_quote == ()
+    hits = [SentenceHit(0, 0, 0, cosine=0.7, coverage=0.8, fusion=1.0, score=5.0, confidence=5.0)]
+    # the fitted model weighs it as evidence of absence (fitted.json, dev): never a verdict on its own
+    assert probability(signals(hits, without)) < probability(signals(hits, within))

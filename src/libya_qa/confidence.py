@@ -17,6 +17,9 @@ from .ranking import FITTED, SentenceHit
 # question is answered (the one maximising answered + abstained rates on dev): fitted.json.
 MODEL: dict[str, float] = dict(FITTED["confidence"])
 ANSWER_PROBABILITY: float = FITTED["answer_probability"]
+# What the model reads, the question's evidence and its signals of absence (bench/fit_ranking.py fits all).
+INPUTS = ("top_score", "margin", "context_coverage", "unknown_name_share", "unknown_year", "typed_fit",
+          "article_coverage", "best_article_coverage", "cosine", "sentence_bm25", "uncovered", "year_outside_quote")
 
 
 @dataclass(frozen=True)
@@ -29,16 +32,17 @@ class Verdict:
 
 
 def signals(hits: list[SentenceHit], absence: Absence) -> dict[str, float]:
-    """The model's inputs for one question (hits ranked best first, on the question scale)."""
+    """The model's inputs for one question (hits ranked best first, on the question scale), in INPUTS' order."""
     if not hits:
-        return {name: 0.0 for name in MODEL if name != "bias"}
+        return {name: 0.0 for name in INPUTS}
     top = hits[0]
     rival = next((h.confidence for h in hits if h.article != top.article), 0.0)
     return {"top_score": top.confidence, "margin": top.confidence - rival, "context_coverage": top.context_coverage,
             "unknown_name_share": absence.unknown_name_share, "unknown_year": float(bool(absence.unknown_years)),
             "typed_fit": top.typed_near, "article_coverage": top.article_coverage,
             "best_article_coverage": top.best_article_coverage, "cosine": top.cosine,
-            "sentence_bm25": top.sentence_bm25, "uncovered": 1.0 - max(top.context_coverage, top.article_coverage)}
+            "sentence_bm25": top.sentence_bm25, "uncovered": 1.0 - max(top.context_coverage, top.article_coverage),
+            "year_outside_quote": float(bool(absence.years_outside_quote))}
 
 
 def probability(inputs: dict[str, float], model: dict[str, float] = MODEL) -> float:

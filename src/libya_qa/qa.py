@@ -7,20 +7,32 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import Span, absence, check_quoted_source, publication_span
+from .absence import (
+    Absence,
+    Span,
+    absence,
+    check_quote,
+    check_quoted_source,
+    publication_span,
+)
 from .by_source import BEARS_PROBABILITY, group_by_source
-from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
+from .confidence import (
+    ANSWER_PROBABILITY,
+    excerpt_probability,
+    judge,
+    source_probability,
+)
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts, hits_inside
 from .filters import check_filters, check_sources
 from .followup import Turn, is_followup, resolve
-from .highlights import short_answer
+from .highlights import Marked, short_answer
 from .index import REPAIR, check_compatible
 from .memory import AnswerMemory
 from .schema import Answer, Article, Excerpt, FilterReport, Filters
-from .search import Query, Searcher
+from .search import Evidence, Query, Searcher
 from .store import CatalogueEntry, Snapshot, Store
 from .stores import open_store
 
@@ -139,17 +151,16 @@ class QA:
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
         missing = absence(question, loaded.snapshot, loaded.span)
-        marked = [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e),
-                                                             evidence.hits, missing)), m)
-                  for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)] if evidence.view else []
-        if marked:  # a year the question names must be in the source it would be answered from
-            missing = check_quoted_source(missing, question, evidence.view.articles.values(), marked[0][0].source.id)
+        marked = scored_excerpts(evidence, top_k, question, missing)
+        if marked:  # a year the question names must be in the source it would be answered from, and its quote
+            missing = check_quote(check_quoted_source(missing, question, evidence.view.articles.values(),
+                                                      marked[0][0].source.id), question, marked[0][0].quote)
         verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked and verdict.answered else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
         self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in spans))
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
-        bears = lambda hits: source_probability(hits, missing) >= bar  # noqa: E731
+        bears = lambda hits: source_probability(hits, missing) >= bar
         groups = group_by_source(loaded.deep, query, bears) if group else None
         filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
         excerpts = label_related([e for e, _ in marked], bar, verdict.answered)  # the same bar as a source's
@@ -187,6 +198,15 @@ class QA:
             raise NotFound("unknown_source", f"no source with id {article_id!r}; GET /sources lists them")
         entry = snapshot.manifest.get("articles", {}).get(article_id, {})
         return article, int(entry.get("passages", 0))
+
+
+def scored_excerpts(evidence: Evidence, top_k: int, question: str, missing: Absence) -> list[tuple[Excerpt, Marked]]:
+    """The excerpts with their highlights, each with the probability that it answers (judged on its own quote)."""
+    if evidence.view is None:
+        return []
+    return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
+                                                       check_quote(missing, question, e.quote))), m)
+            for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)]
 
 
 def label_related(excerpts: Sequence[Excerpt], bar: float, answered: bool) -> tuple[Excerpt, ...]:
