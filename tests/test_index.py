@@ -179,7 +179,7 @@ def test_topics_rank_by_article_evidence_but_keep_the_question_scale(tiny_qa) ->
     assert [h.score for h in as_topic] == sorted((h.score for h in as_topic), reverse=True)
     answer = tiny_qa.ask("Qatar Libya Dawn")  # not a question: ranked as a topic
     loaded = tiny_qa.loaded  # its confidence is the calibrated probability of the question-scale evidence
-    expected = probability(signals(as_question, absence("Qatar Libya Dawn", loaded.snapshot, loaded.span)))
+    expected = probability(signals(as_question, absence("Qatar Libya Dawn", loaded.snapshot, loaded.span, loaded.bylines)))
     assert answer.confidence == pytest.approx(expected) and 0.0 < answer.confidence < 1.0
     assert answer.to_dict()["confidence"] == round(answer.confidence, 4)
     assert (answer.status == "answered") == (answer.confidence >= tiny_qa.settings.answer_threshold)

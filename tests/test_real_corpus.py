@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from support import ROOT, assert_verbatim
 from libya_qa.evaluation import evaluate, load_cases
+from libya_qa.config import Settings
 from libya_qa.qa import QA
 
 pytestmark = pytest.mark.model
@@ -64,6 +66,25 @@ def test_a_year_the_best_source_never_mentions_is_not_found_and_both_are_named(r
 def test_a_name_no_article_mentions_is_not_found_and_named(real_qa: QA) -> None:
     answer = real_qa.ask("Who is Fayez al-Sarraj?")
     assert answer.status == "not_found" and "Fayez" in answer.to_dict()["message"]
+
+
+def test_a_source_s_author_named_in_a_question_is_not_an_unknown_name(real_qa: QA) -> None:
+    # "Orton" is the byline of an article, never a word of its body
+    answer = real_qa.ask("What does Orton say about Haftar's backers?")
+    assert "no article in the corpus mentions" not in answer.message
+    assert "mentions Orton" not in real_qa.ask("What did Orton say about Wagner mercenaries?").message
+
+
+def test_a_followup_points_at_what_the_earlier_quote_named_even_when_it_was_not_an_answer(
+        real_qa: QA, real_settings: Settings) -> None:
+    earlier, followup = "Which countries backed Haftar?", "What did they want from him?"
+    strict = QA(replace(real_settings, answer_threshold=0.999), real_qa.encoder)  # every answer is not_found
+    refused = strict.ask(earlier)
+    assert refused.status == "not_found" and refused.short_answer == ()  # the user is shown no short answer
+    # ... yet the follow-up's referents are the ones the answered conversation gets: they do not move with
+    # the threshold
+    assert strict.ask(followup, history=[earlier]).search_query == real_qa.ask(followup, history=[earlier]).search_query
+    assert "Saudi Arabia" in strict.ask(followup, history=[earlier]).search_query
 
 
 @pytest.mark.parametrize("question", [

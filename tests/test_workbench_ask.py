@@ -122,7 +122,7 @@ def test_a_source_bears_on_the_question_when_its_sentences_alone_would_answer_it
 
     loaded = tiny_qa.loaded
     hits = loaded.searcher.search(tiny_qa.query_for(HAFTAR, [])).hits
-    missing = absence(HAFTAR, loaded.snapshot, loaded.span)
+    missing = absence(HAFTAR, loaded.snapshot, loaded.span, loaded.bylines)
     alpha = [h for h in hits if h.article == loaded.snapshot.article_rows["alpha"]]
     p = source_probability(alpha, missing)
     assert 0.0 < p < 1.0 and p == source_probability(alpha[:1] + alpha[1:], missing)

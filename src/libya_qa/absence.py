@@ -54,12 +54,18 @@ def publication_span(snapshot: Snapshot) -> Span:
     return Span(min(years), max(years)) if years else Span(None, None)
 
 
-def absence(question: str, snapshot: Snapshot, span: Span) -> Absence:
-    """What the question names that no article holds."""
+def byline_terms(snapshot: Snapshot) -> frozenset[str]:
+    """The stems of every source's title, author and publisher (a question may name a source's author)."""
+    return frozenset(t for entry in snapshot.catalogue() for t in tokenize(
+        f"{entry.source.title} {entry.source.author} {entry.source.publisher}"))
+
+
+def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[str]) -> Absence:
+    """What the question names that no article holds, in its text or its byline ("according to Orton")."""
     names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
     words = {w: tokenize(w) for name in names for w in name.split() if tokenize(w)}
     years = sorted({int(y) for y in YEAR.findall(question)})
-    known = snapshot.known_terms([t for stems in words.values() for t in stems] + [str(y) for y in years])
+    known = snapshot.known_terms([t for stems in words.values() for t in stems] + [str(y) for y in years]) | bylines
     # A word is unknown when a stem of it that says something (not "al" of "al-Sarraj") occurs nowhere.
     unknown_words = [w for w, stems in words.items() if any(len(t) > 2 and t not in known for t in stems)]
     unknown_years = tuple(y for y in years if str(y) not in known)

@@ -25,6 +25,11 @@ class AnswerMemory:
             while len(self._names) > self.size:
                 self._names.popitem(last=False)
 
+    def names(self, key: Key) -> tuple[str, ...]:
+        """The names remembered for a question (none if forgotten)."""
+        with self._lock:
+            return self._names.get(key, ())
+
     def recall(self, key: Key, answer: Callable[[], tuple[str, ...]]) -> tuple[str, ...]:
         """The names an earlier answer gave: remembered, or found by answering it again (once)."""
         with self._lock:

@@ -7,21 +7,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import (
-    Absence,
-    Span,
-    absence,
-    check_quote,
-    check_quoted_source,
-    publication_span,
-)
+from .absence import Absence, Span, absence, byline_terms, check_quote, check_quoted_source, publication_span
 from .by_source import BEARS_PROBABILITY, group_by_source
-from .confidence import (
-    ANSWER_PROBABILITY,
-    excerpt_probability,
-    judge,
-    source_probability,
-)
+from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
@@ -45,6 +33,7 @@ class Loaded:
     searcher: Searcher
     deep: Searcher  # searches more candidate passages, for "what each source says"
     span: Span
+    bylines: frozenset[str]  # stems of the sources' titles, authors and publishers
 
 
 class QA:
@@ -93,7 +82,7 @@ class QA:
                     raise error from exc
                 return False
             # One assignment: requests see the old version or the new one, never both.
-            self._loaded = Loaded(snapshot, searcher, deep, publication_span(snapshot))
+            self._loaded = Loaded(snapshot, searcher, deep, publication_span(snapshot), byline_terms(snapshot))
             self.last_reload_error, self._failed_version = "", None
             return True
 
@@ -150,15 +139,18 @@ class QA:
         loaded = self.loaded
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
-        missing = absence(question, loaded.snapshot, loaded.span)
+        missing = absence(question, loaded.snapshot, loaded.span, loaded.bylines)
         marked = scored_excerpts(evidence, top_k, question, missing)
         if marked:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_quote(check_quoted_source(missing, question, evidence.view.articles.values(),
                                                       marked[0][0].source.id), question, marked[0][0].quote)
         verdict = judge(evidence.hits, missing, self.threshold)
-        first = marked[0] if marked and verdict.answered else None
+        first = marked[0] if marked else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
+        # A follow-up may point at what the nearest quote names even when it fell short of an answer, and
+        # its referents then do not move with the threshold; the user sees a short answer only when answered.
         self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in spans))
+        spans = spans if verdict.answered else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
         bears = lambda hits: source_probability(hits, missing) >= bar
         groups = group_by_source(loaded.deep, query, bears) if group else None
@@ -176,9 +168,12 @@ class QA:
         """Earlier questions, the last with the names its answer gave (remembered, or answered again once)."""
         last, before = history[-1], history[:-1]
         key = (self.loaded.snapshot.version, last, tuple(before))
-        names = self.memory.recall(key, lambda: tuple(
-            s.text for s in self._answer(last, 1, before, filters, time.perf_counter(), recall=False).short_answer))
-        return [Turn(h) for h in before] + [Turn(last, names)]
+
+        def answer_again() -> tuple[str, ...]:  # answering remembers its first quote's names, shown or not
+            self._answer(last, 1, before, filters, time.perf_counter(), recall=False)
+            return self.memory.names(key)
+
+        return [Turn(h) for h in before] + [Turn(last, self.memory.recall(key, answer_again))]
 
     @property
     def threshold(self) -> float:
