@@ -70,6 +70,9 @@ def test_it_and_they_also_mean_the_thing_the_earlier_question_asked_about() -> N
     query = search_query("Who had originally ordered them?", ["Which warships did France end up selling to Egypt?"])
     assert query.endswith("warships") and "France" in query
     assert "force" not in search_query("Who is he?", ["How big is the force fighting for Mosul?"])
+    # "there" may mean the thing too, and "What happened to ..." asks about what follows, not "happened"
+    there = search_query("How many died there?", ["What happened to the school near Raqqa?"])
+    assert there == "How many died there? Raqqa school"
 
 
 @pytest.mark.parametrize("question", ["Why was it unsurprising that Islamic State loyalists emerged in Derna?",
