@@ -65,7 +65,8 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
     names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
     words = {w: tokenize(w) for name in names for w in name.split() if tokenize(w)}
     years = sorted({int(y) for y in YEAR.findall(question)})
-    known = snapshot.known_terms([t for stems in words.values() for t in stems] + [str(y) for y in years]) | bylines
+    asked = [t for stems in words.values() for t in stems] + [str(y) for y in years]
+    known = snapshot.known_terms(asked) | (bylines & frozenset(asked))  # never a copy of every byline's stems
     # A word is unknown when a stem of it that says something (not "al" of "al-Sarraj") occurs nowhere.
     unknown_words = [w for w, stems in words.items() if any(len(t) > 2 and t not in known for t in stems)]
     unknown_years = tuple(y for y in years if str(y) not in known)
