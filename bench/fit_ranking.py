@@ -237,7 +237,7 @@ def judged_absence(item: Item, ranked: list[SentenceHit]) -> Absence:
     first = built[0][0]
     quoted = check_quoted_source(item.absence, item.case.question, item.evidence.view.articles.values(),
                                  first.source.id)
-    return check_quote(quoted, item.case.question, first.quote)
+    return check_quote(quoted, item.case.question, first)
 
 
 def best_threshold(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from libya_qa.absence import Absence, Span, check_best_source, check_quote
 from libya_qa.confidence import judge, probability, signals
 from libya_qa.ranking import SentenceHit
-from libya_qa.schema import Article, Source
+from libya_qa.schema import Article, Excerpt, Source
 
 NOTHING_MISSING = Absence((), 0.0, (), (), Span(2013, 2015))
 BODY = "In May 2014 Haftar launched Operation Dignity; by 2015-16 the war had spread."
@@ -36,12 +36,23 @@ def test_an_unsupported_year_is_not_found_however_high_the_score() -> None:
     assert judge(strong, NOTHING_MISSING, threshold=0.0).answered
 
 
+def quoted(text: str, date: str = "2024-06-01") -> Excerpt:
+    return Excerpt(text, (0, len(text)), 1.0, 0, len(text), Source("factbook", title="Libya", date=date))
+
+
 def test_a_year_the_quote_lacks_is_recorded_and_lowers_the_probability_of_answering() -> None:
     question = "How many barrels a day did Libya produce in 2022?"
-    without = check_quote(NOTHING_MISSING, question, "Petroleum production: 1.245 million bbl/day (2023 est.)")
-    within = check_quote(NOTHING_MISSING, question, "In 2022 Libya produced 1.2 million bbl/day.")
+    without = check_quote(NOTHING_MISSING, question, quoted("Petroleum production: 1.245 million bbl/day (2023 est.)"))
+    within = check_quote(NOTHING_MISSING, question, quoted("In 2022 Libya produced 1.2 million bbl/day."))
     assert without.years_outside_quote == (2022,) and within.years_outside_quote == ()
-    assert check_quote(NOTHING_MISSING, "How much oil did Libya produce?", "no year here").years_outside_quote == ()
+    assert check_quote(NOTHING_MISSING, "How much oil did Libya produce?", quoted("no year")).years_outside_quote == ()
     hits = [SentenceHit(0, 0, 0, cosine=0.7, coverage=0.8, fusion=1.0, score=5.0, confidence=5.0)]
     # the fitted model weighs it as evidence of absence (fitted.json, dev): never a verdict on its own
     assert probability(signals(hits, without)) < probability(signals(hits, within))
+
+
+def test_a_quote_without_a_year_of_its_own_speaks_of_its_publication_year() -> None:
+    question = "How many people died when gunmen hit a Tripoli hotel in January 2015?"
+    attack = "On Jan. 27, four jihadists attacked the Corinthia Hotel, killing nine people."
+    assert check_quote(NOTHING_MISSING, question, quoted(attack, "2015-02-19")).years_outside_quote == ()
+    assert check_quote(NOTHING_MISSING, question, quoted(attack, "2017-02-19")).years_outside_quote == (2015,)

@@ -143,7 +143,7 @@ class QA:
         marked = scored_excerpts(evidence, top_k, question, missing)
         if marked:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_quote(check_quoted_source(missing, question, evidence.view.articles.values(),
-                                                      marked[0][0].source.id), question, marked[0][0].quote)
+                                                      marked[0][0].source.id), question, marked[0][0])
         verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
@@ -200,7 +200,7 @@ def scored_excerpts(evidence: Evidence, top_k: int, question: str, missing: Abse
     if evidence.view is None:
         return []
     return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
-                                                       check_quote(missing, question, e.quote))), m)
+                                                       check_quote(missing, question, e))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)]
 
 
