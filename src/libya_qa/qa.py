@@ -72,6 +72,7 @@ class QA:
                 check_compatible(dict(snapshot.manifest), self.encoder.name, self.encoder.dimension)
                 searcher = Searcher(snapshot, self.encoder, self.settings.candidates, self.settings.rrf_k)
                 deep = Searcher(snapshot, self.encoder, self.settings.group_candidates, self.settings.rrf_k)
+                loaded = Loaded(snapshot, searcher, deep, publication_span(snapshot), byline_terms(snapshot))
             except Exception as exc:  # whatever went wrong, the old version keeps serving
                 error = exc if isinstance(exc, IndexUnavailable) else IndexUnavailable(
                     "index_reload_failed", f"loading index version {wanted} failed "
@@ -82,7 +83,7 @@ class QA:
                     raise error from exc
                 return False
             # One assignment: requests see the old version or the new one, never both.
-            self._loaded = Loaded(snapshot, searcher, deep, publication_span(snapshot), byline_terms(snapshot))
+            self._loaded = loaded
             self.last_reload_error, self._failed_version = "", None
             return True
 
