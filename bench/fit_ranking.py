@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, ROOT, table, write_results  # noqa: E402
 
-from libya_qa.absence import Absence, absence, check_quote, check_quoted_source  # noqa: E402
+from libya_qa.absence import Absence, absence, check_first_quote  # noqa: E402
 from libya_qa.analysis import is_question  # noqa: E402
 from libya_qa.confidence import INPUTS, probability, signals  # noqa: E402
 from libya_qa.evaluation import Case, load_cases  # noqa: E402
@@ -234,10 +234,7 @@ def judged_absence(item: Item, ranked: list[SentenceHit]) -> Absence:
     built = build_excerpts(item.evidence.view, ranked, 1, item.case.question)
     if not built:
         return item.absence
-    first = built[0][0]
-    quoted = check_quoted_source(item.absence, item.case.question, item.evidence.view.articles.values(),
-                                 first.source.id)
-    return check_quote(quoted, item.case.question, first)
+    return check_first_quote(item.absence, item.case.question, item.evidence.view.articles.values(), built[0][0])
 
 
 def best_threshold(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher) -> float:

@@ -84,11 +84,6 @@ def check_best_source(found: Absence, question: str, best: Article) -> Absence:
     return replace(found, unsupported_years=missing, best_source=best.source.title) if missing else found
 
 
-def check_quoted_source(found: Absence, question: str, articles: Iterable[Article], source_id: str) -> Absence:
-    """check_best_source for the article a quote was cut from, taken from articles already loaded (no fetch)."""
-    return check_best_source(found, question, next(a for a in articles if a.id == source_id))
-
-
 def check_quote(found: Absence, question: str, excerpt: Excerpt) -> Absence:
     """The absence with the question's years that this quote neither writes nor was published in.
 
@@ -98,6 +93,16 @@ def check_quote(found: Absence, question: str, excerpt: Excerpt) -> Absence:
     with no year of its own ("On Jan. 27, four jihadists attacked ...") speaks of its publication's year.
     """
     return replace(found, years_outside_quote=years_missing(question, f"{excerpt.quote} {excerpt.source.date}"))
+
+
+def check_first_quote(found: Absence, question: str, articles: Iterable[Article], first: Excerpt) -> Absence:
+    """The absence an answer is judged on: with the years its first quote and that quote's source lack.
+
+    The source is taken from articles the search already loaded (no fetch); QA.ask and the fitting
+    script both call this, so the served verdict and the fitted threshold cannot drift apart.
+    """
+    source = next(a for a in articles if a.id == first.source.id)
+    return check_quote(check_best_source(found, question, source), question, first)
 
 
 def years_missing(question: str, text: str) -> tuple[int, ...]:

@@ -151,9 +151,8 @@ def render_answer(answer: Answer, color: bool) -> str:
 
 def _ranked_lines(answer: Answer, color: bool) -> list[str]:
     """Each quote numbered in the answer's order; in an answer, the related ones last under their own line."""
-    answered = answer.status == "answered"  # a not_found answer's passages are all "nearest" already
-    bearing = [e for e in answer.excerpts if not (answered and e.related)]
-    related = [e for e in answer.excerpts if answered and e.related]
+    bearing = [e for e in answer.excerpts if not answer.lists_as_related(e)]
+    related = [e for e in answer.excerpts if answer.lists_as_related(e)]
     lines: list[str] = []
     for n, e in enumerate(bearing + related, 1):
         if n == len(bearing) + 1:

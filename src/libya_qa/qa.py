@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import Absence, Span, absence, byline_terms, check_quote, check_quoted_source, publication_span
+from .absence import Absence, Span, absence, byline_terms, check_first_quote, check_quote, publication_span
 from .by_source import BEARS_PROBABILITY, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
@@ -143,8 +143,7 @@ class QA:
         missing = absence(question, loaded.snapshot, loaded.span, loaded.bylines)
         marked = scored_excerpts(evidence, top_k, question, missing)
         if marked:  # a year the question names must be in the source it would be answered from, and its quote
-            missing = check_quote(check_quoted_source(missing, question, evidence.view.articles.values(),
-                                                      marked[0][0].source.id), question, marked[0][0])
+            missing = check_first_quote(missing, question, evidence.view.articles.values(), marked[0][0])
         verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()

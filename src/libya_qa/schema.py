@@ -183,6 +183,13 @@ class Answer:
     filtered: FilterReport | None = None  # set when filters narrowed the corpus
     groups: tuple[SourceGroup, ...] | None = None  # "what each source says", when asked for
 
+    def lists_as_related(self, excerpt: Excerpt) -> bool:
+        """True when the page and the CLI list this excerpt under "Related passages" (render.js mirrors it).
+
+        Only in an answer: every passage of a not_found answer is shown as "nearest" already.
+        """
+        return self.status == "answered" and excerpt.related
+
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready form (the /ask wire format)."""
         return {

@@ -149,26 +149,18 @@ def strength(confidence: float, threshold: float) -> str:
     return "moderate" if confidence >= threshold - STRENGTH_MARGIN else "weak"
 
 
-def listed_as_related(answer: Answer, excerpt: Excerpt) -> bool:
-    """The page lists this excerpt under "Related passages" (as listedAsRelated in render.js).
-
-    Only in an answer: every passage of a not_found answer is labelled "nearest" already.
-    """
-    return answer.status == "answered" and excerpt.related
-
-
 def in_reading_order(answer: Answer) -> list[Excerpt]:
     """The excerpts as the page lists them: best first, related ones last (the same order as inReadingOrder).
 
     The answer keeps them in the order they were picked, across articles; the page reads best first.
     """
-    return sorted(answer.excerpts, key=lambda e: (listed_as_related(answer, e), -e.score))
+    return sorted(answer.excerpts, key=lambda e: (answer.lists_as_related(e), -e.score))
 
 
 def reading_sections(answer: Answer) -> tuple[list[Excerpt], list[Excerpt]]:
     """in_reading_order cut in two: the excerpts that bear on the question, then the related ones."""
     ordered = in_reading_order(answer)
-    cut = sum(not listed_as_related(answer, e) for e in ordered)
+    cut = sum(not answer.lists_as_related(e) for e in ordered)
     return ordered[:cut], ordered[cut:]
 
 

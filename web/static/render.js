@@ -76,7 +76,7 @@ export function quoteParts(quote, highlights) {
   return parts;
 }
 
-/** The page lists this excerpt under "Related passages" (as web.listed_as_related): only in an answer,
+/** The page lists this excerpt under "Related passages" (as schema.Answer.lists_as_related): only in an answer,
  *  since every passage of a not_found answer is labelled "nearest" already. */
 export function listedAsRelated(answer, excerpt) {
   return answer.status === "answered" && Boolean(excerpt.related);
