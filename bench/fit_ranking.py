@@ -303,7 +303,7 @@ def write_fitted(weights: Weights, model: dict[str, float], threshold: float, c:
         "provenance": {"fitted_on": f"the dev half of tests/data/eval/questions.jsonl ({kinds})",
                        "by": "bench/fit_ranking.py --write",
                        "ranking": f"pairwise logistic regression, C={c} chosen by {FOLDS}-fold cross-validation "
-                                  "over dev articles", "cross_validated_mrr": round(cv, 4)},
+                                  "over dev articles", "c": c, "cross_validated_mrr": round(cv, 4)},
         "ranking": {f.name: round(getattr(weights, f.name), 6) for f in fields(Weights)},
         "topic_extra": FITTED["topic_extra"],
         "confidence": {k: round(v, 6) for k, v in model.items()}, "answer_probability": threshold,
@@ -341,7 +341,7 @@ def main() -> int:
         return 0
     if args.keep_ranking:  # a change that touches only not_found need not move the ranking with CV noise
         weights, margins = current, dict(FITTED["excerpts"])
-        best_c = float(FITTED["provenance"]["ranking"].split("C=")[1].split()[0])
+        best_c = float(FITTED["provenance"]["c"])
         cv = {best_c: float(FITTED["provenance"]["cross_validated_mrr"])}
     else:
         cv = {c: cross_validated(dev, c, searcher) for c in C_GRID}
