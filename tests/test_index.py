@@ -67,6 +67,19 @@ def test_incremental_build_embeds_only_new_and_changed_articles(tiny_settings) -
     assert full.encoded_sentences == report.sentences
 
 
+def test_an_index_whose_terms_were_read_by_another_analyser_is_rebuilt_whole(tiny_settings, monkeypatch) -> None:
+    # stored passage terms are reused with the vectors; after tokenize() changes they would be stale
+    import libya_qa.build as build
+
+    counting = CountingEncoder()
+    again = build_index(tiny_settings, counting, load_corpus(tiny_settings.corpus_dir))
+    assert again.encoded_sentences == 0
+    monkeypatch.setattr(build, "ANALYSIS", build.ANALYSIS + "-next")
+    redone = build_index(tiny_settings, counting, load_corpus(tiny_settings.corpus_dir))
+    assert redone.encoded_sentences == redone.sentences > 0
+    assert load_snapshot(tiny_settings.index_dir).manifest["chunking"]["analysis"] == build.ANALYSIS
+
+
 class CountingEncoder(HashingEncoder):
     """The hashing encoder, counting what it is asked to embed."""
 

@@ -46,3 +46,12 @@ def test_scores_equal_bm25s_on_the_real_corpus() -> None:
 ])
 def test_questions_and_requests_are_told_from_topics(text: str, asked: bool) -> None:
     assert is_question(text) is asked
+
+
+def test_back_as_a_particle_is_a_stop_word_and_as_a_verb_a_key_word() -> None:
+    # "Who backed Haftar?" had matched "led him back to Libya" through the stem "back" (issue 12's probe)
+    assert tokenize("Haftar’s hatred of Qaddafi led him back to Libya. They fought back.") == [
+        "haftar", "hatr", "gaddafi", "led", "libya", "fought"]
+    assert "back" in tokenize("Who backed Haftar?")
+    assert "back" in tokenize("Egypt and the UAE back Haftar.")
+    assert "back" in tokenize("Haftar has also been backed by Saudi Arabia.")

@@ -7,6 +7,8 @@ import unicodedata
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
+# Bump when tokenize() changes: a build reuses an earlier version's stored passage terms only when it matches.
+ANALYSIS = "2"
 WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['’][A-Za-z]+)?")
 
 STOPWORDS = frozenset(
@@ -31,6 +33,10 @@ ALIASES = [
     (re.compile(r"\bu\.n\.(?=\W|$)|\bunited nations\b", re.I), " un "),
     (re.compile(r"\bu\.a\.e\.(?=\W|$)|\bunited arab emirates\b|\buae\b|\bemiratis?\b", re.I), " uae "),
     (re.compile(r"\bal[- ]qa[e']?ida\b|\bal[- ]qaeda\b", re.I), " alqaeda "),
+    # "back" as a particle ("led him back to Libya", "fought back.") is a stop word, as "up", "down" and "out"
+    # are; the verb ("Egypt backs Haftar", "backed by Saudi Arabia") is a key word of "Who backed Haftar?".
+    (re.compile(r"\bback(?=\s+(?:to|into|onto|from|in|on|at|of|home|out|up|down|off|away|again|then|there|"
+                r"here|and|toward|towards|inside)\b|\s*(?:[,.;:!?)\]”\"]|$))", re.I), " "),
 ]
 
 

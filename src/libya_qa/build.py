@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .analysis import tokenize_many
+from .analysis import ANALYSIS, tokenize_many
 from .chunking import make_passages, split_sentences
 from .config import Settings
 from .encoders import Encoder
@@ -49,8 +49,8 @@ class BuildReport:
 
 
 def chunk_settings(settings: Settings) -> dict[str, Any]:
-    """The settings that decide passages; vectors are reused only when these match."""
-    return {"splitter": SPLITTER, "passage_words": settings.passage_words,
+    """The settings that decide passages and their stored terms; vectors are reused only when these match."""
+    return {"splitter": SPLITTER, "analysis": ANALYSIS, "passage_words": settings.passage_words,
             "overlap_sentences": settings.passage_overlap_sentences}
 
 

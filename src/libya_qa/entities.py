@@ -31,13 +31,17 @@ APPROX = r"(?:(?:about|around|some|nearly|almost|roughly|more than|less than|at 
 # ... a plural ("men", "years"), an irregular one, or a unit ("bbl/day", "km"): never a verb ("30,000 fled").
 COUNTED = (r"(?:\s+(?!(?:was|is|has|does|goes|this|his|its|as|us|thus|plus|less)\b)(?:[a-z][\w-]*s|people|men|women|"
            r"children|police|personnel|staff|[a-z]+/[a-z]+|km|kg|mph|sq km)\b)?")
-NUMBER = re.compile(
-    rf"{APPROX}(?:[$£€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per cent)|(?:\s+{UNITS})?(?!\w){COUNTED})"
+# A share: "half", "a fifth", "two-thirds", "one in five" (what "What proportion ...?" asks for).
+PART = r"(?:third|quarter|fifth|sixth|seventh|eighth|ninth|tenth)s?"
+FRACTION = (rf"\b(?i:half|(?:a|one)[ -]{PART}|(?:two|three|four|five|six|seven|eight|nine)[ -]{PART}|"
+            rf"(?:one|two|three) (?:in|out of) (?:three|four|five|six|seven|eight|nine|ten|\d+))\b")
+NUMBER = re.compile(  # a share first: "one in five" is one quantity, not "one" and "five"
+    rf"{APPROX}{FRACTION}|{APPROX}(?:[$£€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per cent)|(?:\s+{UNITS})?(?!\w){COUNTED})"
     rf"|{APPROX}\b(?i:{SMALL}(?:\s+{UNITS})?|dozens|hundreds|thousands|millions|billions)(?:\s+of\s+(?i:{UNITS}))?\b"
-    rf"{COUNTED}|\b(?i:half|a third|two-thirds|a quarter|three-quarters)\b",
+    rf"{COUNTED}",
 )
 # A possessive ends a name: "Libya Dawn’s Qatari backers" holds the names "Libya Dawn" and "Qatari".
-TOKEN = r"(?:[A-Z](?:[\w.-]|[’'](?![sS]\b))*[\w]|[A-Z]|(?:al|el|ad|as|ash|bin|ibn)-[A-Z][\w-]*)"
+TOKEN = r"(?:[A-Z](?:[\w.-]|[’'](?![sS]\b))*[\w]|[A-Z]|(?:al|el|ad|as|ash|bin|ibn)-[A-Z](?:[\w-]|[’'](?![sS]\b)(?=\w))*)"
 CONNECTOR = r"(?:of|de|du|bin|ibn|al|el|van|von|for)"
 NAME = re.compile(rf"{TOKEN}(?:\s+(?:{CONNECTOR}\s+(?:the\s+)?)?{TOKEN})*")
 POSSESSIVE = re.compile(r"[’']s$")
@@ -45,6 +49,7 @@ NOT_NAMES = frozenset("""i mr mrs ms dr gen col sen rep however meanwhile althou
     moreover furthermore thus therefore today yesterday yet still even many several unlike like perhaps
     without within among amid amongst upon toward towards throughout beyond across along besides unless whereas
     whilst since though nonetheless nevertheless overall later earlier early using added asked based called noted
+    soon afterward afterwards
     """.split()) | STOPWORDS
 SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+[“\"‘'(]?$")  # a word after it opens a sentence, as at the start
 # A capitalised first word ending so is a verb or adverb, not a name (but Italy, Beijing and Mohamed are names).
