@@ -38,6 +38,7 @@ def test_a_word_that_opens_a_later_sentence_is_not_a_name_because_it_is_capitali
         ("Haftar", "name"), ("Ahmed", "name"), ("Beijing", "name"), ("Italy", "name")]
     assert spans("It was backed by the C.I.A. Soon afterward, Haftar was released.") == [
         ("C.I.A", "name"), ("Haftar", "name")]
+    assert spans("How much did the US spend? Tell us.") == [("US", "name")]  # the United States, not "us"
     # an adjective made from a name describes something else: not an answer to "who"
     assert spans("The Tobruk-based government is run by Khalifa Haftar and the Qatar-backed Libya Dawn.") == [
         ("Khalifa Haftar", "name"), ("Libya Dawn", "name")]

@@ -80,7 +80,8 @@ def _names(text: str) -> list[TypedSpan]:
             continue
         if opening and len(words) > 1 and ADVERB.search(words[0]):
             start, words = text.index(words[1], start + len(words[0])), words[1:]
-        while words and (words[0].lower() in NOT_NAMES or TIME.fullmatch(words[0]) or COMPOUND.search(words[0])):
+        while words and ((words[0].lower() in NOT_NAMES and words[0] != "US")  # the United States, not "us"
+                         or TIME.fullmatch(words[0]) or COMPOUND.search(words[0])):
             start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
             words = words[1:]
         if not words or TIME.fullmatch(" ".join(words)):
