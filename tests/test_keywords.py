@@ -6,7 +6,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from libya_qa.analysis import is_question, tokenize
+from libya_qa.analysis import is_question, question_type, tokenize
 from libya_qa.chunking import make_passages, split_sentences
 from libya_qa.corpus import load_corpus
 from libya_qa.keywords import bm25_from_ids
@@ -55,3 +55,13 @@ def test_back_as_a_particle_is_a_stop_word_and_as_a_verb_a_key_word() -> None:
     assert "back" in tokenize("Who backed Haftar?")
     assert "back" in tokenize("Egypt and the UAE back Haftar.")
     assert "back" in tokenize("Haftar has also been backed by Saudi Arabia.")
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many died?", "number"), ("What proportion of fighters are foreign?", "number"),
+    ("What is the population of Niger?", "number"), ("What was the civilian death toll of the air war?", "number"),
+    ("What is Libya's median age?", "number"), ("What is the capital of Niger?", "other"),
+    ("What is the role of the UN?", "other"), ("When did Haftar return?", "time"), ("Who backed Haftar?", "name"),
+])
+def test_the_kind_of_answer_is_read_from_how_the_question_opens(question: str, kind: str) -> None:
+    assert question_type(question) == kind
