@@ -78,6 +78,14 @@ def test_an_index_whose_terms_were_read_by_another_analyser_is_rebuilt_whole(tin
     redone = build_index(tiny_settings, counting, load_corpus(tiny_settings.corpus_dir))
     assert redone.encoded_sentences == redone.sentences > 0
     assert load_snapshot(tiny_settings.index_dir).manifest["chunking"]["analysis"] == build.ANALYSIS
+    # the report says why, and the articles were already indexed: updated, not added
+    assert redone.notes == (build.REDONE,) and redone.added == () and set(redone.updated) == {"alpha", "beta"}
+
+
+def test_a_full_rebuild_reports_the_articles_it_removed(tiny_settings) -> None:
+    (tiny_settings.corpus_dir / "alpha.md").unlink()
+    full = build_index(tiny_settings, CountingEncoder(), load_corpus(tiny_settings.corpus_dir), full=True)
+    assert full.removed == ("alpha",) and full.updated == ("beta",) and full.added == () and full.notes == ()
 
 
 class CountingEncoder(HashingEncoder):

@@ -23,6 +23,8 @@ from .stores import open_store
 from .tables import Embedded, passage_rows, sentence_rows
 
 SPLITTER = "regex-v2"  # bump when chunking changes so old vectors are not reused
+REDONE = ("every article was embedded again: the current index was made with another model, other passage "
+          "settings or another version of the keyword analyser")
 EMBED_SLICE = 1024  # sentences embedded per encoder call, so a build can report its progress
 Stage = Callable[[str, float], None]  # what a build is doing, and how far along it is (percent)
 
@@ -149,8 +151,10 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
     started = time.perf_counter()
     store = store or open_store(settings)
     stage("loading the current index to reuse its vectors" if not full else "starting a full rebuild", 5.0)
+    current = store.manifest()  # what is indexed now, whether or not its vectors can be reused
     previous = None if full else _reusable(store, encoder, settings)
-    old = {e.source.id for e in previous.catalogue()} if previous else set()
+    old = set((current or {}).get("articles", {}))  # so a rebuild reports updated and removed articles truly
+    notes = (REDONE,) if current is not None and previous is None and not full else ()
     kept, changed, relabelled = _sort_out(articles, previous)
     encode_started = time.perf_counter()
     what = f"embedding {len(changed)} new or changed articles"
@@ -168,5 +172,5 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
         unchanged=len(articles) - len(changed), articles=len(articles),
         passages=int(counts.get("passages", 0)), sentences=int(counts.get("sentences", 0)),
         encoded_sentences=len(fresh.sentences), encode_seconds=encode_seconds, seconds=time.perf_counter() - started, full=full, index_type=kind,
-        relabelled=tuple(relabelled),
+        relabelled=tuple(relabelled), notes=notes,
     )

@@ -43,6 +43,8 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         f"unchanged {report.unchanged}; embedded {report.encoded_sentences} sentences in "
         f"{report.encode_seconds:.1f}s; total {report.seconds:.1f}s"
     )
+    for note in report.notes:
+        print(f"note: {note}")
     if report.relabelled:
         print(f"metadata only (nothing embedded): {len(report.relabelled)}")
     for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed),
