@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DATA, ROOT, table, write_results  # noqa: E402
 
-from libya_qa.absence import Absence, absence, check_first_quote  # noqa: E402
+from libya_qa.absence import Absence, check_first_quote  # noqa: E402
 from libya_qa.analysis import is_question  # noqa: E402
 from libya_qa.confidence import INPUTS, probability, signals  # noqa: E402
 from libya_qa.evaluation import Case, load_cases  # noqa: E402
@@ -95,7 +95,7 @@ def collect(qa: QA, cases: list[Case]) -> list[Item]:
         view = evidence.view
         labels = np.array([view is not None and h.article in _keys(qa, case) and
                            any(a in view.text(h.position) for a in case.answer) for h in evidence.hits], dtype=bool)
-        items.append(Item(case, evidence, absence(case.question, loaded.snapshot, loaded.span, loaded.bylines), labels))
+        items.append(Item(case, evidence, loaded.absence(case.question), labels))
     return items
 
 

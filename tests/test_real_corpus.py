@@ -46,6 +46,17 @@ def test_who_backed_haftar_quotes_and_reads_the_backers_first(real_qa: QA) -> No
     assert_verbatim(answer.excerpts, bodies(real_qa))
 
 
+def test_a_name_spelled_otherwise_is_searched_and_answered_as_the_corpus_spells_it(real_qa: QA) -> None:
+    """"Hifter" (as some outlets write Haftar) had been a name no article mentions: not_found."""
+    asked, usual = real_qa.ask("Who backed Hifter?"), real_qa.ask("Who backed Haftar?")
+    assert asked.status == "answered" and "Haftar" in asked.search_query
+    assert asked.excerpts[0].quote == usual.excerpts[0].quote
+    assert [s.text for s in asked.short_answer] == ["Egypt", "United Arab Emirates", "Saudi Arabia"]
+    misurata = real_qa.ask("Who fought in Misurata?")
+    assert "Misurata" not in misurata.message and "Misrata" in misurata.search_query
+    assert_verbatim(asked.excerpts + misurata.excerpts, bodies(real_qa))
+
+
 @pytest.mark.parametrize(("question", "year"), [("What did Haftar do in 2019?", "2019"),
                                                 ("What happened in Libya in 2020?", "2020")])
 def test_a_period_no_source_covers_is_not_found_and_the_answer_says_which_period_they_cover(

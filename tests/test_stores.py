@@ -86,6 +86,7 @@ def test_bm25_in_sql_ranks_and_scores_as_bm25s(tmp_path: Path, database_url: str
         snapshots.append(open_store(settings).load())
     files, pg = snapshots
     assert files.manifest["counts"] == pg.manifest["counts"]
+    assert set(files.vocabulary()) == set(pg.vocabulary()) and "haftar" in files.vocabulary()  # one version built
     rows = {e.key: n for n, e in enumerate(pg.catalogue())}  # both list articles by id
     first_passage = {e.key: pg.spans[e.key][0] for e in pg.catalogue()}
     file_start = np.concatenate(([0], np.cumsum([e.passages for e in files.catalogue()])))

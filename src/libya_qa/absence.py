@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .analysis import tokenize
+from .analysis import WORD, tokenize
 from .entities import find_spans
 from .schema import Article, Excerpt
+from .spelling import Skeletons, respellings
 from .store import Snapshot
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -60,18 +61,51 @@ def byline_terms(snapshot: Snapshot) -> frozenset[str]:
         f"{entry.source.title} {entry.source.author} {entry.source.publisher}"))
 
 
-def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[str]) -> Absence:
-    """What the question names that no article holds, in its text or its byline ("according to Orton")."""
+def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[str],
+            spellings: Skeletons | None = None) -> Absence:
+    """What the question names that no article holds, in its text or its byline ("according to Orton"),
+    in any spelling ("Hifter" is known when the corpus writes "Haftar")."""
     names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
     words = {w: tokenize(w) for name in names for w in name.split() if tokenize(w)}
     years = sorted({int(y) for y in YEAR.findall(question)})
     asked = [t for stems in words.values() for t in stems] + [str(y) for y in years]
     known = snapshot.known_terms(asked) | (bylines & frozenset(asked))  # never a copy of every byline's stems
+    known |= frozenset(respelled(frozenset(asked) - known, snapshot, spellings or {}))
     # A word is unknown when a stem of it that says something (not "al" of "al-Sarraj") occurs nowhere.
     unknown_words = [w for w, stems in words.items() if any(len(t) > 2 and t not in known for t in stems)]
     unknown_years = tuple(y for y in years if str(y) not in known)
     late = tuple(y for y in years if span.last is not None and y > span.last and str(y) not in known)
     return Absence(tuple(unknown_words), len(unknown_words) / len(words) if words else 0.0, unknown_years, late, span)
+
+
+def respelled(stems: Iterable[str], snapshot: Snapshot, spellings: Skeletons) -> dict[str, str]:
+    """For stems no article holds, the corpus's spelling of the same name, where there is one."""
+    candidates = {stem: respellings(stem, spellings) for stem in stems}
+    present = snapshot.known_terms([c for found in candidates.values() for c in found]) if candidates else frozenset()
+    return {stem: next(c for c in found if c in present) for stem, found in candidates.items()
+            if any(c in present for c in found)}
+
+
+def in_corpus_spelling(text: str, snapshot: Snapshot, spellings: Skeletons) -> str:
+    """The text with each name word the corpus spells otherwise in the corpus's spelling ("Hifter" -> "Haftar").
+
+    Retrieval then matches the keyword the articles use, and the question's other words keep their weight
+    (a word no passage holds gets the largest idf, which would swamp them).
+    """
+    names = {text[s.start:s.end] for s in find_spans(text) if s.kind == "name"}
+    words = {w: tokenize(w) for name in names for w in WORD.findall(name)}  # names only: "drowned" is no "drawn"
+    single = {w: stems[0] for w, stems in words.items() if len(stems) == 1}
+    if not single:
+        return text
+    unknown = frozenset(single.values()) - snapshot.known_terms(list(single.values()))
+    found = respelled(unknown, snapshot, spellings) if unknown else {}
+    if not found:
+        return text
+    def spelled(word: str) -> str:
+        stem = found.get(single.get(word, ""))
+        return word if stem is None else stem.capitalize() if word[:1].isupper() else stem
+
+    return WORD.sub(lambda m: spelled(m.group(0)), text)
 
 
 def check_best_source(found: Absence, question: str, best: Article) -> Absence:

@@ -142,6 +142,10 @@ class FileSnapshot:
         vocab, df = self.bm25.vocab_dict, np.diff(np.asarray(self.bm25.scores["indptr"]))
         return frozenset(t for t in terms if t in vocab and vocab[t] < len(df) and df[vocab[t]] > 0)
 
+    def vocabulary(self) -> list[str]:
+        """Every term of some passage."""
+        return list(self.known_terms(list(self.bm25.vocab_dict)))
+
     def sentences(self, passages: Sequence[int], margin: int = 1) -> SentenceView:
         """The sentences of these passages and `margin` neighbours each side within their article."""
         rows = self.tables.passages[np.asarray(list(passages), dtype=np.int64)]

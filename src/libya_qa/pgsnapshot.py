@@ -56,6 +56,7 @@ LEADS = (f"SELECT a.id, -(p.embedding <#> %(vector)s), ARRAY(SELECT t.term FROM 
 ARTICLE_COVERAGE = (f"SELECT h.article, array_agg(t.term) FROM {S}.article_terms h JOIN {S}.terms t ON t.id = h.term "
                     "WHERE t.term = ANY(%(terms)s::text[]) AND h.article <@ %(version)s::int8multirange "
                     "GROUP BY h.article")
+VOCABULARY = f"SELECT term FROM {S}.terms"
 TERM_DF = (f"SELECT w.term, count(h.passage) FROM unnest(%(terms)s::text[]) AS w(term) "
            f"LEFT JOIN {S}.terms t USING (term) LEFT JOIN {S}.passage_terms h "
            "ON h.term = t.id AND h.passage <@ %(version)s::int8multirange GROUP BY w.term")
@@ -268,6 +269,10 @@ class PostgresSnapshot:
         """The terms that occur in some passage of the version."""
         self.term_idf(terms)  # fills the document frequencies
         return frozenset(t for t in terms if self._df.get(t, 0) > 0)
+
+    def vocabulary(self) -> list[str]:
+        """Every term the database has seen (terms of dropped versions too: known_terms tells)."""
+        return [str(row[0]) for row in self._rows(VOCABULARY, {})]
 
 
 def _candidates(rows: list[tuple[Any, ...]]) -> Candidates:

@@ -7,7 +7,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import Absence, Span, absence, byline_terms, check_first_quote, check_quote, publication_span
+from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, in_corpus_spelling,
+                      publication_span)
 from .by_source import BEARS_PROBABILITY, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
@@ -19,6 +20,7 @@ from .followup import Turn, is_followup, resolve
 from .highlights import Marked, short_answer
 from .index import REPAIR, check_compatible
 from .memory import AnswerMemory
+from .spelling import Skeletons, skeleton_index
 from .schema import Answer, Article, Excerpt, FilterReport, Filters
 from .search import Evidence, Query, Searcher
 from .store import CatalogueEntry, Snapshot, Store
@@ -34,6 +36,11 @@ class Loaded:
     deep: Searcher  # searches more candidate passages, for "what each source says"
     span: Span
     bylines: frozenset[str]  # stems of the sources' titles, authors and publishers
+    spellings: Skeletons  # the corpus's stems by consonant skeleton, for names spelled otherwise
+
+    def absence(self, question: str) -> Absence:
+        """What the question names that this version holds in no spelling."""
+        return absence(question, self.snapshot, self.span, self.bylines, self.spellings)
 
 
 class QA:
@@ -72,7 +79,8 @@ class QA:
                 check_compatible(dict(snapshot.manifest), self.encoder.name, self.encoder.dimension)
                 searcher = Searcher(snapshot, self.encoder, self.settings.candidates, self.settings.rrf_k)
                 deep = Searcher(snapshot, self.encoder, self.settings.group_candidates, self.settings.rrf_k)
-                loaded = Loaded(snapshot, searcher, deep, publication_span(snapshot), byline_terms(snapshot))
+                loaded = Loaded(snapshot, searcher, deep, publication_span(snapshot), byline_terms(snapshot),
+                                skeleton_index(snapshot.vocabulary()))
             except Exception as exc:  # whatever went wrong, the old version keeps serving
                 error = exc if isinstance(exc, IndexUnavailable) else IndexUnavailable(
                     "index_reload_failed", f"loading index version {wanted} failed "
@@ -128,11 +136,13 @@ class QA:
     def query_for(self, question: str, history: list[str], filters: Filters | None = None,
                   recall: bool = True) -> Query:
         """What retrieval searches for: the question, a follow-up's referents, and the filter's articles."""
-        snapshot = self.loaded.snapshot
-        among = snapshot.select(filters) if filters is not None and filters.active() else None
+        loaded = self.loaded
+        among = loaded.snapshot.select(filters) if filters is not None and filters.active() else None
         turns = self._turns(history, filters) if recall and history and is_followup(question) else [
             Turn(h) for h in history]
-        return Query(question, resolve(question, turns), among)
+        # "Who backed Hifter?" searches for, and does not answer with, the corpus's "Haftar"
+        spelled = lambda text: in_corpus_spelling(text, loaded.snapshot, loaded.spellings)  # noqa: E731
+        return Query(spelled(question), spelled(resolve(question, turns)), among)
 
     def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
                 recall: bool, group: str | None = None) -> Answer:
@@ -140,8 +150,8 @@ class QA:
         loaded = self.loaded
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
-        missing = absence(question, loaded.snapshot, loaded.span, loaded.bylines)
-        marked = scored_excerpts(evidence, top_k, question, missing)
+        missing = loaded.absence(question)
+        marked = scored_excerpts(evidence, top_k, query.question, missing)
         if marked:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_first_quote(missing, question, evidence.view.articles.values(), marked[0][0])
         verdict = judge(evidence.hits, missing, self.threshold)

@@ -137,6 +137,10 @@ class Snapshot(Protocol):
         """The terms that occur somewhere in the indexed text."""
         ...
 
+    def vocabulary(self) -> list[str]:
+        """Every term the index has seen (perhaps a few no longer in this version: check with known_terms)."""
+        ...
+
     def sentences(self, passages: Sequence[int], margin: int = 1) -> SentenceView:
         """The sentences of these passages, plus `margin` neighbours each side within the article."""
         ...
