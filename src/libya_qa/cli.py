@@ -182,7 +182,8 @@ def _excerpt_lines(label: str, e: Excerpt, color: bool) -> list[str]:
     s = e.source
     cited = ", ".join((known(s.title, "untitled"), known(s.author, "author unknown"),
                        known(s.publisher, "publisher unknown"), known(s.date, "date unknown")))
-    return [f"\n{label}", textwrap.indent(quote, "  > "),
+    # every line marked, blank ones too: a quote may span a paragraph break
+    return [f"\n{label}", textwrap.indent(quote, "  > ", lambda _: True),
             f"  — {cited} ({known(s.url, 'link unknown')}) [{s.id} {e.start}:{e.end}]"]
 
 

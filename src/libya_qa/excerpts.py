@@ -42,19 +42,30 @@ def _same_paragraph(view: SentenceView, a: int, b: int) -> bool:
     return i is not None and j is not None and view.same_paragraph(i, j)
 
 
+def _same_article(view: SentenceView, a: int, b: int) -> bool:
+    """True when sentence ids a < b are both in the view and in one article (a paragraph break may part them)."""
+    i, j = view.position(a), view.position(b)
+    return i is not None and j is not None and int(view.article[i]) == int(view.article[j])
+
+
 def _words(view: SentenceView, sentence: int) -> int:
     """Word count of a sentence in the view."""
     return len(view.text(view.position(sentence)).split())
 
 
 def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit) -> bool:
-    """Grow a draft by an adjacent strong sentence; True when the hit is now covered."""
+    """Grow a draft by an adjacent strong sentence; True when the hit is now covered.
+
+    The neighbour may open the next paragraph or close the one before: news paragraphs are often one
+    sentence long, and the answer sits beside its cue across the break ("... killed three Turkish
+    soldiers." / "They were supporting Syrian rebels ..."). Hits are prose, so no heading joins this way.
+    """
     if hit.article != draft.article:
         return False
     if draft.first <= hit.sentence <= draft.last:
         return True
-    adjacent = hit.sentence == draft.last + 1 and _same_paragraph(view, draft.last, hit.sentence) or (
-        hit.sentence == draft.first - 1 and _same_paragraph(view, hit.sentence, draft.first))
+    adjacent = hit.sentence == draft.last + 1 and _same_article(view, draft.last, hit.sentence) or (
+        hit.sentence == draft.first - 1 and _same_article(view, hit.sentence, draft.first))
     if not adjacent or draft.last - draft.first + 1 >= MAX_SENTENCES:
         return False
     draft.first, draft.last = min(draft.first, hit.sentence), max(draft.last, hit.sentence)

@@ -1,0 +1,47 @@
+"""Excerpts grow to the answer beside their best sentence, across a paragraph break too, never into a heading."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from libya_qa.excerpts import CONTEXT_MARGIN, build_excerpts
+from libya_qa.ranking import SentenceHit
+from libya_qa.schema import Article, Source
+from libya_qa.store import SentenceView
+
+BODY = ("A Russian air strike killed three Turkish soldiers near al-Bab.\n\n"
+        "They were supporting Syrian rebels fighting for the town.\n\n"
+        "## Reactions\n\n"
+        "The Kremlin sent condolences.")
+
+
+def view_of(body: str) -> SentenceView:
+    """Every non-empty line of the body as one sentence of article 0."""
+    starts = [0] + [i + 1 for i, c in enumerate(body) if c == "\n" and body[i + 1:i + 2] not in ("\n", "")]
+    spans = [(s, body.index("\n", s) if "\n" in body[s:] else len(body)) for s in starts]
+    spans = [(s, e) for s, e in spans if e > s]
+    n = len(spans)
+    return SentenceView(ids=np.arange(n, dtype=np.int64), article=np.zeros(n, np.int32),
+                        start=np.array([s for s, _ in spans], np.int32), end=np.array([e for _, e in spans], np.int32),
+                        vectors=np.zeros((n, 4), np.float32), passages={0: (0, n - 1)},
+                        articles={0: Article(Source("bbc", "Friendly fire"), body)})
+
+
+def hit(sentence: int, score: float) -> SentenceHit:
+    return SentenceHit(sentence=sentence, position=sentence, article=0, cosine=0.5, coverage=0.5, fusion=1.0,
+                       score=score)
+
+
+def test_the_answer_in_the_paragraph_before_joins_the_quote() -> None:
+    view = view_of(BODY)
+    hits = [hit(1, 10.0), hit(0, 10.0 - CONTEXT_MARGIN / 2), hit(3, 1.0)]  # the heading (2) is no hit: not prose
+    (first, _), *_ = build_excerpts(view, hits, 2, "How many Turkish soldiers were killed?")
+    assert first.quote == BODY[:BODY.index("\n\n## ")]  # both paragraphs, verbatim, break included
+    assert "three Turkish soldiers" in first.quote and first.quote == BODY[first.start:first.end]
+
+
+def test_a_heading_between_two_paragraphs_never_joins_a_quote() -> None:
+    view = view_of(BODY)
+    excerpts = build_excerpts(view, [hit(3, 10.0), hit(1, 9.5)], 2, "Who sent condolences?")
+    assert all("## Reactions" not in e.quote for e, _ in excerpts)
+    assert [e.quote for e, _ in excerpts][0] == "The Kremlin sent condolences."
