@@ -80,8 +80,10 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
 
 def respelled(stems: Iterable[str], snapshot: Snapshot, spellings: Skeletons) -> dict[str, str]:
     """For stems no article holds, the corpus's spelling of the same name, where there is one."""
-    candidates = {stem: respellings(stem, spellings) for stem in stems}
-    present = snapshot.known_terms([c for found in candidates.values() for c in found]) if candidates else frozenset()
+    candidates = {stem: found for stem in stems if (found := respellings(stem, spellings))}
+    if not candidates:  # the usual case: no store call
+        return {}
+    present = snapshot.known_terms([c for found in candidates.values() for c in found])
     return {stem: next(c for c in found if c in present) for stem, found in candidates.items()
             if any(c in present for c in found)}
 

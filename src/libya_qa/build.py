@@ -151,8 +151,8 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
     started = time.perf_counter()
     store = store or open_store(settings)
     stage("loading the current index to reuse its vectors" if not full else "starting a full rebuild", 5.0)
-    current = store.manifest()  # what is indexed now, whether or not its vectors can be reused
     previous = None if full else _reusable(store, encoder, settings)
+    current = previous.manifest if previous else store.manifest()  # what is indexed now, reusable or not
     old = set((current or {}).get("articles", {}))  # so a rebuild reports updated and removed articles truly
     notes = (REDONE,) if current is not None and previous is None and not full else ()
     kept, changed, relabelled = _sort_out(articles, previous)

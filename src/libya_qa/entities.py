@@ -57,6 +57,7 @@ COMMON_ENDING = re.compile(r"(?:\w{5}ly|\w{5}(?:ing|ed))$")
 # "Tobruk-based", "US-led", "Qatar-backed": an adjective made from a name describes something else
 COMPOUND = re.compile(r"-(?:based|led|backed|born|run|linked|funded|owned|controlled|held|allied|aligned|affiliated|"
                       r"sponsored|supported|dominated|style|era|made|bound)$", re.IGNORECASE)
+ACRONYM = re.compile(r"[A-Z]{2,}")  # "US" is the United States and "IT" a trade, not "us" or "it"
 ADVERB = re.compile(r"\w{5}ly$")  # "Unfortunately Haftar ...": the adverb opens the sentence, the name follows
 
 
@@ -80,7 +81,7 @@ def _names(text: str) -> list[TypedSpan]:
             continue
         if opening and len(words) > 1 and ADVERB.search(words[0]):
             start, words = text.index(words[1], start + len(words[0])), words[1:]
-        while words and ((words[0].lower() in NOT_NAMES and words[0] != "US")  # the United States, not "us"
+        while words and ((words[0].lower() in NOT_NAMES and not ACRONYM.fullmatch(words[0]))
                          or TIME.fullmatch(words[0]) or COMPOUND.search(words[0])):
             start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
             words = words[1:]

@@ -36,16 +36,12 @@ class _Draft:
     score: float
 
 
-def _same_paragraph(view: SentenceView, a: int, b: int) -> bool:
-    """True when sentence ids a < b are both in the view, in one article, with no line break between them."""
+def _together(view: SentenceView, a: int, b: int, paragraph: bool = True) -> bool:
+    """True when sentence ids a < b are both in the view and in one article (and paragraph, if asked)."""
     i, j = view.position(a), view.position(b)
-    return i is not None and j is not None and view.same_paragraph(i, j)
-
-
-def _same_article(view: SentenceView, a: int, b: int) -> bool:
-    """True when sentence ids a < b are both in the view and in one article (a paragraph break may part them)."""
-    i, j = view.position(a), view.position(b)
-    return i is not None and j is not None and int(view.article[i]) == int(view.article[j])
+    if i is None or j is None:
+        return False
+    return view.same_paragraph(i, j) if paragraph else int(view.article[i]) == int(view.article[j])
 
 
 def _words(view: SentenceView, sentence: int) -> int:
@@ -64,8 +60,8 @@ def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit) -> bool:
         return False
     if draft.first <= hit.sentence <= draft.last:
         return True
-    adjacent = hit.sentence == draft.last + 1 and _same_article(view, draft.last, hit.sentence) or (
-        hit.sentence == draft.first - 1 and _same_article(view, hit.sentence, draft.first))
+    adjacent = hit.sentence == draft.last + 1 and _together(view, draft.last, hit.sentence, paragraph=False) or (
+        hit.sentence == draft.first - 1 and _together(view, hit.sentence, draft.first, paragraph=False))
     if not adjacent or draft.last - draft.first + 1 >= MAX_SENTENCES:
         return False
     draft.first, draft.last = min(draft.first, hit.sentence), max(draft.last, hit.sentence)
@@ -75,9 +71,9 @@ def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit) -> bool:
 def _with_context(view: SentenceView, draft: _Draft) -> None:
     """A very short single sentence ("Haftar has also been backed...") gets its neighbour."""
     if draft.first == draft.last and _words(view, draft.first) < SHORT_SENTENCE_WORDS:
-        if _same_paragraph(view, draft.first - 1, draft.first):
+        if _together(view, draft.first - 1, draft.first):
             draft.first -= 1
-        elif _same_paragraph(view, draft.last, draft.last + 1):
+        elif _together(view, draft.last, draft.last + 1):
             draft.last += 1
 
 

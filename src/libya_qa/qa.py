@@ -141,8 +141,9 @@ class QA:
         turns = self._turns(history, filters) if recall and history and is_followup(question) else [
             Turn(h) for h in history]
         # "Who backed Hifter?" searches for, and does not answer with, the corpus's "Haftar"
-        spelled = lambda text: in_corpus_spelling(text, loaded.snapshot, loaded.spellings)  # noqa: E731
-        return Query(spelled(question), spelled(resolve(question, turns)), among)
+        asked, text = in_corpus_spelling(question, loaded.snapshot, loaded.spellings), resolve(question, turns)
+        return Query(asked, asked if text == question else in_corpus_spelling(text, loaded.snapshot, loaded.spellings),
+                     among)
 
     def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
                 recall: bool, group: str | None = None) -> Answer:
@@ -162,7 +163,7 @@ class QA:
         self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in spans))
         spans = spans if verdict.answered else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
-        bears = lambda hits: source_probability(hits, missing) >= bar
+        bears = lambda hits: source_probability(hits, missing) >= bar  # noqa: E731
         groups = group_by_source(loaded.deep, query, bears) if group else None
         filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
         excerpts = label_related([e for e, _ in marked], bar, verdict.answered)  # the same bar as a source's
