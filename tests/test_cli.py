@@ -126,3 +126,14 @@ def test_an_answer_without_related_passages_prints_no_related_line(env, capsys) 
     assert main(["ask", "Who backed Haftar?"]) == 0  # threshold 0: nothing is under the bar
     out = capsys.readouterr().out
     assert "[1] strength" in out and "Related passages" not in out
+
+
+@pytest.mark.parametrize("content, says", [(None, "cannot read"), ("not json\n", "line 1: not a case"),
+                                           ('{"id": "q1"}\n', "line 1: not a case (KeyError")])
+def test_eval_refuses_a_missing_or_malformed_file_in_one_line(env, tmp_path, capsys, content, says) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "cases.jsonl"
+    if content is not None:
+        path.write_text(content, "utf-8")
+    assert main(["eval", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error [bad_eval_file]: ") and says in err and len(err.splitlines()) == 1, err

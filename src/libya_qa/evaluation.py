@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import QAError
 from .qa import QA
 from .schema import Answer, Excerpt
 
@@ -57,15 +58,27 @@ class Result:
 
 
 def load_cases(path: Path) -> list[Case]:
-    """Read the JSON-lines file (one case a line)."""
+    """Read the JSON-lines file (one case a line); a file that cannot be read or parsed is one clear error."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QAError("bad_eval_file", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from exc
     cases = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(lines, 1):
         if line.strip():
-            row = json.loads(line)
-            articles = tuple(row.get("articles") or ([row["article"]] if row.get("article") else []))
-            cases.append(Case(row["id"], row["kind"], row["question"], articles, tuple(row.get("answer", ())),
-                              tuple(row.get("history", ())), row.get("split", "")))
+            try:
+                cases.append(_case(json.loads(line)))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise QAError("bad_eval_file", f"{path} line {number}: not a case ({type(exc).__name__}: {exc}); "
+                              "each line is a JSON object with id, kind and question") from exc
     return cases
+
+
+def _case(row: dict) -> Case:
+    """One case from its JSON object."""
+    articles = tuple(row.get("articles") or ([row["article"]] if row.get("article") else []))
+    return Case(str(row["id"]), str(row["kind"]), str(row["question"]), articles, tuple(row.get("answer", ())),
+                tuple(row.get("history", ())), row.get("split", ""))
 
 
 def _holds_answer(excerpt: Excerpt, case: Case) -> bool:
