@@ -17,8 +17,8 @@ from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.qa import QA
 from libya_qa.pgserver import EmbeddedPostgres
-from support import (ROOT, STORES, TINY, assert_verbatim, eval_corpus_module, fresh_database, make_settings,
-                     real_encoder_for, start_test_server, stop_test_server)
+from support import (ROOT, STORES, TINY, assert_disjoint, assert_verbatim, eval_corpus_module, fresh_database,
+                     make_settings, real_encoder_for, start_test_server, stop_test_server)
 
 
 # Property tests explore at random on a developer's machine; on CI (CI=true) they replay a fixed sequence,
@@ -51,6 +51,9 @@ def every_answer_is_verbatim() -> Iterator[None]:
         bodies = {i: snapshot.article_by_id(i).body for i in ids}
         assert_verbatim(answer.excerpts, bodies)
         assert_verbatim(grouped, bodies)  # "what each source says" quotes too
+        assert_disjoint(answer.excerpts)
+        for group in answer.groups or ():
+            assert_disjoint(group.excerpts)
         assert all(bodies[s.source_id][s.start:s.end] == s.text for s in answer.short_answer)
         return answer
 

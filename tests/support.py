@@ -72,6 +72,13 @@ def assert_verbatim(excerpts: list[Excerpt] | tuple[Excerpt, ...], bodies: dict[
         assert not e.highlights or e.highlight in e.highlights
 
 
+def assert_disjoint(excerpts: list[Excerpt] | tuple[Excerpt, ...]) -> None:
+    """No sentence is quoted twice in one answer: excerpts of one article never overlap."""
+    spans = sorted((e.source.id, e.start, e.end) for e in excerpts)
+    for (a, _, end), (b, start, _) in zip(spans, spans[1:]):
+        assert a != b or end <= start, f"two quotes of {a} overlap"
+
+
 def eval_corpus_module() -> ModuleType:
     """bench/eval_corpus.py, the maker of the issue-12 evaluation corpus (bench/ is not a package)."""
     if "eval_corpus" in sys.modules:  # one module object, so its exception classes compare equal

@@ -45,3 +45,24 @@ def test_a_heading_between_two_paragraphs_never_joins_a_quote() -> None:
     excerpts = build_excerpts(view, [hit(3, 10.0), hit(1, 9.5)], 2, "Who sent condolences?")
     assert all("## Reactions" not in e.quote for e, _ in excerpts)
     assert [e.quote for e, _ in excerpts][0] == "The Kremlin sent condolences."
+
+
+
+LINES = "\n".join(f"Sentence {n} of one long paragraph." for n in range(10))
+
+
+def quoted(excerpts: list) -> list[list[int]]:  # type: ignore[type-arg]
+    """The sentence numbers each excerpt quotes."""
+    return [[int(w) for w in e.quote.split() if w.isdigit()] for e, _ in excerpts]
+
+
+def test_a_quote_never_grows_into_a_sentence_a_better_quote_has() -> None:
+    # 1 grows to 0-3; 5 then grows to 6 and 4, and would have grown over 3 (within the margin of 5) too
+    hits = [hit(1, 10.0), hit(0, 9.9), hit(2, 9.8), hit(3, 9.7), hit(5, 9.0), hit(6, 8.9), hit(4, 8.8), hit(8, 0.1)]
+    assert quoted(build_excerpts(view_of(LINES), hits, 3, "What does it say?")) == [[0, 1, 2, 3], [4, 5, 6], [8]]
+
+
+def test_the_better_quote_takes_a_sentence_back_from_a_later_one() -> None:
+    # 2 is too weak to join 1 at first but joins 3; picked on its own later, it goes to the better quote
+    hits = [hit(1, 10.0), hit(3, 8.0), hit(2, 4.0), hit(5, 0.5), hit(8, 0.4)]
+    assert quoted(build_excerpts(view_of(LINES), hits, 3, "What does it say?")) == [[1, 2], [3], [5]]

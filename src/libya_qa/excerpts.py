@@ -49,8 +49,8 @@ def _words(view: SentenceView, sentence: int) -> int:
     return len(view.text(view.position(sentence)).split())
 
 
-def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit) -> bool:
-    """Grow a draft by an adjacent strong sentence; True when the hit is now covered.
+def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit, taken: frozenset[int] = frozenset()) -> bool:
+    """Grow a draft by an adjacent strong sentence not quoted elsewhere (taken); True when the hit is now covered.
 
     The neighbour may open the next paragraph or close the one before: news paragraphs are often one
     sentence long, and the answer sits beside its cue across the break ("... killed three Turkish
@@ -62,27 +62,42 @@ def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit) -> bool:
         return True
     adjacent = hit.sentence == draft.last + 1 and _together(view, draft.last, hit.sentence, paragraph=False) or (
         hit.sentence == draft.first - 1 and _together(view, hit.sentence, draft.first, paragraph=False))
-    if not adjacent or draft.last - draft.first + 1 >= MAX_SENTENCES:
+    if not adjacent or draft.last - draft.first + 1 >= MAX_SENTENCES or hit.sentence in taken:
         return False
     draft.first, draft.last = min(draft.first, hit.sentence), max(draft.last, hit.sentence)
     return True
 
 
-def _with_context(view: SentenceView, draft: _Draft) -> None:
-    """A very short single sentence ("Haftar has also been backed...") gets its neighbour."""
+def _with_context(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
+    """A very short single sentence ("Haftar has also been backed...") gets a neighbour no other quote has."""
     if draft.first == draft.last and _words(view, draft.first) < SHORT_SENTENCE_WORDS:
-        if _together(view, draft.first - 1, draft.first):
+        if draft.first - 1 not in taken and _together(view, draft.first - 1, draft.first):
             draft.first -= 1
-        elif _together(view, draft.last, draft.last + 1):
+        elif draft.last + 1 not in taken and _together(view, draft.last, draft.last + 1):
             draft.last += 1
 
 
-def _grow(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit]) -> None:
-    """Pull in adjacent sentences of the paragraph that score nearly as well (answers span sentences)."""
+def _grow(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit], taken: frozenset[int]) -> None:
+    """Pull in adjacent sentences that score nearly as well (answers span sentences), unless already quoted."""
     for step in (1, -1, 1, -1):
         hit = by_sentence.get(draft.last + 1 if step > 0 else draft.first - 1)
         if hit is not None and hit.score >= draft.score - CONTEXT_MARGIN:
-            _absorb(view, draft, hit)
+            _absorb(view, draft, hit, taken)
+
+
+def _yield_to_earlier(drafts: list[_Draft], sentence: int) -> None:
+    """A later quote that grew over a sentence an earlier, better quote took gives it up (it is at its end)."""
+    holders = [d for d in drafts if d.first <= sentence <= d.last]
+    for later in holders[1:]:
+        if later.first == sentence:
+            later.first += 1
+        elif later.last == sentence:
+            later.last -= 1
+
+
+def _taken(drafts: list[_Draft], but: _Draft | None = None) -> frozenset[int]:
+    """The sentences the drafts quote (except one): no sentence is quoted twice in one answer."""
+    return frozenset(s for d in drafts if d is not but for s in range(d.first, d.last + 1))
 
 
 def select_drafts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> list[_Draft]:
@@ -96,12 +111,13 @@ def select_drafts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> li
             per_article[d.article] += 1
         best = max(remaining, key=lambda h: h.score - DIVERSITY_MARGIN * per_article.get(h.article, 0))
         remaining.remove(best)
-        if any(_absorb(view, d, best) for d in drafts):
+        if any(_absorb(view, d, best, _taken(drafts[:n])) for n, d in enumerate(drafts)):
+            _yield_to_earlier(drafts, best.sentence)
             continue
         drafts.append(_Draft(best.article, best.sentence, best.sentence, best.sentence, best.score))
-        _grow(view, drafts[-1], by_sentence)
+        _grow(view, drafts[-1], by_sentence, _taken(drafts, but=drafts[-1]))
     for draft in drafts:
-        _with_context(view, draft)
+        _with_context(view, draft, _taken(drafts, but=draft))
     return drafts
 
 
