@@ -46,6 +46,16 @@ def test_chains_of_followups_keep_the_subject_of_the_chain() -> None:
     assert "Libya Dawn" in query and query.startswith("Why could those sponsors help?")
 
 
+def test_a_pronoun_down_a_chain_means_what_the_earlier_pronoun_meant() -> None:
+    history = ["Who is Khalifa Haftar?", "When did he launch his operation against the Islamists?"]
+    turns = [Turn(history[0], ("Libyan National Army",)), Turn(history[1], ("May 16, 2014",))]
+    query = resolve("Did he lose any commanders fighting ISIS?", turns)
+    assert query.startswith("Did he lose any commanders fighting ISIS?") and "Khalifa Haftar" in query
+    # the earlier turn stood alone: nothing is carried from before it
+    alone = [Turn("Who backed Haftar?"), Turn("Which militia holds Saif al-Islam?", ("Zintan",))]
+    assert "Haftar" not in resolve("Where is he held?", alone)
+
+
 def test_a_continuation_that_asks_anew_or_points_back_keeps_the_earlier_subject() -> None:
     history = ["How many strikes did the US carry out in Yemen on Thursday?"]
     assert "Yemen" in search_query("And how many militants died?", history)

@@ -12,7 +12,7 @@ words only. The earlier question's other words are left out, so they cannot outw
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .analysis import STOPWORDS, question_type
 from .entities import find_spans
@@ -127,6 +127,8 @@ def resolve(question: str, turns: list[Turn]) -> str:
     if not turns or not is_followup(question):
         return question
     last = turns[-1]
+    if len(turns) > 1 and is_followup(last.question):  # "Who is Haftar?" / "When did he ...?" / "Did he ...?"
+        last = replace(last, question=resolve(last.question, turns[:-1]))  # its "he" is Haftar: so is this one's
     if BARE.match(question):  # "What about Qatar?", "And of its capital?": the earlier question says what about
         return f"{question} {last.question}"
     if NAMED.search(question) and not ANAPHOR.search(question):  # "And who backed Libya Dawn?" names its subject:
