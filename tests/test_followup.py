@@ -24,9 +24,17 @@ def test_standalone_questions_are_not(question: str) -> None:
 
 def test_a_bare_continuation_borrows_the_earlier_predicate_and_standalone_questions_stay_alone() -> None:
     history = ["Who backed Haftar?"]
-    assert search_query("What about Qatar?", history) == "What about Qatar? Who backed Haftar?"
+    assert search_query("What about Qatar?", history) == "What about Qatar? Who backed Qatar?"
     assert search_query("When did Gaddafi die?", history) == "When did Gaddafi die?"
     assert search_query("What about Qatar?", []) == "What about Qatar?"
+
+
+def test_a_bare_continuation_asks_the_earlier_question_of_its_new_name() -> None:
+    query = search_query("What about Algeria?", ["How has Libya's instability affected Tunisia?"])
+    assert query == "What about Algeria? How has Libya's instability affected Algeria?"  # Tunisia would pull back
+    query = search_query("And about Syria?", ["What did Obama say about Qadhafi in 2012?"])
+    assert query.endswith("What did Obama say about Syria in 2012?")  # a date is no name to swap
+    assert search_query("And of its capital?", ["What is the population of Niger?"]).endswith("of Niger?")
 
 
 def test_pronouns_are_resolved_to_the_earlier_names_not_the_earlier_words() -> None:

@@ -4,7 +4,7 @@ A follow-up's retrieval text is its own words plus what its pronouns, "there" an
 the names of the earlier question and, for a who/which question, of the answer it got ("Who is
 Turkey's foreign minister?" -> "What did he accuse the Americans of?" searches with the minister's
 name), and for "it", "they" or "there" the noun the earlier question asked about ("the force"). A bare
-continuation ("What about Algeria?") borrows the earlier question's predicate; a continuation that
+continuation ("What about Algeria?") asks the earlier question again of its new name; a continuation that
 names its own subject and points back at nothing ("And who backed Libya Dawn?") searches with its own
 words only. The earlier question's other words are left out, so they cannot outweigh the follow-up's own.
 """
@@ -122,6 +122,20 @@ def referents(question: str, turn: Turn) -> list[str]:
     return seen[:MAX_REFERENTS] + [t for t in things if t.lower() not in question.lower()]
 
 
+def in_place(continuation: str, earlier: str) -> str:
+    """The earlier question asked of the continuation's new name: its last name swapped for it.
+
+    "What about Algeria?" after "How has Libya's instability affected Tunisia?" asks how it affected
+    Algeria; kept whole, the earlier question's "Tunisia" would pull the search back to Tunisia.
+    """
+    new = [continuation[s.start:s.end] for s in find_spans(continuation) if s.kind == "name"]
+    old = [s for s in find_spans(earlier) if s.kind == "name"]
+    if not new or not old:
+        return earlier
+    swapped = old[-1]
+    return f"{earlier[:swapped.start]}{' and '.join(new)}{earlier[swapped.end:]}"
+
+
 def resolve(question: str, turns: list[Turn]) -> str:
     """The text retrieval uses: the question itself, or a follow-up with what it refers to spelled out."""
     if not turns or not is_followup(question):
@@ -130,7 +144,7 @@ def resolve(question: str, turns: list[Turn]) -> str:
     if len(turns) > 1 and is_followup(last.question):  # "Who is Haftar?" / "When did he ...?" / "Did he ...?"
         last = replace(last, question=resolve(last.question, turns[:-1]))  # its "he" is Haftar: so is this one's
     if BARE.match(question):  # "What about Qatar?", "And of its capital?": the earlier question says what about
-        return f"{question} {last.question}"
+        return f"{question} {in_place(question, last.question)}"
     if NAMED.search(question) and not ANAPHOR.search(question):  # "And who backed Libya Dawn?" names its subject:
         return question  # the earlier answer's names would pull it back to the earlier subject
     named = referents(question, last)
