@@ -137,3 +137,14 @@ def test_eval_refuses_a_missing_or_malformed_file_in_one_line(env, tmp_path, cap
     assert main(["eval", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error [bad_eval_file]: ") and says in err and len(err.splitlines()) == 1, err
+
+
+def test_eval_with_no_questions_to_ask_says_so_instead_of_printing_zeros(env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "q1", "kind": "answerable", "question": "Who backed Haftar?", "split": "test"}\n', "utf-8")
+    assert main(["eval", str(path), "--split", "dev"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error [no_eval_cases]: ") and "of split dev (its splits: test)" in err, err
+    path.write_text("\n", "utf-8")
+    assert main(["eval", str(path)]) == 2
+    assert "holds no questions" in capsys.readouterr().err

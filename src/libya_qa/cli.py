@@ -226,7 +226,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluation import evaluate, format_report, load_cases
     from .qa import QA
 
-    cases = [c for c in load_cases(Path(args.file)) if not args.split or c.split == args.split]
+    every = load_cases(Path(args.file))
+    cases = [c for c in every if not args.split or c.split == args.split]
+    if not cases:  # a table of zeros would read as a measurement
+        splits = ", ".join(sorted({c.split for c in every if c.split})) or "none"
+        raise QAError("no_eval_cases", f"{args.file} holds no questions" + (
+            f" of split {args.split} (its splits: {splits})" if every else ""))
     report = evaluate(QA(settings), cases)
     if args.json:
         print(json.dumps({split or "all": {**report.summary(split), "reliability": report.reliability(split)}
