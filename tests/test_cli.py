@@ -128,8 +128,17 @@ def test_an_answer_without_related_passages_prints_no_related_line(env, capsys) 
     assert "[1] strength" in out and "Related passages" not in out
 
 
-@pytest.mark.parametrize("content, says", [(None, "cannot read"), ("not json\n", "line 1: not a case"),
-                                           ('{"id": "q1"}\n', "line 1: not a case (KeyError")])
+@pytest.mark.parametrize("content, says", [
+    (None, "cannot read"), ("not json\n", "line 1 is not JSON"), ("[1]\n", "not a JSON object"),
+    ('{"id": "q1"}\n', "line 1 is not a case: question must be"),
+    ('{"kind": "unanswerable", "question": "Q?"}\n', "it has no 'id'"),
+    # an answer given as a string would be matched letter by letter, and score a hit
+    ('{"id": "q", "kind": "answerable", "question": "Q?", "articles": ["a"], "answer": "Sudan"}\n', "answer must be"),
+    ('{"id": "q", "kind": "answerable", "question": "Q?", "articles": ["a"], "answer": []}\n', "needs its articles"),
+    ('{"id": "q", "kind": "bogus", "question": "Q?"}\n', "kind must be one of"),
+    ('{"id": "q", "kind": "unanswerable", "question": "Q?", "split": "train"}\n', "split one of dev, test"),
+    ('{"id": "q", "kind": "followup", "question": "Q?", "articles": ["a"], "answer": ["x"], "history": "Q"}\n',
+     "history must be")])
 def test_eval_refuses_a_missing_or_malformed_file_in_one_line(env, tmp_path, capsys, content, says) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "cases.jsonl"
     if content is not None:
@@ -141,7 +150,7 @@ def test_eval_refuses_a_missing_or_malformed_file_in_one_line(env, tmp_path, cap
 
 def test_eval_with_no_questions_to_ask_says_so_instead_of_printing_zeros(env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "cases.jsonl"
-    path.write_text('{"id": "q1", "kind": "answerable", "question": "Who backed Haftar?", "split": "test"}\n', "utf-8")
+    path.write_text('{"id": "q1", "kind": "unanswerable", "question": "Who backed Haftar?", "split": "test"}\n', "utf-8")
     assert main(["eval", str(path), "--split", "dev"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error [no_eval_cases]: ") and "of split dev (its splits: test)" in err, err

@@ -81,6 +81,19 @@ def test_only_the_last_versions_are_kept(tiny_settings: Settings) -> None:
     assert list_versions(settings.index_dir) == versions[-2:]
 
 
+def test_pruning_never_deletes_the_version_a_rollback_needs(tiny_settings: Settings) -> None:
+    """Damaged versions newer than the last intact one do not push it out of the kept ones."""
+    settings = replace(tiny_settings, keep_versions=2)
+    intact = str(current_version(settings.index_dir))
+    for n in (1, 2):  # two builds whose versions are then damaged, the newest current
+        damaged = rebuild_with_alpha(settings, n)
+        (settings.index_dir / VERSIONS / damaged / "passages.npy").write_bytes(b"damaged")
+    newest = rebuild_with_alpha(settings, 3)
+    assert intact in list_versions(settings.index_dir) and len(list_versions(settings.index_dir)) == 3
+    assert rollback(settings.index_dir) == (newest, intact)
+    assert prune_versions(settings.index_dir, 1) != [] and list_versions(settings.index_dir)[-1] == newest
+
+
 # --- a build killed half-way --------------------------------------------------------------
 STALL_AT = {"encode": "libya_qa.encoders:HashingEncoder.encode",
             "save": "libya_qa.index:_sha256"}  # files written into the temporary folder, manifest not yet

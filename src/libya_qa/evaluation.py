@@ -68,17 +68,40 @@ def load_cases(path: Path) -> list[Case]:
         if line.strip():
             try:
                 cases.append(_case(json.loads(line)))
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise QAError("bad_eval_file", f"{path} line {number}: not a case ({type(exc).__name__}: {exc}); "
-                              "each line is a JSON object with id, kind and question") from exc
+            except json.JSONDecodeError as exc:
+                raise QAError("bad_eval_file", f"{path} line {number} is not JSON ({exc})") from exc
+            except (ValueError, KeyError) as exc:
+                why = f"it has no {exc}" if isinstance(exc, KeyError) else str(exc)
+                raise QAError("bad_eval_file", f"{path} line {number} is not a case: {why} "
+                              "(the format: tests/data/eval/README.md)") from exc
     return cases
 
 
+KINDS = ("answerable", "unanswerable", "followup")
+SPLITS = ("", "dev", "test")
+
+
 def _case(row: dict) -> Case:
-    """One case from its JSON object."""
-    articles = tuple(row.get("articles") or ([row["article"]] if row.get("article") else []))
-    return Case(str(row["id"]), str(row["kind"]), str(row["question"]), articles, tuple(row.get("answer", ())),
-                tuple(row.get("history", ())), row.get("split", ""))
+    """One case from its JSON object; a field of the wrong shape is a ValueError naming it (no silent score)."""
+    def texts(name: str, value: object) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ValueError(f"{name} must be a list of non-empty strings")
+        return tuple(value)
+
+    if not isinstance(row, dict):
+        raise ValueError("it is not a JSON object")
+    question, kind, split = row.get("question"), row.get("kind"), row.get("split", "")
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("question must be a non-empty string")
+    if kind not in KINDS or split not in SPLITS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)} and split one of dev, test (or absent)")
+    articles = texts("articles", row["articles"] if "articles" in row else [row["article"]] if "article" in row else [])
+    answer, history = texts("answer", row.get("answer", [])), texts("history", row.get("history", []))
+    if kind != "unanswerable" and not (articles and answer):
+        raise ValueError(f"a{'n' if kind[0] == 'a' else ''} {kind} case needs its articles and answer strings")
+    if (kind == "followup") != bool(history):
+        raise ValueError("a followup case needs a history, and only a followup has one")
+    return Case(str(row["id"]), kind, question, articles, answer, history, split)
 
 
 def _holds_answer(excerpt: Excerpt, case: Case) -> bool:

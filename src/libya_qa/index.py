@@ -125,11 +125,13 @@ def list_versions(root: Path) -> list[str]:
 
 
 def prune_versions(root: Path, keep: int) -> list[str]:
-    """Delete all but the newest `keep` versions (never the current one) and stale partial builds."""
+    """Delete all but the newest `keep` versions and stale partial builds; never the current version, nor
+    (keep > 1) the newest intact one before it, what `index --rollback` returns to, however many are damaged."""
     current = current_version(root)
+    fallback = rollback_target(root, current) if keep > 1 else None  # keep=1 asks for no way back
     removed = []
     for name in list_versions(root)[:-keep] if keep > 0 else []:
-        if name != current:
+        if name not in (current, fallback):
             shutil.rmtree(root / VERSIONS / name, ignore_errors=True)
             removed.append(name)
     for partial in (root / VERSIONS).glob(".building-*"):
@@ -139,20 +141,28 @@ def prune_versions(root: Path, keep: int) -> list[str]:
     return removed
 
 
-def rollback(root: Path) -> tuple[str | None, str]:
-    """Make the newest intact version older than the current one current; returns (old, new)."""
-    current = current_version(root)
-    older = [v for v in list_versions(root) if current is None or v < current]
-    for version in reversed(older):
+def rollback_target(root: Path, current: str | None) -> str | None:
+    """The newest intact version older than the current one (a damaged one is skipped, never served)."""
+    for version in reversed([v for v in list_versions(root) if current is None or v < current]):
         folder = root / VERSIONS / version
         try:
             verify_version(folder, read_manifest(folder))
         except IndexUnavailable:
-            continue  # a damaged older version is skipped, never served
-        set_current(root, version)
-        return current, version
-    raise IndexUnavailable("no_previous_version", f"no intact index version older than {current} in {root}; "
-                           "run `libya-qa index --full` to build a new one", status=409)  # the request, not the server
+            continue
+        return version
+    return None
+
+
+def rollback(root: Path) -> tuple[str | None, str]:
+    """Make the newest intact version older than the current one current; returns (old, new)."""
+    current = current_version(root)
+    version = rollback_target(root, current)
+    if version is None:
+        since = f"older than {current} " if current else ""
+        raise IndexUnavailable("no_previous_version", f"no intact index version {since}in {root}; "
+                               "run `libya-qa index --full` to build a new one", status=409)  # the request's fault
+    set_current(root, version)
+    return current, version
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
