@@ -157,3 +157,48 @@ def test_eval_with_no_questions_to_ask_says_so_instead_of_printing_zeros(env, tm
     path.write_text("\n", "utf-8")
     assert main(["eval", str(path)]) == 2
     assert "holds no questions" in capsys.readouterr().err
+
+
+def test_ask_refuses_what_would_filter_or_search_for_nothing_naming_the_flags(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    for argv, says in ((["--publisher", "Nobody Press"], "error [unknown_publisher]: --publisher names 1"),
+                       (["--author", "Nobody"], "error [unknown_author]: --author names 1"),
+                       (["--until", "2015-02-30"], "error [bad_date]: --until must be a real date"),
+                       (["--source", "nope"], "error [unknown_source]: --source names 1")):
+        assert main(["ask", "Who backed Haftar?", *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(says) and "filters." not in err and "GET /" not in err, err
+    for question in ("?", "\u200b\u200b", "\x01\x02"):  # nothing to search for
+        assert main(["ask", question]) == 2
+        assert capsys.readouterr().err.startswith("error [empty_question]: the question has no words")
+
+
+def test_a_terminal_escape_in_a_question_never_reaches_the_terminal(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["ask", "Who backed \x1b[31mHaftar?\x07"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_remove_goes_on_past_an_unknown_id_and_exits_2(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["remove", "nope", "beta"]) == 2
+    captured = capsys.readouterr()
+    assert "error [unknown_source]" in captured.err and "removed beta" in captured.out
+    assert not list(env.corpus_dir.glob("beta*"))
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_serve_refuses_a_port_that_cannot_be_one_before_loading_anything(env, port, capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--port", port])
+    assert exit_info.value.code == 2 and "is not a port from 0 to 65535" in capsys.readouterr().err
+
+
+def test_a_file_where_a_folder_belongs_and_a_folder_that_cannot_be_made_are_one_line(env, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    monkeypatch.setenv("LIBYA_QA_INDEX", str(a_file))
+    assert main(["index"]) == 2
+    assert capsys.readouterr().err.startswith("error [bad_setting]: LIBYA_QA_INDEX must be a folder")
+    monkeypatch.setenv("LIBYA_QA_INDEX", str(a_file / "below"))  # under a file: no folder can be made there
+    assert main(["index"]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]  # after the "Indexing ..." progress line
+    assert err.startswith("error [io_error]: Not a directory") and "afile" in err, err

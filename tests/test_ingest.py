@@ -128,6 +128,27 @@ def test_html_without_metadata_invents_none() -> None:
     assert set(got.missing) == {"title", "author", "publisher", "date"}
 
 
+def test_html_dates_come_from_markup_not_from_years_the_text_mentions() -> None:
+    text = b"<p>" + b"Gaddafi ruled Libya from 1969 until 2011, when rebels took Tripoli with NATO's help. " * 3 + b"</p>"
+    undated = read_bytes(b"<html><head><title>After Gaddafi</title></head><body><article>" + text
+                         + b"</article></body></html>", "after.html")
+    assert undated.article.source.date == "unknown" and "date" in undated.missing  # not 2011-01-01
+    dated = read_bytes(b'<html><head><title>After Gaddafi</title><meta property="article:published_time" '
+                       b'content="2017-02-09T10:00:00Z"></head><body><article>' + text + b"</article></body></html>",
+                       "after.html")
+    assert dated.article.source.date == "2017-02-09"
+
+
+def test_an_extracted_title_too_long_for_the_header_is_cut_and_the_file_still_loads(tmp_path: Path) -> None:
+    title = ("word " * 900).strip()  # 4,499 characters: the header allows 2,000 a field
+    page = (f"<html><head><title>{title}</title></head><body><article><p>"
+            + "The ministry said the terminals at Ras Lanuf stayed closed all spring. " * 3 + "</p></article></body></html>")
+    got = read_bytes(page.encode(), "long.html")
+    assert len(got.article.source.title) <= 2_000 and got.article.source.title.endswith("word…")
+    from libya_qa.corpus import parse_article, render_article
+    assert parse_article(render_article(got.article)).source.title == got.article.source.title
+
+
 def test_html_with_no_article_text_is_refused() -> None:
     page = (b"<html><body><nav><a href=/>Home</a> | <a href=/about>About us</a></nav>"
             b"<footer>(c) 2020</footer></body></html>")
@@ -231,6 +252,7 @@ def test_fetch_url_refused_and_timeout_are_clear_errors(monkeypatch: pytest.Monk
         error = expect("fetch_failed", fetch_url, f"http://127.0.0.1:{silent.getsockname()[1]}/", timeout=0.5)
     assert "timed out after 0.5 s" in error.message
     expect("bad_url", fetch_url, "ftp://127.0.0.1/file.txt")
+    expect("bad_url", fetch_url, "http://[::1")  # urlsplit itself refuses it: one clear error, not a ValueError
 
 
 # --- refusals -----------------------------------------------------------------------------
@@ -297,6 +319,10 @@ def test_bad_metadata_flags_and_headers() -> None:
     expect("bad_metadata", read_bytes, b"Body.", "a.txt", Metadata(id="Not An Id"))
     expect("bad_metadata", read_bytes, b"---\ntitle: [unclosed\n---\nBody.", "a.md")
     expect("bad_metadata", read_bytes, b"---\nid: Bad Id\n---\nBody.", "a.md")
+    for impossible in ("2015-02-30", "2015-13", "2015-00", "0000"):  # a pattern match is not a date
+        expect("bad_metadata", read_bytes, b"Body.", "a.txt", Metadata(date=impossible))
+    expect("bad_metadata", read_bytes, b"Body.", "a.txt", Metadata(author="A" * 3000))  # the header allows 2,000
+    expect("bad_metadata", read_bytes, b"Body.", "a.txt", Metadata(title="Line one\nLine two \x1b[31mred"))
 
 
 def test_make_id() -> None:

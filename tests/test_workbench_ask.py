@@ -72,6 +72,9 @@ def test_an_unknown_date_is_left_out_by_a_date_filter_and_counted(client: TestCl
     ({"date_to": "15/01/2015"}, "bad_date", "filters.date_to"),
     ({"date_from": "2016", "date_to": "2015-12-31"}, "bad_date_range", "after"),
     ({"sources": "alpha"}, "invalid_request", "filters.sources"),
+    ({"date_to": "2015-02-30"}, "bad_date", "a real date"),
+    ({"publishers": ["pub", "Nobody Press"]}, "unknown_publisher", "'Nobody Press'"),  # a typo filters nothing out
+    ({"authors": ["Nobody"]}, "unknown_author", "'Nobody'"),
 ])
 def test_bad_filters_get_a_specific_422(client: TestClient, filters: dict[str, Any], code: str, words: str) -> None:
     assert words in assert_error(client.post("/ask", json={"question": HAFTAR, "filters": filters}), 422, code)
@@ -85,8 +88,9 @@ def test_the_cli_filters_with_source_publisher_since_and_until(env, capsys) -> N
     assert {e["source"]["id"] for e in body["excerpts"]} == {"alpha"}
     assert main(["ask", HAFTAR, "--since", "2014"]) == 0
     assert "(filtered: 1 article(s); 1 left out because their date is unknown)" in capsys.readouterr().out
-    assert main(["ask", HAFTAR, "--until", "2015-02-30x"]) == 2
-    assert capsys.readouterr().err.startswith("error [bad_date]: filters.date_to")
+    for bad in ("2015-02-30x", "2015-02-30"):  # the CLI names its own flag, and 30 February is no date
+        assert main(["ask", HAFTAR, "--until", bad]) == 2
+        assert capsys.readouterr().err.startswith("error [bad_date]: --until must be a real date")
 
 
 # --- what each source says --------------------------------------------------------------

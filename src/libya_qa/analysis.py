@@ -11,6 +11,9 @@ from functools import lru_cache
 ANALYSIS = "2"
 WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['’][A-Za-z]+)?")
 
+# C0 and C1 control characters other than tab, line feed, form feed and carriage return (terminal escapes).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had has

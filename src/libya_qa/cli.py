@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Settings
-from .errors import QAError
+from .errors import BadQuestion, QAError
 from .schema import Answer, Excerpt, Filters, known
 
 if TYPE_CHECKING:
@@ -104,10 +104,16 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     """Remove articles from the corpus (the next index build drops them)."""
     from .sources import NEXT_STEP, remove_source
 
-    for article_id in args.ids:
-        print(f"removed {article_id} ({remove_source(settings, article_id)})")
-    print(NEXT_STEP)
-    return 0
+    failures = 0
+    for article_id in args.ids:  # like add: each id on its own, the others still removed
+        try:
+            print(f"removed {article_id} ({remove_source(settings, article_id)})")
+        except QAError as exc:
+            failures += 1
+            print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+    if failures < len(args.ids):
+        print(NEXT_STEP)
+    return 2 if failures else 0
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
@@ -193,13 +199,35 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     filters = Filters(tuple(args.source or ()), tuple(args.publisher or ()), tuple(args.author or ()),
                       args.since or "", args.until or "")
-    answer = QA(settings).ask(args.question, args.top_k, args.history or [], filters,
-                              "source" if args.by_source else None)
+    try:
+        answer = QA(settings).ask(args.question, args.top_k, args.history or [], filters,
+                                  "source" if args.by_source else None)
+    except BadQuestion as exc:  # the one entry point speaks the API's field names; say the flags here
+        raise BadQuestion(exc.code, in_flags(exc.message)) from None
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(render_answer(answer, color=sys.stdout.isatty()))
     return 0
+
+
+FLAG_NAMES = {"filters.date_from": "--since", "filters.date_to": "--until", "filters.sources": "--source",
+              "filters.publishers": "--publisher", "filters.authors": "--author", "GET /sources": "`libya-qa sources`",
+              "top_k": "--top-k"}
+
+
+def in_flags(message: str) -> str:
+    """An error message with the API's field names replaced by this command's flags."""
+    for field, flag in FLAG_NAMES.items():
+        message = message.replace(field, flag)
+    return message
+
+
+def port_number(text: str) -> int:
+    """--port: a TCP port, 0 (any free one) to 65535."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port from 0 to 65535")
+    return int(text)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -285,7 +313,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_ask)
     p = sub.add_parser("serve", help="serve the web page and the API")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=port_number, default=8000, help="0 picks a free port")
     p.set_defaults(run=cmd_serve)
     p = sub.add_parser("eval", help="measure quality on an evaluation file (JSON lines)")
     p.add_argument("file")
@@ -302,6 +330,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args, Settings.from_env()))
     except QAError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the file system refused (a folder that cannot be made, a read-only disk): say where
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error [io_error]: {exc.strerror or exc}{where}; check the path and its permissions", file=sys.stderr)
         return 2
 
 

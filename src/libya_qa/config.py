@@ -89,6 +89,9 @@ class Settings:
         _check("PUBLIC_URL", self.public_url == "" or self.public_url.startswith(("http://", "https://")),
                "an http:// or https:// address", self.public_url)
         _check("STORE", self.store in STORES, f"one of {', '.join(STORES)}", self.store)
+        for name, folder in (("CORPUS", self.corpus_dir), ("INDEX", self.index_dir)):  # mkdir would raise later
+            _check(name, not folder.exists() or folder.is_dir(), "a folder (or a path where one can be made), not a file",
+                   str(folder))
         _check("MAX_CONCURRENT", self.max_concurrent >= 0, "0 (sized to the machine) or more", self.max_concurrent)
         _check("MAX_QUEUED", self.max_queued >= 0, "0 (sized to the machine) or more", self.max_queued)
         _check("MAX_CONNECTIONS", self.max_connections >= 1, "at least 1", self.max_connections)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -19,9 +20,11 @@ def date_parts(value: str) -> tuple[int, ...] | None:
     if not match:
         return None
     parts = tuple(int(p) for p in match.groups() if p is not None)
-    if len(parts) > 1 and not 1 <= parts[1] <= 12 or len(parts) > 2 and not 1 <= parts[2] <= 31:
+    if len(parts) > 1 and not 1 <= parts[1] <= 12:
         return None
-    return parts
+    if len(parts) > 2 and not 1 <= parts[2] <= calendar.monthrange(parts[0], parts[1])[1]:  # no 30 February
+        return None
+    return parts if parts[0] >= 1 else None
 
 
 def check_filters(filters: Filters) -> None:
@@ -30,7 +33,7 @@ def check_filters(filters: Filters) -> None:
     for name in ("date_from", "date_to"):
         value = getattr(filters, name)
         if value and date_parts(value) is None:
-            raise BadQuestion("bad_date", f"filters.{name} must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+            raise BadQuestion("bad_date", f"filters.{name} must be a real date, YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
         bounds[name] = date_parts(value) if value else None
     low, high = bounds["date_from"], bounds["date_to"]
     if low and high and _compare(low, high) > 0:
@@ -44,6 +47,21 @@ def check_sources(filters: Filters, exists: Callable[[str], bool]) -> None:
     if unknown:
         raise BadQuestion("unknown_source", f"filters.sources names {len(unknown)} id(s) the index does not hold: "
                           f"{', '.join(repr(s) for s in unknown[:5])}; GET /sources lists them")
+
+
+def check_names(filters: Filters, sources: Iterable[Source]) -> None:
+    """Raise a BadQuestion naming the publishers and authors no article has (a typo must not filter all out)."""
+    if not (filters.publishers or filters.authors):
+        return
+    publishers, authors = set(), set()
+    for source in sources:
+        publishers.add(source.publisher.strip().casefold())
+        authors.update(name.strip().casefold() for name in _authors(source.author))
+    for field, wanted, known in (("publishers", filters.publishers, publishers), ("authors", filters.authors, authors)):
+        unknown = [w for w in wanted if w.strip().casefold() not in known]
+        if unknown:
+            raise BadQuestion(f"unknown_{field[:-1]}", f"filters.{field} names {len(unknown)} that no article has: "
+                              f"{', '.join(repr(w) for w in unknown[:5])}; GET /sources lists them")
 
 
 def _compare(a: tuple[int, ...], b: tuple[int, ...]) -> int:

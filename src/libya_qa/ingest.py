@@ -18,8 +18,10 @@ from datetime import date as Date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .corpus import FRONT_MATTER, ID_PATTERN, load_header
+from .analysis import CONTROL
+from .corpus import FRONT_MATTER, ID_PATTERN, MAX_OTHER_FIELD_CHARS, load_header
 from .errors import IngestError
+from .filters import date_parts
 from .schema import UNKNOWN, Article, Source
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
@@ -32,7 +34,6 @@ CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "applicat
 MIN_HTML_WORDS = 8  # trafilatura falls back to menu text on pages without an article
 METADATA_FIELDS = ("title", "author", "publisher", "date", "url")
 DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 ID_STOPWORDS = frozenset("a an and at by for from in of on or the to with".split())
 WEB_URL = re.compile(r"^https?://\S+$")
 INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
@@ -80,10 +81,16 @@ def kind_for(name: str, raw: bytes = b"") -> str:
 
 
 def check_overrides(meta: Metadata) -> Metadata:
-    """Validate user-given metadata (date, url, id) and strip blanks."""
+    """Validate user-given metadata (one line of text within the header's bounds; date, url, id) and strip blanks."""
     meta = Metadata(**{f.name: (getattr(meta, f.name) or "").strip() or None for f in fields(meta)})
-    if meta.date and not DATE_PATTERN.match(meta.date):
-        raise IngestError("bad_metadata", f"date {meta.date!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
+    for name in METADATA_FIELDS:
+        value = getattr(meta, name)
+        if value and (CONTROL.search(value) or "\n" in value or "\r" in value or "\t" in value):
+            raise IngestError("bad_metadata", f"--{name} holds a line break or control character; give one line of text")
+        if value and len(value) > MAX_OTHER_FIELD_CHARS:
+            raise IngestError("bad_metadata", f"--{name} has {len(value)} characters; at most {MAX_OTHER_FIELD_CHARS}")
+    if meta.date and not (DATE_PATTERN.match(meta.date) and date_parts(meta.date)):
+        raise IngestError("bad_metadata", f"date {meta.date!r} must be a real date, YYYY, YYYY-MM or YYYY-MM-DD")
     if meta.url and not WEB_URL.match(meta.url):
         raise IngestError("bad_metadata", f"url {meta.url!r} must start with http:// or https://")
     if meta.id and not ID_PATTERN.match(meta.id):
@@ -135,7 +142,11 @@ def read_bytes(raw: bytes, name: str, overrides: Metadata = Metadata(), kind: st
 def fetch_url(url: str, overrides: Metadata = Metadata(), timeout: float = FETCH_TIMEOUT,
               max_bytes: int = MAX_SOURCE_BYTES) -> Extracted:
     """Fetch a web page or PDF and extract it; network failures become one clear error."""
-    if urlsplit(url).scheme not in ("http", "https"):
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as exc:  # "http://[::1": an address Python cannot even split
+        raise IngestError("bad_url", f"{url!r} is not a valid address ({exc})") from exc
+    if scheme not in ("http", "https"):
         raise IngestError("bad_url", f"{url!r}: only http:// and https:// addresses can be fetched")
     check_overrides(overrides)  # before any network traffic
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
@@ -211,8 +222,11 @@ def extract_html(raw: bytes, url: str | None) -> tuple[str, Metadata]:
     """The main text and metadata of a web page (trafilatura; navigation, footers, comments dropped)."""
     import trafilatura
 
+    # Dates from the page's markup only (meta tags, <time>, the URL): an extensive search also takes a
+    # year the text merely mentions ("ruled from 1969 until 2011" became a 2011-01-01 publication date).
+    dates = {"original_date": True, "extensive_search": False, "max_date": Date.today().isoformat()}
     doc = trafilatura.bare_extraction(raw, url=url, with_metadata=True, include_comments=False,
-                                      include_images=False, include_links=False)
+                                      include_images=False, include_links=False, date_extraction_params=dates)
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     title = _value(getattr(doc, "title", None))
     lines = [line.strip() for line in text.split("\n") if line.strip()]
@@ -291,7 +305,7 @@ def finish(body: str, meta: Metadata, origin: str, how: str, fallback: str, expl
     body = normalise_body(body)
     if not body:
         raise IngestError("empty_source", f"{origin} has no text once normalised: there is nothing to add")
-    values = {k: (getattr(meta, k) or UNKNOWN).strip() for k in METADATA_FIELDS}
+    values = {k: _within_bounds(getattr(meta, k) or UNKNOWN) for k in METADATA_FIELDS}
     values["date"] = _iso_date(values["date"]) or UNKNOWN
     article_id = meta.id or make_id(values["title"] if values["title"] != UNKNOWN else fallback,
                                     values["date"], body)
@@ -299,6 +313,15 @@ def finish(body: str, meta: Metadata, origin: str, how: str, fallback: str, expl
     missing = tuple(k for k in METADATA_FIELDS if values[k] == UNKNOWN)
     article = Article(Source(id=article_id, **values), body, notes)
     return Extracted(article, origin, kind, missing, explicit_id)
+
+
+def _within_bounds(value: str) -> str:
+    """Extracted metadata as one line the corpus header accepts: control characters dropped, and a
+    page's 3,600-character <title> cut at a word (flags were checked before; they are never cut)."""
+    value = " ".join(CONTROL.sub("", value).split())
+    if len(value) <= MAX_OTHER_FIELD_CHARS:
+        return value
+    return value[:MAX_OTHER_FIELD_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def make_id(base: str, date: str, body: str) -> str:

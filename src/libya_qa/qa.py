@@ -9,13 +9,14 @@ from dataclasses import dataclass, replace
 
 from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, in_corpus_spelling,
                       publication_span)
+from .analysis import CONTROL
 from .by_source import BEARS_PROBABILITY, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts, hits_inside
-from .filters import check_filters, check_sources
+from .filters import check_filters, check_names, check_sources
 from .followup import Turn, is_followup, resolve
 from .highlights import Marked, short_answer
 from .index import REPAIR, check_compatible
@@ -106,7 +107,9 @@ class QA:
         """Clean inputs or raise a BadQuestion that says what is wrong."""
         if not isinstance(question, str) or not question.strip():
             raise BadQuestion("empty_question", "the question is empty: type a question about Libya")
-        question = " ".join(question.split())
+        question = " ".join(CONTROL.sub(" ", question).split())  # a terminal escape is never part of a question
+        if not any(c.isalnum() for c in question):  # "?", zero-width spaces: nothing to search for
+            raise BadQuestion("empty_question", "the question has no words: type a question about Libya")
         limit = self.settings.max_question_chars
         if len(question) > limit:
             raise BadQuestion("question_too_long", f"the question has {len(question)} characters; the limit is {limit}")
@@ -131,6 +134,7 @@ class QA:
         if filters is not None and filters.active():
             check_filters(filters)
             check_sources(filters, lambda i: self.loaded.snapshot.article_by_id(i) is not None)
+            check_names(filters, (entry.source for entry in self.loaded.snapshot.catalogue()))
         return self._answer(question, top_k, history, filters, started, recall=True, group=group)
 
     def query_for(self, question: str, history: list[str], filters: Filters | None = None,
