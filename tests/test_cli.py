@@ -74,15 +74,20 @@ def test_an_undecodable_argument_is_one_line_not_a_traceback(env, capsys) -> Non
     assert err.startswith("error [invalid_text]: the question is not valid text") and len(err.splitlines()) == 1
 
 
-@pytest.mark.parametrize("damage", ["pointer", "manifest"])
+@pytest.mark.parametrize("damage", ["pointer", "manifest", "passages"])
 def test_serve_and_ask_refuse_a_damaged_index_in_one_line(env, capsys, damage) -> None:  # type: ignore[no-untyped-def]
     """A non-UTF-8 CURRENT or a manifest of the wrong shape: one line and exit 2, before any server starts."""
     root = env.index_dir
     if damage == "pointer":
         (root / "CURRENT").write_bytes(b"\xff\xfe")
     else:
-        version = (root / "CURRENT").read_text().strip()
-        (root / "versions" / version / "manifest.json").write_text("[]", "utf-8")
+        manifest_path = root / "versions" / (root / "CURRENT").read_text().strip() / "manifest.json"
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+        if damage == "passages":  # valid JSON, one count no longer a number
+            next(iter(manifest["articles"].values()))["passages"] = "abc"
+        manifest_path.write_text("[]" if damage == "manifest" else json.dumps(manifest), "utf-8")
+    if damage == "passages":  # the listing still works, and says the index cannot be read
+        assert main(["sources"]) == 0 and "warning: the current index cannot be read" in capsys.readouterr().err
     for command in (["serve", "--port", "1"], ["ask", "Who backed Haftar?"]):
         assert main(command) == 2
         err = capsys.readouterr().err

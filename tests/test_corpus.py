@@ -39,8 +39,9 @@ def test_bad_files_get_specific_errors(text: str, words: str) -> None:
 def test_duplicate_ids_are_refused(tmp_path) -> None:
     (tmp_path / "a.md").write_text("---\nid: same\n---\nOne.")
     (tmp_path / "b.md").write_text("---\nid: same\n---\nTwo.")
-    with pytest.raises(CorpusError, match="used by two corpus files"):
+    with pytest.raises(CorpusError, match="used by two corpus files") as info:
         load_corpus(tmp_path)
+    assert "a.md" in info.value.message and "b.md" in info.value.message  # both files, to fix either
 
 
 def test_founding_corpus_is_clean_and_attributed() -> None:

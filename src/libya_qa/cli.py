@@ -118,9 +118,14 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     """List the corpus: id, title, date, passages and whether the current index has it."""
+    from .index import REPAIR
     from .sources import list_sources
+    from .stores import open_store
 
     rows = list_sources(settings)
+    store = open_store(settings)
+    if store.current_version() is not None and store.manifest() is None:  # listed as not indexed: say why
+        print(f"warning: the current index cannot be read, so no article counts as indexed; {REPAIR}", file=sys.stderr)
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
         return 0

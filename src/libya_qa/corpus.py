@@ -112,7 +112,8 @@ def corpus_files(corpus_dir: Path) -> dict[str, tuple[Path, Article]]:
             continue
         article = parse_article(path.read_text(encoding="utf-8"), origin=str(path))
         if article.id in found:
-            raise CorpusError("duplicate_id", f"{path}: id {article.id!r} is used by two corpus files")
+            raise CorpusError("duplicate_id", f"id {article.id!r} is used by two corpus files, {found[article.id][0]} "
+                              f"and {path}: change the id in one header, or delete the copy")
         found[article.id] = (path, article)
     return found
 

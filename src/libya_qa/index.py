@@ -174,7 +174,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     shaped = isinstance(manifest, dict)
     files, articles = (manifest.get("files", {}), manifest.get("articles", {})) if shaped else ("", "")
     if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
-            and isinstance(articles, dict) and all(isinstance(v, dict) for v in articles.values())):
+            and isinstance(articles, dict) and all(isinstance(v, dict) for v in articles.values())
+            and all(type(v.get("passages", 0)) is int for v in articles.values())):
         raise IndexUnavailable("index_corrupt", f"index {folder} has a manifest of the wrong shape; {REPAIR}")
     return manifest
 
@@ -218,7 +219,7 @@ def verify_version(folder: Path, manifest: dict[str, Any]) -> None:
 def check_compatible(manifest: dict[str, Any], model: str, dimension: int) -> None:
     """Refuse an index built with another model or vector size."""
     if manifest.get("format") != FORMAT:
-        raise IndexUnavailable("index_format", f"index format {manifest.get('format')} is not {FORMAT}; {REBUILD}")
+        raise IndexUnavailable("index_format", f"index format {manifest.get('format')!r} is not {FORMAT}; {REBUILD}")
     if manifest.get("model") != model or manifest.get("dimension") != dimension:
         raise IndexUnavailable(
             "index_model_mismatch",
