@@ -88,7 +88,7 @@ def test_serve_and_ask_refuse_a_damaged_index_in_one_line(env, capsys, damage) -
         manifest_path.write_text("[]" if damage == "manifest" else json.dumps(manifest), "utf-8")
     if damage == "passages":  # the listing still works, and says the index cannot be read
         assert main(["sources"]) == 0 and "warning: the current index cannot be read" in capsys.readouterr().err
-    for command in (["serve", "--port", "1"], ["ask", "Who backed Haftar?"]):
+    for command in (["serve", "--port", "0"], ["ask", "Who backed Haftar?"]):
         assert main(command) == 2
         err = capsys.readouterr().err
         assert err.startswith("error [index_corrupt]: ") and len(err.splitlines()) == 1, err
@@ -109,7 +109,7 @@ def test_serve_rebuilds_an_index_of_an_older_format_before_serving(env, tiny_set
     monkeypatch.setattr("libya_qa.api.server.run", lambda app, settings, host, port: served.append(host))
     monkeypatch.setattr("libya_qa.encoders.encoder_for", lambda settings: HashingEncoder())
     monkeypatch.setattr("libya_qa.qa.encoder_for", lambda settings: HashingEncoder())
-    assert main(["serve", "--host", "127.0.0.1"]) == 0
+    assert main(["serve", "--host", "127.0.0.1", "--port", "0"]) == 0
     assert served == ["127.0.0.1"] and current_version(tiny_settings.index_dir) != old
 
 
@@ -207,3 +207,22 @@ def test_a_file_where_a_folder_belongs_and_a_folder_that_cannot_be_made_are_one_
     assert main(["index"]) == 2
     err = capsys.readouterr().err.splitlines()[-1]  # after the "Indexing ..." progress line
     assert err.startswith("error [io_error]: Not a directory") and "afile" in err, err
+
+
+def test_a_path_or_model_setting_set_but_empty_reads_as_unset(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from libya_qa.config import DEFAULT_MODEL, Settings
+
+    for name in ("LIBYA_QA_CORPUS", "LIBYA_QA_INDEX", "LIBYA_QA_MODEL"):
+        monkeypatch.setenv(name, " ")
+    settings = Settings.from_env()
+    assert settings.model == DEFAULT_MODEL and settings.corpus_dir.name == "corpus" and settings.index_dir.name == "index"
+
+
+def test_serve_on_a_port_another_program_holds_is_one_line_before_anything_loads(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as holder:
+        port = holder.getsockname()[1]
+        assert main(["serve", "--host", "127.0.0.1", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error [port_in_use]: port {port} on 127.0.0.1 is in use: stop the other server or pass --port\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 import textwrap
@@ -235,6 +236,21 @@ def port_number(text: str) -> int:
     return int(text)
 
 
+def check_listenable(host: str, port: int) -> None:
+    """Refuse a host this machine cannot listen on, or a port another program holds, in one clear line."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        taken = exc.errno == errno.EADDRINUSE
+        raise QAError("port_in_use" if taken else "cannot_listen",
+                      f"port {port} on {host} is in use: stop the other server or pass --port" if taken else
+                      f"cannot listen on {host}:{port} ({exc.strerror or exc}): pass --host 127.0.0.1 or 0.0.0.0"
+                      ) from None
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the API and the web page (building the index first if there is none)."""
     from .api.server import run
@@ -243,6 +259,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .qa import QA
     from .stores import open_store
 
+    check_listenable(args.host, args.port)  # before the model loads: a port in use is one line, not server logs
     store = open_store(settings)
     if store.current_version() is None:
         cmd_index(argparse.Namespace(full=False, engine="local"), settings)

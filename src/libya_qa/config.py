@@ -122,10 +122,11 @@ class Settings:
         root = Path(os.environ.get("LIBYA_QA_HOME", _project_root()))
         env = os.environ
         from_environment: dict[str, Any] = dict(
-            corpus_dir=Path(env.get("LIBYA_QA_CORPUS", root / "corpus")),
-            index_dir=Path(env.get("LIBYA_QA_INDEX", root / "index")),
-            web_dir=Path(env.get("LIBYA_QA_WEB", root / "web")),
-            model=env.get("LIBYA_QA_MODEL", DEFAULT_MODEL),
+            # set but empty reads as unset: Path("") would be the working folder, and model "" the same
+            corpus_dir=Path(env.get("LIBYA_QA_CORPUS", "").strip() or root / "corpus"),
+            index_dir=Path(env.get("LIBYA_QA_INDEX", "").strip() or root / "index"),
+            web_dir=Path(env.get("LIBYA_QA_WEB", "").strip() or root / "web"),
+            model=env.get("LIBYA_QA_MODEL", "").strip() or DEFAULT_MODEL,
             answer_threshold=_number("ANSWER_THRESHOLD", float, cls.answer_threshold),
             index_type=env.get("LIBYA_QA_INDEX_TYPE", cls.index_type),
             precision=env.get("LIBYA_QA_PRECISION", cls.precision),
