@@ -54,7 +54,7 @@ def scratch() -> Iterator[Path]:
        st.integers(1, 20))
 def test_answers_over_arbitrary_text_quote_the_stored_body(bodies: list[str], question: str, top_k: int) -> None:
     """The suite-wide fixture checks body[start:end] == quote for every answer; here over any text."""
-    assume(question.strip())
+    assume(any(c.isalnum() for c in question))  # a question with no words is refused (empty_question)
     with tempfile.TemporaryDirectory(prefix="props-") as folder:
         qa_settings = make_settings(Path(folder), model="hashing-test-encoder", answer_threshold=0.0)
         # Each body ends with one plain sentence: a corpus with no indexable word at all (e.g. only "0")
