@@ -226,3 +226,31 @@ def test_serve_on_a_port_another_program_holds_is_one_line_before_anything_loads
         assert main(["serve", "--host", "127.0.0.1", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert err == f"error [port_in_use]: port {port} on 127.0.0.1 is in use: stop the other server or pass --port\n"
+
+
+def test_ask_json_reports_a_refusal_in_the_api_error_shape(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["ask", "?", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"error": {"code": "empty_question",
+                                                  "message": "the question has no words: type a question about Libya"}}
+    assert captured.err.startswith("error [empty_question]")
+
+
+def test_remove_and_rollback_never_make_the_folder_they_were_pointed_at(env, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LIBYA_QA_CORPUS", str(tmp_path / "no-corpus"))
+    assert main(["remove", "alpha"]) == 2 and "error [corpus_missing]" in capsys.readouterr().err
+    monkeypatch.setenv("LIBYA_QA_INDEX", str(tmp_path / "no-index"))
+    assert main(["index", "--rollback"]) == 2 and "there is no index in" in capsys.readouterr().err
+    assert not (tmp_path / "no-corpus").exists() and not (tmp_path / "no-index").exists()
+
+
+def test_add_of_a_damaged_pdf_is_exactly_one_line_and_replace_with_nothing_to_replace_says_so(env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    damaged = tmp_path / "cut.pdf"
+    damaged.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n")  # no xref, no EOF marker
+    assert main(["add", str(damaged)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error [bad_pdf]") and len(err.splitlines()) == 1, err  # no pypdf warning before it
+    fresh = tmp_path / "fresh.txt"
+    fresh.write_text("The Petroleum Facilities Guard closed two oil export terminals in July 2013.")
+    assert main(["add", str(fresh), "--replace", "--id", "pfg-terminals"]) == 0
+    assert "no article had that id or url, so it was added as a new one" in capsys.readouterr().out

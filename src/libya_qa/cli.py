@@ -90,6 +90,8 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
             continue
         print(f"{result.action} {result.article.id} ({result.path}) from {target}")
+        if args.replace and result.action == "added":
+            print("  --replace: no article had that id or url, so it was added as a new one")
         if result.missing:
             flags = ", ".join(f"--{name}" for name in result.missing)
             print(f"  missing metadata, written as unknown: {', '.join(result.missing)} (pass {flags} "
@@ -351,6 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args, Settings.from_env()))
     except QAError as exc:
+        if getattr(args, "json", False):  # a script reading --json output gets the API's error shape too
+            print(json.dumps(exc.to_dict(), ensure_ascii=False))
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         return 2
     except OSError as exc:  # the file system refused (a folder that cannot be made, a read-only disk): say where

@@ -246,8 +246,11 @@ def extract_html(raw: bytes, url: str | None) -> tuple[str, Metadata]:
 
 def extract_pdf(raw: bytes, origin: str) -> tuple[str, Metadata, str]:
     """The text layer of a PDF (pypdf) as paragraphs, with its title, author and creation date."""
+    import logging
+
     from pypdf import PdfReader
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repair warnings ("EOF marker not found") are ours to say
     if not raw.lstrip()[:5] == b"%PDF-":
         raise IngestError("bad_pdf", f"{origin} is not a PDF file (no %PDF- header)")
     try:

@@ -12,7 +12,7 @@ from .chunking import make_passages, split_sentences
 from .config import Settings
 from .corpus import corpus_files, load_corpus, remove_stale_temp_files, write_article
 from .encoders import Encoder
-from .errors import BadQuestion, Conflict, NotFound
+from .errors import BadQuestion, Conflict, CorpusError, IndexUnavailable, NotFound
 from .ingest import METADATA_FIELDS, Extracted, Metadata, check_overrides
 from .locks import exclusive
 from .schema import UNKNOWN, Article
@@ -120,6 +120,8 @@ def _target(article: Article, existing: dict[str, tuple[Path, Article]]) -> Arti
 
 def remove_source(settings: Settings, article_id: str) -> Path:
     """Delete an article's corpus file; the next index build drops it."""
+    if not settings.corpus_dir.is_dir():  # the lock below would make the folder: say it is missing instead
+        raise CorpusError("corpus_missing", f"corpus folder {settings.corpus_dir} does not exist")
     with exclusive(settings.corpus_dir, "another corpus change"):
         remove_stale_temp_files(settings.corpus_dir)
         existing = corpus_files(settings.corpus_dir)
@@ -217,5 +219,8 @@ def rebuild(settings: Settings, encoder: Encoder, full: bool = False, progress: 
 def roll_back(settings: Settings) -> tuple[str | None, str]:
     """Make the previous index version current again (under the build lock)."""
     store = open_store(settings)
+    if store.current_version() is None:  # nothing to roll back from; the lock would make an empty index folder
+        raise IndexUnavailable("no_previous_version", f"there is no index in {settings.index_dir} to roll back; "
+                               "run `libya-qa index` to build one", status=409)
     with store.lock():
         return store.rollback()
