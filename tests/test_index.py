@@ -82,6 +82,16 @@ def test_an_index_whose_terms_were_read_by_another_analyser_is_rebuilt_whole(tin
     assert redone.notes == (build.REDONE,) and redone.added == () and set(redone.updated) == {"alpha", "beta"}
 
 
+def test_a_rebuild_over_a_damaged_index_says_it_was_damaged_not_another_model(tiny_settings) -> None:
+    import libya_qa.build as build
+    from libya_qa.index import VERSIONS, current_version
+
+    version = current_version(tiny_settings.index_dir)
+    (tiny_settings.index_dir / VERSIONS / str(version) / "passages.npy").write_bytes(b"damaged")
+    redone = build_index(tiny_settings, CountingEncoder(), load_corpus(tiny_settings.corpus_dir))
+    assert redone.notes == (build.DAMAGED.format(code="index_corrupt"),) and redone.encoded_sentences > 0
+
+
 def test_a_full_rebuild_reports_the_articles_it_removed(tiny_settings) -> None:
     (tiny_settings.corpus_dir / "alpha.md").unlink()
     full = build_index(tiny_settings, CountingEncoder(), load_corpus(tiny_settings.corpus_dir), full=True)

@@ -56,16 +56,19 @@ def chunk_settings(settings: Settings) -> dict[str, Any]:
             "overlap_sentences": settings.passage_overlap_sentences}
 
 
-def _reusable(store: Store, encoder: Encoder, settings: Settings) -> Snapshot | None:
-    """The current version if its vectors can be reused by this build, else None."""
+DAMAGED = "every article was embedded again: the current index could not be read ({code}), so none of it was reused"
+
+
+def _reusable(store: Store, encoder: Encoder, settings: Settings) -> tuple[Snapshot | None, str]:
+    """The current version if its vectors can be reused by this build, else None with the reason why not."""
     try:
         snapshot = store.load()
-    except IndexUnavailable:
-        return None
+    except IndexUnavailable as exc:
+        return None, DAMAGED.format(code=exc.code)
     manifest = snapshot.manifest
     same = (manifest.get("model") == encoder.name and manifest.get("dimension") == encoder.dimension
             and manifest.get("chunking") == chunk_settings(settings))
-    return snapshot if same else None
+    return (snapshot, "") if same else (None, REDONE)
 
 
 def _chunk(article: Article, row: int, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
@@ -151,10 +154,10 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
     started = time.perf_counter()
     store = store or open_store(settings)
     stage("loading the current index to reuse its vectors" if not full else "starting a full rebuild", 5.0)
-    previous = None if full else _reusable(store, encoder, settings)
+    previous, why_not = (None, "") if full else _reusable(store, encoder, settings)
     current = previous.manifest if previous else store.manifest()  # what is indexed now, reusable or not
     old = set((current or {}).get("articles", {}))  # so a rebuild reports updated and removed articles truly
-    notes = (REDONE,) if current is not None and previous is None and not full else ()
+    notes = (why_not,) if store.current_version() is not None and previous is None and why_not else ()
     kept, changed, relabelled = _sort_out(articles, previous)
     encode_started = time.perf_counter()
     what = f"embedding {len(changed)} new or changed articles"
