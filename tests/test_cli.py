@@ -86,8 +86,8 @@ def test_serve_and_ask_refuse_a_damaged_index_in_one_line(env, capsys, damage) -
         if damage == "passages":  # valid JSON, one count no longer a number
             next(iter(manifest["articles"].values()))["passages"] = "abc"
         manifest_path.write_text("[]" if damage == "manifest" else json.dumps(manifest), "utf-8")
-    if damage == "passages":  # the listing still works, and says the index cannot be read
-        assert main(["sources"]) == 0 and "warning: the current index cannot be read" in capsys.readouterr().err
+    if damage == "passages":  # the listing still works, and says the index cannot be served
+        assert main(["sources"]) == 0 and "warning: the current index cannot be served" in capsys.readouterr().err
     for command in (["serve", "--port", "0"], ["ask", "Who backed Haftar?"]):
         assert main(command) == 2
         err = capsys.readouterr().err
@@ -254,3 +254,14 @@ def test_add_of_a_damaged_pdf_is_exactly_one_line_and_replace_with_nothing_to_re
     fresh.write_text("The Petroleum Facilities Guard closed two oil export terminals in July 2013.")
     assert main(["add", str(fresh), "--replace", "--id", "pfg-terminals"]) == 0
     assert "no article had that id or url, so it was added as a new one" in capsys.readouterr().out
+
+
+def test_sources_warns_when_a_file_of_the_current_index_is_damaged(env, capsys) -> None:  # type: ignore[no-untyped-def]
+    version = (env.index_dir / "CURRENT").read_text().strip()
+    (env.index_dir / "versions" / version / "passages.npy").write_bytes(b"damaged")  # the manifest still reads
+    assert main(["sources"]) == 0
+    captured = capsys.readouterr()
+    assert "warning: the current index cannot be served (index_corrupt)" in captured.err and "passages.npy" in captured.err
+    assert main(["index"]) == 0  # and the rebuild it asks for brings it back
+    capsys.readouterr()
+    assert main(["sources"]) == 0 and "warning" not in capsys.readouterr().err
