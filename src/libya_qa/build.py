@@ -25,6 +25,7 @@ from .tables import Embedded, passage_rows, sentence_rows
 SPLITTER = "regex-v2"  # bump when chunking changes so old vectors are not reused
 REDONE = ("every article was embedded again: the current index was made with another model, other passage "
           "settings or another version of the keyword analyser")
+DAMAGED = "every article was embedded again: the current index could not be read ({code}), so none of it was reused"
 EMBED_SLICE = 1024  # sentences embedded per encoder call, so a build can report its progress
 Stage = Callable[[str, float], None]  # what a build is doing, and how far along it is (percent)
 
@@ -55,8 +56,6 @@ def chunk_settings(settings: Settings) -> dict[str, Any]:
     return {"splitter": SPLITTER, "analysis": ANALYSIS, "passage_words": settings.passage_words,
             "overlap_sentences": settings.passage_overlap_sentences}
 
-
-DAMAGED = "every article was embedded again: the current index could not be read ({code}), so none of it was reused"
 
 
 def _reusable(store: Store, encoder: Encoder, settings: Settings) -> tuple[Snapshot | None, str]:

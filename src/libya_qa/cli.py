@@ -121,17 +121,12 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     """List the corpus: id, title, date, passages and whether the current index has it."""
-    from .errors import IndexUnavailable
-    from .sources import list_sources
-    from .stores import open_store
+    from .sources import list_sources, serving_problem
 
     rows = list_sources(settings)
-    store = open_store(settings)
-    if store.current_version() is not None:  # the listing reads the manifest; serving needs every file intact
-        try:
-            store.load(verify=True)
-        except IndexUnavailable as exc:
-            print(f"warning: the current index cannot be served ({exc.code}): {exc.message}", file=sys.stderr)
+    problem = serving_problem(settings)
+    if problem:
+        print(f"warning: the current index cannot be served ({problem.code}): {problem.message}", file=sys.stderr)
     if args.json:
         print(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
         return 0

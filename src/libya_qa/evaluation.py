@@ -98,7 +98,7 @@ def _case(row: dict) -> Case:
     articles = texts("articles", row["articles"] if "articles" in row else [row["article"]] if "article" in row else [])
     answer, history = texts("answer", row.get("answer", [])), texts("history", row.get("history", []))
     if kind != "unanswerable" and not (articles and answer):
-        raise ValueError(f"a{'n' if kind[0] == 'a' else ''} {kind} case needs its articles and answer strings")
+        raise ValueError(f"kind {kind} needs its articles and answer strings")
     if (kind == "followup") != bool(history):
         raise ValueError("a followup case needs a history, and only a followup has one")
     return Case(str(row["id"]), kind, question, articles, answer, history, split)

@@ -33,9 +33,9 @@ CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "applicat
                  "text/plain": "text", "text/markdown": "markdown"}
 MIN_HTML_WORDS = 8  # trafilatura falls back to menu text on pages without an article
 METADATA_FIELDS = ("title", "author", "publisher", "date", "url")
-DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 ID_STOPWORDS = frozenset("a an and at by for from in of on or the to with".split())
 WEB_URL = re.compile(r"^https?://\S+$")
+LINE_BREAK = re.compile(r"[\t\n\r]")  # a flag is one line of a YAML header
 INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
@@ -85,11 +85,11 @@ def check_overrides(meta: Metadata) -> Metadata:
     meta = Metadata(**{f.name: (getattr(meta, f.name) or "").strip() or None for f in fields(meta)})
     for name in METADATA_FIELDS:
         value = getattr(meta, name)
-        if value and (CONTROL.search(value) or "\n" in value or "\r" in value or "\t" in value):
+        if value and (CONTROL.search(value) or LINE_BREAK.search(value)):
             raise IngestError("bad_metadata", f"--{name} holds a line break or control character; give one line of text")
         if value and len(value) > MAX_OTHER_FIELD_CHARS:
             raise IngestError("bad_metadata", f"--{name} has {len(value)} characters; at most {MAX_OTHER_FIELD_CHARS}")
-    if meta.date and not (DATE_PATTERN.match(meta.date) and date_parts(meta.date)):
+    if meta.date and not date_parts(meta.date):  # the filters' rule: a real YYYY[-MM[-DD]]
         raise IngestError("bad_metadata", f"date {meta.date!r} must be a real date, YYYY, YYYY-MM or YYYY-MM-DD")
     if meta.url and not WEB_URL.match(meta.url):
         raise IngestError("bad_metadata", f"url {meta.url!r} must start with http:// or https://")

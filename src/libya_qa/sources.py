@@ -173,6 +173,21 @@ def list_sources(settings: Settings) -> list[SourceRow]:
     return rows
 
 
+def serving_problem(settings: Settings) -> IndexUnavailable | None:
+    """Why the current index could not be served (checked as serving checks it), or None.
+
+    The listing reads only the manifest, so a damaged file would otherwise show every article as indexed.
+    """
+    store = open_store(settings)
+    if store.current_version() is None:
+        return None
+    try:
+        store.load(verify=True)
+    except IndexUnavailable as exc:
+        return exc
+    return None
+
+
 def _row(article: Article, passages: int, status: str) -> SourceRow:
     """A SourceRow for a corpus article."""
     s = article.source
