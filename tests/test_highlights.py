@@ -37,7 +37,9 @@ def test_a_word_that_opens_a_later_sentence_is_not_a_name_because_it_is_capitali
     assert spans("It ended. Unfortunately Haftar won. Recently, Ahmed left. Beijing and Italy agreed.") == [
         ("Haftar", "name"), ("Ahmed", "name"), ("Beijing", "name"), ("Italy", "name")]
     assert spans("It was backed by the C.I.A. Soon afterward, Haftar was released.") == [
-        ("C.I.A", "name"), ("Haftar", "name")]
+        ("C.I.A.", "name"), ("Haftar", "name")]  # an initialism keeps its last dot
+    assert spans("He remained in the U.S. for twenty years; the U.A.E. paid.") == [
+        ("U.S.", "name"), ("twenty years", "number"), ("U.A.E.", "name")]
     assert spans("How much did the US spend? Tell us.") == [("US", "name")]  # the United States, not "us"
     # an adjective made from a name describes something else: not an answer to "who"
     assert spans("The Tobruk-based government is run by Khalifa Haftar and the Qatar-backed Libya Dawn.") == [

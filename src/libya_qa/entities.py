@@ -58,6 +58,8 @@ COMMON_ENDING = re.compile(r"(?:\w{5}ly|\w{5}(?:ing|ed))$")
 COMPOUND = re.compile(r"-(?:based|led|backed|born|run|linked|funded|owned|controlled|held|allied|aligned|affiliated|"
                       r"sponsored|supported|dominated|style|era|made|bound)$", re.IGNORECASE)
 ACRONYM = re.compile(r"[A-Z]{2,}")  # "US" is the United States and "IT" a trade, not "us" or "it"
+# An initialism's last dot is its own ("the U.S. for twenty years"), though TOKEN stops before it.
+INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]$")
 ADVERB = re.compile(r"\w{5}ly$")  # "Unfortunately Haftar ...": the adverb opens the sentence, the name follows
 
 
@@ -88,7 +90,11 @@ def _names(text: str) -> list[TypedSpan]:
         if not words or TIME.fullmatch(" ".join(words)):
             continue
         possessive = POSSESSIVE.search(text[start:end])
-        spans.append(TypedSpan(start, end - (len(possessive.group(0)) if possessive else 0), "name"))
+        if possessive:
+            end -= len(possessive.group(0))
+        elif INITIALISM.search(text, start, end) and text[end:end + 1] == ".":
+            end += 1
+        spans.append(TypedSpan(start, end, "name"))
     return spans
 
 
