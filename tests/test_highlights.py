@@ -83,3 +83,14 @@ def test_a_short_answer_too_long_to_read_at_a_glance_keeps_the_close_sentences_n
     marked = mark(0, sentences, "name", "Who backed Haftar?")
     assert len(marked.spans) == 5 and [body[a:b] for a, b in marked.close_spans] == ["Saudi Arabia"]
     assert [a.text for a in short_answer("x", body, 0, marked)] == ["Saudi Arabia"]
+
+
+def test_a_who_question_over_a_long_list_marks_the_doers_and_a_follow_up_still_sees_the_list() -> None:
+    body = ("Libya Dawn has been supported financially by Qatar, and also reportedly by Turkey, which also supports "
+            "the Libyan branch of the Muslim Brotherhood, Hizb al-Adala Wal-Bina.")
+    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
+    marked = mark(0, sentence, "name", "Who supported Libya Dawn?")
+    assert [a.text for a in short_answer("x", body, 0, marked)] == ["Qatar", "Turkey"]
+    assert short_answer("x", body, 0, marked, listed=True) == ()  # five names: no one of them is "he"
+    # "which cities" asks for no doer: the list stays whole (too long for a short answer)
+    assert short_answer("x", body, 0, mark(0, sentence, "name", "Which groups does Libya Dawn include?")) == ()

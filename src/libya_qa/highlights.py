@@ -9,6 +9,7 @@ so a whole multi-sentence quote is marked only when every sentence answers.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 from .analysis import WORD, tokenize
@@ -18,6 +19,8 @@ from .schema import AnswerSpan
 TYPED_KINDS = ("name", "number", "time")
 MAX_SHORT_SPANS = 4  # a short answer reads at a glance; more names than this is a list, not an answer
 NEAR_WORDS = 8  # in a sentence naming more, the answer sits this close to the question's words
+AGENT = re.compile(r"\bby\s+(?:the\s+)?$")  # what comes before the doer of a passive ("backed by Qatar")
+WHO = re.compile(r"^\W*(?:and\s+)?(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
 @dataclass(frozen=True)
@@ -40,18 +43,22 @@ class Marked:
     main: tuple[int, int]
     typed: bool
     close_spans: tuple[tuple[int, int], ...] = ()  # typed spans of the best and the close sentences only
+    # Before a long list was cut to its doers: a list tells a follow-up's "he" nothing about which name it means.
+    listed: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] | None = None
 
 
 def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str) -> Marked:
     """The answering spans of a quote made of `sentences` that starts at body offset quote_start."""
     answering = [s for s in sentences if s.answers] or [s for s in sentences if s.best] or sentences[:1]
     if kind in TYPED_KINDS:
-        typed = [(s, span) for s in answering for span in _near_question(s.text, new_spans(s.text, kind, question),
-                                                                         question)]
+        near = [(s, _near_question(s.text, new_spans(s.text, kind, question), question)) for s in answering]
+        doers = WHO.match(question) is not None  # of the best sentence: a weaker one's list is no answer to cut
+        typed = [(s, span) for s, spans in near for span in (_doers(s.text, spans) if doers and s.best else spans)]
         if typed:
-            spans = tuple((s.start - quote_start + span.start, s.start - quote_start + span.end) for s, span in typed)
+            listed = _relative(quote_start, [(s, span) for s, spans in near for span in spans])
+            spans, close = _relative(quote_start, typed)
             main = next((spans[i] for i, (s, _) in enumerate(typed) if s.best), spans[0])
-            return Marked(spans, main, True, tuple(span for span, (s, _) in zip(spans, typed) if s.best or s.close))
+            return Marked(spans, main, True, close, listed)
     spans = _merged([(s.start - quote_start, s.end - quote_start) for s in answering])
     best = next((s for s in answering if s.best), answering[0])
     main = next(span for span in spans if span[0] <= best.start - quote_start < span[1])
@@ -82,6 +89,24 @@ def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[Typ
     return near or spans
 
 
+def _doers(text: str, spans: list[TypedSpan]) -> list[TypedSpan]:
+    """Of a sentence's list of more names than a glance takes, the doers of a passive, if it has any.
+
+    "Libya Dawn has been supported financially by Qatar, and also reportedly by Turkey, which also
+    supports the Libyan branch of the Muslim Brotherhood": Qatar and Turkey.
+    """
+    if len(spans) <= MAX_SHORT_SPANS:
+        return spans
+    return [span for span in spans if AGENT.search(text, max(span.start - 12, 0), span.start)] or spans
+
+
+def _relative(quote_start: int, typed: list[tuple[QuoteSentence, TypedSpan]]
+              ) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """The typed spans as offsets in the quote, all of them and those of the best and close sentences."""
+    spans = tuple((s.start - quote_start + span.start, s.start - quote_start + span.end) for s, span in typed)
+    return spans, tuple(span for span, (s, _) in zip(spans, typed) if s.best or s.close)
+
+
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Adjacent sentence spans joined (only whitespace between them) so a run reads as one mark."""
     out: list[tuple[int, int]] = []
@@ -93,14 +118,16 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def short_answer(source_id: str, quote: str, quote_start: int, marked: Marked) -> tuple[AnswerSpan, ...]:
+def short_answer(source_id: str, quote: str, quote_start: int, marked: Marked,
+                 listed: bool = False) -> tuple[AnswerSpan, ...]:
     """The typed highlights of the first quote as verbatim spans, each once; empty for sentence highlights.
 
     When the quote marks more than a glance can take, those of its best and closest sentences only.
+    listed: read them from before long lists were cut to their doers (what a follow-up may point at).
     """
     if not marked.typed:
         return ()
-    for spans in (marked.spans, marked.close_spans):
+    for spans in (marked.listed if listed and marked.listed else (marked.spans, marked.close_spans)):
         seen, out = set(), []
         for start, end in spans:
             key = folded(quote[start:end]).removeprefix("the ")

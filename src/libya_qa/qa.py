@@ -164,7 +164,8 @@ class QA:
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
         # A follow-up may point at what the nearest quote names even when it fell short of an answer, and
         # its referents then do not move with the threshold; the user sees a short answer only when answered.
-        self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in spans))
+        named = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1], listed=True) if first else ()
+        self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in named))
         spans = spans if verdict.answered else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
         bears = lambda hits: source_probability(hits, missing) >= bar  # noqa: E731
