@@ -21,10 +21,11 @@ from support import ROOT, real_encoder_for
 pytestmark = pytest.mark.model
 QUESTIONS = ROOT / "tests" / "data" / "eval" / "questions.jsonl"
 # figure -> (dev floor, test floor); measured on 2026-11-30: see the README's quality table (the dev follow-up
-# floor fell with the 18 follow-ups that move to another article, f100-f117: 0.74 on 50, 0.676 on 68).
+# floor fell with the 18 follow-ups that move to another article, f100-f117: 0.74 on 50, 0.676 on 68; the dev
+# abstained floor fell with 40 more unanswerable questions, u145-u184, written later: 0.605 on 86, 0.556 on 126).
 FLOORS = {
     "hit@1": (0.78, 0.78), "hit@5": (0.94, 0.97), "mrr": (0.85, 0.86),
-    "answered_rate": (0.88, 0.91), "abstained_rate": (0.58, 0.60),
+    "answered_rate": (0.88, 0.91), "abstained_rate": (0.53, 0.60),
     "highlight_holds_answer@1": (0.66, 0.62), "short_answer_holds_answer": (0.77, 0.77),
     "followup_hit@1_with_history": (0.64, 0.67),
 }
