@@ -56,3 +56,10 @@ def test_every_real_article_is_covered_by_passages() -> None:
         assert covered == set(range(len(sentences)))
         assert all((p.start, p.end) == (sentences[p.first_sentence].start, sentences[p.last_sentence].end)
                    for p in passages)
+
+
+def test_a_share_bar_pasted_inside_a_paragraph_is_a_sentence_of_its_own() -> None:
+    body = ("Amnesty said. Send Facebook Twitter Google+ Whatsapp Permalink http://dw.com/p/2WI3Y Amnesty "
+            "also voiced concern.")
+    assert texts(body) == ["Amnesty said.", "Send Facebook Twitter Google+ Whatsapp Permalink http://dw.com/p/2WI3Y",
+                           "Amnesty also voiced concern."]

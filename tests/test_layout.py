@@ -6,7 +6,7 @@ import pytest
 
 from libya_qa.build import build_index
 from libya_qa.encoders import HashingEncoder
-from libya_qa.layout import LineKind, line_kind
+from libya_qa.layout import LineKind, is_share_bar, line_kind
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Source
 from support import make_settings
@@ -41,3 +41,15 @@ def test_a_caption_and_a_heading_are_never_quoted(tmp_path) -> None:
     answer = QA(settings, HashingEncoder()).ask("Haftar Egypt airstrikes Derna")
     assert [e.quote for e in answer.excerpts] == [
         "Egypt carried out airstrikes on Derna in February, after the killing of the Copts."]
+
+
+def test_a_share_bar_inside_a_paragraph_is_split_off_and_never_quoted_nor_joined(tmp_path) -> None:
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+    bar = ("Send Facebook Twitter Google+ Whatsapp Tumblr linkedin stumble Digg reddit Newsvine Permalink "
+           "http://dw.com/p/2WI3Y")
+    body = f"Amnesty said so. {bar} Travel bans hit 5,000 people.\n\nShare this on Facebook, he said."
+    build_index(settings, HashingEncoder(), [Article(Source("one", "One"), body)])
+    answer = QA(settings, HashingEncoder()).ask("Travel bans hit how many people?")
+    assert answer.excerpts and all("Facebook Twitter" not in e.quote for e in answer.excerpts)
+    assert answer.excerpts[0].quote.startswith("Travel bans hit 5,000 people.")  # short, yet the bar is no context
+    assert is_share_bar(bar) and not is_share_bar("Share this on Facebook, he said.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .layout import SHARE_BAR
 from .schema import Passage, Sentence
 
 # Tokens ending in a period that do not end a sentence (titles, months, Latin, dotted acronyms).
@@ -29,11 +30,24 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 def _line_sentences(text: str, line_start: int, line_end: int) -> Iterator[tuple[int, int]]:
-    """Sentence spans within one line (a paragraph or a bullet item)."""
+    """Sentence spans within one line (a paragraph or a bullet item); a share bar inside it is one of its own."""
     start = line_start
     bullet = BULLET.match(text, line_start, line_end)
     if bullet:
         start = bullet.end()  # the marker is layout, not words
+    for bar in SHARE_BAR.finditer(text, start, line_end):
+        yield from _segment_sentences(text, start, bar.start())
+        yield bar.start(), bar.end()
+        start = bar.end()
+    yield from _segment_sentences(text, start, line_end)
+
+
+def _segment_sentences(text: str, start: int, line_end: int) -> Iterator[tuple[int, int]]:
+    """Sentence spans of text[start:line_end], a line or the part of one between share bars."""
+    while start < line_end and text[start].isspace():
+        start += 1
+    while line_end > start and text[line_end - 1].isspace():
+        line_end -= 1
     for match in BOUNDARY.finditer(text, start, line_end):
         end = match.end()
         rest = end

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .analysis import question_type
 from .highlights import TYPED_KINDS, Marked, QuoteSentence, mark
+from .layout import is_share_bar
 from .schema import Excerpt
 from .ranking import FITTED, SentenceHit
 from .store import SentenceView
@@ -71,10 +72,16 @@ def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit, taken: frozense
 def _with_context(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
     """A very short single sentence ("Haftar has also been backed...") gets a neighbour no other quote has."""
     if draft.first == draft.last and _words(view, draft.first) < SHORT_SENTENCE_WORDS:
-        if draft.first - 1 not in taken and _together(view, draft.first - 1, draft.first):
+        if _context(view, draft.first - 1, taken) and _together(view, draft.first - 1, draft.first):
             draft.first -= 1
-        elif draft.last + 1 not in taken and _together(view, draft.last, draft.last + 1):
+        elif _context(view, draft.last + 1, taken) and _together(view, draft.last, draft.last + 1):
             draft.last += 1
+
+
+def _context(view: SentenceView, sentence: int, taken: frozenset[int]) -> bool:
+    """True when a neighbour may join a quote as context: not quoted elsewhere, and no share bar."""
+    position = view.position(sentence)
+    return sentence not in taken and position is not None and not is_share_bar(view.text(position))
 
 
 def _grow(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit], taken: frozenset[int]) -> None:

@@ -38,6 +38,11 @@ CAPTION = re.compile(
 )
 LABELLED = re.compile(r"^[^:]{1,40}:\s+\S")  # "Coastline: 1,148 km": a labelled value is content, not a heading
 SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*\s*$")  # a closing quote ends a sentence only after . ! ?
+# A share bar pasted inside a paragraph ("Send Facebook Twitter Google+ Whatsapp ... Permalink
+# http://dw.com/p/2WI3Y"): three or more sharing words in a row, with the page's link if it follows.
+SHARING = (r"(?:Send|Share|Facebook|Twitter|Google\+|Whats[Aa]pp|Tumblr|[Ll]inked[Ii]n|[Ss]tumble(?:[Uu]pon)?|Digg|"
+           r"[Rr]eddit|Newsvine|Pinterest|E-?mail|Print|Permalink)")
+SHARE_BAR = re.compile(rf"\b{SHARING}(?:\s+{SHARING}){{2,}}(?![\w+])(?:\s+https?://\S+)?")
 MAX_HEADING_WORDS = 12
 MAX_CAPTION_WORDS = 80  # a longer line is prose (and some news bodies are one line of thousands of words)
 
@@ -72,8 +77,14 @@ def line_of(body: str, start: int, end: int) -> str:
 
 
 def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
-    """True when the sentence at [start, end) sits on a prose line, the only kind quoted as an answer."""
-    return line_kind(line_of(body, start, end), title) == LineKind.PROSE
+    """True when the sentence at [start, end) sits on a prose line, the only kind quoted as an answer, and is
+    no share bar (the splitter makes one a sentence of its own)."""
+    return line_kind(line_of(body, start, end), title) == LineKind.PROSE and not is_share_bar(body[start:end])
+
+
+def is_share_bar(sentence: str) -> bool:
+    """True for a share bar on its own: web debris, never a quote nor a quote's context."""
+    return SHARE_BAR.fullmatch(sentence.strip()) is not None
 
 
 def headings(body: str, title: str = "") -> list[tuple[int, str]]:
