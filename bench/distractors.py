@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CLI, DATA, ROOT, current_index_folder, settings_for, table, write_results  # noqa: E402
 from eval_corpus import RESERVED  # noqa: E402
 
+from libya_qa.build import chunk_settings  # noqa: E402
 from libya_qa.corpus import load_corpus, parse_article  # noqa: E402
 from libya_qa.evaluation import Case, Report, evaluate, load_cases  # noqa: E402
 from libya_qa.index import read_manifest  # noqa: E402
@@ -85,10 +86,13 @@ def make_corpus(folder: Path, eval_files: list[Path], distractors: list[Path]) -
 
 
 def index_matches(corpus: Path, index: Path) -> bool:
-    """The current index version holds exactly the corpus's articles, with the same hashes."""
+    """The current index version holds exactly the corpus's articles, with the same hashes, split as today."""
     if not (index / "CURRENT").exists():
         return False
-    indexed = read_manifest(current_index_folder(index)).get("articles", {})
+    manifest = read_manifest(current_index_folder(index))
+    if manifest.get("chunking") != chunk_settings(settings_for(corpus, index)):
+        return False  # another splitter or analyser: `libya-qa index` embeds it again
+    indexed = manifest.get("articles", {})
     return {a.id: a.sha256 for a in load_corpus(corpus)} == {k: v.get("sha256") for k, v in indexed.items()}
 
 
