@@ -46,6 +46,17 @@ def test_who_backed_haftar_quotes_and_reads_the_backers_first(real_qa: QA) -> No
     assert_verbatim(answer.excerpts, bodies(real_qa))
 
 
+def test_the_issues_reworded_backing_probes_quote_the_backers_first(real_qa: QA) -> None:
+    """"Khalifa Haftar" had lost to a sentence that writes the full name ("provided by Khalifa Haftar"), and
+    "the Libya Dawn government" to one about that government; the backers' sentences were second and fourth."""
+    haftar = real_qa.ask("Who backed Khalifa Haftar?")
+    assert [s.text for s in haftar.short_answer] == ["Egypt", "United Arab Emirates", "Saudi Arabia"]
+    dawn = real_qa.ask("Who backed the Libya Dawn government?")
+    assert "supported financially by Qatar" in dawn.excerpts[0].quote
+    assert {"Qatar", "Turkey"} <= {s.text for s in dawn.short_answer}
+    assert_verbatim(haftar.excerpts + dawn.excerpts, bodies(real_qa))
+
+
 def test_a_name_spelled_otherwise_is_searched_and_answered_as_the_corpus_spells_it(real_qa: QA) -> None:
     """"Hifter" (as some outlets write Haftar) had been a name no article mentions: not_found."""
     asked, usual = real_qa.ask("Who backed Hifter?"), real_qa.ask("Who backed Haftar?")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from libya_qa.analysis import tokenize
-from libya_qa.signals import sentence_bm25, soft_coverage
+from libya_qa.signals import credited_relations, named_in_full, names_by_last_word, sentence_bm25, soft_coverage
 
 
 def test_soft_coverage_matches_a_words_other_forms_that_the_stemmer_keeps_apart() -> None:
@@ -29,3 +29,21 @@ def test_sentence_bm25_rewards_the_short_sentence_that_holds_the_terms() -> None
                     "fighting that followed the revolution, is a general.")
     assert 0.0 < sentence_bm25(weights, long) < sentence_bm25(weights, short) <= 1.0
     assert sentence_bm25(weights, []) == 0.0
+
+
+def test_a_names_last_word_stands_for_the_whole_name_but_not_for_a_place_made_of_it() -> None:
+    names = names_by_last_word("Who backed Khalifa Haftar and what did Lake Chad's donors pledge?")
+    assert named_in_full(names, "Haftar has also been backed by Saudi Arabia.") == {"khalifa"}
+    assert named_in_full(names, "Chad has a porous border.") == frozenset()  # Lake Chad is not Chad
+    assert named_in_full(names, "The haftar of the valley.") == frozenset()  # as a name: capitalised
+
+
+def test_a_backing_verb_said_otherwise_counts_only_where_the_sentence_names_whom_the_question_asks_about() -> None:
+    names = names_by_last_word("Who backed the Libya Dawn government?")
+    asked = frozenset(tokenize("Who backed the Libya Dawn government?"))
+    dawn = "Libya Dawn has been supported financially by Qatar."
+    assert credited_relations(asked, frozenset(tokenize(dawn)), names, dawn) == {"back"}
+    haftar = "Haftar has been supported by Egypt."  # the same verb, about someone else
+    assert credited_relations(asked, frozenset(tokenize(haftar)), names, haftar) == frozenset()
+    assert credited_relations(frozenset(tokenize("Who led Libya Dawn?")), frozenset(tokenize(dawn)),
+                              names, dawn) == frozenset()  # only backing verbs are one relation

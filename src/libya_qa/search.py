@@ -11,7 +11,8 @@ from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
 from .layout import headings, is_prose, section_heading
 from .ranking import QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of, with_ranks
-from .signals import sentence_bm25, soft_coverage, typed_answer, window_cosines
+from .signals import (credited_relations, names_by_last_word, named_in_full, sentence_bm25, soft_coverage, typed_answer,
+                      window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
 
 
@@ -137,6 +138,7 @@ class Searcher:
         evidence = self.snapshot.article_evidence(np.unique(view.article), terms, weights, vector)
         by_article = {int(k): i for i, k in enumerate(evidence.keys)}
         kind, question_terms = question_type(query.question), frozenset(terms)
+        short_names = names_by_last_word(query.question)
         scored = [i for i in view.scored() if self.quotable(view, i)]  # the rest is context, never a quote
         top_cosine = max((float(cosines[i]) for i in scored), default=0.0)
         hits = []
@@ -144,6 +146,8 @@ class Searcher:
             sentence, article = int(view.ids[i]), int(view.article[i])
             sentence_text = view.text(i)
             stems = self.sentence_terms(sentence, sentence_text)
+            stems = stems | named_in_full(short_names, sentence_text)
+            stems = stems | credited_relations(question_terms, stems, short_names, sentence_text)
             context = stems | self.context_terms(view, i)
             a = by_article[article]
             typed, near = typed_answer(sentence_text, kind, query.question, question_terms)
