@@ -36,6 +36,8 @@ def test_a_names_last_word_stands_for_the_whole_name_but_not_for_a_place_made_of
     assert named_in_full(names, "Haftar has also been backed by Saudi Arabia.") == {"khalifa"}
     assert named_in_full(names, "Chad has a porous border.") == frozenset()  # Lake Chad is not Chad
     assert named_in_full(names, "The haftar of the valley.") == frozenset()  # as a name: capitalised
+    gulf = names_by_last_word("Which Gulf states supported Haftar?")  # "Gulf" describes; it names no one
+    assert [last.pattern for last, _ in gulf] == [r"\bHaftar\b"]
 
 
 def test_a_backing_verb_said_otherwise_counts_only_where_the_sentence_names_whom_the_question_asks_about() -> None:

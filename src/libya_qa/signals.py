@@ -82,7 +82,8 @@ def soft_coverage(weights: dict[str, float], terms: frozenset[str]) -> float:
 
 
 ShortNames = list[tuple[re.Pattern[str], frozenset[str]]]
-# Words that make a place of their own out of a name: "Lake Chad" is not the "Chad" a sentence writes.
+# Words that make a place of their own out of a name ("Lake Chad" is not the "Chad" a sentence writes) or
+# describe rather than name ("Gulf states"): a name holding one is left out (dev: q130, q191).
 PLACE_WORDS = frozenset({"lake", "river", "gulf", "mount", "mountains", "sea", "island", "islands", "desert",
                          "basin", "cape", "bay", "valley", "ocean", "coast", "new", "north", "south", "east",
                          "west", "northern", "southern", "eastern", "western", "central", "upper", "lower"})
@@ -99,7 +100,7 @@ def names_by_last_word(question: str) -> ShortNames:
     for span in find_spans(question):
         words = question[span.start:span.end].split()
         if span.kind == "name" and words[-1][:1].isupper():
-            if any(w.lower() in PLACE_WORDS for w in words[:-1]):
+            if any(w.lower() in PLACE_WORDS for w in words):
                 continue
             before = frozenset(tokenize(" ".join(words[:-1]))) - frozenset(tokenize(words[-1]))
             found.append((re.compile(rf"\b{re.escape(words[-1])}\b"), before))
