@@ -11,8 +11,8 @@ from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
 from .layout import headings, is_prose, section_heading
 from .ranking import QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of, with_ranks
-from .signals import (credited_relations, names_by_last_word, named_in_full, sentence_bm25, soft_coverage, typed_answer,
-                      window_cosines)
+from .signals import (credited_relations, names_by_last_word, named_in_full, sentence_bm25, soft_coverage,
+                      typed_answer, window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
 
 

