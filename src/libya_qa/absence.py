@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from .analysis import WORD, tokenize
-from .entities import find_spans
+from .entities import PLACE_WORDS, find_spans
 from .schema import Article, Excerpt
 from .spelling import Skeletons, respellings
 from .store import Snapshot
@@ -66,7 +66,8 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
     """What the question names that no article holds, in its text or its byline ("according to Orton"),
     in any spelling ("Hifter" is known when the corpus writes "Haftar")."""
     names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
-    words = {w: tokenize(w) for name in names for w in name.split() if tokenize(w)}
+    # "Gulf" of "Which Gulf states ...?" describes: no article need say it for the question to be answerable.
+    words = {w: tokenize(w) for name in names for w in name.split() if tokenize(w) and w.lower() not in PLACE_WORDS}
     years = sorted({int(y) for y in YEAR.findall(question)})
     asked = [t for stems in words.values() for t in stems] + [str(y) for y in years]
     known = snapshot.known_terms(asked) | (bylines & frozenset(asked))  # never a copy of every byline's stems

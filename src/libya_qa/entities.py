@@ -58,6 +58,12 @@ COMMON_ENDING = re.compile(r"(?:\w{5}ly|\w{5}(?:ing|ed))$")
 COMPOUND = re.compile(r"-(?:based|led|backed|born|run|linked|funded|owned|controlled|held|allied|aligned|affiliated|"
                       r"sponsored|supported|dominated|style|era|made|bound)$", re.IGNORECASE)
 ACRONYM = re.compile(r"[A-Z]{2,}")  # "US" is the United States and "IT" a trade, not "us" or "it"
+# Words that make a place of their own out of a name ("Lake Chad" is not the "Chad" a sentence writes) or
+# describe rather than name ("Gulf states"): a name holding one is left out of
+# the name rules of signals.py (dev: q130, q191), and such a word is never an unknown name (absence.py).
+PLACE_WORDS = frozenset({"lake", "river", "gulf", "mount", "mountains", "sea", "island", "islands", "desert",
+                         "basin", "cape", "bay", "valley", "ocean", "coast", "new", "north", "south", "east",
+                         "west", "northern", "southern", "eastern", "western", "central", "upper", "lower"})
 # An initialism's last dot is its own ("the U.S. for twenty years"), though TOKEN stops before it.
 INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]$")
 ADVERB = re.compile(r"\w{5}ly$")  # "Unfortunately Haftar ...": the adverb opens the sentence, the name follows

@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from .analysis import positioned_stems, tokenize
-from .entities import find_spans, new_spans
+from .entities import PLACE_WORDS, find_spans, new_spans
 from .store import SentenceView
 
 TYPED = ("name", "number", "time")
@@ -83,11 +83,6 @@ def soft_coverage(weights: dict[str, float], terms: frozenset[str]) -> float:
 
 
 ShortNames = list[tuple[re.Pattern[str], frozenset[str]]]
-# Words that make a place of their own out of a name ("Lake Chad" is not the "Chad" a sentence writes) or
-# describe rather than name ("Gulf states"): a name holding one is left out (dev: q130, q191).
-PLACE_WORDS = frozenset({"lake", "river", "gulf", "mount", "mountains", "sea", "island", "islands", "desert",
-                         "basin", "cape", "bay", "valley", "ocean", "coast", "new", "north", "south", "east",
-                         "west", "northern", "southern", "eastern", "western", "central", "upper", "lower"})
 
 
 def names_by_last_word(question: str) -> ShortNames:
