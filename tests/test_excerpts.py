@@ -66,3 +66,19 @@ def test_the_better_quote_takes_a_sentence_back_from_a_later_one() -> None:
     # 2 is too weak to join 1 at first but joins 3; picked on its own later, it goes to the better quote
     hits = [hit(1, 10.0), hit(3, 8.0), hit(2, 4.0), hit(5, 0.5), hit(8, 0.4)]
     assert quoted(build_excerpts(view_of(LINES), hits, 3, "What does it say?")) == [[1, 2], [3], [5]]
+
+
+TWICE = ("Putin sent condolences after a Russian air strike killed three Turkish soldiers.\n\n"
+         "Putin sent condolences after a Russian air strike killed three Turkish soldiers.\n"
+         "The strike hit a building near al-Bab.\n\n"
+         "The Kremlin issued a statement.")
+
+
+def test_a_standfirst_repeated_by_the_next_paragraph_is_quoted_once() -> None:
+    view = view_of(TWICE)  # sentences: 0 and 1 say the same words, 2 follows 1 in its paragraph
+    hits = [hit(1, 10.0), hit(0, 10.0), hit(2, 9.0), hit(3, 1.0)]
+    excerpts = [e for e, _ in build_excerpts(view, hits, 3, "How many Turkish soldiers were killed?")]
+    first = excerpts[0]
+    assert first.quote.count("Putin sent condolences") == 1 and "near al-Bab" in first.quote
+    assert all("Putin sent condolences" not in e.quote for e in excerpts[1:])  # the twin is no excerpt of its own
+    assert first.quote == TWICE[first.start:first.end]

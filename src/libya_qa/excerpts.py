@@ -59,7 +59,7 @@ def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit, taken: frozense
     """
     if hit.article != draft.article:
         return False
-    if draft.first <= hit.sentence <= draft.last:
+    if draft.first <= hit.sentence <= draft.last or _repeats_edge(view, draft, hit.sentence):
         return True
     adjacent = hit.sentence == draft.last + 1 and _together(view, draft.last, hit.sentence, paragraph=False) or (
         hit.sentence == draft.first - 1 and _together(view, hit.sentence, draft.first, paragraph=False))
@@ -69,13 +69,32 @@ def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit, taken: frozense
     return True
 
 
+def _repeats_edge(view: SentenceView, draft: _Draft, sentence: int) -> bool:
+    """True when the sentence next to a draft says word for word what the draft's edge sentence says.
+
+    A page's standfirst often repeats its first paragraph's opening ("President Vladimir Putin has sent
+    condolences ..." twice in a row): a quote shows it once, and its twin is no excerpt of its own.
+    """
+    edge = draft.last if sentence == draft.last + 1 else draft.first if sentence == draft.first - 1 else None
+    if edge is None or not _together(view, min(edge, sentence), max(edge, sentence), paragraph=False):
+        return False
+    return view.text(view.position(edge)).strip() == view.text(view.position(sentence)).strip()
+
+
 def _with_context(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
     """A very short single sentence ("Haftar has also been backed...") gets a neighbour no other quote has."""
     if draft.first == draft.last and _words(view, draft.first) < SHORT_SENTENCE_WORDS:
-        if _context(view, draft.first - 1, taken) and _together(view, draft.first - 1, draft.first):
+        if _may_join(view, draft, draft.first - 1, taken):
             draft.first -= 1
-        elif _context(view, draft.last + 1, taken) and _together(view, draft.last, draft.last + 1):
+        elif _may_join(view, draft, draft.last + 1, taken):
             draft.last += 1
+
+
+def _may_join(view: SentenceView, draft: _Draft, neighbour: int, taken: frozenset[int]) -> bool:
+    """True when a neighbour of a draft may join it as context: in its paragraph, prose, no repeat."""
+    pair = (neighbour, draft.first) if neighbour < draft.first else (draft.last, neighbour)
+    return (_context(view, neighbour, taken) and _together(view, *pair)
+            and not _repeats_edge(view, draft, neighbour))
 
 
 def _context(view: SentenceView, sentence: int, taken: frozenset[int]) -> bool:
