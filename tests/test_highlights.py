@@ -31,6 +31,12 @@ def test_a_share_is_one_number_and_an_arabic_name_keeps_its_apostrophe() -> None
         ("Ansar al-Shari’a", "name"), ("Libya", "name"), ("Ansar al-Shari'a", "name")]
 
 
+def test_one_of_and_no_one_are_pronouns_not_counts() -> None:
+    # "How many fighters ...?" was answered "18,000 fighters · under one" from "under one of the programs"
+    assert spans("It withdrew under one of the programs. No one was hurt; two of the men and one in five died.") == [
+        ("two", "number"), ("one in five", "number")]
+
+
 def test_a_word_that_opens_a_later_sentence_is_not_a_name_because_it_is_capitalised() -> None:
     assert spans("His death is a blow. Without a coalition of Misratans, Federalists fail.") == [
         ("Misratans", "name"), ("Federalists", "name")]

@@ -57,6 +57,23 @@ def test_the_issues_reworded_backing_probes_quote_the_backers_first(real_qa: QA)
     assert_verbatim(haftar.excerpts + dawn.excerpts, bodies(real_qa))
 
 
+def test_a_count_is_read_off_the_thing_the_question_counts(real_qa: QA) -> None:
+    """"less than one day's work" sits beside "72 civilians"; "under one of the programs" is no count."""
+    civilians = real_qa.ask("How many civilians did NATO kill in Libya?")
+    assert [s.text for s in civilians.short_answer] == ["72 civilians"]
+    fighters = real_qa.ask("How many fighters does the Islamic State have in Libya?")
+    assert "one" not in {s.text for s in fighters.short_answer}
+    assert_verbatim(civilians.excerpts + fighters.excerpts, bodies(real_qa))
+
+
+def test_who_someone_is_is_answered_by_sentences_not_by_the_names_around_him(real_qa: QA) -> None:
+    answer = real_qa.ask("Who is Khalifa Haftar?")
+    first = answer.excerpts[0]
+    assert answer.status == "answered" and answer.short_answer == ()
+    assert all(first.quote[h0:h1].endswith((".", ":")) for h0, h1 in first.highlights)  # whole sentences
+    assert_verbatim(answer.excerpts, bodies(real_qa))
+
+
 def test_a_place_word_is_no_unknown_name_but_the_name_it_comes_with_still_is(real_qa: QA) -> None:
     """"Gulf" of "Gulf states" describes; no founding article says "Gulf", which had made this not_found
     with "no article in the corpus mentions Gulf" above the backers' quote."""

@@ -20,6 +20,11 @@ TYPED_KINDS = ("name", "number", "time")
 MAX_SHORT_SPANS = 4  # a short answer reads at a glance; more names than this is a list, not an answer
 NEAR_WORDS = 8  # in a sentence naming more, the answer sits this close to the question's words
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")  # what comes before the doer of a passive ("backed by Qatar")
+# "Who is Khalifa Haftar?" asks what someone is, which a sentence says, not for a name: names there mark nothing.
+WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W*$", re.IGNORECASE)
+# What a "how many" question counts: the words before its verb ("How many Syrian children are ...?").
+HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w’'-]+?){0,3}?)(?=\s+(?:are|is|was|were|did|does|do|has|have|"
+                      r"had|will|would|can|could|should|must)\b|\W*$|,)", re.IGNORECASE)
 WHO = re.compile(r"^\W*(?:and\s+)?(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -50,8 +55,9 @@ class Marked:
 def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str) -> Marked:
     """The answering spans of a quote made of `sentences` that starts at body offset quote_start."""
     answering = [s for s in sentences if s.answers] or [s for s in sentences if s.best] or sentences[:1]
-    if kind in TYPED_KINDS:
+    if kind in TYPED_KINDS and not asks_who_someone_is(question):
         near = [(s, _near_question(s.text, new_spans(s.text, kind, question), question)) for s in answering]
+        near = _counting_the_asked(near, question) if kind == "number" else near
         doers = WHO.match(question) is not None  # of the best sentence: a weaker one's list is no answer to cut
         typed = [(s, span) for s, spans in near for span in (_doers(s.text, spans) if doers and s.best else spans)]
         if typed:
@@ -63,6 +69,37 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     best = next((s for s in answering if s.best), answering[0])
     main = next(span for span in spans if span[0] <= best.start - quote_start < span[1])
     return Marked(tuple(spans), main, False)
+
+
+def asks_who_someone_is(question: str) -> bool:
+    """True for "Who is <a name>?": the question is the name, and what answers is a description."""
+    match = WHO_IS.match(question)
+    if match is None:
+        return False
+    rest = match.group("rest")
+    names = [span for span in find_spans(rest) if span.kind == "name"]
+    return len(names) == 1 and names[0].start == 0 and names[0].end == len(rest)
+
+
+def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+                        ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+    """Of the quantities, those that count what the question counts, when any do.
+
+    "How many civilians did NATO kill?" marks "72 civilians", not "less than one" of "less than one
+    day's work" beside it; "How many Syrian children ... under the projects?" counts children, not projects.
+    """
+    counted = [m.group(1) for m in HOW_MANY.finditer(question)]
+    if len(counted) != 1:  # "How many were taken, and how many killed?" counts two things
+        return near
+    asked = set(tokenize(counted[0]))
+
+    def counts(sentence: QuoteSentence, span: TypedSpan) -> bool:
+        words = tokenize(sentence.text[span.start:span.end])
+        return bool(words) and words[-1] in asked
+
+    if not any(counts(s, span) for s, spans in near for span in spans):
+        return near
+    return [(s, [span for span in spans if counts(s, span)]) for s, spans in near]
 
 
 def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
