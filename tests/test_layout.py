@@ -19,6 +19,9 @@ from support import make_settings
     ("A fighter from Misrata sits on a vehicle near Sirte, March 16. Goran Tomasevic/Reuters", LineKind.CAPTION),
     ("Anti-Qaddafi fighters salvage weapons (Goran Tomasevic/Courtesy Reuters).", LineKind.CAPTION),
     ("Image copyright Getty Images Image caption Protesters in Cairo", LineKind.CAPTION),
+    ("Map of militia control in Libya by Thomas van Linge, Feb. 17, 2015", LineKind.CAPTION),  # 13 words
+    ("Figure 2: weapons seized in southern Libya", LineKind.CAPTION),
+    ("Maps by Thomas van Linge show who held Sirte in 2015.", LineKind.PROSE),  # a sentence: prose
     ("By Layla Mansour, March 14, 2016", LineKind.BYLINE),
     ("Coauthored with Isabella Bennett, program coordinator.", LineKind.BYLINE),
     ("Desert Pipelines: Water and Power", LineKind.TITLE),

@@ -36,6 +36,10 @@ CAPTION = re.compile(
     r"|\((?:photo|picture|image)[^)]*\)\s*$",
     re.IGNORECASE,
 )
+# "Map of militia control in Libya by Thomas van Linge, Feb. 17, 2015", "Figure 2: ...": a figure's caption
+# or credit, longer than a heading may be; it is one only on a line with no sentence ending.
+FIGURE = re.compile(r"^(?:(?:map|chart|graph|graphic|infographic|diagram|photo|image|picture|video)s?\b[^.!?]{0,120}?"
+                    r"\b(?:by|courtesy of|via|from)\s+[A-Z]|(?:figure|fig\.|table|map|chart)\s+\d+\b)", re.IGNORECASE)
 LABELLED = re.compile(r"^[^:]{1,40}:\s+\S")  # "Coastline: 1,148 km": a labelled value is content, not a heading
 SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*\s*$")  # a closing quote ends a sentence only after . ! ?
 # A share bar pasted inside a paragraph ("Send Facebook Twitter Google+ Whatsapp ... Permalink
@@ -63,7 +67,7 @@ def line_kind(line: str, title: str = "") -> LineKind:
         return LineKind.TITLE
     if (BYLINE.match(text) or BY_NAME.match(text)) and len(text.split()) <= MAX_BYLINE_WORDS:
         return LineKind.BYLINE
-    if CAPTION.search(text):
+    if CAPTION.search(text) or (FIGURE.search(text) and not SENTENCE_END.search(text)):
         return LineKind.CAPTION
     if (not BULLET.match(text) and not LABELLED.match(text) and len(text.split()) <= MAX_HEADING_WORDS
             and not SENTENCE_END.search(text)):
