@@ -31,6 +31,15 @@ def test_a_share_is_one_number_and_an_arabic_name_keeps_its_apostrophe() -> None
         ("Ansar al-Shari’a", "name"), ("Libya", "name"), ("Ansar al-Shari'a", "name")]
 
 
+def test_a_plural_s_apostrophe_holds_a_name_together_and_an_opening_participle_is_no_name() -> None:
+    assert spans("Az-Zintan Revolutionaries’ Military Council (ZMC): Located in the Zintan Mountains") == [
+        ("Az-Zintan Revolutionaries’ Military Council", "name"), ("ZMC", "name"), ("Zintan Mountains", "name")]
+    assert spans("Led by Ziyad Balaam, the Abu Salim Martyrs’ Brigade fought Libya Dawn’s Qatari backers.") == [
+        ("Ziyad Balaam", "name"), ("Abu Salim Martyrs’ Brigade", "name"), ("Libya Dawn", "name"), ("Qatari", "name")]
+    assert spans("Made up of fighters of the Malik Brigades, ASL has 5,000 men.") == [
+        ("Malik Brigades", "name"), ("ASL", "name"), ("5,000 men", "number")]
+
+
 def test_one_of_and_no_one_are_pronouns_not_counts() -> None:
     # "How many fighters ...?" was answered "18,000 fighters · under one" from "under one of the programs"
     assert spans("It withdrew under one of the programs. No one was hurt; two of the men and one in five died.") == [

@@ -45,13 +45,16 @@ NUMBER = re.compile(  # a share first: "one in five" is one quantity, not "one" 
 # A possessive ends a name: "Libya Dawn’s Qatari backers" holds the names "Libya Dawn" and "Qatari".
 TOKEN = r"(?:[A-Z](?:[\w.-]|[’'](?![sS]\b))*[\w]|[A-Z]|(?:al|el|ad|as|ash|bin|ibn)-[A-Z](?:[\w-]|[’'](?![sS]\b)(?=\w))*)"
 CONNECTOR = r"(?:of|de|du|bin|ibn|al|el|van|von|for)"
-NAME = re.compile(rf"{TOKEN}(?:\s+(?:{CONNECTOR}\s+(?:the\s+)?)?{TOKEN})*")
+# ... but a plural's apostrophe holds a name together: "Abu Salim Martyrs’ Brigade", "Az-Zintan Revolutionaries’
+# Military Council".
+NAME = re.compile(rf"{TOKEN}(?:(?<=s)[’'](?=\s+[A-Z]))?(?:\s+(?:{CONNECTOR}\s+(?:the\s+)?)?{TOKEN}(?:(?<=s)[’'](?=\s+[A-Z]))?)*")
 POSSESSIVE = re.compile(r"[’']s$")
 NOT_NAMES = frozenset("""i mr mrs ms dr gen col sen rep however meanwhile although though despite instead indeed
     moreover furthermore thus therefore today yesterday yet still even many several unlike like perhaps
     without within among amid amongst upon toward towards throughout beyond across along besides unless whereas
     whilst since though nonetheless nevertheless overall later earlier early using added asked based called noted
-    soon afterward afterwards
+    soon afterward afterwards led made located taking having being given known formed founded comprised
+    composed
     """.split()) | STOPWORDS
 SENTENCE_END = re.compile(r"[.!?][\"”’)]?\s+[“\"‘'(]?$")  # a word after it opens a sentence, as at the start
 # A capitalised first word ending so is a verb or adverb, not a name (but Italy, Beijing and Mohamed are names).
