@@ -56,3 +56,12 @@ def test_a_share_bar_inside_a_paragraph_is_split_off_and_never_quoted_nor_joined
     assert answer.excerpts and all("Facebook Twitter" not in e.quote for e in answer.excerpts)
     assert answer.excerpts[0].quote.startswith("Travel bans hit 5,000 people.")  # short, yet the bar is no context
     assert is_share_bar(bar) and not is_share_bar("Share this on Facebook, he said.")
+
+
+def test_a_news_dateline_is_never_quoted_nor_joined(tmp_path) -> None:
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+    body = "MOSCOW, March 1. /TASS/. Russia wants military-technical ties with Niger, Lavrov said in Moscow."
+    build_index(settings, HashingEncoder(), [Article(Source("one", "One"), body)])
+    answer = QA(settings, HashingEncoder()).ask("What ties does Russia want with Niger in Moscow?")
+    assert [e.quote for e in answer.excerpts] == [
+        "Russia wants military-technical ties with Niger, Lavrov said in Moscow."]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 import re
+
+from .entities import MONTH
 from enum import IntEnum
 
 
@@ -47,6 +49,9 @@ SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*\s*$")  # a closing quote e
 SHARING = (r"(?:Send|Share|Facebook|Twitter|Google\+|Whats[Aa]pp|Tumblr|[Ll]inked[Ii]n|[Ss]tumble(?:[Uu]pon)?|Digg|"
            r"[Rr]eddit|Newsvine|Pinterest|E-?mail|Print|Permalink)")
 SHARE_BAR = re.compile(rf"\b{SHARING}(?:\s+{SHARING}){{2,}}(?![\w+])(?:\s+https?://\S+)?")
+# A news dateline the splitter made a sentence of its own: "MOSCOW, March 1. /TASS/.", "TRIPOLI, Feb 3 (Reuters) -".
+DATELINE = re.compile(rf"[A-Z][A-Z .'’-]{{2,}},\s+(?:{MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{MONTH})(?:,?\s+\d{{4}})?\.?"
+                      r"(?:\s*(?:/[\w .-]+/|\([\w .-]+\)))?\s*[.:–—-]?")
 MAX_HEADING_WORDS = 12
 MAX_CAPTION_WORDS = 80  # a longer line is prose (and some news bodies are one line of thousands of words)
 
@@ -82,8 +87,10 @@ def line_of(body: str, start: int, end: int) -> str:
 
 def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
     """True when the sentence at [start, end) sits on a prose line, the only kind quoted as an answer, and is
-    no share bar (the splitter makes one a sentence of its own)."""
-    return line_kind(line_of(body, start, end), title) == LineKind.PROSE and not is_share_bar(body[start:end])
+    no share bar or dateline (the splitter makes each a sentence of its own)."""
+    sentence = body[start:end]
+    return (line_kind(line_of(body, start, end), title) == LineKind.PROSE and not is_share_bar(sentence)
+            and not DATELINE.fullmatch(sentence.strip()))
 
 
 def is_share_bar(sentence: str) -> bool:
