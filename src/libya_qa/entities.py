@@ -35,8 +35,9 @@ COUNTED = (r"(?:\s+(?!(?:was|is|has|does|goes|this|his|its|as|us|thus|plus|less)
 PART = r"(?:third|quarter|fifth|sixth|seventh|eighth|ninth|tenth)s?"
 FRACTION = (rf"\b(?i:half|(?:a|one)[ -]{PART}|(?:two|three|four|five|six|seven|eight|nine)[ -]{PART}|"
             rf"(?:one|two|three) (?:in|out of) (?:three|four|five|six|seven|eight|nine|ten|\d+))\b")
-# "one of the programs", "no one": a pronoun, not a count ("It withdrew from Tripoli under one of the programs").
-NOT_A_COUNT = r"(?<![Nn]o\s)(?!(?i:one)\s+of\b)"
+# "one of the programs", "no one": a pronoun, not a count ("It withdrew from Tripoli under one of the programs");
+# "less than one day's work": a measure, not how many.
+NOT_A_COUNT = r"(?<![Nn]o\s)(?!(?i:one)\s+(?:of\b|\w+[’']s\b))"
 NUMBER = re.compile(  # a share first: "one in five" is one quantity, not "one" and "five"
     rf"{APPROX}{FRACTION}|{APPROX}(?:[$£€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per cent)|(?:\s+{UNITS})?(?!\w){COUNTED})"
     rf"|{APPROX}\b{NOT_A_COUNT}(?i:{SMALL}(?:\s+{UNITS})?|dozens|hundreds|thousands|millions|billions)(?:\s+of\s+(?i:{UNITS}))?\b"

@@ -25,6 +25,10 @@ WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W
 # What a "how many" question counts: the words before its verb ("How many Syrian children are ...?").
 HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w’'-]+?){0,3}?)(?=\s+(?:are|is|was|were|did|does|do|has|have|"
                       r"had|will|would|can|could|should|must)\b|\W*$|,)", re.IGNORECASE)
+# The last word of a quantity that counts nothing by name: a figure, a number word, a unit or a share.
+BARE = re.compile(r"\d[\d,.]*|%|percent|cent|(?:hundred|thousand|million|billion|trillion|dozen)s?|one|two|three|four|"
+                  r"five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|[a-z]+ty(?:-[a-z]+)?|half|(?:third|quarter|"
+                  r"fifth|sixth|seventh|eighth|ninth|tenth)s?", re.IGNORECASE)
 WHO = re.compile(r"^\W*(?:and\s+)?(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -83,23 +87,27 @@ def asks_who_someone_is(question: str) -> bool:
 
 def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
                         ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
-    """Of the quantities, those that count what the question counts, when any do.
+    """The quantities less those that count something else, when some count what the question counts.
 
-    "How many civilians did NATO kill?" marks "72 civilians", not "less than one" of "less than one
-    day's work" beside it; "How many Syrian children ... under the projects?" counts children, not projects.
+    "How many civilians has the coalition killed?" marks "at least 220 civilians", not "more than 19,000
+    airstrikes" beside it. A bare number stays: "More than 800 people were taken hostage, and at least
+    39 killed" answers "How many people died?" with its second number.
     """
     counted = [m.group(1) for m in HOW_MANY.finditer(question)]
     if len(counted) != 1:  # "How many were taken, and how many killed?" counts two things
         return near
     asked = set(tokenize(counted[0]))
 
-    def counts(sentence: QuoteSentence, span: TypedSpan) -> bool:
-        words = tokenize(sentence.text[span.start:span.end])
-        return bool(words) and words[-1] in asked
+    def noun(sentence: QuoteSentence, span: TypedSpan) -> str:
+        """The stem of what a quantity counts ("" for a bare number, a unit or a share)."""
+        last = WORD.findall(sentence.text[span.start:span.end])[-1:]
+        if not last or BARE.fullmatch(last[0]):
+            return ""
+        return next(iter(tokenize(last[0])), "")
 
-    if not any(counts(s, span) for s, spans in near for span in spans):
+    if not any(noun(s, span) in asked for s, spans in near for span in spans):
         return near
-    return [(s, [span for span in spans if counts(s, span)]) for s, spans in near]
+    return [(s, [span for span in spans if noun(s, span) in asked | {""}]) for s, spans in near]
 
 
 def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
