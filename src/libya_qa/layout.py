@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from enum import IntEnum
 
 from .entities import MONTH
-from enum import IntEnum
 
 
 class LineKind(IntEnum):
