@@ -23,6 +23,7 @@ from .corpus import FRONT_MATTER, ID_PATTERN, MAX_OTHER_FIELD_CHARS, load_header
 from .errors import IngestError
 from .filters import date_parts
 from .schema import UNKNOWN, Article, Source
+from .unwrap import unwrap
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 FETCH_TIMEOUT = 20.0
@@ -132,6 +133,7 @@ def read_bytes(raw: bytes, name: str, overrides: Metadata = Metadata(), kind: st
     else:
         text, encoding = decode_text(raw, origin)
         body, found = parse_markdown(text) if kind == "markdown" else (text, Metadata())
+        body = unwrap(normalise_body(body))  # a hard-wrapped file's paragraphs on one line each (unwrap.py)
         how = f"{kind}, {encoding}"
     if url:
         found = replace(found, url=url)
