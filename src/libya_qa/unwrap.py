@@ -4,8 +4,9 @@ A text saved from an e-mail, a report or `fmt` breaks every paragraph at about 7
 sentence splitter takes a line break for a boundary, and a short line with no sentence ending reads as
 a heading, so such a file was quoted in fragments, or not at all ("preparing to fight I.S. are drawn
 from Libya Dawn, the Islamist"). A line is joined to the one before it only when that one was wrapped:
-long, yet no longer than a wrapped line can be. Headings, list items, quotes, tables and code keep
-their lines, and a file whose paragraphs are one line each comes back unchanged.
+its block is 50-100 columns wide, it fills half of that, and the next word would not have fitted on it.
+Headings, list items, quotes, tables and code keep their lines, and a file whose paragraphs are one
+line each comes back unchanged.
 """
 
 from __future__ import annotations
