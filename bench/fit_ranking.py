@@ -37,7 +37,7 @@ from common import DATA, ROOT, table, write_results  # noqa: E402
 
 from libya_qa.absence import Absence, check_first_quote  # noqa: E402
 from libya_qa.analysis import is_question  # noqa: E402
-from libya_qa.confidence import INPUTS, probability, signals  # noqa: E402
+from libya_qa.confidence import INPUTS, judge, signals  # noqa: E402
 from libya_qa.evaluation import Case, load_cases  # noqa: E402
 from libya_qa.excerpts import build_excerpts  # noqa: E402
 from libya_qa.qa import QA  # noqa: E402
@@ -216,8 +216,7 @@ def abstention(items: list[Item], weights: Weights, model: dict[str, float], sea
     for item in items:
         ranked = searcher.rank(item.evidence.hits, weights)
         judged = judged_absence(item, ranked)
-        p = probability(signals(ranked, judged), model) if ranked else 0.0
-        yes = p >= threshold and not judged.late_years and not judged.unsupported_years
+        yes = judge(ranked, judged, threshold, model).answered  # the served verdict, rules and all
         if item.case.kind == "answerable":
             n_ans += 1
             answered += yes

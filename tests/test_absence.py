@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from libya_qa.absence import Absence, Span, check_best_source, check_quote
-from libya_qa.confidence import judge, probability, signals
+from libya_qa.confidence import NO_FIGURE_PROBABILITY, judge, probability, signals
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
 
@@ -56,3 +56,23 @@ def test_a_quote_without_a_year_of_its_own_speaks_of_its_publication_year() -> N
     attack = "On Jan. 27, four jihadists attacked the Corinthia Hotel, killing nine people."
     assert check_quote(NOTHING_MISSING, question, quoted(attack, "2015-02-19")).years_outside_quote == ()
     assert check_quote(NOTHING_MISSING, question, quoted(attack, "2017-02-19")).years_outside_quote == (2015,)
+
+
+def test_a_how_many_question_quoted_without_a_figure_is_not_found_however_high_the_score() -> None:
+    question = "How many U212A submarines are Norway and Germany buying?"
+    none = check_quote(NOTHING_MISSING, question, quoted("Norway and Germany are buying a new class of submarines, "
+                                                         "known as U212A, that are hard to detect."))
+    some = check_quote(NOTHING_MISSING, question, quoted("Norway and Germany are buying six U212A submarines."))
+    assert none.figure_missing and not some.figure_missing
+    strong = [SentenceHit(0, 0, 0, cosine=0.9, coverage=1.0, fusion=1.0, score=20.0, confidence=20.0)]
+    verdict = judge(strong, none)  # the probability is capped below the fitted threshold
+    assert not verdict.answered and "no figure" in verdict.message and verdict.probability <= NO_FIGURE_PROBABILITY
+    assert judge(strong, some).answered
+    # a figure in words or with a unit glued on counts; a "how long" question is answered by a date too
+    for text in ("They received approximately $100bn.", "It filled well over a thousand depots.",
+                 "It is the fourth biggest response.", "Dozens were hurt."):
+        assert not check_quote(NOTHING_MISSING, "How much did they get?", quoted(text)).figure_missing, text
+    assert not check_quote(NOTHING_MISSING, "How long has the PKK fought?", quoted("It has fought since 1984.",
+                                                                                  "")).figure_missing
+    assert check_quote(NOTHING_MISSING, "How many fought?", quoted("It has fought since 1984.", "")).figure_missing
+    assert not check_quote(NOTHING_MISSING, "Who fought?", quoted("No figure here.")).figure_missing  # not asked

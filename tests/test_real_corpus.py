@@ -10,6 +10,7 @@ import pytest
 from support import ROOT, assert_verbatim
 from libya_qa.evaluation import evaluate, load_cases
 from libya_qa.config import Settings
+from libya_qa.confidence import NO_FIGURE_PROBABILITY
 from libya_qa.qa import QA
 
 pytestmark = pytest.mark.model
@@ -67,6 +68,17 @@ def test_a_count_is_read_off_the_thing_the_question_counts(real_qa: QA) -> None:
     died = real_qa.ask("How many people died there?", history=["What happened at the In Amenas gas plant?"])
     assert "at least 39" in {s.text for s in died.short_answer}
     assert_verbatim(civilians.excerpts + fighters.excerpts + died.excerpts, bodies(real_qa))
+
+
+def test_a_how_many_question_whose_best_passage_gives_no_figure_is_not_found(real_qa: QA) -> None:
+    """"surface-to-air missiles are believed to have escaped Gaddafi's arsenal" says no number: it had been
+    answered at 0.91; the quote is still shown, as the nearest passage, at the capped strength."""
+    answer = real_qa.ask("How many surface-to-air missiles escaped Gaddafi's arsenal?")
+    assert answer.status == "not_found" and "no figure" in answer.message and answer.short_answer == ()
+    assert answer.confidence <= NO_FIGURE_PROBABILITY and answer.excerpts[0].confidence <= NO_FIGURE_PROBABILITY
+    assert "surface-to-air missiles" in answer.excerpts[0].quote
+    assert real_qa.ask("How many civilians did NATO kill in Libya?").status == "answered"  # "72 civilians"
+    assert_verbatim(answer.excerpts, bodies(real_qa))
 
 
 def test_who_someone_is_is_answered_by_sentences_not_by_the_names_around_him(real_qa: QA) -> None:

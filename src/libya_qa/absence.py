@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from .analysis import WORD, tokenize
-from .entities import PLACE_WORDS, find_spans
+from .analysis import WORD, question_type, tokenize
+from .entities import PLACE_WORDS, find_spans, new_spans
 from .schema import Article, Excerpt
 from .spelling import Skeletons, respellings
 from .store import Snapshot
@@ -47,6 +47,7 @@ class Absence:
     unsupported_years: tuple[int, ...] = ()  # years the best-matching source neither mentions nor was published in
     best_source: str = ""  # that source's title
     years_outside_quote: tuple[int, ...] = ()  # years the quote judged (the first, or the one scored) does not hold
+    figure_missing: bool = False  # the question asks how many or how much, and the quote judged gives no figure
 
 
 def publication_span(snapshot: Snapshot) -> Span:
@@ -129,7 +130,8 @@ def check_quote(found: Absence, question: str, excerpt: Excerpt) -> Absence:
     the answerable ones answered right; the confidence model weighs it (bench/fit_ranking.py). A quote
     with no year of its own ("On Jan. 27, four jihadists attacked ...") speaks of its publication's year.
     """
-    return replace(found, years_outside_quote=years_missing(question, f"{excerpt.quote} {excerpt.source.date}"))
+    return replace(found, years_outside_quote=years_missing(question, f"{excerpt.quote} {excerpt.source.date}"),
+                   figure_missing=question_type(question) == "number" and not gives_figure(excerpt.quote, question))
 
 
 def check_first_quote(found: Absence, question: str, articles: Iterable[Article], first: Excerpt) -> Absence:
@@ -140,6 +142,25 @@ def check_first_quote(found: Absence, question: str, articles: Iterable[Article]
     """
     source = next(a for a in articles if a.id == first.source.id)
     return check_quote(check_best_source(found, question, source), question, first)
+
+
+# Figures the typed-number rules leave aside: "well over a thousand", "the fourth biggest", "$100bn".
+FIGURE_WORDS = re.compile(r"\b(?:a|one)\s+(?:hundred|thousand|million|billion)\b|\b(?:first|second|third|fourth|fifth|"
+                          r"sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
+
+
+HOW_LONG = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)  # a duration: "since 1984" answers it
+
+
+def gives_figure(quote: str, question: str) -> bool:
+    """True when the quote holds a number the question does not already give (or, for how long, a date).
+
+    "How many U212A submarines are Norway and Germany buying?" quoted from "Norway and Germany buying a
+    new class of submarines, known as U212A" gives none; "How long has the PKK been fighting?" is
+    answered "since 1984".
+    """
+    return (bool(new_spans(quote, "number", question)) or FIGURE_WORDS.search(quote) is not None
+            or (HOW_LONG.search(question) is not None and bool(new_spans(quote, "time", question))))
 
 
 def years_missing(question: str, text: str) -> tuple[int, ...]:

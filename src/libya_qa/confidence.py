@@ -17,6 +17,9 @@ from .ranking import FITTED, SentenceHit
 # question is answered (the one maximising answered + abstained rates on dev): fitted.json.
 MODEL: dict[str, float] = dict(FITTED["confidence"])
 ANSWER_PROBABILITY: float = FITTED["answer_probability"]
+# A how-many question quoted with no figure (absence.gives_figure): on dev none of the 9 such first quotes
+# answered, 1/11 with one success and one failure added; the probability that such a quote answers is at most this.
+NO_FIGURE_PROBABILITY = 0.09
 # What the model reads, the question's evidence and its signals of absence (bench/fit_ranking.py fits all).
 INPUTS = ("top_score", "margin", "context_coverage", "unknown_name_share", "unknown_year", "typed_fit",
           "article_coverage", "best_article_coverage", "cosine", "sentence_bm25", "uncovered", "year_outside_quote")
@@ -56,7 +59,8 @@ def excerpt_probability(inside: list[SentenceHit], hits: list[SentenceHit], abse
     if not inside:
         return 0.0
     best = inside[0]
-    return probability(signals([best, *(h for h in hits if h.article != best.article)], absence))
+    p = probability(signals([best, *(h for h in hits if h.article != best.article)], absence))
+    return min(p, NO_FIGURE_PROBABILITY) if absence.figure_missing else p
 
 
 def source_probability(hits: list[SentenceHit], absence: Absence) -> float:
@@ -66,9 +70,11 @@ def source_probability(hits: list[SentenceHit], absence: Absence) -> float:
     return probability({**signals(hits, absence), "margin": 0.0})
 
 
-def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_PROBABILITY) -> Verdict:
-    """Answer or not_found, with the probability that the first excerpt answers."""
-    p = probability(signals(hits, absence)) if hits else 0.0
+def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_PROBABILITY,
+          model: dict[str, float] = MODEL) -> Verdict:
+    """Answer or not_found, with the probability that the first excerpt answers (model: the fitting script's)."""
+    p = probability(signals(hits, absence), model) if hits else 0.0
+    p = min(p, NO_FIGURE_PROBABILITY) if absence.figure_missing else p
     if absence.late_years:
         years = ", ".join(str(y) for y in absence.late_years)
         covered = absence.span.describe()
@@ -84,4 +90,7 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
         names = ", ".join(absence.unknown_names)
         return Verdict(p, False, f"Not found: no article in the corpus mentions {names}. Any excerpts are the "
                        "nearest passages, not an answer.")
+    if absence.figure_missing:
+        return Verdict(p, False, "Not found: the best-matching passage gives no figure for this question. Any "
+                       "excerpts are the nearest passages, not an answer.")
     return Verdict(p, False)
