@@ -147,8 +147,6 @@ def check_first_quote(found: Absence, question: str, articles: Iterable[Article]
 # Figures the typed-number rules leave aside: "well over a thousand", "the fourth biggest", "$100bn".
 FIGURE_WORDS = re.compile(r"\b(?:a|one)\s+(?:hundred|thousand|million|billion)\b|\b(?:first|second|third|fourth|fifth|"
                           r"sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
-
-
 HOW_LONG = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)  # a duration: "since 1984" answers it
 
 
