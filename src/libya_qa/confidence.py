@@ -59,7 +59,11 @@ def excerpt_probability(inside: list[SentenceHit], hits: list[SentenceHit], abse
     if not inside:
         return 0.0
     best = inside[0]
-    p = probability(signals([best, *(h for h in hits if h.article != best.article)], absence))
+    return _capped(probability(signals([best, *(h for h in hits if h.article != best.article)], absence)), absence)
+
+
+def _capped(p: float, absence: Absence) -> float:
+    """The probability, at most NO_FIGURE_PROBABILITY when the quote judged gives no figure it was asked for."""
     return min(p, NO_FIGURE_PROBABILITY) if absence.figure_missing else p
 
 
@@ -73,8 +77,7 @@ def source_probability(hits: list[SentenceHit], absence: Absence) -> float:
 def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_PROBABILITY,
           model: dict[str, float] = MODEL) -> Verdict:
     """Answer or not_found, with the probability that the first excerpt answers (model: the fitting script's)."""
-    p = probability(signals(hits, absence), model) if hits else 0.0
-    p = min(p, NO_FIGURE_PROBABILITY) if absence.figure_missing else p
+    p = _capped(probability(signals(hits, absence), model), absence) if hits else 0.0
     if absence.late_years:
         years = ", ".join(str(y) for y in absence.late_years)
         covered = absence.span.describe()

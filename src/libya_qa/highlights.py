@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .analysis import WORD, tokenize
-from .entities import TypedSpan, find_spans, folded, new_spans
+from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans
 from .schema import AnswerSpan
 
 TYPED_KINDS = ("name", "number", "time")
@@ -26,9 +26,7 @@ WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W
 HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w’'-]+?){0,3}?)(?=\s+(?:are|is|was|were|did|does|do|has|have|"
                       r"had|will|would|can|could|should|must)\b|\W*$|,)", re.IGNORECASE)
 # The last word of a quantity that counts nothing by name: a figure, a number word, a unit or a share.
-BARE = re.compile(r"\d[\d,.]*|%|percent|cent|(?:hundred|thousand|million|billion|trillion|dozen)s?|one|two|three|four|"
-                  r"five|six|seven|eight|nine|ten|eleven|twelve|[a-z]+teen|[a-z]+ty(?:-[a-z]+)?|half|(?:third|quarter|"
-                  r"fifth|sixth|seventh|eighth|ninth|tenth)s?", re.IGNORECASE)
+BARE = re.compile(rf"\d[\d,.]*|%|percent|cent|{UNITS}|dozens?|half|{SMALL}|{PART}", re.IGNORECASE)
 WHO = re.compile(r"^\W*(?:and\s+)?(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -59,7 +57,7 @@ class Marked:
 def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str) -> Marked:
     """The answering spans of a quote made of `sentences` that starts at body offset quote_start."""
     answering = [s for s in sentences if s.answers] or [s for s in sentences if s.best] or sentences[:1]
-    if kind in TYPED_KINDS and not asks_who_someone_is(question):
+    if kind in TYPED_KINDS and not _asks_who_someone_is(question):
         near = [(s, _near_question(s.text, new_spans(s.text, kind, question), question)) for s in answering]
         near = _counting_the_asked(near, question) if kind == "number" else near
         doers = WHO.match(question) is not None  # of the best sentence: a weaker one's list is no answer to cut
@@ -75,7 +73,7 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     return Marked(tuple(spans), main, False)
 
 
-def asks_who_someone_is(question: str) -> bool:
+def _asks_who_someone_is(question: str) -> bool:
     """True for "Who is <a name>?": the question is the name, and what answers is a description."""
     match = WHO_IS.match(question)
     if match is None:

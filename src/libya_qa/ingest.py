@@ -133,7 +133,6 @@ def read_bytes(raw: bytes, name: str, overrides: Metadata = Metadata(), kind: st
     else:
         text, encoding = decode_text(raw, origin)
         body, found = parse_markdown(text) if kind == "markdown" else (text, Metadata())
-        body = unwrap(normalise_body(body))  # a hard-wrapped file's paragraphs on one line each (unwrap.py)
         how = f"{kind}, {encoding}"
     if url:
         found = replace(found, url=url)
@@ -308,6 +307,8 @@ def finish(body: str, meta: Metadata, origin: str, how: str, fallback: str, expl
            kind: str) -> Extracted:
     """Build the Article: normalised body, unknown for missing fields, an id from the title."""
     body = normalise_body(body)
+    if kind in ("text", "markdown"):
+        body = unwrap(body)  # a hard-wrapped file's paragraphs on one line each (unwrap.py)
     if not body:
         raise IngestError("empty_source", f"{origin} has no text once normalised: there is nothing to add")
     values = {k: _within_bounds(getattr(meta, k) or UNKNOWN) for k in METADATA_FIELDS}
