@@ -70,7 +70,7 @@ def test_the_names_a_question_already_gives_are_not_its_answer() -> None:
 def test_a_typed_question_marks_the_words_and_reads_them_as_a_short_answer() -> None:
     body = "Intro. Haftar got help from Egypt and Jordan. Haftar was also backed by Saudi Arabia."
     first, second = body.index("Haftar got"), body.index("Haftar was")
-    sentences = [QuoteSentence(first, second - 1, body[first:second - 1], True),
+    sentences = [QuoteSentence(first, second - 1, body[first:second - 1], True, close=True),
                  QuoteSentence(second, len(body), body[second:], True, best=True)]
     marked = mark(first, sentences, "name", "Who backed Haftar?")
     quote = body[first:]
@@ -98,6 +98,23 @@ def test_a_short_answer_too_long_to_read_at_a_glance_keeps_the_close_sentences_n
     marked = mark(0, sentences, "name", "Who backed Haftar?")
     assert len(marked.spans) == 5 and [body[a:b] for a, b in marked.close_spans] == ["Saudi Arabia"]
     assert [a.text for a in short_answer("x", body, 0, marked)] == ["Saudi Arabia"]
+
+
+def test_a_short_answer_reads_the_best_sentences_names_not_a_weaker_neighbours() -> None:
+    # "Who backed the Libya Dawn government?" had read "Haftar · Saudi Arabia · Qatar · Turkey": the
+    # sentence before the answer shares the typed highlight but does not score close to the best one.
+    body = ("Haftar has also been backed by Saudi Arabia. Libya Dawn has been supported financially by Qatar, "
+            "and also reportedly by Turkey.")
+    second = body.index("Libya Dawn")
+    sentences = [QuoteSentence(0, second - 1, body[:second - 1], True),
+                 QuoteSentence(second, len(body), body[second:], True, best=True)]
+    marked = mark(0, sentences, "name", "Who backed the Libya Dawn government?")
+    assert [body[a:b] for a, b in marked.spans] == ["Haftar", "Saudi Arabia", "Qatar", "Turkey"]  # all marked
+    assert [a.text for a in short_answer("x", body, 0, marked)] == ["Qatar", "Turkey"]
+    # the best sentence naming nothing new, the weaker one's names are the short answer still
+    plain = [sentences[0], QuoteSentence(second, len(body), "Libya Dawn has been supported.", True, best=True)]
+    assert [a.text for a in short_answer("x", body, 0, mark(0, plain, "name", "Who backed Libya Dawn?"))] == [
+        "Haftar", "Saudi Arabia"]
 
 
 def test_a_who_question_over_a_long_list_marks_the_doers_and_a_follow_up_still_sees_the_list() -> None:

@@ -54,7 +54,7 @@ def test_the_issues_reworded_backing_probes_quote_the_backers_first(real_qa: QA)
     assert [s.text for s in haftar.short_answer] == ["Egypt", "United Arab Emirates", "Saudi Arabia"]
     dawn = real_qa.ask("Who backed the Libya Dawn government?")
     assert "supported financially by Qatar" in dawn.excerpts[0].quote
-    assert {"Qatar", "Turkey"} <= {s.text for s in dawn.short_answer}
+    assert [s.text for s in dawn.short_answer] == ["Qatar", "Turkey"]  # not Haftar's Saudi backer before it
     assert_verbatim(haftar.excerpts + dawn.excerpts, bodies(real_qa))
 
 

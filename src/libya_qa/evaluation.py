@@ -54,6 +54,8 @@ class Result:
     bearing: int = 0  # excerpts not flagged related (the page lists the others under "Related passages")
     short_hit: bool = False  # the short answer holds (or is held by) an expected answer string
     short_given: bool = False
+    short_spans: int = 0  # spans in the short answer
+    short_spans_right: int = 0  # of those, spans that hold (or are held by) an expected answer string
     rank_after_other: int | None = None  # a standalone question asked after an unrelated earlier one
 
 
@@ -162,12 +164,24 @@ def run_case(qa: QA, case: Case, other: str = "") -> Result:
         highlight_share=_highlight_share(first) if first is not None else 0.0,
         precise=sum(_names_an_answer(e, case) for e in answer.excerpts), excerpts=len(answer.excerpts),
         precise_bearing=sum(_names_an_answer(e, case) for e in bearing), bearing=len(bearing), short_given=bool(texts),
-        short_hit=any(a in t or t in a for a in case.answer for t in texts), rank_after_other=after_other)
+        short_hit=any(_matches(t, case) for t in texts), short_spans=len(texts),
+        short_spans_right=sum(_matches(t, case) for t in texts), rank_after_other=after_other)
+
+
+def _matches(text: str, case: Case) -> bool:
+    """A short-answer span holds an expected answer string, or is held by one ("Qatar" in "by Qatar")."""
+    return any(a in text or text in a for a in case.answer)
 
 
 def _rate(items: list[Result], test: Callable[[Result], bool]) -> float:
     """The share of items passing a test (0.0 for none)."""
     return round(sum(1 for r in items if test(r)) / len(items), 3) if items else 0.0
+
+
+def _share(items: list[Result], part: Callable[[Result], int], whole: Callable[[Result], int]) -> float:
+    """Sum of a count over items against the sum of another (0.0 when that is 0)."""
+    total = sum(whole(r) for r in items)
+    return round(sum(part(r) for r in items) / total, 3) if total else 0.0
 
 
 @dataclass
@@ -210,6 +224,7 @@ class Report:
             "highlighted_share": round(statistics.fmean(r.highlight_share for r in firsts), 3) if firsts else 0.0,
             "short_answer_given": _rate(answered, lambda r: r.short_given),
             "short_answer_holds_answer": _rate([r for r in answered if r.short_given], lambda r: r.short_hit),
+            "short_answer_span_precision": _share(answered, lambda r: r.short_spans_right, lambda r: r.short_spans),
             "verbatim_share": round(sum(r.verbatim for r in self.of("answerable", "unanswerable", "followup",
                                                                      split=split)) / checked, 4) if checked else 1.0,
             "followup_hit@1_with_history": _rate(followups, lambda r: r.rank == 1),

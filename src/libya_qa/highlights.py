@@ -165,18 +165,21 @@ def short_answer(source_id: str, quote: str, quote_start: int, marked: Marked,
                  listed: bool = False) -> tuple[AnswerSpan, ...]:
     """The typed highlights of the first quote as verbatim spans, each once; empty for sentence highlights.
 
-    When the quote marks more than a glance can take, those of its best and closest sentences only.
-    listed: read them from before long lists were cut to their doers (what a follow-up may point at).
+    Those of its best and closest sentences, when they hold any: a weaker sentence the quote marks is
+    context ("Haftar has also been backed by Saudi Arabia." before "Libya Dawn has been supported
+    financially by Qatar ..." answers nothing about Libya Dawn). Otherwise all it marks, up to what a
+    glance takes. listed: read them from before long lists were cut to their doers (what a follow-up
+    may point at), all first.
     """
     if not marked.typed:
         return ()
-    for spans in (marked.listed if listed and marked.listed else (marked.spans, marked.close_spans)):
+    for spans in (marked.listed if listed and marked.listed else (marked.close_spans, marked.spans)):
         seen, out = set(), []
         for start, end in spans:
             key = folded(quote[start:end]).removeprefix("the ")
             if key not in seen:
                 seen.add(key)
                 out.append(AnswerSpan(quote[start:end], source_id, quote_start + start, quote_start + end))
-        if len(out) <= MAX_SHORT_SPANS:
+        if out and len(out) <= MAX_SHORT_SPANS:
             return tuple(out)
     return ()
