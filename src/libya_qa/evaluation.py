@@ -271,9 +271,10 @@ def format_report(report: Report) -> str:
     splits = report.splits()
     summaries = {s or "all": report.summary(s) for s in splits}
     names = list(summaries)
-    lines = [f"{'figure':34s} " + " ".join(f"{n:>8s}" for n in names)]
+    width = max(len(key) for key in summaries[names[0]])
+    lines = [f"{'figure':{width}s} " + " ".join(f"{n:>8s}" for n in names)]
     for key in summaries[names[0]]:
-        lines.append(f"{key:34s} " + " ".join(f"{summaries[n][key]:>8}" for n in names))
+        lines.append(f"{key:{width}s} " + " ".join(f"{summaries[n][key]:>8}" for n in names))
     for split in splits:
         lines.append(f"\nconfidence reliability ({split or 'all'}): band, questions, mean confidence, first excerpt answers")
         lines += [f"  {r['band']:>8s} {r['questions']:>5} {r['mean_confidence']:>7} {r['first_excerpt_answers']:>7}"
