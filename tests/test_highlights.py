@@ -100,6 +100,21 @@ def test_a_short_answer_too_long_to_read_at_a_glance_keeps_the_close_sentences_n
     assert [a.text for a in short_answer("x", body, 0, marked)] == ["Saudi Arabia"]
 
 
+def test_a_question_joined_to_a_second_marks_both_kinds_of_answer() -> None:
+    body = "On May 16, 2014, Haftar launched Operation DIGNITY against the militias."
+    marked = mark(0, [QuoteSentence(0, len(body), body, True, best=True)], "name",
+                  "Who launched Operation Dignity, and when?")
+    assert [a.text for a in short_answer("x", body, 0, marked)] == ["May 16, 2014", "Haftar"]  # in reading order
+    alone = mark(0, [QuoteSentence(0, len(body), body, True, best=True)], "name", "Who launched Operation Dignity?")
+    assert [a.text for a in short_answer("x", body, 0, alone)] == ["Haftar"]
+
+
+def test_a_figure_ends_at_its_last_digit_not_at_the_comma_after_it() -> None:
+    # "... while Jordan has 657,000, with others ..." had read "657,000," as the short answer
+    assert spans("Jordan has 657,000, Iraq 1,148 km, and 12.") == [
+        ("Jordan", "name"), ("657,000", "number"), ("Iraq", "name"), ("1,148 km", "number"), ("12", "number")]
+
+
 def test_a_short_answer_reads_the_best_sentences_names_not_a_weaker_neighbours() -> None:
     # "Who backed the Libya Dawn government?" had read "Haftar · Saudi Arabia · Qatar · Turkey": the
     # sentence before the answer shares the typed highlight but does not score close to the best one.

@@ -6,7 +6,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from libya_qa.analysis import is_question, question_type, tokenize
+from libya_qa.analysis import asked_kinds, is_question, question_type, tokenize
 from libya_qa.chunking import make_passages, split_sentences
 from libya_qa.corpus import load_corpus
 from libya_qa.keywords import bm25_from_ids
@@ -62,6 +62,18 @@ def test_back_as_a_particle_is_a_stop_word_and_as_a_verb_a_key_word() -> None:
     ("What is the population of Niger?", "number"), ("What was the civilian death toll of the air war?", "number"),
     ("What is Libya's median age?", "number"), ("What is the capital of Niger?", "other"),
     ("What is the role of the UN?", "other"), ("When did Haftar return?", "time"), ("Who backed Haftar?", "name"),
+    # a follow-up's "And" continues the conversation; the question after it says what it asks for
+    ("And who backed Libya Dawn?", "name"), ("And how many militants died?", "number"), ("But when?", "time"),
+    ("So, who won?", "name"), ("And of its capital?", "other"), ("Andrea who?", "other"),
 ])
 def test_the_kind_of_answer_is_read_from_how_the_question_opens(question: str, kind: str) -> None:
     assert question_type(question) == kind
+
+
+def test_a_joined_second_question_adds_the_kind_it_asks_for() -> None:
+    assert asked_kinds("Who launched Operation Dignity, and when?") == ("name", "time")
+    assert asked_kinds("Where and when was the donors' meeting held?") == ("name", "time")
+    assert asked_kinds("What is Niger's capital and how many people live there?") == ("other", "number")
+    assert asked_kinds("How many were taken, and how many killed?") == ("number",)
+    assert asked_kinds("And who backed Libya Dawn?") == ("name",)  # a continuation, not a second question
+    assert asked_kinds("Who fought Haftar and Thani?") == ("name",)

@@ -70,6 +70,16 @@ def test_a_count_is_read_off_the_thing_the_question_counts(real_qa: QA) -> None:
     assert_verbatim(civilians.excerpts + fighters.excerpts + died.excerpts, bodies(real_qa))
 
 
+def test_a_follow_up_that_opens_with_and_asks_what_its_question_asks(real_qa: QA) -> None:
+    """"And who backed Libya Dawn?" was typed as no kind of question ("And" opened it), so it read no short
+    answer; "Who launched Operation Dignity, and when?" read the doer only."""
+    dawn = real_qa.ask("And who backed Libya Dawn?", history=["Who backed Haftar?"])
+    assert [s.text for s in dawn.short_answer] == ["Qatar", "Turkey"]
+    launched = real_qa.ask("Who launched Operation Dignity, and when?")
+    assert [s.text for s in launched.short_answer] == ["May 16, 2014", "Haftar"]
+    assert_verbatim(dawn.excerpts + launched.excerpts, bodies(real_qa))
+
+
 def test_a_how_many_question_whose_best_passage_gives_no_figure_is_not_found(real_qa: QA) -> None:
     """"surface-to-air missiles are believed to have escaped Gaddafi's arsenal" says no number: it had been
     answered at 0.91; the quote is still shown, as the nearest passage, at the capped strength."""

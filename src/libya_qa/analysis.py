@@ -117,12 +117,30 @@ def is_question(text: str) -> bool:
     return "?" in text or bool(ASKING.search(text))
 
 
+# A follow-up's opening word that continues the conversation: "And who backed Libya Dawn?" asks "who".
+CONTINUING = re.compile(r"^\W*(?:and|but|so|also|then|or)\b[\s,]*(?=\w)", re.IGNORECASE)
+
+
 def question_type(question: str) -> str:
     """number, time, name or other."""
+    question = CONTINUING.sub("", question, count=1)
     for kind, pattern in QUESTION_TYPES:
         if pattern.search(question):
             return kind
     return "other"
+
+
+# A second question joined to the first ("Who launched Operation Dignity, and when?", "Where and when was
+# the meeting held?"): the kind of words its answer adds. Not at the start, where "And who ...?" continues.
+ALSO_ASKED = re.compile(r"(?<=\w)\W*\s+and\s+(when|what year|who|whom|where|which|how (?:many|much))\b", re.I)
+ALSO_KINDS = {"when": "time", "what year": "time", "how many": "number", "how much": "number"}
+
+
+def asked_kinds(question: str) -> tuple[str, ...]:
+    """The question's type, then the kinds a joined second question asks for ("..., and when?": time)."""
+    first = question_type(question)
+    also = [ALSO_KINDS.get(m.group(1).lower(), "name") for m in ALSO_ASKED.finditer(question)]
+    return tuple(dict.fromkeys([first, *also]))
 
 
 def answer_fit(question: str, kind: str, sentence: str, sentence_terms: AbstractSet[str],

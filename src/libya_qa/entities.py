@@ -39,7 +39,7 @@ FRACTION = (rf"\b(?i:half|(?:a|one)[ -]{PART}|(?:two|three|four|five|six|seven|e
 # "less than one day's work": a measure, not how many.
 NOT_A_COUNT = r"(?<![Nn]o\s)(?!(?i:one)\s+(?:of\b|\w+[’']s\b))"
 NUMBER = re.compile(  # a share first: "one in five" is one quantity, not "one" and "five"
-    rf"{APPROX}{FRACTION}|{APPROX}(?:[$£€]\s?)?\b\d[\d,]*(?:\.\d+)?(?:\s*(?:%|percent|per cent)|(?:\s+{UNITS})?(?!\w){COUNTED})"
+    rf"{APPROX}{FRACTION}|{APPROX}(?:[$£€]\s?)?\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s*(?:%|percent|per cent)|(?:\s+{UNITS})?(?!\w){COUNTED})"
     rf"|{APPROX}\b{NOT_A_COUNT}(?i:{SMALL}(?:\s+{UNITS})?|dozens|hundreds|thousands|millions|billions)(?:\s+of\s+(?i:{UNITS}))?\b"
     rf"{COUNTED}",
 )

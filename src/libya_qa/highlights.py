@@ -12,7 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from .analysis import WORD, tokenize
+from .analysis import WORD, asked_kinds, tokenize
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans
 from .schema import AnswerSpan
 
@@ -58,7 +58,9 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     """The answering spans of a quote made of `sentences` that starts at body offset quote_start."""
     answering = [s for s in sentences if s.answers] or [s for s in sentences if s.best] or sentences[:1]
     if kind in TYPED_KINDS and not _asks_who_someone_is(question):
-        near = [(s, _near_question(s.text, new_spans(s.text, kind, question), question)) for s in answering]
+        kinds = [k for k in asked_kinds(question) if k in TYPED_KINDS]  # "Who ..., and when?": names and dates
+        near = [(s, _near_question(s.text, _asked_spans(s.text, kinds or [kind], question), question))
+                for s in answering]
         near = _counting_the_asked(near, question) if kind == "number" else near
         doers = WHO.match(question) is not None  # of the best sentence: a weaker one's list is no answer to cut
         typed = [(s, span) for s, spans in near for span in (_doers(s.text, spans) if doers and s.best else spans)]
@@ -71,6 +73,11 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     best = next((s for s in answering if s.best), answering[0])
     main = next(span for span in spans if span[0] <= best.start - quote_start < span[1])
     return Marked(tuple(spans), main, False)
+
+
+def _asked_spans(text: str, kinds: list[str], question: str) -> list[TypedSpan]:
+    """The spans of every asked kind that the question does not already give, in reading order."""
+    return sorted((span for kind in kinds for span in new_spans(text, kind, question)), key=lambda span: span.start)
 
 
 def _asks_who_someone_is(question: str) -> bool:
