@@ -65,6 +65,10 @@ def test_back_as_a_particle_is_a_stop_word_and_as_a_verb_a_key_word() -> None:
     # a follow-up's "And" continues the conversation; the question after it says what it asks for
     ("And who backed Libya Dawn?", "name"), ("And how many militants died?", "number"), ("But when?", "time"),
     ("So, who won?", "name"), ("And of its capital?", "other"), ("Andrea who?", "other"),
+    # a date asked after a preposition, and sizes asked other ways than "how many"
+    ("On what date did Qaddafi die?", "time"), ("In which month did they meet?", "time"),
+    ("Between which dates was the strike carried out?", "time"), ("Which group struck?", "name"),
+    ("How old is Hosni Mubarak?", "number"), ("How high is youth unemployment?", "number"),
 ])
 def test_the_kind_of_answer_is_read_from_how_the_question_opens(question: str, kind: str) -> None:
     assert question_type(question) == kind

@@ -7,6 +7,7 @@ regression fails here on either half.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,14 @@ pytestmark = pytest.mark.model
 QUESTIONS = ROOT / "tests" / "data" / "eval" / "questions.jsonl"
 # figure -> (dev floor, test floor); measured on 2026-11-30: see the README's quality table (the dev follow-up
 # floor fell with the 18 follow-ups that move to another article, f100-f117: 0.74 on 50, 0.676 on 68; the dev
-# abstained floor fell with 40 more unanswerable questions, u145-u184, written later: 0.605 on 86, 0.556 on 126).
+# abstained floor fell with 40 more unanswerable questions, u145-u184, written later: 0.605 on 86, 0.556 on 126;
+# the test highlight floor fell when "How high is ...?" and "On what date ...?" came to mark figures and dates,
+# not whole lines: an expected string such as "Youth unemployment rate (ages 15-24): total: 49.5%" is then in
+# no one highlight, though "49.5%" is: 0.632 -> 0.619).
 FLOORS = {
     "hit@1": (0.78, 0.78), "hit@5": (0.94, 0.97), "mrr": (0.85, 0.86),
     "answered_rate": (0.88, 0.91), "abstained_rate": (0.53, 0.60),
-    "highlight_holds_answer@1": (0.66, 0.62), "short_answer_holds_answer": (0.77, 0.77),
+    "highlight_holds_answer@1": (0.66, 0.60), "short_answer_holds_answer": (0.77, 0.77),
     "followup_hit@1_with_history": (0.64, 0.67), "short_answer_span_precision": (0.42, 0.36),
 }
 
@@ -54,7 +58,13 @@ def test_the_figures_hold_on_each_half(report: Report, split: str) -> None:
 
 
 def test_confidence_is_calibrated_on_the_test_half(report: Report) -> None:
-    """In each band holding enough questions, the share answered by the first excerpt is near the confidence."""
+    """In each band holding enough questions, the share answered by the first excerpt is near the confidence:
+    within what sampling alone would give 99 times in 100, were the confidence exact (at least 0.10)."""
     bands = [b for b in report.reliability("test") if b["questions"] >= 20]
     assert len(bands) >= 3
-    assert all(abs(b["first_excerpt_answers"] - b["mean_confidence"]) <= 0.15 for b in bands), bands
+
+    def sampling(band: dict) -> float:
+        p = band["mean_confidence"]
+        return max(0.10, 2.58 * math.sqrt(p * (1 - p) / band["questions"]))
+
+    assert all(abs(b["first_excerpt_answers"] - b["mean_confidence"]) <= sampling(b) for b in bands), bands

@@ -87,12 +87,13 @@ def tokenize_many(texts: list[str]) -> list[list[str]]:
 
 # What kind of words answer a question, guessed from how it opens.
 QUESTION_TYPES = [
-    ("number", re.compile(r"^\W*(how (many|much|large|big|long|far)|what (proportion|share|percentage|number|fraction))\b"
+    ("number", re.compile(r"^\W*(how (many|much|large|big|long|far|old|high|tall|deep|wide|fast)|what (proportion|share|percentage|number|fraction))\b"
                           # "What is the population of Niger?", "What was the civilian death toll ...?"
                           r"|^\W*what(?:'s| is| was| are| were)\s+(?:the\s+|its\s+|their\s+|\w+[’']s\s+)?(?:\w+\s+){0,2}?"
                           r"(population|area|size|gdp|budget|cost|death toll|toll|rate|percentage|share|proportion|"
                           r"total|amount|value|price|income|debt|median age|life expectancy|unemployment)\b", re.I)),
-    ("time", re.compile(r"^\W*(when|what (year|month|date|day)|in what year|since when)\b", re.I)),
+    ("time", re.compile(r"^\W*(when|since when|(?:(?:in|on|at|by|from|since|until|between)\s+)?(?:what|which)\s+"
+                        r"(?:years?|months?|dates?|days?|decades?|century|time))\b", re.I)),
     ("name", re.compile(r"^\W*(who|whom|whose|which|where|what (group|country|countries|militia|organi[sz]ation|city|town))\b", re.I)),
 ]
 NUMBER = re.compile(r"\b(\d[\d,.]*|hundreds?|thousands?|dozens?|millions?|half|third|quarter|fifth|tenth|"
