@@ -87,7 +87,8 @@ def tokenize_many(texts: list[str]) -> list[list[str]]:
 
 # What kind of words answer a question, guessed from how it opens.
 QUESTION_TYPES = [
-    ("number", re.compile(r"^\W*(how (many|much|large|big|long|far|old|high|tall|deep|wide|fast)|what (proportion|share|percentage|number|fraction))\b"
+    ("number", re.compile(r"^\W*(how (many|much|large|big|long|far|old|high|tall|deep|wide|fast)"
+                          r"|what (proportion|share|percentage|number|fraction))\b"
                           # "What is the population of Niger?", "What was the civilian death toll ...?"
                           r"|^\W*what(?:'s| is| was| are| were)\s+(?:the\s+|its\s+|their\s+|\w+[’']s\s+)?(?:\w+\s+){0,2}?"
                           r"(population|area|size|gdp|budget|cost|death toll|toll|rate|percentage|share|proportion|"
