@@ -115,6 +115,20 @@ def test_a_figure_ends_at_its_last_digit_not_at_the_comma_after_it() -> None:
         ("Jordan", "name"), ("657,000", "number"), ("Iraq", "name"), ("1,148 km", "number"), ("12", "number")]
 
 
+def test_a_where_question_reads_the_names_after_a_word_of_place() -> None:
+    body = "Members of Congress and Americans welcomed the last troops home at Andrews Air Force Base."
+    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
+    where = mark(0, sentence, "name", "Where did Obama welcome home the last troops from Iraq?")
+    assert [a.text for a in short_answer("x", body, 0, where)] == ["Andrews Air Force Base"]
+    who = mark(0, sentence, "name", "Who welcomed the last troops home?")  # a who-question keeps its doers
+    assert [a.text for a in short_answer("x", body, 0, who)] == ["Members of Congress", "Americans",
+                                                                  "Andrews Air Force Base"]
+    # no name after a word of place: every name stays
+    plain = "Saint-Nazaire built them for the Russian Navy."
+    built = mark(0, [QuoteSentence(0, len(plain), plain, True, best=True)], "name", "Where were they built?")
+    assert [a.text for a in short_answer("x", plain, 0, built)] == ["Saint-Nazaire", "Russian Navy"]
+
+
 def test_a_short_answer_reads_the_best_sentences_names_not_a_weaker_neighbours() -> None:
     # "Who backed the Libya Dawn government?" had read "Haftar · Saudi Arabia · Qatar · Turkey": the
     # sentence before the answer shares the typed highlight but does not score close to the best one.

@@ -27,6 +27,10 @@ HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w’'-]+?){0,3}?)(?=\s+(?:
                       r"had|will|would|can|could|should|must)\b|\W*$|,)", re.IGNORECASE)
 # The last word of a quantity that counts nothing by name: a figure, a number word, a unit or a share.
 BARE = re.compile(rf"\d[\d,.]*|%|percent|cent|{UNITS}|dozens?|half|{SMALL}|{PART}", re.IGNORECASE)
+# "Where ...?" is answered by a name after a word of place ("en route to Sudan", "at Andrews Air Force Base").
+WHERE = re.compile(r"^\W*(?:and\s+)?where\b", re.IGNORECASE)
+LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|into|across|along|outside|inside|around|toward|towards|through|via|off|"
+                      r"between|within)\b(?:\W+[\w’'-]+){0,4}?\W+$", re.IGNORECASE)
 WHO = re.compile(r"^\W*(?:and\s+)?(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -62,6 +66,7 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         near = [(s, _near_question(s.text, _asked_spans(s.text, kinds or [kind], question), question))
                 for s in answering]
         near = _counting_the_asked(near, question) if kind == "number" else near
+        near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(question) else near
         doers = WHO.match(question) is not None  # of the best sentence: a weaker one's list is no answer to cut
         typed = [(s, span) for s, spans in near for span in (_doers(s.text, spans) if doers and s.best else spans)]
         if typed:
@@ -78,6 +83,16 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
 def _asked_spans(text: str, kinds: list[str], question: str) -> list[TypedSpan]:
     """The spans of every asked kind that the question does not already give, in reading order."""
     return sorted((span for kind in kinds for span in new_spans(text, kind, question)), key=lambda span: span.start)
+
+
+def _places(text: str, spans: list[TypedSpan]) -> list[TypedSpan]:
+    """For a where-question, the names that follow a word of place within four words, if any do.
+
+    "The boat was heading across the Red Sea en route to Sudan, UNHCR's Mantoo said" reads Red Sea and
+    Sudan, not UNHCR or Mantoo.
+    """
+    placed = [span for span in spans if span.kind != "name" or LOCATIVE.search(text, max(span.start - 40, 0), span.start)]
+    return placed if any(span.kind == "name" for span in placed) else spans
 
 
 def _asks_who_someone_is(question: str) -> bool:
