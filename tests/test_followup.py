@@ -87,6 +87,9 @@ def test_it_and_they_also_mean_the_thing_the_earlier_question_asked_about() -> N
     assert search_query("Who is in it?", ["How big is the force fighting for Mosul?"]) == "Who is in it? Mosul force"
     query = search_query("Who had originally ordered them?", ["Which warships did France end up selling to Egypt?"])
     assert query.endswith("warships") and "France" in query
+    # an earlier follow-up's "And" does not hide what it asked about
+    query = search_query("Who had ordered them?", ["And which warships did France sell to Egypt?"])
+    assert query.endswith("warships")
     assert "force" not in search_query("Who is he?", ["How big is the force fighting for Mosul?"])
     # "there" may mean the thing too, and "What happened to ..." asks about what follows, not "happened"
     there = search_query("How many died there?", ["What happened to the school near Raqqa?"])

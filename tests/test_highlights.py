@@ -115,6 +115,14 @@ def test_a_figure_ends_at_its_last_digit_not_at_the_comma_after_it() -> None:
         ("Jordan", "name"), ("657,000", "number"), ("Iraq", "name"), ("1,148 km", "number"), ("12", "number")]
 
 
+def test_who_is_someone_asks_what_they_are_after_an_and_too() -> None:
+    body = "Khalifa Haftar, a former general of Qaddafi, leads the Libyan National Army."
+    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
+    for question in ("Who is Khalifa Haftar?", "And who is Khalifa Haftar?"):
+        marked = mark(0, sentence, "name", question)
+        assert not marked.typed and short_answer("x", body, 0, marked) == ()  # the sentence, not its names
+
+
 def test_a_where_question_reads_the_names_after_a_word_of_place() -> None:
     body = "Members of Congress and Americans welcomed the last troops home at Andrews Air Force Base."
     sentence = [QuoteSentence(0, len(body), body, True, best=True)]

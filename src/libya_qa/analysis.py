@@ -123,9 +123,14 @@ def is_question(text: str) -> bool:
 CONTINUING = re.compile(r"^\W*(?:and|but|so|also|then|or)\b[\s,]*(?=\w)", re.IGNORECASE)
 
 
+def without_continuation(question: str) -> str:
+    """The question without a follow-up's opening "And", "But" or "So" ("And who backed ...?" -> "who backed ...?")."""
+    return CONTINUING.sub("", question, count=1)
+
+
 def question_type(question: str) -> str:
     """number, time, name or other."""
-    question = CONTINUING.sub("", question, count=1)
+    question = without_continuation(question)
     for kind, pattern in QUESTION_TYPES:
         if pattern.search(question):
             return kind

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .analysis import STOPWORDS, question_type
+from .analysis import STOPWORDS, question_type, without_continuation
 from .entities import find_spans
 
 # Openings that only make sense as a continuation ("And who...", "What about Qatar?").
@@ -96,7 +96,7 @@ def question_names(question: str) -> list[str]:
 
 def focus(question: str) -> list[str]:
     """The common noun an earlier question asks about ("warships", "force"), if it has one."""
-    asked = FOCUS_WH.search(question)
+    asked = FOCUS_WH.search(without_continuation(question))  # "And which warships ...?" asks about warships
     if asked and not asked.group(1).lower().endswith("ed"):  # "What happened at ...": a verb, not the thing
         return [asked.group(1)]
     return [m.group(1) for m in FOCUS_THE.finditer(question) if m.group(1).lower() not in STOPWORDS][:1]

@@ -12,7 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from .analysis import WORD, asked_kinds, tokenize
+from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans
 from .schema import AnswerSpan
 
@@ -97,7 +97,7 @@ def _places(text: str, spans: list[TypedSpan]) -> list[TypedSpan]:
 
 def _asks_who_someone_is(question: str) -> bool:
     """True for "Who is <a name>?": the question is the name, and what answers is a description."""
-    match = WHO_IS.match(question)
+    match = WHO_IS.match(without_continuation(question))
     if match is None:
         return False
     rest = match.group("rest")
