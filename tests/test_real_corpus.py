@@ -80,6 +80,14 @@ def test_a_follow_up_that_opens_with_and_asks_what_its_question_asks(real_qa: QA
     assert_verbatim(dawn.excerpts + launched.excerpts, bodies(real_qa))
 
 
+def test_a_name_the_article_misspells_is_still_found(real_qa: QA) -> None:
+    """Orton writes "Ambassador Chris Stephens"; "Stevens" had been "no article in the corpus mentions Stevens"."""
+    answer = real_qa.ask("When was Ambassador Stevens killed?")
+    assert answer.status == "answered" and "Stephens" in answer.excerpts[0].quote
+    assert [s.text for s in answer.short_answer] == ["Sept. 11, 2012"]
+    assert_verbatim(answer.excerpts, bodies(real_qa))
+
+
 def test_a_how_many_question_whose_best_passage_gives_no_figure_is_not_found(real_qa: QA) -> None:
     """"surface-to-air missiles are believed to have escaped Gaddafi's arsenal" says no number: it had been
     answered at 0.91; the quote is still shown, as the nearest passage, at the capped strength."""

@@ -2,7 +2,7 @@
 
 Arabic names reach English in several transliterations, and a question may spell a name otherwise than
 the corpus does. A stem the corpus lacks is matched to a corpus stem with the same consonant skeleton
-(first letter kept, vowels and "h" dropped, doubled letters merged, q read as k) and at most two edits
+(first letter kept, vowels and "h" dropped, doubled letters merged, q read as k, ph and v as f) and at most two edits
 apart, so "Hifter" meets "haftar" while "Bashagha" does not meet "besieg" (same skeleton, five edits).
 Skeletons of fewer than four letters are left alone: too many words share them ("Salam", "Salim").
 """
@@ -22,8 +22,8 @@ Skeletons = Mapping[str, tuple[str, ...]]  # consonant skeleton -> the corpus st
 
 
 def skeleton(stem: str) -> str:
-    """The consonant skeleton of a lowercase stem ("haftar" and "hifter" -> "hftr")."""
-    stem = stem.replace("q", "k")
+    """The consonant skeleton of a lowercase stem ("haftar" and "hifter" -> "hftr"; "stephen", "steven" -> "stfn")."""
+    stem = stem.replace("q", "k").replace("ph", "f").replace("v", "f")
     return DOUBLED.sub(r"\1", stem[:1] + DROPPED.sub("", stem[1:]))
 
 
