@@ -91,7 +91,8 @@ def _places(text: str, spans: list[TypedSpan]) -> list[TypedSpan]:
     "The boat was heading across the Red Sea en route to Sudan, UNHCR's Mantoo said" reads Red Sea and
     Sudan, not UNHCR or Mantoo.
     """
-    placed = [span for span in spans if span.kind != "name" or LOCATIVE.search(text, max(span.start - 40, 0), span.start)]
+    placed = [span for span in spans
+              if span.kind != "name" or LOCATIVE.search(text, max(span.start - 40, 0), span.start)]
     return placed if any(span.kind == "name" for span in placed) else spans
 
 
