@@ -216,9 +216,9 @@ class Report:
             "article_hit@1": _rate(answerable, lambda r: r.article_rank == 1),
             "answered_rate": _rate(answerable, lambda r: r.status == "answered"),
             "abstained_rate": _rate(unanswerable, lambda r: r.status == "not_found"),
-            "precision@5": round(sum(r.precise for r in answerable) / returned, 3) if returned else 0.0,
-            "precision_of_answer_excerpts": round(sum(r.precise_bearing for r in answerable) / bearing, 3)
-            if bearing else 0.0,  # the excerpts not flagged related: what an answer leads with
+            "precision@5": _share(answerable, lambda r: r.precise, lambda r: r.excerpts),
+            # the excerpts not flagged related: what an answer leads with
+            "precision_of_answer_excerpts": _share(answerable, lambda r: r.precise_bearing, lambda r: r.bearing),
             "related_share": round((returned - bearing) / returned, 3) if returned else 0.0,
             "highlight_holds_answer@1": _rate([r for r in answerable if r.rank == 1], lambda r: r.highlighted),
             "highlighted_share": round(statistics.fmean(r.highlight_share for r in firsts), 3) if firsts else 0.0,

@@ -28,10 +28,10 @@ HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w’'-]+?){0,3}?)(?=\s+(?:
 # The last word of a quantity that counts nothing by name: a figure, a number word, a unit or a share.
 BARE = re.compile(rf"\d[\d,.]*|%|percent|cent|{UNITS}|dozens?|half|{SMALL}|{PART}", re.IGNORECASE)
 # "Where ...?" is answered by a name after a word of place ("en route to Sudan", "at Andrews Air Force Base").
-WHERE = re.compile(r"^\W*(?:and\s+)?where\b", re.IGNORECASE)
+WHERE = re.compile(r"^\W*where\b", re.IGNORECASE)
 LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|into|across|along|outside|inside|around|toward|towards|through|via|off|"
                       r"between|within)\b(?:\W+[\w’'-]+){0,4}?\W+$", re.IGNORECASE)
-WHO = re.compile(r"^\W*(?:and\s+)?(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
+WHO = re.compile(r"^\W*(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,9 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         near = [(s, _near_question(s.text, _asked_spans(s.text, kinds or [kind], question), question))
                 for s in answering]
         near = _counting_the_asked(near, question) if kind == "number" else near
-        near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(question) else near
-        doers = WHO.match(question) is not None  # of the best sentence: a weaker one's list is no answer to cut
+        opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
+        near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(opening) else near
+        doers = WHO.match(opening) is not None  # of the best sentence: a weaker one's list is no answer to cut
         typed = [(s, span) for s, spans in near for span in (_doers(s.text, spans) if doers and s.best else spans)]
         if typed:
             listed = _relative(quote_start, [(s, span) for s, spans in near for span in spans])
