@@ -84,6 +84,7 @@ def test_a_name_the_article_misspells_is_still_found(real_qa: QA) -> None:
     """Orton writes "Ambassador Chris Stephens"; "Stevens" had been "no article in the corpus mentions Stevens"."""
     answer = real_qa.ask("When was Ambassador Stevens killed?")
     assert answer.status == "answered" and "Stephens" in answer.excerpts[0].quote
+    assert answer.search_query == "When was Ambassador Stephens killed?"  # the word's ending kept, not "Stephen"
     assert [s.text for s in answer.short_answer] == ["Sept. 11, 2012"]
     assert_verbatim(answer.excerpts, bodies(real_qa))
 

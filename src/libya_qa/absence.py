@@ -106,8 +106,13 @@ def in_corpus_spelling(text: str, snapshot: Snapshot, spellings: Skeletons) -> s
     if not found:
         return text
     def spelled(word: str) -> str:
-        stem = found.get(single.get(word, ""))
-        return word if stem is None else stem.capitalize() if word[:1].isupper() else stem
+        own = single.get(word, "")
+        stem = found.get(own)
+        if stem is None:
+            return word
+        # the word's own ending goes on the corpus's stem: "Stevens" reads "Stephens", not "Stephen"
+        respelled = stem + (word[len(own):].lower() if word.lower().startswith(own) else "")
+        return respelled.capitalize() if word[:1].isupper() else respelled
 
     return WORD.sub(lambda m: spelled(m.group(0)), text)
 
