@@ -163,3 +163,19 @@ def test_a_who_question_over_a_long_list_marks_the_doers_and_a_follow_up_still_s
     assert short_answer("x", body, 0, marked, listed=True) == ()  # five names: no one of them is "he"
     # "which cities" asks for no doer: the list stays whole (too long for a short answer)
     assert short_answer("x", body, 0, mark(0, sentence, "name", "Which groups does Libya Dawn include?")) == ()
+
+
+def test_a_who_question_reads_the_doer_of_its_own_verb_even_in_a_short_list() -> None:
+    # "Who led ASL?" had read "Ambassador Chris Stephens · Americans · Ahmed Abu Khattala"
+    body = ("Responsible for the attack on the U.S. Consulate in Benghazi that killed Ambassador Chris Stephens, "
+            "ASL was led by Ahmed Abu Khattala.")
+    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
+    assert [a.text for a in short_answer("x", body, 0, mark(0, sentence, "name", "Who led ASL?"))] == [
+        "Ahmed Abu Khattala"]
+    assert [a.text for a in short_answer("x", body, 0, mark(0, sentence, "name", "And who has led ASL?"))] == [
+        "Ahmed Abu Khattala"]  # "led" and "leads" are one verb; an opening "And" and an auxiliary are read past
+    # another verb's question keeps every name: the leader is not what "Who backed ...?" asks for
+    short = "ASL, led by Ahmed Abu Khattala, attacked Ambassador Chris Stephens."
+    one = [QuoteSentence(0, len(short), short, True, best=True)]
+    assert [a.text for a in short_answer("x", short, 0, mark(0, one, "name", "Who backed ASL?"))] == [
+        "Ahmed Abu Khattala", "Ambassador Chris Stephens"]

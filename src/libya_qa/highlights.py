@@ -31,6 +31,14 @@ BARE = re.compile(rf"\d[\d,.]*|%|percent|cent|{UNITS}|dozens?|half|{SMALL}|{PART
 WHERE = re.compile(r"^\W*where\b", re.IGNORECASE)
 LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|into|across|along|outside|inside|around|toward|towards|through|via|off|"
                       r"between|within)\b(?:\W+[\w’'-]+){0,4}?\W+$", re.IGNORECASE)
+# The verb of a passive and its "by", just before a doer ("a 'militia' led by U.S.-trained General Khalifa Haftar").
+DOER_VERB = re.compile(r"\b([a-z]+)\s+by\s+(?:the\s+)?$", re.IGNORECASE)
+# Past participles whose stem is not the verb's: "led" is how "Who leads ...?" reads in a passive.
+IRREGULAR = {"led": "lead", "held": "hold", "fought": "fight", "ran": "run", "sent": "send",
+             "bought": "buy", "sold": "sell", "built": "build", "made": "make", "shot": "shoot", "brought": "bring",
+             "taught": "teach", "paid": "pay", "won": "win", "taken": "take", "kept": "keep",
+             "seen": "see", "written": "write", "chosen": "choos", "caught": "catch", "begun": "begin"}
+WHO_VERB = re.compile(r"^\W*who\s+(?:(?:has|have|had|is|was|were|are|did|does|do|will)\s+)?(?:been\s+)?([a-z]+)", re.I)
 WHO = re.compile(r"^\W*(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -69,7 +77,8 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
         near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(opening) else near
         doers = WHO.match(opening) is not None  # of the best sentence: a weaker one's list is no answer to cut
-        typed = [(s, span) for s, spans in near for span in (_doers(s.text, spans) if doers and s.best else spans)]
+        typed = [(s, span) for s, spans in near
+                 for span in (_doers(s.text, spans, opening) if doers and s.best else spans)]
         if typed:
             listed = _relative(quote_start, [(s, span) for s, spans in near for span in spans])
             spans, close = _relative(quote_start, typed)
@@ -156,15 +165,26 @@ def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[Typ
     return near or spans
 
 
-def _doers(text: str, spans: list[TypedSpan]) -> list[TypedSpan]:
-    """Of a sentence's list of more names than a glance takes, the doers of a passive, if it has any.
+def _doers(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
+    """The sentence's doers of the question's own verb, else of any passive when it names more than a glance takes.
 
-    "Libya Dawn has been supported financially by Qatar, and also reportedly by Turkey, which also
-    supports the Libyan branch of the Muslim Brotherhood": Qatar and Turkey.
+    "Who led ASL?": "... that killed Ambassador Chris Stephens and three other Americans, ASL was led by
+    Ahmed Abu Khattala" reads Ahmed Abu Khattala. "Libya Dawn has been supported financially by Qatar, and
+    also reportedly by Turkey, which also supports the Libyan branch of the Muslim Brotherhood": Qatar, Turkey.
     """
-    if len(spans) <= MAX_SHORT_SPANS:
-        return spans
+    asked = WHO_VERB.match(question)
+    verb = _lemma(asked.group(1)) if asked else ""
+    own = [span for span in spans if verb and (passive := DOER_VERB.search(text, max(span.start - 40, 0), span.start))
+           and _lemma(passive.group(1)) == verb]
+    if own or len(spans) <= MAX_SHORT_SPANS:
+        return own or spans
     return [span for span in spans if AGENT.search(text, max(span.start - 12, 0), span.start)] or spans
+
+
+def _lemma(word: str) -> str:
+    """A verb's stem, an irregular participle's read as its verb's ("led" -> "lead"); "" for a stop word."""
+    stem = next(iter(tokenize(word)), "")
+    return IRREGULAR.get(stem, stem)
 
 
 def _relative(quote_start: int, typed: list[tuple[QuoteSentence, TypedSpan]]
