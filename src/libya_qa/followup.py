@@ -107,13 +107,17 @@ def referents(question: str, turn: Turn) -> list[str]:
 
     A who/which/where question is about its answer, so "he" or "it" later means what it answered;
     otherwise they mean what the earlier question named. "It" and "they" may also mean the thing the
-    earlier question asked about, which is no name ("the force"), so its noun comes last.
+    earlier question asked about, which is no name ("the force"), so its noun comes last. A when or
+    how-many question leaves out the earlier turn's dates or figures: it asks for another one.
     """
     asked = question_names(turn.question)
     answered = list(turn.answer_names)
     ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
     if PERSONAL.search(question) and answered and question_type(turn.question) == "name":
         ordered = answered + asked
+    asking = question_type(question)
+    if asking in ("time", "number"):  # "When had IS taken it?" after "... capture in February 2017?" (dev f63)
+        ordered = [name for name in ordered if not any(s.kind == asking for s in find_spans(name))]
     seen: list[str] = []
     for name in ordered:
         if name.lower() not in (s.lower() for s in seen) and name.lower() not in question.lower():
