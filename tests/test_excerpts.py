@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from libya_qa.excerpts import CONTEXT_MARGIN, build_excerpts
@@ -97,3 +99,25 @@ def test_a_quote_that_opens_on_a_pronoun_takes_the_sentence_it_points_to() -> No
     assert first.quote.startswith("Al-Qaqa Brigade") and first.quote.endswith("18,000 fighters.")
     assert first.quote == body[first.start:first.end]
     assert second.quote == "They claim 5,000 men."  # a heading is no antecedent: nothing joins across it
+
+
+def test_a_quote_that_ends_on_a_colon_takes_what_it_introduces() -> None:
+    # "Who backed Haftar?" quoted "... by the Chadians. According to a profile of Haftar:" and stopped there
+    body = ("Haftar’s brigade was taken prisoner of war by the Chadians. According to a profile of Haftar:\n\n"
+            "When Qaddafi publicly disavowed the P.O.W.s, Haftar was enraged.")
+    cut = body.index("According")
+    starts, ends = [0, cut, body.index("When")], [cut - 1, body.index("\n"), len(body)]
+    view = SentenceView(ids=np.arange(3, dtype=np.int64), article=np.zeros(3, np.int32),
+                        start=np.array(starts, np.int32), end=np.array(ends, np.int32),
+                        vectors=np.zeros((3, 4), np.float32), passages={0: (0, 2)},
+                        articles={0: Article(Source("orton", "Orton"), body)})
+    hits = [hit(0, 10.0), hit(1, 10.0 - CONTEXT_MARGIN / 2), hit(2, 10.0 - 3 * CONTEXT_MARGIN)]
+    (first, _), = build_excerpts(view, hits, 1, "Who took Haftar prisoner?")
+    assert first.quote.startswith("Haftar’s brigade") and first.quote.endswith("Haftar was enraged.")
+    assert first.quote == body[first.start:first.end]
+    # what it introduces is a heading, never quoted: the colon's sentence is left out instead
+    headed = body.replace("When Qaddafi publicly disavowed the P.O.W.s, Haftar was enraged.", "## Early life")
+    view = replace(view, end=np.array([ends[0], ends[1], len(headed)], np.int32),
+                   articles={0: Article(Source("orton", "Orton"), headed)})
+    (first, _), = build_excerpts(view, hits[:2], 1, "Who took Haftar prisoner?")
+    assert first.quote == "Haftar’s brigade was taken prisoner of war by the Chadians."

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from .analysis import question_type
 from .highlights import TYPED_KINDS, Marked, QuoteSentence, mark
 from .layout import is_prose
-from .schema import Excerpt
 from .ranking import FITTED, SentenceHit
+from .schema import Excerpt
 from .store import SentenceView
 
 MAX_SENTENCES = 4  # a paragraph at most: readable at a glance (dev: 3 -> 4 took hit@1 0.772 -> 0.795)
@@ -152,7 +152,20 @@ def select_drafts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> li
     for draft in drafts:
         _with_context(view, draft, _taken(drafts, but=draft))
         _with_antecedent(view, draft, _taken(drafts, but=draft))
+        _with_sequel(view, draft, _taken(drafts, but=draft))
     return drafts
+
+
+def _with_sequel(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
+    """A quote that ends on a colon ("According to a profile of Haftar:") takes what it introduces, or drops it."""
+    if not view.text(view.position(draft.last)).rstrip().endswith(":"):
+        return
+    after = draft.last + 1
+    if draft.last - draft.first + 1 < MAX_SENTENCES and _context(view, after, taken) \
+            and _together(view, draft.last, after, paragraph=False):
+        draft.last = after
+    elif draft.last > draft.first and draft.last != draft.best:
+        draft.last -= 1
 
 
 def _with_antecedent(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
