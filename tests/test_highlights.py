@@ -65,6 +65,10 @@ def test_the_names_a_question_already_gives_are_not_its_answer() -> None:
     text = "Libya Dawn’s Qatari and Turkish backers met Haftar’s envoys."
     assert [text[s.start:s.end] for s in new_spans(text, "name", "Who backed Libya Dawn and Haftar?")] == [
         "Qatari", "Turkish"]
+    # an initialism is the same name with or without its dots: the question's "US" is the text's "U.S."
+    attack = "ASL attacked the U.S. consulate; the U.A.E. and Mahamat Idriss Deby stayed out of it."
+    assert [attack[s.start:s.end] for s in new_spans(attack, "name", "Did the UAE or Idriss Deby help the US?")] == [
+        "ASL", "Mahamat Idriss Deby"]  # a son shares his father's surname, not his person
 
 
 def test_a_typed_question_marks_the_words_and_reads_them_as_a_short_answer() -> None:

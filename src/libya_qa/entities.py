@@ -121,12 +121,20 @@ def find_spans(text: str) -> tuple[TypedSpan, ...]:
 
 
 def folded(text: str) -> str:
-    """Lowercase words only, for telling whether a span repeats the question."""
-    return " ".join(re.findall(r"\w+", text.lower().replace("’s", "").replace("'s", "")))
+    """Lowercase words only, an initialism's dots dropped ("U.S." is "us"), for telling a repeat of the question."""
+    text = INITIAL_DOT.sub("", text.lower().replace("’s", "").replace("'s", ""))
+    return " ".join(re.findall(r"\w+", text))
+
+
+INITIAL_DOT = re.compile(r"(?<=\b\w)\.(?=\w\.)|(?<=\b\w\.\w)\.")  # the dots of "u.s." and "u.a.e."
 
 
 def new_spans(text: str, kind: str, question: str) -> list[TypedSpan]:
-    """Spans of the asked kind that the question does not already name (every word of them in the question)."""
+    """Spans of the asked kind that the question does not already name (every word of them in the question).
+
+    A name sharing only its last word with the question's is new: "Mahamat Idriss Deby" answers "Who took
+    control after Idriss Deby was killed?" (a son, a brother: the same surname, another person).
+    """
     asked = set(folded(question).split())
     spans = [s for s in find_spans(text) if s.kind == kind]
     return [s for s in spans if not set(folded(text[s.start:s.end]).split()) <= asked]
