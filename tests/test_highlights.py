@@ -17,6 +17,9 @@ def test_names_numbers_and_dates_are_found_without_function_words_or_possessives
         ("May 16, 2014", "time"), ("twenty-one men", "number"), ("12 percent", "number"), ("30,000", "number")]
     assert spans("Some 39 people were hurt; it has about 4,000 fighters, 13,000 bbl/day.") == [
         ("39 people", "number"), ("about 4,000 fighters", "number"), ("13,000 bbl/day", "number")]
+    # a figure in words: Qaddafi "had filled “well over a thousand” arms depots"; "a million refugees"
+    assert spans("He had filled “well over a thousand” depots; a million refugees fled.") == [
+        ("well over a thousand", "number"), ("a million refugees", "number")]
     assert spans("However, Abdullah al-Thani replaced Ali Zeidan in March 2014.") == [
         ("Abdullah al-Thani", "name"), ("Ali Zeidan", "name"), ("March 2014", "time")]
 

@@ -27,7 +27,8 @@ SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thi
          r"seventeen|eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|"
          r"four|five|six|seven|eight|nine))?)")
 # A quantity reads with what it counts: "39 people", "about 4,000 men", "13,000 bbl/day".
-APPROX = r"(?:(?:about|around|some|nearly|almost|roughly|more than|less than|at least|up to|over|under)\s+)?"
+APPROX = (r"(?:(?:about|around|some|nearly|almost|roughly|more than|less than|at least|up to|(?:(?:well|just)\s+)?"
+          r"(?:over|under))\s+)?")
 # ... a plural ("men", "years"), an irregular one, or a unit ("bbl/day", "km"): never a verb ("30,000 fled").
 COUNTED = (r"(?:\s+(?!(?:was|is|has|does|goes|this|his|its|as|us|thus|plus|less)\b)(?:[a-z][\w-]*s|people|men|women|"
            r"children|police|personnel|staff|[a-z]+/[a-z]+|km|kg|mph|sq km)\b)?")
@@ -41,7 +42,8 @@ NOT_A_COUNT = r"(?<![Nn]o\s)(?!(?i:one)\s+(?:of\b|\w+[’']s\b))"
 NUMBER = re.compile(  # a share first: "one in five" is one quantity, not "one" and "five"
     rf"{APPROX}{FRACTION}|{APPROX}(?:[$£€]\s?)?\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s*(?:%|percent|per cent)|(?:\s+{UNITS})?(?!\w){COUNTED})"
     rf"|{APPROX}\b{NOT_A_COUNT}(?i:{SMALL}(?:\s+{UNITS})?|dozens|hundreds|thousands|millions|billions)(?:\s+of\s+(?i:{UNITS}))?\b"
-    rf"{COUNTED}",
+    rf"{COUNTED}"
+    rf"|{APPROX}\b(?i:a|one)\s+(?i:hundred|thousand|million|billion)\b{COUNTED}",  # "well over a thousand" depots
 )
 # A possessive ends a name: "Libya Dawn’s Qatari backers" holds the names "Libya Dawn" and "Qatari".
 TOKEN = r"(?:[A-Z](?:[\w.-]|[’'](?![sS]\b))*[\w]|[A-Z]|(?:al|el|ad|as|ash|bin|ibn)-[A-Z](?:[\w-]|[’'](?![sS]\b)(?=\w))*)"
