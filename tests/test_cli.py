@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from libya_qa.app import create_app
-from libya_qa.cli import RELATED_LINE, main
+from libya_qa.cli import RELATED_LINE, main, stale_index
 from libya_qa.encoders import HashingEncoder
 
 
@@ -105,6 +105,9 @@ def test_serve_rebuilds_an_index_of_an_older_format_before_serving(env, tiny_set
     manifest_path = tiny_settings.index_dir / VERSIONS / str(old) / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest_path.write_text(json.dumps({**manifest, "format": 2}))
+    assert stale_index({**manifest, "format": 2}) == "has an older format"
+    assert "keyword analyser" in stale_index({**manifest, "chunking": {**manifest["chunking"], "analysis": "2"}})
+    assert stale_index(manifest) == ""  # the index this release made is served as it is
     served: list[str] = []
     monkeypatch.setattr("libya_qa.api.server.run", lambda app, settings, host, port: served.append(host))
     monkeypatch.setattr("libya_qa.encoders.encoder_for", lambda settings: HashingEncoder())

@@ -48,6 +48,21 @@ def test_questions_and_requests_are_told_from_topics(text: str, asked: bool) -> 
     assert is_question(text) is asked
 
 
+@pytest.mark.parametrize(("british", "american"), [
+    ("organisation", "organization"), ("UN-authorised", "UN-authorized"), ("air defence", "air defense"),
+    ("neighbouring", "neighboring"), ("analysed", "analyzed"), ("centre", "center"), ("programmes", "programs"),
+    ("sceptical", "skeptical"), ("stabilising", "stabilizing")])
+def test_a_british_spelling_meets_the_american_one(british: str, american: str) -> None:
+    # the founding corpus itself writes both "organised" and "organized", "defence" and "defense"
+    assert tokenize(british) == tokenize(american) and tokenize(british)
+
+
+def test_spelling_folds_leave_other_words_apart() -> None:
+    assert len(set(tokenize("hours tour four rise raise crisis kill killed"))) == 7  # "kill" and "killed" meet
+    assert tokenize("hatred") == ["hatr"]
+    assert tokenize("Tunisia Paris") == ["tunisia", "pari"]
+
+
 def test_back_as_a_particle_is_a_stop_word_and_as_a_verb_a_key_word() -> None:
     # "Who backed Haftar?" had matched "led him back to Libya" through the stem "back" (issue 12's probe)
     assert tokenize("Haftar’s hatred of Qaddafi led him back to Libya. They fought back.") == [

@@ -8,7 +8,7 @@ from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 # Bump when tokenize() changes: a build reuses an earlier version's stored passage terms only when it matches.
-ANALYSIS = "2"
+ANALYSIS = "3"
 WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['’][A-Za-z]+)?")
 
 # C0 and C1 control characters other than tab, line feed, form feed and carriage return (terminal escapes).
@@ -62,11 +62,36 @@ def _fold(word: str) -> str:
     return word.replace("’", "'")
 
 
+# British spellings read as American ones, so "organisation" meets "organization" and "defence" "defense"
+# (the stemmer keeps them apart). Applied to question and corpus alike, so a rule that also rewrites a
+# word it was not meant for ("otherwise" -> "otherwize") changes nothing that matters: both sides agree.
+# The -our and -tre rules spare capitalised words: names (Mansour, Ashour, Delattre) keep their spelling.
+BRITISH = [
+    (re.compile(r"^practis(e|es|ed|ing)$"), r"practic\1", True),
+    (re.compile(r"^(\w{3,})is(e|es|ed|ing|ation|ations|er|ers)$"), r"\1iz\2", True),  # recognised, organisation
+    (re.compile(r"^(\w{2,})ys(e|es|ed|ing)$"), r"\1yz\2", True),  # analyse, paralysed
+    (re.compile(r"^(\w{3,})our(s|ed|ing|able|ably|ite|ites|er|ers|ful|less)?$"), r"\1or\2", False),  # behaviour
+    (re.compile(r"^(\w{2,})tre(s)?$"), r"\1ter\2", False),  # centre, metres (not "hatred")
+    (re.compile(r"^(def|off|lic|pret)ence(s)?$"), r"\1ense\2", True),
+    (re.compile(r"^(program)me(s)?$|^(catalog|dialog|analog)ue(s)?$"), r"\1\2\3\4", True),
+    (re.compile(r"^scep(tic\w*)$"), r"skep\1", True),
+    (re.compile(r"^(?:manoeuvre)(s|d)?$"), r"maneuver\1", True),
+]
+
+
+def american(word: str, capitalised: bool = False) -> str:
+    """A folded word in American spelling ("defence" -> "defense"); other words as they are."""
+    for pattern, replacement, in_names in BRITISH:
+        if (in_names or not capitalised) and pattern.match(word):
+            return pattern.sub(replacement, word)
+    return word
+
+
 def tokenize(text: str) -> list[str]:
-    """Stemmed content words of a text, in order (stop words dropped)."""
+    """Stemmed content words of a text, in order (stop words dropped, British spellings read as American)."""
     for pattern, replacement in ALIASES:
         text = pattern.sub(replacement, text)
-    words = [_fold(m.group(0)) for m in WORD.finditer(text)]
+    words = [american(_fold(m.group(0)), m.group(0)[:1].isupper()) for m in WORD.finditer(text)]
     words = [w for w in words if w not in STOPWORDS and len(w) > 1]
     return list(_stemmer().stemWords(words)) if words else []
 
@@ -74,7 +99,7 @@ def tokenize(text: str) -> list[str]:
 @lru_cache(maxsize=65_536)  # sentences are asked about again and again; bounded
 def positioned_stems(text: str) -> tuple[tuple[int, str], ...]:
     """(offset, stem) of each word of a text, in order; stop words give "" (they count as words, not terms)."""
-    words = [(m.start(), _fold(m.group(0))) for m in WORD.finditer(text)]
+    words = [(m.start(), american(_fold(m.group(0)), m.group(0)[:1].isupper())) for m in WORD.finditer(text)]
     content = [w for _, w in words if w not in STOPWORDS and len(w) > 1]
     stems = iter(_stemmer().stemWords(content) if content else [])
     return tuple((start, next(stems) if w not in STOPWORDS and len(w) > 1 else "") for start, w in words)
