@@ -295,14 +295,21 @@ def _with_margins(module: Any, context: float, support: float, typed: float, mea
 
 
 def write_fitted(weights: Weights, model: dict[str, float], threshold: float, c: float, cv: float,
-                 dev: list[Item], margins: dict[str, float]) -> None:
-    """Record the fitted parameters, with how they were made, where the package reads them."""
+                 dev: list[Item], margins: dict[str, float], keep_ranking: bool = False) -> None:
+    """Record the fitted parameters, with how they were made, where the package reads them.
+
+    keep_ranking: the ranking weights are the ones in use, so their provenance stays as it was, and the
+    confidence model's is recorded beside it.
+    """
     kinds = {k: sum(i.case.kind == k for i in dev) for k in ("answerable", "unanswerable", "followup")}
+    on = f"the dev half of tests/data/eval/questions.jsonl ({kinds})"
+    provenance = {**FITTED["provenance"], "confidence_fitted_on": on,
+                  "confidence_by": "bench/fit_ranking.py --keep-ranking --write"} if keep_ranking else {
+        "fitted_on": on, "by": "bench/fit_ranking.py --write",
+        "ranking": f"pairwise logistic regression, C={c} chosen by {FOLDS}-fold cross-validation over dev articles",
+        "c": c, "cross_validated_mrr": round(cv, 4)}
     fitted = {
-        "provenance": {"fitted_on": f"the dev half of tests/data/eval/questions.jsonl ({kinds})",
-                       "by": "bench/fit_ranking.py --write",
-                       "ranking": f"pairwise logistic regression, C={c} chosen by {FOLDS}-fold cross-validation "
-                                  "over dev articles", "c": c, "cross_validated_mrr": round(cv, 4)},
+        "provenance": provenance,
         "ranking": {f.name: round(getattr(weights, f.name), 6) for f in fields(Weights)},
         "topic_extra": FITTED["topic_extra"],
         "confidence": {k: round(v, 6) for k, v in model.items()}, "answer_probability": threshold,
@@ -363,7 +370,7 @@ def main() -> int:
     print("MODEL = {" + ", ".join(f'"{k}": {v:.4f}' for k, v in model.items()) + "}")
     print(f"ANSWER_PROBABILITY = {threshold}")
     if args.write:
-        write_fitted(weights, model, threshold, best_c, cv[best_c], dev, margins)
+        write_fitted(weights, model, threshold, best_c, cv[best_c], dev, margins, args.keep_ranking)
     write_results("fit_ranking", {"cv": cv, "c": best_c, "weights": weights.__dict__, "model": model,
                                   "threshold": threshold, "rows": rows})
     return 0
