@@ -255,35 +255,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the API and the web page (building the index first if there is none)."""
     from .api.server import run
     from .app import create_app
+    from .index import FORMAT
     from .qa import QA
     from .stores import open_store
 
     check_listenable(args.host, args.port)  # before the model loads: a port in use is one line, not server logs
     store = open_store(settings)
-    stale = stale_index(store.manifest() or {}) if store.current_version() is not None else ""
+    manifest = store.manifest() or {}
     if store.current_version() is None:
         cmd_index(argparse.Namespace(full=False, engine="local"), settings)
-    elif stale:  # made by an older release: rebuild once rather than refuse, or search with other terms
-        print(f"the index in {settings.index_dir.name}/ {stale}; rebuilding it", file=sys.stderr)
+    elif manifest.get("format", FORMAT) != FORMAT:  # made by an older release, unreadable now: rebuild once
+        print(f"the index in {settings.index_dir.name}/ has an older format; rebuilding it", file=sys.stderr)
         cmd_index(argparse.Namespace(full=True, engine="local"), settings)
+    elif older_analyser(manifest):  # still servable: a rebuild of a large corpus is the operator's call
+        print(f"warning: the index in {settings.index_dir.name}/ was made by an older keyword analyser; it is "
+              "served, but run `libya-qa index --full` so its keywords read as questions now do", file=sys.stderr)
     qa = QA(settings)  # before the server starts, so a start-up failure is one line here, not a lifespan traceback
     run(create_app(settings, qa), settings, args.host, args.port)
     return 0
 
 
-def stale_index(manifest: dict[str, Any]) -> str:
-    """Why an index an older release made must be rebuilt before serving ("" when it need not).
-
-    Another keyword analyser stored other passage terms: "organisation" would not meet "organization".
-    """
+def older_analyser(manifest: dict[str, Any]) -> bool:
+    """True when another keyword analyser stored the index's passage terms ("organisation" would not meet
+    "organization" in them); the vectors are the same, so the index still serves."""
     from .analysis import ANALYSIS
-    from .index import FORMAT
 
-    if manifest.get("format", FORMAT) != FORMAT:
-        return "has an older format"
-    if manifest.get("chunking", {}).get("analysis", ANALYSIS) != ANALYSIS:
-        return "was made by another version of the keyword analyser"
-    return ""
+    return manifest.get("chunking", {}).get("analysis", ANALYSIS) != ANALYSIS
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
