@@ -79,8 +79,16 @@ BRITISH = [
 ]
 
 
+# What every rule above needs the word to end or begin with: most words are turned away by this one test.
+MAYBE_BRITISH = re.compile(r"(?:is|ys)(?:e|es|ed|ing|ation|ations|er|ers)$|our\w{0,5}$|tres?$|ences?$|mmes?$|ogues?$"
+                           r"|^scep|^manoeuvr")
+
+
+@lru_cache(maxsize=65_536)  # the same words come back in sentence after sentence; bounded
 def american(word: str, capitalised: bool = False) -> str:
     """A folded word in American spelling ("defence" -> "defense"); other words as they are."""
+    if not MAYBE_BRITISH.search(word):
+        return word
     for pattern, replacement, in_names in BRITISH:
         if (in_names or not capitalised) and pattern.match(word):
             return pattern.sub(replacement, word)
