@@ -36,6 +36,18 @@ def test_an_unsupported_year_is_not_found_however_high_the_score() -> None:
     assert judge(strong, NOTHING_MISSING, threshold=0.0).answered
 
 
+def test_the_share_of_question_names_the_source_lacks_lowers_the_probability() -> None:
+    # "How many Syrian refugees has Canada resettled?" had been answered from an article without Canada
+    question = "How many Syrian refugees has Canada resettled in Turkey?"
+    refugees = Article(Source("unhcr", title="Five million Syrians"), "Turkey hosts three million Syrian refugees.")
+    found = check_best_source(NOTHING_MISSING, question, refugees)
+    assert found.names_outside_source == 1 / 3  # Canada; "Syrian" and "Turkey" are there
+    assert check_best_source(NOTHING_MISSING, "Who backed Haftar in the Gulf?", article()).names_outside_source == 0
+    hits = [SentenceHit(0, 0, 0, cosine=0.7, coverage=0.8, fusion=1.0, score=5.0, confidence=5.0)]
+    # the fitted model weighs it as evidence of absence (fitted.json, dev)
+    assert probability(signals(hits, found)) < probability(signals(hits, NOTHING_MISSING))
+
+
 def quoted(text: str, date: str = "2024-06-01") -> Excerpt:
     return Excerpt(text, (0, len(text)), 1.0, 0, len(text), Source("factbook", title="Libya", date=date))
 

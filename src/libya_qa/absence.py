@@ -9,8 +9,9 @@ high similarity to text on the same topic must not outweigh.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set as AbstractSet
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from .analysis import WORD, question_type, tokenize
 from .entities import PLACE_WORDS, find_spans, new_spans
@@ -48,6 +49,9 @@ class Absence:
     best_source: str = ""  # that source's title
     years_outside_quote: tuple[int, ...] = ()  # years the quote judged (the first, or the one scored) does not hold
     figure_missing: bool = False  # the question asks how many or how much, and the quote judged gives no figure
+    # The share of the question's name words that the judged quote's source (text and byline) never holds:
+    # "How many Syrian refugees has Canada resettled?" quoted from an article without Canada.
+    names_outside_source: float = 0.0
 
 
 def publication_span(snapshot: Snapshot) -> Span:
@@ -124,7 +128,28 @@ def check_best_source(found: Absence, question: str, best: Article) -> Absence:
     topic, not the answer; a year is too specific a constraint for nearby text to satisfy.
     """
     missing = years_missing(question, f"{best.source.title} {best.source.date} {best.body}")
+    outside = share_outside(name_words(question), source_terms(best))
+    found = replace(found, names_outside_source=outside) if outside != found.names_outside_source else found
     return replace(found, unsupported_years=missing, best_source=best.source.title) if missing else found
+
+
+def name_words(question: str) -> list[str]:
+    """The stems of the question's name words that say something (not "al" of "al-Sarraj", not "Gulf")."""
+    names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
+    return [t for name in names for w in name.split() if w.lower() not in PLACE_WORDS for t in tokenize(w)
+            if len(t) > 2]
+
+
+@lru_cache(maxsize=256)  # a snapshot's articles never change, and the same few answer question after question
+def source_terms(article: Article) -> frozenset[str]:
+    """The stems of an article's text, title, author and publisher."""
+    source = article.source
+    return frozenset(tokenize(f"{source.title} {source.author} {source.publisher} {article.body}"))
+
+
+def share_outside(words: list[str], terms: AbstractSet[str]) -> float:
+    """The share of the words the terms do not hold (0 when there are none)."""
+    return sum(w not in terms for w in words) / len(words) if words else 0.0
 
 
 def check_quote(found: Absence, question: str, excerpt: Excerpt) -> Absence:

@@ -22,7 +22,8 @@ ANSWER_PROBABILITY: float = FITTED["answer_probability"]
 NO_FIGURE_PROBABILITY = 0.09
 # What the model reads, the question's evidence and its signals of absence (bench/fit_ranking.py fits all).
 INPUTS = ("top_score", "margin", "context_coverage", "unknown_name_share", "unknown_year", "typed_fit",
-          "article_coverage", "best_article_coverage", "cosine", "sentence_bm25", "uncovered", "year_outside_quote")
+          "article_coverage", "best_article_coverage", "cosine", "sentence_bm25", "uncovered", "year_outside_quote",
+          "names_outside_source")
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def signals(hits: list[SentenceHit], absence: Absence) -> dict[str, float]:
             "typed_fit": top.typed_near, "article_coverage": top.article_coverage,
             "best_article_coverage": top.best_article_coverage, "cosine": top.cosine,
             "sentence_bm25": top.sentence_bm25, "uncovered": 1.0 - max(top.context_coverage, top.article_coverage),
-            "year_outside_quote": float(bool(absence.years_outside_quote))}
+            "year_outside_quote": float(bool(absence.years_outside_quote)),
+            "names_outside_source": absence.names_outside_source}
 
 
 def probability(inputs: dict[str, float], model: dict[str, float] = MODEL) -> float:

@@ -7,8 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, in_corpus_spelling,
-                      publication_span)
+from .absence import Absence, Span, absence, byline_terms, check_first_quote, in_corpus_spelling, publication_span
 from .analysis import CONTROL
 from .by_source import BEARS_PROBABILITY, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
@@ -158,7 +157,7 @@ class QA:
         missing = loaded.absence(question)
         marked = scored_excerpts(evidence, top_k, query.question, missing)
         if marked:  # a year the question names must be in the source it would be answered from, and its quote
-            missing = check_first_quote(missing, question, evidence.view.articles.values(), marked[0][0])
+            missing = check_first_quote(missing, query.question, evidence.view.articles.values(), marked[0][0])
         verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
@@ -215,8 +214,9 @@ def scored_excerpts(evidence: Evidence, top_k: int, question: str, missing: Abse
     """The excerpts with their highlights, each with the probability that it answers (judged on its own quote)."""
     if evidence.view is None:
         return []
+    articles = evidence.view.articles.values()  # each quote judged as a first one would be: its source and itself
     return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
-                                                       check_quote(missing, question, e))), m)
+                                                       check_first_quote(missing, question, articles, e))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)]
 
 

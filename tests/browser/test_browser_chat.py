@@ -19,7 +19,8 @@ MakeContext = Callable[..., BrowserContext]
 PHONE = {"width": 375, "height": 812}
 HAFTAR = "Which countries backed Haftar?"
 # Answered, with a related quote that outscores a bearing one (measured), so reading order is not score order.
-PORT = "Which port was due to restart oil shipments after a deal between rebels and the government?"
+# answered, with a related quote that outscores a bearing one (the confidence model fitted on dev decides which)
+TRIPOLI_HOTEL = "How many people died when Islamic State gunmen hit a Tripoli hotel in January 2015?"
 ORTON_TITLE = "The Islamic State, Libya, and Interventionism"
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 
@@ -93,11 +94,11 @@ def test_ask_with_quote_attribution_and_follow_up(page: Page, shoot: Shoot) -> N
         follow = ask(page, "What about Qatar?")
     assert request_info.value.post_data_json == {"question": "What about Qatar?", "top_k": 5, "history": [HAFTAR],
                                                  "group": "source"}
-    expect(follow.get_by_role("heading")).to_contain_text("What about Qatar?")
+    expect(follow.get_by_role("heading", level=2)).to_contain_text("What about Qatar?")  # (h3: related passages)
     expect(follow.locator("figure.excerpt").first).to_be_visible()
     expect(answered_turns(page)).to_have_count(2)
     expect(page.get_by_label("Your question")).to_be_focused()
-    follow.get_by_role("heading").evaluate("node => node.scrollIntoView({block: 'center'})")
+    follow.get_by_role("heading", level=2).evaluate("node => node.scrollIntoView({block: 'center'})")
     shoot(page, "03-follow-up-desktop")
 
 
@@ -224,7 +225,7 @@ def test_related_passages_follow_the_answer_under_their_own_heading(context: Bro
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto("/")
     with page.expect_response("**/ask") as response_info:
-        turn = ask(page, PORT)
+        turn = ask(page, TRIPOLI_HOTEL)
     answer = response_info.value.json()
     assert answer["status"] == "answered"
     excerpts = sorted(answer["excerpts"], key=lambda e: -e["score"])
