@@ -7,7 +7,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import Absence, Span, absence, byline_terms, check_first_quote, in_corpus_spelling, publication_span
+from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, in_corpus_spelling,
+                      publication_span)
 from .analysis import CONTROL
 from .by_source import BEARS_PROBABILITY, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
@@ -214,9 +215,10 @@ def scored_excerpts(evidence: Evidence, top_k: int, question: str, missing: Abse
     """The excerpts with their highlights, each with the probability that it answers (judged on its own quote)."""
     if evidence.view is None:
         return []
-    articles = evidence.view.articles.values()  # each quote judged as a first one would be: its source and itself
+    # Each quote is judged on its own years and figures; its source's text is read for the first quote only
+    # (QA._answer): reading every quoted article's text cost the 100,000-passage index 30 ms at p95.
     return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
-                                                       check_first_quote(missing, question, articles, e))), m)
+                                                       check_quote(missing, question, e))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)]
 
 
