@@ -70,9 +70,7 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
             spellings: Skeletons | None = None) -> Absence:
     """What the question names that no article holds, in its text or its byline ("according to Orton"),
     in any spelling ("Hifter" is known when the corpus writes "Haftar")."""
-    names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
-    # "Gulf" of "Which Gulf states ...?" describes: no article need say it for the question to be answerable.
-    words = {w: tokenize(w) for name in names for w in name.split() if tokenize(w) and w.lower() not in PLACE_WORDS}
+    words = name_word_stems(question)
     years = sorted({int(y) for y in YEAR.findall(question)})
     asked = [t for stems in words.values() for t in stems] + [str(y) for y in years]
     known = snapshot.known_terms(asked) | (bylines & frozenset(asked))  # never a copy of every byline's stems
@@ -133,11 +131,16 @@ def check_best_source(found: Absence, question: str, best: Article) -> Absence:
     return replace(found, unsupported_years=missing, best_source=best.source.title) if missing else found
 
 
+def name_word_stems(question: str) -> dict[str, list[str]]:
+    """Each word of the question's names with its stems (no word of place: "Gulf" of "Which Gulf states ...?"
+    describes, and no article need say it for the question to be answerable)."""
+    names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
+    return {w: stems for name in names for w in name.split() if w.lower() not in PLACE_WORDS and (stems := tokenize(w))}
+
+
 def name_words(question: str) -> list[str]:
     """The stems of the question's name words that say something (not "al" of "al-Sarraj", not "Gulf")."""
-    names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
-    return [t for name in names for w in name.split() if w.lower() not in PLACE_WORDS for t in tokenize(w)
-            if len(t) > 2]
+    return [t for stems in name_word_stems(question).values() for t in stems if len(t) > 2]
 
 
 @lru_cache(maxsize=256)  # a snapshot's articles never change, and the same few answer question after question
@@ -174,9 +177,9 @@ def check_first_quote(found: Absence, question: str, articles: Iterable[Article]
     return check_quote(check_best_source(found, question, source), question, first)
 
 
-# Figures the typed-number rules leave aside: "well over a thousand", "the fourth biggest", "$100bn".
-FIGURE_WORDS = re.compile(r"\b(?:a|one)\s+(?:hundred|thousand|million|billion)\b|\b(?:first|second|third|fourth|fifth|"
-                          r"sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
+# Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
+FIGURE_WORDS = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"
+                          r"|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
 HOW_LONG = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)  # a duration: "since 1984" answers it
 
 

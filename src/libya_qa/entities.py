@@ -122,13 +122,13 @@ def find_spans(text: str) -> tuple[TypedSpan, ...]:
     return tuple(sorted(found, key=lambda s: s.start))
 
 
+INITIAL_DOT = re.compile(r"(?<=\b\w)\.(?=\w\.)|(?<=\b\w\.\w)\.")  # the dots of "u.s." and "u.a.e."
+
+
 def folded(text: str) -> str:
     """Lowercase words only, an initialism's dots dropped ("U.S." is "us"), for telling a repeat of the question."""
     text = INITIAL_DOT.sub("", text.lower().replace("’s", "").replace("'s", ""))
     return " ".join(re.findall(r"\w+", text))
-
-
-INITIAL_DOT = re.compile(r"(?<=\b\w)\.(?=\w\.)|(?<=\b\w\.\w)\.")  # the dots of "u.s." and "u.a.e."
 
 
 def new_spans(text: str, kind: str, question: str) -> list[TypedSpan]:

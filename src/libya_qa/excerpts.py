@@ -93,10 +93,11 @@ def _with_context(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> N
             draft.last += 1
 
 
-def _may_join(view: SentenceView, draft: _Draft, neighbour: int, taken: frozenset[int]) -> bool:
-    """True when a neighbour of a draft may join it as context: in its paragraph, prose, no repeat."""
+def _may_join(view: SentenceView, draft: _Draft, neighbour: int, taken: frozenset[int],
+              paragraph: bool = True) -> bool:
+    """True when a neighbour of a draft may join it as context: in its paragraph (or article), prose, no repeat."""
     pair = (neighbour, draft.first) if neighbour < draft.first else (draft.last, neighbour)
-    return (_context(view, neighbour, taken) and _together(view, *pair)
+    return (_context(view, neighbour, taken) and _together(view, *pair, paragraph=paragraph)
             and not _repeats_edge(view, draft, neighbour))
 
 
@@ -160,21 +161,18 @@ def _with_sequel(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> No
     """A quote that ends on a colon ("According to a profile of Haftar:") takes what it introduces, or drops it."""
     if not view.text(view.position(draft.last)).rstrip().endswith(":"):
         return
-    after = draft.last + 1
-    if draft.last - draft.first + 1 < MAX_SENTENCES and _context(view, after, taken) \
-            and _together(view, draft.last, after, paragraph=False):
-        draft.last = after
+    if draft.last - draft.first + 1 < MAX_SENTENCES and _may_join(view, draft, draft.last + 1, taken, paragraph=False):
+        draft.last += 1
     elif draft.last > draft.first and draft.last != draft.best:
         draft.last -= 1
 
 
 def _with_antecedent(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
     """A quote that opens on a pronoun ("It is said to have 18,000 fighters.") gets the sentence it points to."""
-    before = draft.first - 1  # across a paragraph break too: news paragraphs are often one sentence long
+    # across a paragraph break too: news paragraphs are often one sentence long
     if draft.last - draft.first + 1 < MAX_SENTENCES and POINTS_BACK.match(view.text(view.position(draft.first))) \
-            and _context(view, before, taken) and _together(view, before, draft.first, paragraph=False) \
-            and not _repeats_edge(view, draft, before):
-        draft.first = before
+            and _may_join(view, draft, draft.first - 1, taken, paragraph=False):
+        draft.first -= 1
 
 
 def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit], kind: str,
