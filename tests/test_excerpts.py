@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
+from libya_qa import excerpts
 from libya_qa.excerpts import CONTEXT_MARGIN, build_excerpts
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Source
@@ -58,13 +60,15 @@ def quoted(excerpts: list) -> list[list[int]]:  # type: ignore[type-arg]
     return [[int(w) for w in e.quote.split() if w.isdigit()] for e, _ in excerpts]
 
 
-def test_a_quote_never_grows_into_a_sentence_a_better_quote_has() -> None:
+def test_a_quote_never_grows_into_a_sentence_a_better_quote_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(excerpts, "MAX_JOINED_WORDS", 0)  # quotes that meet stay apart here
     # 1 grows to 0-3; 5 then grows to 6 and 4, and would have grown over 3 (within the margin of 5) too
     hits = [hit(1, 10.0), hit(0, 9.9), hit(2, 9.8), hit(3, 9.7), hit(5, 9.0), hit(6, 8.9), hit(4, 8.8), hit(8, 0.1)]
     assert quoted(build_excerpts(view_of(LINES), hits, 3, "What does it say?")) == [[0, 1, 2, 3], [4, 5, 6], [8]]
 
 
-def test_the_better_quote_takes_a_sentence_back_from_a_later_one() -> None:
+def test_the_better_quote_takes_a_sentence_back_from_a_later_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(excerpts, "MAX_JOINED_WORDS", 0)  # quotes that meet stay apart here
     # 2 is too weak to join 1 at first but joins 3; picked on its own later, it goes to the better quote
     hits = [hit(1, 10.0), hit(3, 8.0), hit(2, 4.0), hit(5, 0.5), hit(8, 0.4)]
     assert quoted(build_excerpts(view_of(LINES), hits, 3, "What does it say?")) == [[1, 2], [3], [5]]
@@ -121,3 +125,54 @@ def test_a_quote_that_ends_on_a_colon_takes_what_it_introduces() -> None:
                    articles={0: Article(Source("orton", "Orton"), headed)})
     (first, _), = build_excerpts(view, hits[:2], 1, "Who took Haftar prisoner?")
     assert first.quote == "Haftar’s brigade was taken prisoner of war by the Chadians."
+
+
+def test_two_quotes_of_one_article_that_meet_read_as_one_in_the_articles_order() -> None:
+    # 1 grows to 0-3 (four sentences, full); 5 grows over 4 and then meets it: one quote, 0-5, not [0-3], [4, 5]
+    hits = [hit(1, 10.0), hit(0, 9.9), hit(2, 9.8), hit(3, 9.7), hit(5, 9.0), hit(4, 8.9), hit(8, 0.1)]
+    excerpts = build_excerpts(view_of(LINES), hits, 2, "What does it say?")
+    assert quoted(excerpts) == [[0, 1, 2, 3, 4, 5], [8]]  # the freed place goes to the next quote
+    assert all(e.quote == LINES[e.start:e.end] for e, _ in excerpts)
+
+
+def test_quotes_that_meet_stay_apart_when_one_would_be_too_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    hits = [hit(1, 10.0), hit(0, 9.9), hit(2, 9.8), hit(3, 9.7), hit(5, 9.0), hit(4, 8.9), hit(8, 0.1)]
+    monkeypatch.setattr(excerpts, "MAX_JOINED_WORDS", 6 * len("Sentence 0 of one long paragraph.".split()) - 1)
+    assert quoted(build_excerpts(view_of(LINES), hits, 2, "What does it say?")) == [[0, 1, 2, 3], [4, 5]]
+
+
+def test_the_highlights_of_two_joined_quotes_are_the_better_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "Who backed Haftar?": the joined half names Libya Dawn's backers; it is context, not highlighted
+    body = ("Haftar's forces have received help from Egypt.\n"
+            "Haftar has also been backed by Saudi Arabia.\n"
+            "Libya Dawn has been supported by Qatar.\n"
+            "Haftar told citizens of Turkey to leave.")
+    monkeypatch.setattr(excerpts, "MAX_SENTENCES", 2)  # two quotes of two sentences, which then meet
+    hits = [hit(0, 10.0), hit(1, 9.9), hit(3, 9.5), hit(2, 9.4)]
+    (first, marked), *_ = build_excerpts(view_of(body), hits, 2, "Who backed Haftar?")
+    assert first.quote == body
+    assert [body[s:e] for s, e in marked.spans] == ["Egypt", "Saudi Arabia"]
+
+
+def test_a_joined_quote_is_judged_without_the_quote_it_joined(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "How many surface-to-air missiles escaped?" must not count the next paragraph's figure as its answer
+    body = ("Surface-to-air missiles are believed to have escaped Gaddafi's arsenal.\n"
+            "Nobody knows where they went.\n"
+            "In 2013, 400 fighters crossed into Mali.\n"
+            "They came from the north.")
+    monkeypatch.setattr(excerpts, "MAX_SENTENCES", 2)
+    hits = [hit(0, 10.0), hit(1, 9.9), hit(3, 9.5), hit(2, 9.4)]
+    (first, marked), *_ = build_excerpts(view_of(body), hits, 2, "How many surface-to-air missiles escaped?")
+    judged = excerpts.judged_part(first, marked)
+    assert first.quote == body and "400" not in judged.quote and judged.quote == body[judged.start:judged.end]
+    assert judged.quote.endswith("Nobody knows where they went.")
+
+
+def test_a_quote_may_join_quotes_on_both_sides_and_is_judged_on_its_own_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(excerpts, "MAX_SENTENCES", 2)
+    hits = [hit(4, 10.0), hit(5, 9.9), hit(6, 9.5), hit(7, 9.4), hit(3, 9.3), hit(2, 9.2)]
+    (first, marked), = build_excerpts(view_of(LINES), hits, 2, "What does it say?")
+    assert quoted([(first, marked)]) == [[2, 3, 4, 5, 6, 7]]
+    judged = excerpts.judged_part(first, marked)
+    assert [int(w) for w in judged.quote.split() if w.isdigit()] == [4, 5]
+    assert [first.quote[s:e] for s, e in marked.spans] == [judged.quote]  # the joined sentences are not marked

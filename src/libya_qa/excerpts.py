@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .analysis import question_type
 from .highlights import TYPED_KINDS, Marked, QuoteSentence, mark
@@ -27,6 +27,10 @@ TYPED_SUPPORT_MARGIN: float = FITTED["excerpts"].get("typed_support_margin", SUP
 # Each further excerpt from an article already quoted needs this much more score (a margin, not a factor:
 # the fitted scores are linear and may be negative, where a factor would reward instead of discount).
 DIVERSITY_MARGIN = 0.5  # chosen on dev: hit@5 0.944 -> 0.953 against the old factor of 0.85
+# Two quotes of one article that meet (one ends where the other begins) read as one passage, in the
+# article's order, when it stays this short: shown apart, the second is the first's missing half and the
+# reader gets them out of order (dev: hit@1 0.806 -> 0.834, MRR 0.876 -> 0.892; 150 words: 0.822).
+MAX_JOINED_WORDS = 200
 
 
 @dataclass
@@ -38,6 +42,7 @@ class _Draft:
     last: int
     best: int  # the sentence the draft grew from (its best hit)
     score: float
+    joined: frozenset[int] = frozenset()  # sentences of weaker quotes it met and took in: context, never highlighted
 
 
 def _together(view: SentenceView, a: int, b: int, paragraph: bool = True) -> bool:
@@ -150,11 +155,30 @@ def select_drafts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> li
             continue
         drafts.append(_Draft(best.article, best.sentence, best.sentence, best.sentence, best.score))
         _grow(view, drafts[-1], by_sentence, _taken(drafts, but=drafts[-1]))
+        _join_met(view, drafts)
     for draft in drafts:
         _with_context(view, draft, _taken(drafts, but=draft))
         _with_antecedent(view, draft, _taken(drafts, but=draft))
         _with_sequel(view, draft, _taken(drafts, but=draft))
     return drafts
+
+
+def _join_met(view: SentenceView, drafts: list[_Draft]) -> None:
+    """The newest draft joins an earlier one of its article that it meets, when the two fit in one quote.
+
+    The joined sentences are context, not highlighted: "Who backed Haftar?" must not mark the next
+    paragraph's backers of Libya Dawn (dev: highlights holding an answer, 181 first quotes before, 180 after).
+    """
+    new = drafts[-1]
+    for earlier in drafts[:-1]:
+        meets = new.first == earlier.last + 1 or new.last == earlier.first - 1
+        first, last = min(new.first, earlier.first), max(new.last, earlier.last)
+        if earlier.article == new.article and meets and \
+                sum(_words(view, s) for s in range(first, last + 1)) <= MAX_JOINED_WORDS:
+            earlier.first, earlier.last = first, last
+            earlier.joined |= frozenset(range(new.first, new.last + 1)) | new.joined
+            drafts.pop()
+            return
 
 
 def _with_sequel(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
@@ -184,12 +208,16 @@ def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, Sentenc
         i = view.position(sentence)
         hit = by_sentence.get(sentence)
         margin = TYPED_SUPPORT_MARGIN if kind in TYPED_KINDS else SUPPORT_MARGIN
-        answers = hit is not None and hit.score >= draft.score - margin
-        close = hit is not None and hit.score >= draft.score - SUPPORT_MARGIN
+        answers = hit is not None and hit.score >= draft.score - margin and sentence not in draft.joined
+        close = answers and hit is not None and hit.score >= draft.score - SUPPORT_MARGIN
         sentences.append(QuoteSentence(int(view.start[i]), int(view.end[i]), view.text(i), answers,
                                        sentence == draft.best, close))
     start, end = sentences[0].start, sentences[-1].end
     marked = mark(start, sentences, kind, question)
+    if draft.joined:  # a quote it met is context: its years and figures answer nothing (judged_part)
+        first, last = _own_run(draft)
+        marked = replace(marked, judged=(sentences[first - draft.first].start - start,
+                                         sentences[last - draft.first].end - start))
     excerpt = Excerpt(quote=article.body[start:end], highlight=marked.main, score=draft.score, start=start,
                       end=end, source=article.source, highlights=marked.spans)
     return excerpt, marked
@@ -201,6 +229,24 @@ def build_excerpts(view: SentenceView, hits: list[SentenceHit], top_k: int,
     by_sentence = {h.sentence: h for h in hits}
     kind = question_type(question)
     return [to_excerpt(view, d, by_sentence, kind, question) for d in select_drafts(view, hits, top_k)]
+
+
+def _own_run(draft: _Draft) -> tuple[int, int]:
+    """The first and last sentence of the draft's own run around its best one (joined quotes left out)."""
+    first = last = draft.best
+    while first - 1 >= draft.first and first - 1 not in draft.joined:
+        first -= 1
+    while last + 1 <= draft.last and last + 1 not in draft.joined:
+        last += 1
+    return first, last
+
+
+def judged_part(excerpt: Excerpt, marked: Marked) -> Excerpt:
+    """The excerpt as its years and figures are judged: without the sentences of a quote it joined."""
+    if marked.judged is None:
+        return excerpt
+    a, b = marked.judged
+    return replace(excerpt, quote=excerpt.quote[a:b], start=excerpt.start + a, end=excerpt.start + b)
 
 
 def hits_inside(view: SentenceView, hits: list[SentenceHit], excerpt: Excerpt) -> list[SentenceHit]:

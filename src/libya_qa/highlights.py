@@ -64,6 +64,7 @@ class Marked:
     close_spans: tuple[tuple[int, int], ...] = ()  # typed spans of the best and the close sentences only
     # Before a long list was cut to its doers: a list tells a follow-up's "he" nothing about which name it means.
     listed: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] | None = None
+    judged: tuple[int, int] | None = None  # the part judged for years and figures, when context was joined on
 
 
 def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str) -> Marked:

@@ -15,7 +15,7 @@ from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_p
 from .config import Settings
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
-from .excerpts import build_excerpts, hits_inside
+from .excerpts import build_excerpts, hits_inside, judged_part
 from .filters import check_filters, check_names, check_sources
 from .followup import Turn, is_followup, resolve
 from .highlights import Marked, short_answer
@@ -158,7 +158,8 @@ class QA:
         missing = loaded.absence(question)
         marked = scored_excerpts(evidence, top_k, query.question, missing)
         if marked:  # a year the question names must be in the source it would be answered from, and its quote
-            missing = check_first_quote(missing, query.question, evidence.view.articles.values(), marked[0][0])
+            missing = check_first_quote(missing, query.question, evidence.view.articles.values(),
+                                        judged_part(*marked[0]))
         verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
@@ -218,7 +219,7 @@ def scored_excerpts(evidence: Evidence, top_k: int, question: str, missing: Abse
     # Each quote is judged on its own years and figures; its source's text is read for the first quote only
     # (QA._answer): reading every quoted article's text cost the 100,000-passage index 30 ms at p95.
     return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
-                                                       check_quote(missing, question, e))), m)
+                                                       check_quote(missing, question, judged_part(e, m)))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)]
 
 
