@@ -88,3 +88,11 @@ def test_a_how_many_question_quoted_without_a_figure_is_not_found_however_high_t
                                                                                   "")).figure_missing
     assert check_quote(NOTHING_MISSING, "How many fought?", quoted("It has fought since 1984.", "")).figure_missing
     assert not check_quote(NOTHING_MISSING, "Who fought?", quoted("No figure here.")).figure_missing  # not asked
+
+
+def test_with_no_rival_article_the_margin_reads_zero() -> None:
+    alone = [SentenceHit(0, 0, 0, cosine=0.5, coverage=0.5, fusion=1.0, confidence=9.0),
+             SentenceHit(1, 1, 0, cosine=0.4, coverage=0.4, fusion=1.0, confidence=7.0)]
+    rival = SentenceHit(2, 2, 1, cosine=0.3, coverage=0.3, fusion=1.0, confidence=6.0)
+    assert signals(alone, NOTHING_MISSING)["margin"] == 0.0  # not 9.0: a filter to one source leaves no rival
+    assert signals([*alone, rival], NOTHING_MISSING)["margin"] == 3.0
