@@ -101,7 +101,8 @@ def test_it_and_they_also_mean_the_thing_the_earlier_question_asked_about() -> N
 
 
 @pytest.mark.parametrize("question", ["Why was it unsurprising that Islamic State loyalists emerged in Derna?",
-                                      "Is it true that Egypt bombed Derna?", "Why was it hard to secure the weapons?"])
+                                      "Is it true that Egypt bombed Derna?", "Why was it hard to secure the weapons?",
+                                      "What is Russia's goal in Syria, as Putin put it?"])
 def test_an_it_that_points_at_nothing_does_not_make_a_followup(question: str) -> None:
     assert not is_followup(question)
     assert search_query(question, ["How big is the force fighting for Mosul?"]) == question
@@ -109,3 +110,4 @@ def test_an_it_that_points_at_nothing_does_not_make_a_followup(question: str) ->
 
 def test_it_before_a_raising_verb_still_points_back() -> None:
     assert is_followup("Which party is it said to be loyal to?")
+    assert is_followup("How did Putin put it?")  # no "as ...": "it" is what was said
