@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libya_qa.absence import Absence, Span, check_best_source, check_quote
+from libya_qa.absence import Absence, Span, check_best_source, check_quote, check_source
 from libya_qa.confidence import NO_FIGURE_PROBABILITY, judge, probability, signals
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
@@ -88,6 +88,18 @@ def test_a_how_many_question_quoted_without_a_figure_is_not_found_however_high_t
                                                                                   "")).figure_missing
     assert check_quote(NOTHING_MISSING, "How many fought?", quoted("It has fought since 1984.", "")).figure_missing
     assert not check_quote(NOTHING_MISSING, "Who fought?", quoted("No figure here.")).figure_missing  # not asked
+
+
+def test_each_source_of_what_each_source_says_is_judged_on_its_own_names_and_years() -> None:
+    # the answer's first quote had lent every source its verdict: its missing year and its source's names
+    question = "Did Qatar back Haftar in 2011?"
+    haftar = Article(Source("alpha", date="2015-01-01"), "Haftar was backed by Egypt.")
+    qatar = Article(Source("beta", date=""), "Qatar supported Libya Dawn. Weapons flowed into Mali after 2011.")
+    alpha, beta = check_source(NOTHING_MISSING, question, haftar), check_source(NOTHING_MISSING, question, qatar)
+    assert alpha.years_outside_quote == (2011,) and beta.years_outside_quote == ()
+    assert alpha.names_outside_source == beta.names_outside_source == 0.5  # Qatar, then Haftar
+    inputs = [signals([SentenceHit(0, 0, 0, cosine=0.5, coverage=0.5, fusion=1.0)], a) for a in (alpha, beta)]
+    assert probability(inputs[0]) < probability(inputs[1])  # the year the source lacks counts against it alone
 
 
 def test_with_no_rival_article_the_margin_reads_zero() -> None:

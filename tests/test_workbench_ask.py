@@ -101,6 +101,7 @@ def test_group_by_source_gives_each_bearing_source_its_own_excerpts_by_date(clie
     for group in groups:
         assert 1 <= len(group["excerpts"]) <= 2
         assert {e["source"]["id"] for e in group["excerpts"]} == {group["source"]["id"]}
+        assert all(0.0 < e["confidence"] < 1.0 for e in group["excerpts"])  # each shows its own strength, not 0%
     assert body["excerpts"] == ask(client)["excerpts"]  # the ranked view is the same answer
 
 

@@ -131,6 +131,16 @@ def check_best_source(found: Absence, question: str, best: Article) -> Absence:
     return replace(found, unsupported_years=missing, best_source=best.source.title) if missing else found
 
 
+def check_source(found: Absence, question: str, article: Article) -> Absence:
+    """The absence one source is judged on in "what each source says": its own names and years.
+
+    The question's absence (found) must not yet be judged on a quote: the answer's first quote lacking
+    a year says nothing of whether another source holds it.
+    """
+    checked = check_best_source(found, question, article)
+    return replace(checked, years_outside_quote=checked.unsupported_years)
+
+
 def name_word_stems(question: str) -> dict[str, list[str]]:
     """Each word of the question's names with its stems (no word of place: "Gulf" of "Which Gulf states ...?"
     describes, and no article need say it for the question to be answerable)."""

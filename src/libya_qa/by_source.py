@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
 from .excerpts import build_excerpts, hits_inside
 from .filters import date_parts
 from .ranking import SentenceHit
-from .schema import UNKNOWN, Source, SourceGroup
+from .schema import UNKNOWN, Article, Source, SourceGroup
 from .search import Query, Searcher
 from .store import SentenceView
 
@@ -27,13 +28,16 @@ BEARS_PROBABILITY = 0.2
 MAX_SOURCES = 20  # a readable page; the sources that bear most strongly are kept, then ordered by date
 
 
-Bears = Callable[[list[SentenceHit]], bool]  # do these sentences of one article (best first) bear on the question?
+# The probability that these sentences of the article (best first) answer the question on their own.
+Strength = Callable[[list[SentenceHit], Article], float]
 
 
-def group_by_source(searcher: Searcher, query: Query, bears: Bears) -> tuple[SourceGroup, ...]:
-    """Every source whose evidence bears on the query, with its best excerpts, ordered by source date.
+def group_by_source(searcher: Searcher, query: Query, strength: Strength,
+                    bar: float = BEARS_PROBABILITY) -> tuple[SourceGroup, ...]:
+    """Every source whose evidence bears on the query (strength at least bar), with its best excerpts, by date.
 
-    `bears` is confidence.source_probability (the answer's own model) against BEARS_PROBABILITY.
+    `strength` is confidence.source_probability (the answer's own model), each article judged on the
+    names and years it holds (absence.check_source); each excerpt shows its own.
     """
     evidence = searcher.search(query)
     if evidence.view is None:
@@ -41,16 +45,19 @@ def group_by_source(searcher: Searcher, query: Query, bears: Bears) -> tuple[Sou
     by_article: dict[int, list[SentenceHit]] = defaultdict(list)
     for hit in evidence.hits:  # best first, so each list's head is the article's best sentence
         by_article[hit.article].append(hit)
-    bearing = [hits for hits in by_article.values() if bears(hits)]
+    bearing = [hits for key, hits in by_article.items() if strength(hits, evidence.view.articles[key]) >= bar]
     bearing.sort(key=lambda hits: -hits[0].confidence)
-    groups = [_group(evidence.view, hits, query.question, bears) for hits in bearing[:MAX_SOURCES]]
+    groups = [_group(evidence.view, hits, query.question, strength, bar) for hits in bearing[:MAX_SOURCES]]
     return tuple(sorted(groups, key=lambda g: date_key(g.source)))
 
 
-def _group(view: SentenceView, hits: list[SentenceHit], question: str, bears: Bears) -> SourceGroup:
+def _group(view: SentenceView, hits: list[SentenceHit], question: str, strength: Strength,
+           bar: float) -> SourceGroup:
     """One article's group: its best excerpt, and a second one when that bears on the question too."""
-    excerpts = [e for e, _ in build_excerpts(view, hits, EXCERPTS_PER_SOURCE, question)]
-    kept = excerpts[:1] + [e for e in excerpts[1:] if bears(hits_inside(view, hits, e))]
+    article = view.articles[hits[0].article]
+    excerpts = [replace(e, confidence=strength(hits_inside(view, hits, e), article))
+                for e, _ in build_excerpts(view, hits, EXCERPTS_PER_SOURCE, question)]
+    kept = excerpts[:1] + [e for e in excerpts[1:] if e.confidence >= bar]
     return SourceGroup(kept[0].source, tuple(kept))
 
 

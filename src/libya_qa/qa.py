@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, in_corpus_spelling,
-                      publication_span)
+from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, check_source,
+                      in_corpus_spelling, publication_span)
 from .analysis import CONTROL
 from .by_source import BEARS_PROBABILITY, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
@@ -155,7 +155,7 @@ class QA:
         loaded = self.loaded
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
-        missing = loaded.absence(question)
+        missing = asked = loaded.absence(question)
         marked = scored_excerpts(evidence, top_k, query.question, missing)
         if marked:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_first_quote(missing, query.question, evidence.view.articles.values(),
@@ -169,8 +169,9 @@ class QA:
         self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in named))
         spans = spans if verdict.answered else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
-        bears = lambda hits: source_probability(hits, missing) >= bar  # noqa: E731
-        groups = group_by_source(loaded.deep, query, bears) if group else None
+        strength = lambda hits, article: source_probability(  # noqa: E731  each source on its own names and years
+            hits, check_source(asked, query.question, article))
+        groups = group_by_source(loaded.deep, query, strength, bar) if group else None
         filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
         excerpts = label_related([e for e, _ in marked], bar, verdict.answered)  # the same bar as a source's
         return Answer(
