@@ -102,7 +102,8 @@ def test_it_and_they_also_mean_the_thing_the_earlier_question_asked_about() -> N
 
 @pytest.mark.parametrize("question", ["Why was it unsurprising that Islamic State loyalists emerged in Derna?",
                                       "Is it true that Egypt bombed Derna?", "Why was it hard to secure the weapons?",
-                                      "What is Russia's goal in Syria, as Putin put it?"])
+                                      "What is Russia's goal in Syria, as Putin put it?",
+                                      "What does the proxy war do, as Orton describes it?"])
 def test_an_it_that_points_at_nothing_does_not_make_a_followup(question: str) -> None:
     assert not is_followup(question)
     assert search_query(question, ["How big is the force fighting for Mosul?"]) == question

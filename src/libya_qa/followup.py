@@ -49,10 +49,11 @@ FOCUS_WH = re.compile(rf"^\W*(?:which|what)\s+(?!(?:{AUXILIARY})\b)([a-z][\w’'
 FOCUS_THE = re.compile(r"\bthe\s+([a-z][\w’'-]*)")
 THING = re.compile(r"\b(it|its|they|them|their|these|those|there)\b", re.IGNORECASE)
 # "It" that points at nothing: "Why was it unsurprising that ...", "Is it true that ...", "is it hard to",
-# and the idiom "as Putin put it" (dev q83 was read as a follow-up after an unrelated question).
+# and the idiom "as Putin put it" or "as Orton calls it" (dev q83 was read as a follow-up after another question).
 EXPLETIVE = re.compile(r"\b(?:(?:is|was|isn’t|isn't|wasn’t|wasn't)\s+it|it\s+(?:is|was|seems|seemed|appears))"
                        r"\s+(?:(?:\w+\s+){1,2}?(?:that|whether)|(?:\w+(?<!ed)(?<!said)\s+){1,2}?to)\b"
-                       r"|\bas\s+(?:[\w’'-]+\s+){1,3}?put\s+it\b",
+                       r"|\bas\s+(?:[\w’'-]+\s+){1,3}?(?:puts?|calls?|called|describe[sd]?|terms?|termed|sees|saw)"
+                       r"\s+it\b",
                        re.IGNORECASE)  # "is it said to be loyal to" raises a real subject: not this
 MIN_CONTENT_WORDS = 3
 MAX_REFERENTS = 3
