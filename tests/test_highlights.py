@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libya_qa.entities import find_spans, new_spans
+from libya_qa.entities import find_spans, lowercase_words, new_spans
 from libya_qa.highlights import QuoteSentence, mark, short_answer
 
 
@@ -85,6 +85,19 @@ def test_a_typed_question_marks_the_words_and_reads_them_as_a_short_answer() -> 
     assert quote[marked.main[0]:marked.main[1]] == "Saudi Arabia"  # from the best sentence
     answer = short_answer("x", quote, first, marked)
     assert [(a.text, body[a.start:a.end]) for a in answer] == [(w, w) for w in ("Egypt", "Jordan", "Saudi Arabia")]
+
+
+def test_a_common_word_opening_a_sentence_is_no_name_when_its_article_writes_it_in_lower_case() -> None:
+    # "Which local militia ...?" had read "Local · ISIS" from "Local officials blamed ISIS."
+    body = "Local officials blamed ISIS for the deaths. The local council met in Mosul."
+    end = body.index(" The")
+    sentence = [QuoteSentence(0, end, body[:end], True, best=True)]
+    common = lowercase_words(body)
+    assert [body[a:b] for a, b in mark(0, sentence, "name", "Whom do officials blame?", common).spans] == ["ISIS"]
+    assert [body[a:b] for a, b in mark(0, sentence, "name", "Whom do officials blame?").spans] == ["Local", "ISIS"]
+    named = "Mosul officials blamed ISIS."  # a name the article never writes in lower case stays one
+    assert [named[a:b] for a, b in mark(0, [QuoteSentence(0, len(named), named, True, best=True)], "name",
+                                          "Whom do officials blame?", common).spans] == ["Mosul", "ISIS"]
 
 
 def test_other_questions_mark_only_the_sentences_that_answer() -> None:

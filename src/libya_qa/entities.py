@@ -8,6 +8,7 @@ throughput target; these rules run at question time over the candidate sentences
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -74,6 +75,7 @@ PLACE_WORDS = frozenset({"lake", "river", "gulf", "mount", "mountains", "sea", "
                          "west", "northern", "southern", "eastern", "western", "central", "upper", "lower"})
 # An initialism's last dot is its own ("the U.S. for twenty years"), though TOKEN stops before it.
 INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]$")
+WORD_RUN = re.compile(r"[^\W\d_]+")
 ADVERB = re.compile(r"\w{5}ly$")  # "Unfortunately Haftar ...": the adverb opens the sentence, the name follows
 
 
@@ -120,6 +122,19 @@ def find_spans(text: str) -> tuple[TypedSpan, ...]:
         if span.end > span.start and all(span.end <= s.start or span.start >= s.end for s in found):
             found.append(span)
     return tuple(sorted(found, key=lambda s: s.start))
+
+
+@lru_cache(maxsize=256)  # the few articles quoted question after question
+def lowercase_words(text: str) -> frozenset[str]:
+    """The words a text writes in lower case somewhere: "Street protests began ..." opens on one of them."""
+    return frozenset(w for w in WORD_RUN.findall(text) if w.islower())
+
+
+def opens_on_common_word(text: str, span: TypedSpan, common: AbstractSet[str]) -> bool:
+    """True for a one-word name that only opens the sentence and that the article also writes in lower case."""
+    word = text[span.start:span.end]
+    return (span.kind == "name" and " " not in word and word.lower() in common
+            and not text[:span.start].strip(" “\"‘'("))
 
 
 INITIAL_DOT = re.compile(r"(?<=\b\w)\.(?=\w\.)|(?<=\b\w\.\w)\.")  # the dots of "u.s." and "u.a.e."

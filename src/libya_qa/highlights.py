@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
-from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans
+from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
 from .schema import AnswerSpan
 
 TYPED_KINDS = ("name", "number", "time")
@@ -67,12 +68,16 @@ class Marked:
     judged: tuple[int, int] | None = None  # the part judged for years and figures, when context was joined on
 
 
-def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str) -> Marked:
-    """The answering spans of a quote made of `sentences` that starts at body offset quote_start."""
+def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str,
+         common: AbstractSet[str] = frozenset()) -> Marked:
+    """The answering spans of a quote made of `sentences` that starts at body offset quote_start.
+
+    common: the words its article writes in lower case ("Street protests began ..." names no Street).
+    """
     answering = [s for s in sentences if s.answers] or [s for s in sentences if s.best] or sentences[:1]
     if kind in TYPED_KINDS and not _asks_who_someone_is(question):
         kinds = [k for k in asked_kinds(question) if k in TYPED_KINDS]  # "Who ..., and when?": names and dates
-        near = [(s, _near_question(s.text, _asked_spans(s.text, kinds or [kind], question), question))
+        near = [(s, _near_question(s.text, _asked_spans(s.text, kinds or [kind], question, common), question))
                 for s in answering]
         near = _counting_the_asked(near, question) if kind == "number" else near
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
@@ -91,9 +96,11 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     return Marked(tuple(spans), main, False)
 
 
-def _asked_spans(text: str, kinds: list[str], question: str) -> list[TypedSpan]:
+def _asked_spans(text: str, kinds: list[str], question: str, common: AbstractSet[str] = frozenset()
+                 ) -> list[TypedSpan]:
     """The spans of every asked kind that the question does not already give, in reading order."""
-    return sorted((span for kind in kinds for span in new_spans(text, kind, question)), key=lambda span: span.start)
+    spans = (span for kind in kinds for span in new_spans(text, kind, question))
+    return sorted((span for span in spans if not opens_on_common_word(text, span, common)), key=lambda span: span.start)
 
 
 def _places(text: str, spans: list[TypedSpan]) -> list[TypedSpan]:
