@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..by_source import BEARS_PROBABILITY
+from ..excerpts import MAX_JOINED_WORDS, MAX_SENTENCES
 from ..schema import Filters
 
 MAX_HISTORY_ITEMS = 20  # earlier questions accepted in one request (the last settings.max_history are used)
@@ -116,7 +117,9 @@ class SourceOut(BaseModel):
 class ExcerptOut(BaseModel):
     """A verbatim quote: the article body at [start, end) of the answer's index_version, highlight within it."""
 
-    quote: str
+    quote: str = Field(description=f"The article's own words, up to {MAX_SENTENCES} sentences; two such quotes of "
+                       f"one article that meet are one passage of up to {MAX_JOINED_WORDS} words, whose joined part "
+                       "is context and never highlighted")
     highlight: list[int] = Field(min_length=2, max_length=2, description="[start, end) of the main answering span in quote")
     highlights: list[list[int]] = Field(description="Every answering span in quote, [start, end) each: the names, "
                                         "numbers or dates asked for, or the answering sentences")
