@@ -12,7 +12,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .analysis import STOPWORDS
+from .analysis import STOPWORDS, WORD
 
 MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|"
          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -75,7 +75,6 @@ PLACE_WORDS = frozenset({"lake", "river", "gulf", "mount", "mountains", "sea", "
                          "west", "northern", "southern", "eastern", "western", "central", "upper", "lower"})
 # An initialism's last dot is its own ("the U.S. for twenty years"), though TOKEN stops before it.
 INITIALISM = re.compile(r"(?:[A-Z]\.)+[A-Z]$")
-WORD_RUN = re.compile(r"[^\W\d_]+")
 ADVERB = re.compile(r"\w{5}ly$")  # "Unfortunately Haftar ...": the adverb opens the sentence, the name follows
 
 
@@ -127,7 +126,7 @@ def find_spans(text: str) -> tuple[TypedSpan, ...]:
 @lru_cache(maxsize=256)  # the few articles quoted question after question
 def lowercase_words(text: str) -> frozenset[str]:
     """The words a text writes in lower case somewhere: "Street protests began ..." opens on one of them."""
-    return frozenset(w for w in WORD_RUN.findall(text) if w.islower())
+    return frozenset(w for w in WORD.findall(text) if w.islower())
 
 
 def opens_on_common_word(text: str, span: TypedSpan, common: AbstractSet[str]) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, check_source,
                       in_corpus_spelling, publication_span)
 from .analysis import CONTROL
-from .by_source import BEARS_PROBABILITY, group_by_source
+from .by_source import BEARS_PROBABILITY, Strength, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
 from .encoders import Encoder, encoder_for
@@ -21,6 +21,7 @@ from .followup import Turn, is_followup, resolve
 from .highlights import Marked, short_answer
 from .index import REPAIR, check_compatible
 from .memory import AnswerMemory
+from .ranking import SentenceHit
 from .spelling import Skeletons, skeleton_index
 from .schema import Answer, Article, Excerpt, FilterReport, Filters
 from .search import Evidence, Query, Searcher
@@ -169,9 +170,7 @@ class QA:
         self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in named))
         spans = spans if verdict.answered else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
-        strength = lambda hits, article: source_probability(  # noqa: E731  each source on its own names and years
-            hits, check_source(asked, query.question, article))
-        groups = group_by_source(loaded.deep, query, strength, bar) if group else None
+        groups = group_by_source(loaded.deep, query, source_strength(asked, query.question), bar) if group else None
         filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
         excerpts = label_related([e for e, _ in marked], bar, verdict.answered)  # the same bar as a source's
         return Answer(
@@ -222,6 +221,21 @@ def scored_excerpts(evidence: Evidence, top_k: int, question: str, missing: Abse
     return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
                                                        check_quote(missing, question, judged_part(e, m)))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)]
+
+
+def source_strength(asked: Absence, question: str) -> Strength:
+    """Each source's probability of answering on its own sentences, judged on its own names and years.
+
+    A source's names and years are checked once per answer: its group asks again for each excerpt.
+    """
+    judged: dict[str, Absence] = {}
+
+    def strength(hits: list[SentenceHit], article: Article) -> float:
+        if article.id not in judged:
+            judged[article.id] = check_source(asked, question, article)
+        return source_probability(hits, judged[article.id])
+
+    return strength
 
 
 def label_related(excerpts: Sequence[Excerpt], bar: float, answered: bool) -> tuple[Excerpt, ...]:
