@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from libya_qa.absence import Absence, Span, check_best_source, check_quote, check_source
-from libya_qa.confidence import NO_FIGURE_PROBABILITY, judge, probability, signals
+from libya_qa.absence import Absence, Span, check_best_source, check_quote, check_source, name_word_stems, other_word_stems
+from libya_qa.confidence import FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, judge, probability, signals
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
 
@@ -108,3 +108,20 @@ def test_with_no_rival_article_the_margin_reads_zero() -> None:
     rival = SentenceHit(2, 2, 1, cosine=0.3, coverage=0.3, fusion=1.0, confidence=6.0)
     assert signals(alone, NOTHING_MISSING)["margin"] == 0.0  # not 9.0: a filter to one source leaves no rival
     assert signals([*alone, rival], NOTHING_MISSING)["margin"] == 3.0
+
+
+def test_a_question_s_other_words_leave_out_its_names_numbers_and_stop_words() -> None:
+    question = "How many legs did the Abu Salim spider have in 2014?"
+    assert other_word_stems(question, name_word_stems(question)) == {"legs": ["leg"], "spider": ["spider"]}
+
+
+def test_a_word_no_article_holds_with_no_passage_close_in_meaning_is_not_found() -> None:
+    # "Why is the sky blue?" had been answered at 0.56 from "a classic case for blue helmets"
+    off = Absence((), 0.0, (), (), Span(2013, 2015), unknown_words=("sky",))
+    far = [SentenceHit(0, 0, 0, cosine=FAR_COSINE - 0.15, coverage=0.5, fusion=1.0, score=20.0, confidence=20.0)]
+    close = [*far, SentenceHit(1, 1, 1, cosine=FAR_COSINE + 0.1, coverage=0.5, fusion=1.0, confidence=1.0)]
+    verdict = judge(far, off, threshold=0.0)
+    assert not verdict.answered and verdict.probability <= FAR_PROBABILITY and "“sky”" in verdict.message
+    # a sentence close in meaning somewhere among the candidates: a paraphrase ("retaliate"), not another topic
+    assert judge(close, off, threshold=0.0).answered
+    assert judge(far, NOTHING_MISSING, threshold=0.0).answered  # every word known: the model decides

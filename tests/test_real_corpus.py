@@ -234,3 +234,13 @@ def test_a_question_off_the_topic_is_not_found_in_one_source_either(real_qa: QA)
     orton = Filters(sources=("orton-islamic-state-libya-2015",))
     assert real_qa.ask("What is the best pizza recipe?", filters=orton).status == "not_found"
     assert real_qa.ask("Which countries backed Haftar?", filters=orton).status == "answered"
+
+
+def test_a_question_about_what_no_article_covers_is_not_found_and_says_which_words(real_qa: QA) -> None:
+    """"Why is the sky blue?" had been answered at 0.56 with "a classic case for blue helmets"."""
+    for question, word in (("Why is the sky blue?", "“sky”"), ("How many legs does a spider have?", "“spider”")):
+        answer = real_qa.ask(question)
+        assert answer.status == "not_found" and word in answer.message, (question, answer.message)
+        assert all(e.related for e in answer.excerpts)  # nothing is offered as bearing on it
+    # a word no article holds in a question on the topic is a paraphrase, not another subject
+    assert real_qa.ask("How did Egypt retaliate for the murder of the Copts?").status == "answered"

@@ -52,6 +52,9 @@ class Absence:
     # The share of the question's name words that the judged quote's source (text and byline) never holds:
     # "How many Syrian refugees has Canada resettled?" quoted from an article without Canada.
     names_outside_source: float = 0.0
+    # The question's other words that occur in no article ("sky" of "Why is the sky blue?"): with no passage
+    # close in meaning either, the question is about something the corpus does not cover (confidence.far_off).
+    unknown_words: tuple[str, ...] = ()
 
 
 def publication_span(snapshot: Snapshot) -> Span:
@@ -71,15 +74,29 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
     """What the question names that no article holds, in its text or its byline ("according to Orton"),
     in any spelling ("Hifter" is known when the corpus writes "Haftar")."""
     words = name_word_stems(question)
+    others = other_word_stems(question, words)
     years = sorted({int(y) for y in YEAR.findall(question)})
     asked = [t for stems in words.values() for t in stems] + [str(y) for y in years]
-    known = snapshot.known_terms(asked) | (bylines & frozenset(asked))  # never a copy of every byline's stems
+    # one store call for all of them (a database round trip each on PostgreSQL)
+    known = snapshot.known_terms(asked + [t for stems in others.values() for t in stems])
+    known |= bylines & frozenset(asked)  # never a copy of every byline's stems
     known |= frozenset(respelled(frozenset(asked) - known, snapshot, spellings or {}))
     # A word is unknown when a stem of it that says something (not "al" of "al-Sarraj") occurs nowhere.
-    unknown_words = [w for w, stems in words.items() if any(len(t) > 2 and t not in known for t in stems)]
+    unknown_names = [w for w, stems in words.items() if any(len(t) > 2 and t not in known for t in stems)]
     unknown_years = tuple(y for y in years if str(y) not in known)
     late = tuple(y for y in years if span.last is not None and y > span.last and str(y) not in known)
-    return Absence(tuple(unknown_words), len(unknown_words) / len(words) if words else 0.0, unknown_years, late, span)
+    unknown_others = tuple(w for w, stems in others.items() if any(len(t) > 2 and t not in known for t in stems))
+    return Absence(tuple(unknown_names), len(unknown_names) / len(words) if words else 0.0, unknown_years, late, span,
+                   unknown_words=unknown_others)
+
+
+def other_word_stems(question: str, names: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The question's words outside its names, numbers and years, with their stems (stop words have none)."""
+    named = {t for stems in names.values() for t in stems}
+    edges = [0, *(edge for s in find_spans(question) for edge in (s.start, s.end)), len(question)]
+    outside = " ".join(question[a:b] for a, b in zip(edges[::2], edges[1::2]))
+    return {w: stems for w in WORD.findall(outside)
+            if (stems := [t for t in tokenize(w) if t not in named and not t.isdigit()])}
 
 
 def respelled(stems: Iterable[str], snapshot: Snapshot, spellings: Skeletons) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 A logistic model over the best sentence's evidence and the question's signals of absence, fitted on
 the dev half of the evaluation set (bench/fit_ranking.py); the README's reliability table is measured
-on the test half. A question about a period after every source was published is not_found outright.
+on the test half. A question about a period after every source was published is not_found outright,
+and so is one with a word no article holds that no candidate sentence comes close to in meaning.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ ANSWER_PROBABILITY: float = FITTED["answer_probability"]
 # A how-many question quoted with no figure (absence.gives_figure): on dev none of the 9 such first quotes
 # answered, 1/11 with one success and one failure added; the probability that such a quote answers is at most this.
 NO_FIGURE_PROBABILITY = 0.09
+# A question with a word no article holds ("sky", "spider") whose nearest candidate sentence in meaning is
+# further than this is about something the corpus does not cover. Chosen on dev: every off-topic question
+# there with such a word (12) sits at or under a best cosine of 0.36, every answerable one at or over 0.48
+# (docs/fitting.md). Outright, as a late year is: a threshold set low must not answer it.
+FAR_COSINE = 0.40
+# The probability such a first quote answers: on dev none of the 12 did (one success, one failure added).
+FAR_PROBABILITY = 0.07
 # What the model reads, the question's evidence and its signals of absence (bench/fit_ranking.py fits all).
 INPUTS = ("top_score", "margin", "context_coverage", "unknown_name_share", "unknown_year", "typed_fit",
           "article_coverage", "best_article_coverage", "cosine", "sentence_bm25", "uncovered", "year_outside_quote",
@@ -64,25 +72,31 @@ def excerpt_probability(inside: list[SentenceHit], hits: list[SentenceHit], abse
     if not inside:
         return 0.0
     best = inside[0]
-    return _capped(probability(signals([best, *(h for h in hits if h.article != best.article)], absence)), absence)
+    return _capped(probability(signals([best, *(h for h in hits if h.article != best.article)], absence)), absence, hits)
 
 
-def _capped(p: float, absence: Absence) -> float:
-    """The probability, at most NO_FIGURE_PROBABILITY when the quote judged gives no figure it was asked for."""
-    return min(p, NO_FIGURE_PROBABILITY) if absence.figure_missing else p
+def far_off(hits: list[SentenceHit], absence: Absence) -> bool:
+    """True when the question has a word no article holds and no candidate sentence is close in meaning."""
+    return bool(absence.unknown_words) and max((h.cosine for h in hits), default=0.0) < FAR_COSINE
+
+
+def _capped(p: float, absence: Absence, hits: list[SentenceHit]) -> float:
+    """The probability, capped when the quote judged gives no figure it was asked for or the question is far off."""
+    p = min(p, NO_FIGURE_PROBABILITY) if absence.figure_missing else p
+    return min(p, FAR_PROBABILITY) if far_off(hits, absence) else p
 
 
 def source_probability(hits: list[SentenceHit], absence: Absence) -> float:
     """The probability for one article's sentences on their own (no rival article: margin 0)."""
     if not hits:
         return 0.0
-    return probability({**signals(hits, absence), "margin": 0.0})
+    return _capped(probability({**signals(hits, absence), "margin": 0.0}), absence, hits)
 
 
 def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_PROBABILITY,
           model: dict[str, float] = MODEL) -> Verdict:
     """Answer or not_found, with the probability that the first excerpt answers (model: the fitting script's)."""
-    p = _capped(probability(signals(hits, absence), model), absence) if hits else 0.0
+    p = _capped(probability(signals(hits, absence), model), absence, hits) if hits else 0.0
     if absence.late_years:
         years = ", ".join(str(y) for y in absence.late_years)
         covered = absence.span.describe()
@@ -92,6 +106,11 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
         years = ", ".join(str(y) for y in absence.unsupported_years)
         return Verdict(p, False, f"Not found: the best-matching source, {absence.best_source}, never mentions "
                        f"{years}. Any excerpts are the nearest passages, not an answer.")
+    if far_off(hits, absence):
+        quoted = [f"“{w}”" for w in absence.unknown_words]
+        words = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+        return Verdict(p, False, f"Not found: no article in the corpus mentions {words}, and no passage comes close "
+                       "to the question's meaning. Any excerpts are the nearest passages, not an answer.")
     if p >= threshold:
         return Verdict(p, True)
     if absence.unknown_names:
