@@ -195,7 +195,20 @@ def test_a_who_question_reads_the_doer_of_its_own_verb_even_in_a_short_list() ->
     assert [a.text for a in short_answer("x", body, 0, mark(0, sentence, "name", "And who has led ASL?"))] == [
         "Ahmed Abu Khattala"]  # "led" and "leads" are one verb; an opening "And" and an auxiliary are read past
     # another verb's question keeps every name: the leader is not what "Who backed ...?" asks for
-    short = "ASL, led by Ahmed Abu Khattala, attacked Ambassador Chris Stephens."
+    short = "ASL, led by Ahmed Abu Khattala, attacked the consulate with Ansar Dine."
     one = [QuoteSentence(0, len(short), short, True, best=True)]
     assert [a.text for a in short_answer("x", short, 0, mark(0, one, "name", "Who backed ASL?"))] == [
-        "Ahmed Abu Khattala", "Ambassador Chris Stephens"]
+        "Ahmed Abu Khattala", "Ansar Dine"]
+
+
+def test_a_who_question_asking_the_doer_leaves_out_whom_the_verb_acted_on() -> None:
+    # "Who attacked the US consulate in Benghazi?" had read "Ambassador Chris Stephens · Americans · ASL · ..."
+    body = ("ASL, based in Benghazi, carried out the attack on the U.S. Consulate that killed Ambassador Chris "
+            "Stephens and three other Americans.")
+    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
+    doer = mark(0, sentence, "name", "Who attacked the US consulate?")
+    assert [a.text for a in short_answer("x", body, 0, doer)] == ["ASL", "Benghazi"]
+    # a question about the one acted on keeps them: "Who was killed ...?" asks for the victims
+    victim = mark(0, sentence, "name", "Who was the ambassador killed in the attack?")
+    assert "Ambassador Chris Stephens" in [body[a:b] for a, b in victim.spans]
+    assert "Ambassador Chris Stephens" not in [body[a:b] for a, b in doer.spans]

@@ -40,6 +40,13 @@ IRREGULAR = {"led": "lead", "held": "hold", "fought": "fight", "ran": "run", "se
              "taught": "teach", "paid": "pay", "won": "win", "taken": "take", "kept": "keep",
              "seen": "see", "written": "write", "chosen": "choos", "caught": "catch", "begun": "begin"}
 WHO_VERB = re.compile(r"^\W*who\s+(?:(?:has|have|had|is|was|were|are|did|does|do|will)\s+)?(?:been\s+)?([a-z]+)", re.I)
+# "Who attacked ...?", "Who has backed ...?": a doer asked for by an active verb ("Who was killed ...?" is not).
+ASKS_DOER = re.compile(r"^\W*(?:and\s+)?who\s+(?:(?:has|have|had)\s+)?(?!(?:is|was|has|does)\b)"
+                       r"(?:[a-z]+ed|led|hit|shot|struck|took|seized|met|told|sent|held|fought|[a-z]+s)\b", re.I)
+# A name right after an active verb (or after its list of victims) is what the verb acted on: "that killed
+# Ambassador Chris Stephens and three other Americans".
+ACTED_ON = re.compile(r"\b(?<!-)(?:[a-z]{2,}ed|hit|shot|struck|took|seized|met|told|sent|held|fought)\s+(?:the\s+)?"
+                      r"(?:[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+and\s+(?:\w+\s+){0,2})?$")
 WHO = re.compile(r"^\W*(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -184,8 +191,13 @@ def _doers(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
     verb = _lemma(asked.group(1)) if asked else ""
     own = [span for span in spans if verb and (passive := DOER_VERB.search(text, max(span.start - 40, 0), span.start))
            and _lemma(passive.group(1)) == verb]
-    if own or len(spans) <= MAX_SHORT_SPANS:
-        return own or spans
+    if own:
+        return own
+    if ASKS_DOER.match(question):  # "Who attacked the consulate?": not whom a verb acted on
+        doing = [span for span in spans if not ACTED_ON.search(text, max(span.start - 80, 0), span.start)]
+        spans = doing or spans
+    if len(spans) <= MAX_SHORT_SPANS:
+        return spans
     return [span for span in spans if AGENT.search(text, max(span.start - 12, 0), span.start)] or spans
 
 
