@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from libya_qa.absence import Absence, Span, check_best_source, check_quote, check_source, name_word_stems, other_word_stems
+from libya_qa.absence import (Absence, Span, check_best_source, check_quote, check_source, name_word_stems,
+                               other_word_stems)
 from libya_qa.confidence import FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, judge, probability, signals
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source

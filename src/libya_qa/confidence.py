@@ -73,7 +73,8 @@ def excerpt_probability(inside: list[SentenceHit], hits: list[SentenceHit], abse
     if not inside:
         return 0.0
     best = inside[0]
-    return _capped(probability(signals([best, *(h for h in hits if h.article != best.article)], absence)), absence, hits)
+    rivals = [h for h in hits if h.article != best.article]
+    return _capped(probability(signals([best, *rivals], absence)), absence, hits)
 
 
 def far_off(hits: list[SentenceHit], absence: Absence) -> bool:

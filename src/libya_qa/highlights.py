@@ -181,7 +181,8 @@ def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[Typ
 
 
 def _doers(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
-    """The sentence's doers of the question's own verb, else of any passive when it names more than a glance takes.
+    """The sentence's doers of the question's own verb; else, for "Who <verb>ed ...?", its names less whom an
+    active verb acted on, cut to the doers of any passive when they are more than a glance takes.
 
     "Who led ASL?": "... that killed Ambassador Chris Stephens and three other Americans, ASL was led by
     Ahmed Abu Khattala" reads Ahmed Abu Khattala. "Libya Dawn has been supported financially by Qatar, and
