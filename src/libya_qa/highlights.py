@@ -47,6 +47,7 @@ ASKS_DOER = re.compile(r"^\W*(?:and\s+)?who\s+(?:(?:has|have|had)\s+)?(?!(?:is|w
 # Ambassador Chris Stephens and three other Americans".
 ACTED_ON = re.compile(r"\b(?<!-)(?:[a-z]{2,}ed|hit|shot|struck|took|seized|met|told|sent|held|fought)\s+(?:the\s+)?"
                       r"(?:[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+and\s+(?:\w+\s+){0,2})?$")
+BY_NEXT = re.compile(r"\s+by\b")  # "attacked by": a passive, whose doer follows
 WHO = re.compile(r"^\W*(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -84,14 +85,14 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     answering = [s for s in sentences if s.answers] or [s for s in sentences if s.best] or sentences[:1]
     if kind in TYPED_KINDS and not _asks_who_someone_is(question):
         kinds = [k for k in asked_kinds(question) if k in TYPED_KINDS]  # "Who ..., and when?": names and dates
-        near = [(s, _near_question(s.text, _asked_spans(s.text, kinds or [kind], question, common), question))
-                for s in answering]
+        every = [(s, _asked_spans(s.text, kinds or [kind], question, common)) for s in answering]
+        near = [(s, _near_question(s.text, spans, question)) for s, spans in every]
         near = _counting_the_asked(near, question) if kind == "number" else near
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
         near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(opening) else near
         doers = WHO.match(opening) is not None  # of the best sentence: a weaker one's list is no answer to cut
-        typed = [(s, span) for s, spans in near
-                 for span in (_doers(s.text, spans, opening) if doers and s.best else spans)]
+        typed = [(s, span) for (s, spans), (_, whole) in zip(near, every)
+                 for span in (_doers(s.text, spans, opening, whole) if doers and s.best else spans)]
         if typed:
             listed = _relative(quote_start, [(s, span) for s, spans in near for span in spans])
             spans, close = _relative(quote_start, typed)
@@ -180,7 +181,8 @@ def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[Typ
     return near or spans
 
 
-def _doers(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
+def _doers(text: str, spans: list[TypedSpan], question: str, every: list[TypedSpan] | None = None
+           ) -> list[TypedSpan]:
     """The sentence's doers of the question's own verb; else, for "Who <verb>ed ...?", its names less whom an
     active verb acted on, cut to the doers of any passive when they are more than a glance takes.
 
@@ -194,12 +196,25 @@ def _doers(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
            and _lemma(passive.group(1)) == verb]
     if own:
         return own
+    subjects = _subjects(text, every or spans, verb) if verb and ASKS_DOER.match(question) else []
+    if subjects:
+        return subjects
     if ASKS_DOER.match(question):  # "Who attacked the consulate?": not whom a verb acted on
         doing = [span for span in spans if not ACTED_ON.search(text, max(span.start - 80, 0), span.start)]
         spans = doing or spans
     if len(spans) <= MAX_SHORT_SPANS:
         return spans
     return [span for span in spans if AGENT.search(text, max(span.start - 12, 0), span.start)] or spans
+
+
+def _subjects(text: str, spans: list[TypedSpan], verb: str) -> list[TypedSpan]:
+    """The names of the clause before the question's own verb, used actively ("four I.S. jihadists, at least
+    one of them a Tunisian, attacked the Corinthia Hotel" reads I.S. and Tunisian for "Who attacked ...?")."""
+    for match in WORD.finditer(text):
+        if _lemma(match.group(0)) == verb and match.group(0).islower() and not BY_NEXT.match(text, match.end()):
+            clause = text.rfind(";", 0, match.start()) + 1  # a quote's sentence: its clauses part at semicolons
+            return [span for span in spans if clause <= span.start and span.end <= match.start()]
+    return []
 
 
 def _lemma(word: str) -> str:
