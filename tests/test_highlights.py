@@ -226,3 +226,14 @@ def test_a_who_question_reads_the_names_before_its_own_verb_used_actively() -> N
     one = [QuoteSentence(0, len(passive), passive, True, best=True)]
     assert [a.text for a in short_answer("x", passive, 0, mark(0, one, "name", "Who attacked the hotel?"))] == [
         "Islamic State"]
+
+
+def test_which_countries_doing_something_asks_for_the_doers_as_who_does() -> None:
+    # "Which countries back Libya Dawn?" had read no short answer: five names, and no doer cut for "which"
+    body = ("Libya Dawn has been supported financially by Qatar, and also reportedly by Turkey, which also supports "
+            "the Libyan branch of the Muslim Brotherhood, Hizb al-Adala Wal-Bina.")
+    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
+    marked = mark(0, sentence, "name", "Which countries back Libya Dawn?")
+    assert [a.text for a in short_answer("x", body, 0, marked)] == ["Qatar", "Turkey"]
+    # "which countries did ..." asks for what the verb acted on: no doer cut, the list stays too long to read
+    assert short_answer("x", body, 0, mark(0, sentence, "name", "Which countries did Libya Dawn court?")) == ()

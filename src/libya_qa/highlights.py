@@ -48,6 +48,9 @@ ASKS_DOER = re.compile(r"^\W*(?:and\s+)?who\s+(?:(?:has|have|had)\s+)?(?!(?:is|w
 ACTED_ON = re.compile(r"\b(?<!-)(?:[a-z]{2,}ed|hit|shot|struck|took|seized|met|told|sent|held|fought)\s+(?:the\s+)?"
                       r"(?:[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+and\s+(?:\w+\s+){0,2})?$")
 BY_NEXT = re.compile(r"\s+by\b")  # "attacked by": a passive, whose doer follows
+WHICH_SUBJECT = re.compile(r"^\W*which\s+(?:[A-Za-z]+\s+)?(?:countries|states|nations|governments|powers|groups|"
+                           r"militias?|forces|organi[sz]ations?|parties|party|allies|donors|companies)\s+"
+                           r"(?!(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\b)(?=[a-z])", re.I)
 WHO = re.compile(r"^\W*(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -90,6 +93,8 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         near = _counting_the_asked(near, question) if kind == "number" else near
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
         near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(opening) else near
+        subject = WHICH_SUBJECT.match(opening)  # "Which countries back Libya Dawn?" asks who backs it
+        opening = f"Who {opening[subject.end():]}" if subject else opening
         doers = WHO.match(opening) is not None  # of the best sentence: a weaker one's list is no answer to cut
         typed = [(s, span) for (s, spans), (_, whole) in zip(near, every)
                  for span in (_doers(s.text, spans, opening, whole) if doers and s.best else spans)]
