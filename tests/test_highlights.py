@@ -98,6 +98,11 @@ def test_a_common_word_opening_a_sentence_is_no_name_when_its_article_writes_it_
     named = "Mosul officials blamed ISIS."  # a name the article never writes in lower case stays one
     assert [named[a:b] for a, b in mark(0, [QuoteSentence(0, len(named), named, True, best=True)], "name",
                                           "Whom do officials blame?", common).spans] == ["Mosul", "ISIS"]
+    # a clause after a colon opens the same way: "Petroleum Facilities Guard (PFG): Set up in 2012 ..."
+    entry = "Petroleum Facilities Guard (PFG): Set up in 2012 to protect the refineries, it was set on guard."
+    one = [QuoteSentence(0, len(entry), entry, True, best=True)]
+    assert [entry[a:b] for a, b in mark(0, one, "name", "Which militia guards the refineries?",
+                                        lowercase_words(entry)).spans] == ["Petroleum Facilities Guard", "PFG"]
 
 
 def test_other_questions_mark_only_the_sentences_that_answer() -> None:

@@ -130,10 +130,11 @@ def lowercase_words(text: str) -> frozenset[str]:
 
 
 def opens_on_common_word(text: str, span: TypedSpan, common: AbstractSet[str]) -> bool:
-    """True for a one-word name that only opens the sentence and that the article also writes in lower case."""
+    """True for a one-word name that only opens the sentence, or a clause after a colon ("Petroleum Facilities
+    Guard (PFG): Set up in 2012 ..."), and that the article also writes in lower case."""
     word = text[span.start:span.end]
-    return (span.kind == "name" and " " not in word and word.lower() in common
-            and not text[:span.start].strip(" “\"‘'("))
+    before = text[:span.start].rstrip(" “\"‘'(")
+    return span.kind == "name" and " " not in word and word.lower() in common and (not before or before.endswith(":"))
 
 
 INITIAL_DOT = re.compile(r"(?<=\b\w)\.(?=\w\.)|(?<=\b\w\.\w)\.")  # the dots of "u.s." and "u.a.e."
