@@ -216,6 +216,8 @@ def test_a_who_question_asking_the_doer_leaves_out_whom_the_verb_acted_on() -> N
     victim = mark(0, sentence, "name", "Who was the ambassador killed in the attack?")
     assert "Ambassador Chris Stephens" in [body[a:b] for a, b in victim.spans]
     assert "Ambassador Chris Stephens" not in [body[a:b] for a, b in doer.spans]
+    # nor among the names a follow-up may point back to ("Who led them?" means the attackers)
+    assert [a.text for a in short_answer("x", body, 0, doer, listed=True)] == ["ASL", "Benghazi"]
 
 
 def test_a_who_question_reads_the_names_before_its_own_verb_used_actively() -> None:

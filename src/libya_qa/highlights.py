@@ -99,7 +99,8 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         typed = [(s, span) for (s, spans), (_, whole) in zip(near, every)
                  for span in (_doers(s.text, spans, opening, whole) if doers and s.best else spans)]
         if typed:
-            listed = _relative(quote_start, [(s, span) for s, spans in near for span in spans])
+            listed = _relative(quote_start, [(s, span) for s, spans in near
+                                             for span in (_not_acted_on(s.text, spans, opening) if s.best else spans)])
             spans, close = _relative(quote_start, typed)
             main = next((spans[i] for i, (s, _) in enumerate(typed) if s.best), spans[0])
             return Marked(spans, main, True, close, listed)
@@ -204,12 +205,18 @@ def _doers(text: str, spans: list[TypedSpan], question: str, every: list[TypedSp
     subjects = _subjects(text, every or spans, verb) if verb and ASKS_DOER.match(question) else []
     if subjects:
         return subjects
-    if ASKS_DOER.match(question):  # "Who attacked the consulate?": not whom a verb acted on
-        doing = [span for span in spans if not ACTED_ON.search(text, max(span.start - 80, 0), span.start)]
-        spans = doing or spans
+    spans = _not_acted_on(text, spans, question)
     if len(spans) <= MAX_SHORT_SPANS:
         return spans
     return [span for span in spans if AGENT.search(text, max(span.start - 12, 0), span.start)] or spans
+
+
+def _not_acted_on(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
+    """For "Who <verb>ed ...?", the names less whom an active verb acted on ("that killed Ambassador Chris
+    Stephens"), if any are left."""
+    if not ASKS_DOER.match(question):
+        return spans
+    return [span for span in spans if not ACTED_ON.search(text, max(span.start - 80, 0), span.start)] or spans
 
 
 def _subjects(text: str, spans: list[TypedSpan], verb: str) -> list[TypedSpan]:
