@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from libya_qa.absence import (Absence, Span, check_best_source, check_quote, check_source, name_word_stems,
-                               other_word_stems)
+from libya_qa.absence import Absence, Span, check_best_source, check_quote, check_source, other_word_stems
 from libya_qa.confidence import FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, judge, probability, signals
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
@@ -113,7 +112,7 @@ def test_with_no_rival_article_the_margin_reads_zero() -> None:
 
 def test_a_question_s_other_words_leave_out_its_names_numbers_and_stop_words() -> None:
     question = "How many legs did the Abu Salim spider have in 2014?"
-    assert other_word_stems(question, name_word_stems(question)) == {"legs": ["leg"], "spider": ["spider"]}
+    assert other_word_stems(question) == {"legs": ["leg"], "spider": ["spider"]}
 
 
 def test_a_word_no_article_holds_with_no_passage_close_in_meaning_is_not_found() -> None:

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from libya_qa.entities import find_spans, lowercase_words, new_spans
-from libya_qa.highlights import QuoteSentence, mark, short_answer
+from libya_qa.highlights import Marked, QuoteSentence, mark, short_answer
 
 
 def spans(text: str) -> list[tuple[str, str]]:
     return [(text[s.start:s.end], s.kind) for s in find_spans(text)]
+
+
+def one_sentence(text: str, question: str, kind: str = "name") -> Marked:
+    """The marks of a quote that is one answering sentence, its best."""
+    return mark(0, [QuoteSentence(0, len(text), text, True, best=True)], kind, question)
+
+
+def read(text: str, marked: Marked, listed: bool = False) -> list[str]:
+    """The short answer's texts."""
+    return [a.text for a in short_answer("x", text, 0, marked, listed=listed)]
 
 
 def test_names_numbers_and_dates_are_found_without_function_words_or_possessives() -> None:
@@ -200,24 +210,21 @@ def test_a_who_question_reads_the_doer_of_its_own_verb_even_in_a_short_list() ->
         "Ahmed Abu Khattala"]  # "led" and "leads" are one verb; an opening "And" and an auxiliary are read past
     # another verb's question keeps every name: the leader is not what "Who backed ...?" asks for
     short = "ASL, led by Ahmed Abu Khattala, attacked the consulate with Ansar Dine."
-    one = [QuoteSentence(0, len(short), short, True, best=True)]
-    assert [a.text for a in short_answer("x", short, 0, mark(0, one, "name", "Who backed ASL?"))] == [
-        "Ahmed Abu Khattala", "Ansar Dine"]
+    assert read(short, one_sentence(short, "Who backed ASL?")) == ["Ahmed Abu Khattala", "Ansar Dine"]
 
 
 def test_a_who_question_asking_the_doer_leaves_out_whom_the_verb_acted_on() -> None:
     # "Who attacked the US consulate in Benghazi?" had read "Ambassador Chris Stephens · Americans · ASL · ..."
     body = ("ASL, based in Benghazi, carried out the attack on the U.S. Consulate that killed Ambassador Chris "
             "Stephens and three other Americans.")
-    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
-    doer = mark(0, sentence, "name", "Who attacked the US consulate?")
-    assert [a.text for a in short_answer("x", body, 0, doer)] == ["ASL", "Benghazi"]
+    doer = one_sentence(body, "Who attacked the US consulate?")
+    assert read(body, doer) == ["ASL", "Benghazi"]
     # a question about the one acted on keeps them: "Who was killed ...?" asks for the victims
-    victim = mark(0, sentence, "name", "Who was the ambassador killed in the attack?")
+    victim = one_sentence(body, "Who was the ambassador killed in the attack?")
     assert "Ambassador Chris Stephens" in [body[a:b] for a, b in victim.spans]
     assert "Ambassador Chris Stephens" not in [body[a:b] for a, b in doer.spans]
     # nor among the names a follow-up may point back to ("Who led them?" means the attackers)
-    assert [a.text for a in short_answer("x", body, 0, doer, listed=True)] == ["ASL", "Benghazi"]
+    assert read(body, doer, listed=True) == ["ASL", "Benghazi"]
 
 
 def test_a_who_question_reads_the_names_before_its_own_verb_used_actively() -> None:
@@ -225,22 +232,16 @@ def test_a_who_question_reads_the_names_before_its_own_verb_used_actively() -> N
     body = ("On Jan. 27, four I.S. jihadists, at least one of them a Tunisian, attacked the Corinthia Hotel in Tripoli, "
             "murdering five foreigners (including one U.S. citizen), and on Feb. 3, I.S. stormed an oil field near "
             "Mabruk, south of Sirte.")
-    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
-    marked = mark(0, sentence, "name", "Who attacked the Corinthia Hotel in Tripoli?")
-    assert [a.text for a in short_answer("x", body, 0, marked)] == ["I.S.", "Tunisian"]
+    assert read(body, one_sentence(body, "Who attacked the Corinthia Hotel in Tripoli?")) == ["I.S.", "Tunisian"]
     # a passive use of the verb is no subject: its doer follows "by"
     passive = "The hotel, guarded by Misratans, was attacked by the Islamic State."
-    one = [QuoteSentence(0, len(passive), passive, True, best=True)]
-    assert [a.text for a in short_answer("x", passive, 0, mark(0, one, "name", "Who attacked the hotel?"))] == [
-        "Islamic State"]
+    assert read(passive, one_sentence(passive, "Who attacked the hotel?")) == ["Islamic State"]
 
 
 def test_which_countries_doing_something_asks_for_the_doers_as_who_does() -> None:
     # "Which countries back Libya Dawn?" had read no short answer: five names, and no doer cut for "which"
     body = ("Libya Dawn has been supported financially by Qatar, and also reportedly by Turkey, which also supports "
             "the Libyan branch of the Muslim Brotherhood, Hizb al-Adala Wal-Bina.")
-    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
-    marked = mark(0, sentence, "name", "Which countries back Libya Dawn?")
-    assert [a.text for a in short_answer("x", body, 0, marked)] == ["Qatar", "Turkey"]
+    assert read(body, one_sentence(body, "Which countries back Libya Dawn?")) == ["Qatar", "Turkey"]
     # "which countries did ..." asks for what the verb acted on: no doer cut, the list stays too long to read
-    assert short_answer("x", body, 0, mark(0, sentence, "name", "Which countries did Libya Dawn court?")) == ()
+    assert read(body, one_sentence(body, "Which countries did Libya Dawn court?")) == []

@@ -74,7 +74,7 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
     """What the question names that no article holds, in its text or its byline ("according to Orton"),
     in any spelling ("Hifter" is known when the corpus writes "Haftar")."""
     words = name_word_stems(question)
-    others = other_word_stems(question, words)
+    others = other_word_stems(question)
     years = sorted({int(y) for y in YEAR.findall(question)})
     asked = [t for stems in words.values() for t in stems] + [str(y) for y in years]
     # one store call for all of them (a database round trip each on PostgreSQL)
@@ -90,13 +90,11 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
                    unknown_words=unknown_others)
 
 
-def other_word_stems(question: str, names: dict[str, list[str]]) -> dict[str, list[str]]:
+def other_word_stems(question: str) -> dict[str, list[str]]:
     """The question's words outside its names, numbers and years, with their stems (stop words have none)."""
-    named = {t for stems in names.values() for t in stems}
     edges = [0, *(edge for s in find_spans(question) for edge in (s.start, s.end)), len(question)]
     outside = " ".join(question[a:b] for a, b in zip(edges[::2], edges[1::2]))
-    return {w: stems for w in WORD.findall(outside)
-            if (stems := [t for t in tokenize(w) if t not in named and not t.isdigit()])}
+    return {w: stems for w in WORD.findall(outside) if (stems := [t for t in tokenize(w) if not t.isdigit()])}
 
 
 def respelled(stems: Iterable[str], snapshot: Snapshot, spellings: Skeletons) -> dict[str, str]:
