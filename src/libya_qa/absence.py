@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .analysis import WORD, question_type, tokenize
-from .entities import PLACE_WORDS, find_spans, new_spans
+from .entities import PLACE_WORDS, find_spans
+from .figures import gives_figure
 from .schema import Article, Excerpt
 from .spelling import Skeletons, respellings
 from .store import Snapshot
@@ -48,7 +49,7 @@ class Absence:
     unsupported_years: tuple[int, ...] = ()  # years the best-matching source neither mentions nor was published in
     best_source: str = ""  # that source's title
     years_outside_quote: tuple[int, ...] = ()  # years the quote judged (the first, or the one scored) does not hold
-    figure_missing: bool = False  # the question asks how many or how much, and the quote judged gives no figure
+    figure_missing: bool = False  # it asks how many or how much, and the quote judged gives no figure of that kind
     # The share of the question's name words that the judged quote's source (text and byline) never holds:
     # "How many Syrian refugees has Canada resettled?" quoted from an article without Canada.
     names_outside_source: float = 0.0
@@ -200,23 +201,6 @@ def check_first_quote(found: Absence, question: str, articles: Iterable[Article]
     """
     source = next(a for a in articles if a.id == first.source.id)
     return check_quote(check_best_source(found, question, source), question, first)
-
-
-# Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
-FIGURE_WORDS = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"
-                          r"|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
-HOW_LONG = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)  # a duration: "since 1984" answers it
-
-
-def gives_figure(quote: str, question: str) -> bool:
-    """True when the quote holds a number the question does not already give (or, for how long, a date).
-
-    "How many U212A submarines are Norway and Germany buying?" quoted from "Norway and Germany buying a
-    new class of submarines, known as U212A" gives none; "How long has the PKK been fighting?" is
-    answered "since 1984".
-    """
-    return (bool(new_spans(quote, "number", question)) or FIGURE_WORDS.search(quote) is not None
-            or (HOW_LONG.search(question) is not None and bool(new_spans(quote, "time", question))))
 
 
 def years_missing(question: str, text: str) -> tuple[int, ...]:

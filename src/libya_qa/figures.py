@@ -1,0 +1,68 @@
+"""What kind of figure a how-many or how-much question asks for, and whether a quote gives one.
+
+A share wants a percentage or a fraction, a duration a span of time, an amount of money a sum; a
+count is answered by any number but a measure of something else ("How many militants were arrested?"
+is not answered by "Five tons of explosives"). Rules over the quote's words, no model: microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .entities import TypedSpan, new_spans
+
+# Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
+FIGURE_WORDS = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"
+                          r"|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
+HOW_LONG = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)  # a duration: "since 1984" answers it
+SHARE = re.compile(r"^\W*what (?:proportion|share|percentage|fraction)\b|\bwhat percent\b", re.IGNORECASE)
+MONEY_ASKED = re.compile(r"^\W*how much\b(?=.*\b(?:money|compensation|aid|pay|paid|cost|costs|spend|spent|worth|"
+                         r"fund|funds|funding|budget|save|saved|waste|wasted|earn|earned|owe|owed)\b)", re.IGNORECASE)
+COUNT_ASKED = re.compile(r"^\W*how many\s+(?:[\w’'-]+\s+){0,2}?([a-z][\w’'-]*)", re.IGNORECASE)
+# What follows a share's figure: "86.2%", "75 percent", "a fifth", "two thirds", "half of".
+SHARE_GIVEN = re.compile(r"%|\bper ?cent\b|\bhalf\b|\b(?:thirds?|quarters?|fifths?|tenths?)\b|\bin (?:every )?"
+                         r"(?:two|three|four|five|six|seven|eight|nine|ten)\b", re.IGNORECASE)
+MONEY_GIVEN = re.compile(r"[$£€]|\b(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn)\b|\d\s?(?:bn|mn|m)\b",
+                         re.IGNORECASE)
+TIME_UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)"
+LENGTH_UNIT = r"(?:km|kilomet(?:er|re)s?|miles?|metres?|meters?)"
+SOME_TIME = re.compile(rf"\b(?:a|an|several|few|many)\s+{TIME_UNIT}\b", re.IGNORECASE)
+SINCE = re.compile(r"\b(?:since|from|until|till|between|to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)  # "since 1984"
+# A measure that counts no people or things: a count question quoted only with these gives no count.
+MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?|litres?|liters?|barrels?|bbl|sq|cubic|hectares?|"
+                r"acres?|%|per ?cent|dollars?|euros?|pounds?)")
+
+
+def gives_figure(quote: str, question: str) -> bool:
+    """True when the quote holds a figure of the kind the question asks for that the question does not give.
+
+    "How many U212A submarines are Norway and Germany buying?" quoted from "Norway and Germany buying a
+    new class of submarines, known as U212A" gives none; "How long has the PKK been fighting?" is
+    answered "since 1984"; "What percentage of voters approved ...?" is not answered by "217-member".
+    """
+    numbers = new_spans(quote, "number", question)
+    ranked = FIGURE_WORDS.search(quote) is not None  # "the fourth biggest", "$100bn", "the 45th anniversary"
+    if SHARE.search(question):
+        return SHARE_GIVEN.search(quote) is not None and bool(numbers or re.search(r"\bhalf\b", quote, re.I))
+    if HOW_LONG.search(question):
+        return ranked or _gives_duration(quote, question, numbers)
+    if MONEY_ASKED.search(question):
+        return MONEY_GIVEN.search(quote) is not None and (ranked or bool(numbers))
+    counted = COUNT_ASKED.search(question)
+    if counted and not re.fullmatch(MEASURE_UNIT, counted.group(1), re.IGNORECASE):  # "How many barrels" may
+        return ranked or any(not _measured(quote, span, MEASURE_UNIT) for span in numbers)
+    return ranked or bool(numbers)
+
+
+def _gives_duration(quote: str, question: str, numbers: list[TypedSpan]) -> bool:
+    """True for a span of time or a length: "two-day", "nearly 100 years", "a decade", "since 1984", "1,148 km"."""
+    if any(_measured(quote, span, f"(?:{TIME_UNIT}|{LENGTH_UNIT})") for span in numbers):
+        return True
+    return SOME_TIME.search(quote) is not None or any(SINCE.search(quote[:s.start])
+                                                      for s in new_spans(quote, "time", question))
+
+
+def _measured(quote: str, span: TypedSpan, unit: str) -> bool:
+    """True when the figure's own words end with the unit ("100 years") or the unit follows it ("two-day")."""
+    return (re.search(rf"\b{unit}$", quote[span.start:span.end], re.IGNORECASE) is not None
+            or re.match(rf"[\s-]*{unit}(?!\w)", quote[span.end:], re.IGNORECASE) is not None)

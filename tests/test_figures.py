@@ -1,0 +1,39 @@
+"""The kind of figure a question asks for: a share, a duration, a sum of money, a count of things."""
+
+import pytest
+
+from libya_qa.figures import gives_figure
+
+
+@pytest.mark.parametrize("question, quote", [
+    # a share is answered by a percentage or a fraction
+    ("What share of Tunisians are literate?", "Literacy: total population: 86.2% (2023 est.)"),
+    ("What proportion of its ranks is foreign?", "Zelin estimates that a fifth of its fighters are foreign."),
+    ("How many Tunisians speak French?", "French is spoken by about two thirds of the population."),
+    # a duration by a span of time, an ordinal anniversary or "since"; a length by its unit
+    ("How long was Merkel's tour?", "It was the last stop of a two-day trip."),
+    ("How long could the supply last?", "It can last America nearly 100 years."),
+    ("How long have they had relations?", "The two countries marked the 45th anniversary of relations."),
+    ("How long has the PKK fought?", "It has fought Turkey since 1984."),
+    ("How long is Tunisia's coastline?", "Coastline: 1,148 km"),
+    # a sum of money by a currency or a magnitude
+    ("How much compensation did Paris pay?", "France paid 949.7 million euros in compensation."),
+    ("How much money does duplication waste?", "Duplication wastes about $26bn a year."),
+    ("How much would the strategy save?", "It will save nearly half a trillion dollars."),
+    # a count by any figure that is not a measure of something else
+    ("How many militants were arrested?", "Five tons of explosives were found and 12 militants arrested."),
+    ("How many barrels a day does it produce?", "Crude oil production: 35,000 bbl/day"),
+])
+def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
+    assert gives_figure(quote, question)
+
+
+@pytest.mark.parametrize("question, quote", [
+    ("What percentage of voters approved the constitution?", "Tunisia's 217-member parliament was dissolved."),
+    ("How long a prison sentence did he receive?", "He killed the ambassador and three other Americans."),
+    ("How much compensation did TUI pay the families?", "It is understood that families of 22 of the victims sued."),
+    ("How many militants were arrested in the raid?", "Five tons of explosives were found."),
+    ("How many U212A submarines are they buying?", "They are buying submarines known as U212A."),
+])
+def test_a_figure_of_another_kind_does_not(question: str, quote: str) -> None:
+    assert not gives_figure(quote, question)
