@@ -26,10 +26,11 @@ QUESTIONS = ROOT / "tests" / "data" / "eval" / "questions.jsonl"
 # abstained floor fell with 40 more unanswerable questions, u145-u184, written later: 0.605 on 86, 0.556 on 126;
 # the test highlight floor fell when "How high is ...?" and "On what date ...?" came to mark figures and dates,
 # not whole lines: an expected string such as "Youth unemployment rate (ages 15-24): total: 49.5%" is then in
-# no one highlight, though "49.5%" is: 0.632 -> 0.619; hit@1 and MRR floors rose with the quote join).
+# no one highlight, though "49.5%" is: 0.632 -> 0.619; hit@1 and MRR floors rose with the quote join; the
+# abstained floors rose on 2026-12-01 with the figure of the asked kind, figures.py: 0.683 / 0.771 measured).
 FLOORS = {
     "hit@1": (0.81, 0.80), "hit@5": (0.94, 0.97), "mrr": (0.87, 0.88),
-    "answered_rate": (0.88, 0.91), "abstained_rate": (0.53, 0.60),
+    "answered_rate": (0.88, 0.91), "abstained_rate": (0.65, 0.71),
     "highlight_holds_answer@1": (0.66, 0.60), "short_answer_holds_answer": (0.77, 0.77),
     "followup_hit@1_with_history": (0.64, 0.67), "short_answer_span_precision": (0.42, 0.36),
 }
