@@ -245,3 +245,13 @@ def test_which_countries_doing_something_asks_for_the_doers_as_who_does() -> Non
     assert read(body, one_sentence(body, "Which countries back Libya Dawn?")) == ["Qatar", "Turkey"]
     # "which countries did ..." asks for what the verb acted on: no doer cut, the list stays too long to read
     assert read(body, one_sentence(body, "Which countries did Libya Dawn court?")) == []
+
+
+def test_a_how_long_or_what_share_question_marks_the_figures_of_its_kind_only() -> None:
+    airlift = ("The C.I.A. had to airlift Haftar and 350 of his men to Zaire; Haftar was given citizenship, "
+               "and remained in the U.S. for the next twenty years.")
+    assert read(airlift, one_sentence(airlift, "How long did Haftar live in the US?", "number")) == ["twenty years"]
+    literacy = "Of its 12 million people, 86.2% can read."
+    assert read(literacy, one_sentence(literacy, "What share of Tunisians can read?", "number")) == ["86.2%"]
+    # with none of the asked kind, the figures stay: the verdict, not the marks, says the quote falls short
+    assert read(airlift, one_sentence(airlift, "What share of his men went?", "number")) == ["350", "twenty years"]

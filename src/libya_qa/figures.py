@@ -54,6 +54,25 @@ def gives_figure(quote: str, question: str) -> bool:
     return ranked or bool(numbers)
 
 
+SHARE_UNIT = r"(?:%|per ?cent|half|thirds?|quarters?|fifths?|tenths?)"
+MONEY_UNIT = r"(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn|m)"
+
+
+def of_asked_kind(quote: str, span: TypedSpan, question: str) -> bool:
+    """True when this figure is of the kind the question asks for ("twenty years" for "How long ...?")."""
+    if SHARE.search(question):
+        return _measured(quote, span, SHARE_UNIT)
+    if HOW_LONG.search(question):
+        return _measured(quote, span, f"(?:{TIME_UNIT}|{LENGTH_UNIT})")
+    if MONEY_ASKED.search(question):
+        return quote[max(span.start - 1, 0):span.start + 1].strip()[:1] in ("$", "£", "€") \
+            or _measured(quote, span, MONEY_UNIT)
+    counted = COUNT_ASKED.search(question)
+    if counted and not re.fullmatch(MEASURE_UNIT, counted.group(1), re.IGNORECASE):
+        return not _measured(quote, span, MEASURE_UNIT)
+    return True
+
+
 def _gives_duration(quote: str, question: str, numbers: list[TypedSpan]) -> bool:
     """True for a span of time or a length: "two-day", "nearly 100 years", "a decade", "since 1984", "1,148 km"."""
     if any(_measured(quote, span, f"(?:{TIME_UNIT}|{LENGTH_UNIT})") for span in numbers):

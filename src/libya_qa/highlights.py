@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
+from .figures import of_asked_kind
 from .schema import AnswerSpan
 
 TYPED_KINDS = ("name", "number", "time")
@@ -90,7 +91,7 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         kinds = [k for k in asked_kinds(question) if k in TYPED_KINDS]  # "Who ..., and when?": names and dates
         every = [(s, _asked_spans(s.text, kinds or [kind], question, common)) for s in answering]
         near = [(s, _near_question(s.text, spans, question)) for s, spans in every]
-        near = _counting_the_asked(near, question) if kind == "number" else near
+        near = _figures_of_the_asked_kind(_counting_the_asked(near, question), question) if kind == "number" else near
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
         near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(opening) else near
         subject = WHICH_SUBJECT.match(opening)  # "Which countries back Libya Dawn?" asks who backs it
@@ -161,6 +162,18 @@ def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], quest
     if not any(noun(s, span) in asked for s, spans in near for span in spans):
         return near
     return [(s, [span for span in spans if noun(s, span) in asked | {""}]) for s, spans in near]
+
+
+def _figures_of_the_asked_kind(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+                               ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+    """The figures of the asked kind, when some are: "How long did Haftar live in the US?" marks "twenty
+    years", not "three hundred and fifty" of his men beside it; other kinds of span stay."""
+    def fits(sentence: QuoteSentence, span: TypedSpan) -> bool:
+        return span.kind != "number" or of_asked_kind(sentence.text, span, question)
+
+    if not any(span.kind == "number" and fits(s, span) for s, spans in near for span in spans):
+        return near
+    return [(s, [span for span in spans if fits(s, span)]) for s, spans in near]
 
 
 def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
