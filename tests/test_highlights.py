@@ -30,6 +30,10 @@ def test_names_numbers_and_dates_are_found_without_function_words_or_possessives
     # a figure in words: Qaddafi "had filled “well over a thousand” arms depots"; "a million refugees"
     assert spans("He had filled “well over a thousand” depots; a million refugees fled.") == [
         ("well over a thousand", "number"), ("a million refugees", "number")]
+    # one quantity in words, not two: "three hundred and fifty of his men"; a list of numbers stays apart
+    assert spans("It flew three hundred and fifty of his men and two thousand five hundred soldiers out.") == [
+        ("three hundred and fifty", "number"), ("two thousand five hundred soldiers", "number")]
+    assert spans("Between three and four died.") == [("three", "number"), ("four", "number")]
     assert spans("However, Abdullah al-Thani replaced Ali Zeidan in March 2014.") == [
         ("Abdullah al-Thani", "name"), ("Ali Zeidan", "name"), ("March 2014", "time")]
 

@@ -33,6 +33,9 @@ APPROX = (r"(?:(?:about|around|some|nearly|almost|roughly|more than|less than|at
 # ... a plural ("men", "years"), an irregular one, or a unit ("bbl/day", "km"): never a verb ("30,000 fled").
 COUNTED = (r"(?:\s+(?!(?:was|is|has|does|goes|this|his|its|as|us|thus|plus|less)\b)(?:[a-z][\w-]*s|people|men|women|"
            r"children|police|personnel|staff|[a-z]+/[a-z]+|km|kg|mph|sq km)\b)?")
+# The rest of a number in words after its hundreds or thousands: "three hundred [and fifty]", "two thousand [five
+# hundred]" (one quantity, not two).
+MORE = rf"(?:(?:\s+and)?\s+{SMALL}(?:\s+{UNITS})?)*"
 # A share: "half", "a fifth", "two-thirds", "one in five" (what "What proportion ...?" asks for).
 PART = r"(?:third|quarter|fifth|sixth|seventh|eighth|ninth|tenth)s?"
 FRACTION = (rf"\b(?i:half|(?:a|one)[ -]{PART}|(?:two|three|four|five|six|seven|eight|nine)[ -]{PART}|"
@@ -42,7 +45,8 @@ FRACTION = (rf"\b(?i:half|(?:a|one)[ -]{PART}|(?:two|three|four|five|six|seven|e
 NOT_A_COUNT = r"(?<![Nn]o\s)(?!(?i:one)\s+(?:of\b|\w+[’']s\b))"
 NUMBER = re.compile(  # a share first: "one in five" is one quantity, not "one" and "five"
     rf"{APPROX}{FRACTION}|{APPROX}(?:[$£€]\s?)?\b\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s*(?:%|percent|per cent)|(?:\s+{UNITS})?(?!\w){COUNTED})"
-    rf"|{APPROX}\b{NOT_A_COUNT}(?i:{SMALL}(?:\s+{UNITS})?|dozens|hundreds|thousands|millions|billions)(?:\s+of\s+(?i:{UNITS}))?\b"
+    rf"|{APPROX}\b{NOT_A_COUNT}(?i:{SMALL}(?:\s+{UNITS}{MORE})?|dozens|hundreds|thousands|millions|billions)"
+    rf"(?:\s+of\s+(?i:{UNITS}))?\b"
     rf"{COUNTED}"
     rf"|{APPROX}\b(?i:a|one)\s+(?i:hundred|thousand|million|billion)\b{COUNTED}",  # "well over a thousand" depots
 )
