@@ -6,7 +6,8 @@ import pytest
 
 from libya_qa.build import build_index
 from libya_qa.encoders import HashingEncoder
-from libya_qa.layout import LineKind, is_share_bar, line_kind
+from libya_qa.chunking import split_sentences
+from libya_qa.layout import LineKind, is_share_bar, is_social_post, line_kind
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Source
 from support import make_settings
@@ -65,3 +66,22 @@ def test_a_news_dateline_is_never_quoted_nor_joined(tmp_path) -> None:
     answer = QA(settings, HashingEncoder()).ask("What ties does Russia want with Niger in Moscow?")
     assert [e.quote for e in answer.excerpts] == [
         "Russia wants military-technical ties with Niger, Lavrov said in Moscow."]
+
+
+def test_a_pasted_social_media_post_is_never_quoted_and_the_story_after_it_is(tmp_path) -> None:
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+    post = ("Women freed from #ISIS areas burn their veils. pic.twitter.com/lzLfZb0Wou \"?Rudaw English "
+            "(@RudawEnglish) February 22, 2017")
+    body = (f"Iraqi forces captured Mosul airport on Thursday. {post} \"We were afraid of the shelling,\" a "
+            "civilian said.\n\n#Raqqa photos of the school #Syria pic.twitter.com/X1UeA1ozEc The school near "
+            "Raqqa was hit on Monday.")
+    sentences = [body[s.start:s.end] for s in split_sentences("one", body)]
+    assert "pic.twitter.com/lzLfZb0Wou \"?Rudaw English (@RudawEnglish) February 22, 2017" in sentences
+    assert "\"We were afraid of the shelling,\" a civilian said." in sentences  # cut from the post's attribution
+    assert "The school near Raqqa was hit on Monday." in sentences
+    build_index(settings, HashingEncoder(), [Article(Source("one", "One"), body)])
+    qa = QA(settings, HashingEncoder())
+    for question in ("Who burned their veils in ISIS areas?", "Which school near Raqqa was hit?"):
+        quotes = [e.quote for e in qa.ask(question).excerpts]
+        assert quotes and not any("#" in q or "twitter" in q for q in quotes), quotes
+    assert not is_social_post("The hashtag #BringBackOurGirls spread worldwide.")  # one tag in prose is prose

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .layout import SHARE_BAR
+from .layout import POST_END, SHARE_BAR
 from .schema import Passage, Sentence
 
 # Tokens ending in a period that do not end a sentence (titles, months, Latin, dotted acronyms).
@@ -16,7 +16,7 @@ ABBREVIATIONS = frozenset(
 )
 # A candidate boundary: sentence punctuation, optional closing quotes/brackets, then whitespace.
 BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
-OPENING = re.compile(r"[\"'“‘(\[]*[A-Z0-9]")
+OPENING = re.compile(r"[\"'“‘(\[]*[A-Z0-9]|#[A-Za-z]")  # "... forces. #Raqqa photos ...": a pasted post starts
 BULLET = re.compile(r"(?:[-*•]|\d+[.)])\s+")  # .match(text, pos) anchors at pos
 
 
@@ -30,15 +30,20 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 def _line_sentences(text: str, line_start: int, line_end: int) -> Iterator[tuple[int, int]]:
-    """Sentence spans within one line (a paragraph or a bullet item); a share bar inside it is one of its own."""
+    """Sentence spans within one line (a paragraph or a bullet item); a share bar or a pasted post's link and
+    attribution inside it is one of its own, so the story's next sentence is not glued to it."""
     start = line_start
     bullet = BULLET.match(text, line_start, line_end)
     if bullet:
         start = bullet.end()  # the marker is layout, not words
-    for bar in SHARE_BAR.finditer(text, start, line_end):
-        yield from _segment_sentences(text, start, bar.start())
-        yield bar.start(), bar.end()
-        start = bar.end()
+    cuts = sorted([*SHARE_BAR.finditer(text, start, line_end), *POST_END.finditer(text, start, line_end)],
+                  key=lambda cut: cut.start())
+    for cut in cuts:
+        if cut.start() < start:
+            continue  # inside the one before (never seen: a share bar holds no post link)
+        yield from _segment_sentences(text, start, cut.start())
+        yield cut.start(), cut.end()
+        start = cut.end()
     yield from _segment_sentences(text, start, line_end)
 
 

@@ -52,6 +52,15 @@ SHARE_BAR = re.compile(rf"\b{SHARING}(?:\s+{SHARING}){{2,}}(?![\w+])(?:\s+https?
 # A news dateline the splitter made a sentence of its own: "MOSCOW, March 1. /TASS/.", "TRIPOLI, Feb 3 (Reuters) -".
 DATELINE = re.compile(rf"[A-Z][A-Z .'’-]{{2,}},\s+(?:{MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{MONTH})(?:,?\s+\d{{4}})?\.?"
                       r"(?:\s*(?:/[\w .-]+/|\([\w .-]+\)))?\s*[.:–—-]?")
+# A social-media post pasted into a story: its link or its "(@handle) February 22, 2017" attribution, two
+# hashtags, or one hashtag right before the post's link ("Women liberated from #ISIS ... pic.twitter.com/..."):
+# someone else's words, which quoted under the article's byline would misattribute.
+POST_LINK = re.compile(rf"\bpic\.twitter\.com/|\(@\w{{1,30}}\)\s+{MONTH}")
+# The end of a pasted post: its link and the attribution after it, where the story's next sentence starts
+# (the splitter cuts there: "... pic.twitter.com/lzLfZb0Wou "?Rudaw English (@RudawEnglish) February 22, 2017").
+POST_END = re.compile(rf"\bpic\.twitter\.com/\w+(?:[^\S\n]*[\"“”?—–-]*[^\S\n]*[^()\n]{{0,60}}?\(@\w{{1,30}}\)"
+                      rf"[^\S\n]+{MONTH}[^\S\n]+\d{{1,2}},[^\S\n]+\d{{4}})?")
+HASHTAG = re.compile(r"(?<![\w&/#])#[A-Za-z]\w+")
 MAX_HEADING_WORDS = 12
 MAX_CAPTION_WORDS = 80  # a longer line is prose (and some news bodies are one line of thousands of words)
 
@@ -90,7 +99,14 @@ def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
     no share bar or dateline (the splitter makes each a sentence of its own)."""
     sentence = body[start:end]
     return (line_kind(line_of(body, start, end), title) == LineKind.PROSE and not is_share_bar(sentence)
-            and not DATELINE.fullmatch(sentence.strip()))
+            and not DATELINE.fullmatch(sentence.strip()) and not is_social_post(sentence, body[end:end + 40]))
+
+
+def is_social_post(sentence: str, after: str = "") -> bool:
+    """True for a pasted social-media post or its attribution (after: the text that follows the sentence)."""
+    tags = len(HASHTAG.findall(sentence))
+    return (POST_LINK.search(sentence) is not None or tags >= 2
+            or (tags == 1 and after.lstrip().startswith("pic.twitter.com/")))
 
 
 def is_share_bar(sentence: str) -> bool:
