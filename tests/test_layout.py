@@ -7,7 +7,7 @@ import pytest
 from libya_qa.build import build_index
 from libya_qa.encoders import HashingEncoder
 from libya_qa.chunking import split_sentences
-from libya_qa.layout import LineKind, is_share_bar, is_social_post, line_kind
+from libya_qa.layout import LineKind, is_prose, is_share_bar, is_social_post, line_kind
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Source
 from support import make_settings
@@ -85,3 +85,16 @@ def test_a_pasted_social_media_post_is_never_quoted_and_the_story_after_it_is(tm
         quotes = [e.quote for e in qa.ask(question).excerpts]
         assert quotes and not any("#" in q or "twitter" in q for q in quotes), quotes
     assert not is_social_post("The hashtag #BringBackOurGirls spread worldwide.")  # one tag in prose is prose
+
+
+def test_a_pasted_link_to_another_story_is_never_quoted_and_the_story_after_it_is() -> None:
+    body = ("Aid is short. READ MORE: The harrowing evacuation of east Aleppo The five-million milestone came a "
+            "year later. READ MORE: Syria's Civil War Explained \"These efforts are no coincidence,\" it said. "
+            "READ MORE: Kurds pledge to fight Turkey Cavusoglu said so.")
+    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
+    assert sentences == {
+        "Aid is short.": True, "READ MORE: The harrowing evacuation of east Aleppo": False,
+        "The five-million milestone came a year later.": True, "READ MORE: Syria's Civil War Explained": False,
+        "\"These efforts are no coincidence,\" it said.": True,
+        # where the headline's end cannot be read, the glued sentence goes with it: never a link in a quote
+        "READ MORE: Kurds pledge to fight Turkey Cavusoglu said so.": False}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .layout import POST_END, SHARE_BAR
+from .layout import POST_END, SHARE_BAR, related_links
 from .schema import Passage, Sentence
 
 # Tokens ending in a period that do not end a sentence (titles, months, Latin, dotted acronyms).
@@ -30,20 +30,22 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 
 def _line_sentences(text: str, line_start: int, line_end: int) -> Iterator[tuple[int, int]]:
-    """Sentence spans within one line (a paragraph or a bullet item); a share bar or a pasted post's link and
-    attribution inside it is one of its own, so the story's next sentence is not glued to it."""
+    """Sentence spans within one line (a paragraph or a bullet item); a share bar, a pasted post's link and
+    attribution, or a pasted link to another story inside it is one of its own, so the story's next sentence
+    is not glued to it."""
     start = line_start
     bullet = BULLET.match(text, line_start, line_end)
     if bullet:
         start = bullet.end()  # the marker is layout, not words
-    cuts = sorted([*SHARE_BAR.finditer(text, start, line_end), *POST_END.finditer(text, start, line_end)],
-                  key=lambda cut: cut.start())
-    for cut in cuts:
-        if cut.start() < start:
+    cuts = sorted([*((m.start(), m.end()) for m in SHARE_BAR.finditer(text, start, line_end)),
+                   *((m.start(), m.end()) for m in POST_END.finditer(text, start, line_end)),
+                   *related_links(text, start, line_end)])
+    for cut_start, cut_end in cuts:
+        if cut_start < start:
             continue  # inside the one before (never seen: a share bar holds no post link)
-        yield from _segment_sentences(text, start, cut.start())
-        yield cut.start(), cut.end()
-        start = cut.end()
+        yield from _segment_sentences(text, start, cut_start)
+        yield cut_start, cut_end
+        start = cut_end
     yield from _segment_sentences(text, start, line_end)
 
 

@@ -61,6 +61,14 @@ POST_LINK = re.compile(rf"\bpic\.twitter\.com/|\(@\w{{1,30}}\)\s+{MONTH}")
 POST_END = re.compile(rf"\bpic\.twitter\.com/\w+(?:[^\S\n]*[\"“”?—–-]*[^\S\n]*[^()\n]{{0,60}}?\(@\w{{1,30}}\)"
                       rf"[^\S\n]+{MONTH}[^\S\n]+\d{{1,2}},[^\S\n]+\d{{4}})?")
 HASHTAG = re.compile(r"(?<![\w&/#])#[A-Za-z]\w+")
+# A link to another story pasted into a paragraph, glued to the next sentence ("READ MORE: The harrowing
+# evacuation of east Aleppo The five-million milestone came ..."): the headline runs to the next sentence's
+# opening, read as a capitalised function word or an opening quote (sentence-case headlines hold neither).
+RELATED_LINK = re.compile(r"\b(?:READ MORE|Read more|READ ALSO|ALSO READ|Also read|RELATED|SEE ALSO):[^\S\n]+")
+NEXT_OPENING = re.compile(r"[^\S\n]+(?=[\"“][A-Z]|(?:The|A|An|In|On|At|It|Its|This|That|These|Those|He|She|They|We|I|But|And|"
+                          r"As|After|Before|While|When|According|Some|Many|Most|More|Since|Last|Earlier|Later|Meanwhile|"
+                          r"However|Although|If|There|Their|His|Her|Our|For|With|By|From|Of|To)\b)")
+MAX_HEADLINE_WORDS = 20
 MAX_HEADING_WORDS = 12
 MAX_CAPTION_WORDS = 80  # a longer line is prose (and some news bodies are one line of thousands of words)
 
@@ -99,7 +107,8 @@ def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
     no share bar or dateline (the splitter makes each a sentence of its own)."""
     sentence = body[start:end]
     return (line_kind(line_of(body, start, end), title) == LineKind.PROSE and not is_share_bar(sentence)
-            and not DATELINE.fullmatch(sentence.strip()) and not is_social_post(sentence, body[end:end + 40]))
+            and not DATELINE.fullmatch(sentence.strip()) and not is_social_post(sentence, body[end:end + 40])
+            and not is_related_link(sentence))
 
 
 def is_social_post(sentence: str, after: str = "") -> bool:
@@ -107,6 +116,22 @@ def is_social_post(sentence: str, after: str = "") -> bool:
     tags = len(HASHTAG.findall(sentence))
     return (POST_LINK.search(sentence) is not None or tags >= 2
             or (tags == 1 and after.lstrip().startswith("pic.twitter.com/")))
+
+
+def related_links(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of text[start:end] that are a pasted link to another story, its marker and its headline."""
+    found = []
+    for link in RELATED_LINK.finditer(text, start, end):
+        stop = min(end, link.end() + 200)
+        opening = NEXT_OPENING.search(text, link.end() + 1, stop)  # never at the headline's own first word
+        if opening and len(text[link.end():opening.start()].split()) <= MAX_HEADLINE_WORDS:
+            found.append((link.start(), opening.start()))
+    return found
+
+
+def is_related_link(sentence: str) -> bool:
+    """True for a pasted link to another story (its whole sentence when the headline's end was not found)."""
+    return RELATED_LINK.match(sentence.strip()) is not None
 
 
 def is_share_bar(sentence: str) -> bool:
