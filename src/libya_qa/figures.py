@@ -28,6 +28,8 @@ TIME_UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)
 LENGTH_UNIT = r"(?:km|kilomet(?:er|re)s?|miles?|metres?|meters?)"
 SOME_TIME = re.compile(rf"\b(?:a|an|several|few|many)\s+{TIME_UNIT}\b", re.IGNORECASE)
 SINCE = re.compile(r"\b(?:since|from|until|till|between|to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)  # "since 1984"
+SHARE_UNIT = r"(?:%|per ?cent|half|thirds?|quarters?|fifths?|tenths?)"  # what ends a share's own figure
+MONEY_UNIT = r"(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn|m)"  # ... and a sum's
 # A measure that counts no people or things: a count question quoted only with these gives no count.
 MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?|litres?|liters?|barrels?|bbl|sq|cubic|hectares?|"
                 r"acres?|%|per ?cent|dollars?|euros?|pounds?)")
@@ -49,13 +51,10 @@ def gives_figure(quote: str, question: str) -> bool:
     if MONEY_ASKED.search(question):
         return MONEY_GIVEN.search(quote) is not None and (ranked or bool(numbers))
     counted = COUNT_ASKED.search(question)
-    if counted and not re.fullmatch(MEASURE_UNIT, counted.group(1), re.IGNORECASE):  # "How many barrels" may
+    if counted and not re.fullmatch(MEASURE_UNIT, counted.group(1), re.IGNORECASE):  # "How many barrels": any
         return ranked or any(not _measured(quote, span, MEASURE_UNIT) for span in numbers)
     return ranked or bool(numbers)
 
-
-SHARE_UNIT = r"(?:%|per ?cent|half|thirds?|quarters?|fifths?|tenths?)"
-MONEY_UNIT = r"(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn|m)"
 
 
 def of_asked_kind(quote: str, span: TypedSpan, question: str) -> bool:

@@ -65,9 +65,10 @@ HASHTAG = re.compile(r"(?<![\w&/#])#[A-Za-z]\w+")
 # evacuation of east Aleppo The five-million milestone came ..."): the headline runs to the next sentence's
 # opening, read as a capitalised function word or an opening quote (sentence-case headlines hold neither).
 RELATED_LINK = re.compile(r"\b(?:READ MORE|Read more|READ ALSO|ALSO READ|Also read|RELATED|SEE ALSO):[^\S\n]+")
-NEXT_OPENING = re.compile(r"[^\S\n]+(?=[\"“][A-Z]|(?:The|A|An|In|On|At|It|Its|This|That|These|Those|He|She|They|We|I|But|And|"
-                          r"As|After|Before|While|When|According|Some|Many|Most|More|Since|Last|Earlier|Later|Meanwhile|"
-                          r"However|Although|If|There|Their|His|Her|Our|For|With|By|From|Of|To)\b)")
+OPENERS = """The A An In On At It Its This That These Those He She They We I But And As After Before While When
+According Some Many Most More Since Last Earlier Later Meanwhile However Although If There Their His Her Our For
+With By From Of To""".split()
+NEXT_OPENING = re.compile(rf"[^\S\n]+(?=[\"“][A-Z]|(?:{'|'.join(OPENERS)})\b)")
 MAX_HEADLINE_WORDS = 20
 MAX_HEADING_WORDS = 12
 MAX_CAPTION_WORDS = 80  # a longer line is prose (and some news bodies are one line of thousands of words)
@@ -104,7 +105,7 @@ def line_of(body: str, start: int, end: int) -> str:
 
 def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
     """True when the sentence at [start, end) sits on a prose line, the only kind quoted as an answer, and is
-    no share bar or dateline (the splitter makes each a sentence of its own)."""
+    no share bar, dateline, pasted post or link to another story (the splitter makes each a sentence of its own)."""
     sentence = body[start:end]
     return (line_kind(line_of(body, start, end), title) == LineKind.PROSE and not is_share_bar(sentence)
             and not DATELINE.fullmatch(sentence.strip()) and not is_social_post(sentence, body[end:end + 40])
