@@ -37,3 +37,9 @@ def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
 ])
 def test_a_figure_of_another_kind_does_not(question: str, quote: str) -> None:
     assert not gives_figure(quote, question)
+
+
+def test_an_age_is_answered_bare() -> None:
+    # "How old ...?" keeps the lenient rule: an age is written "Mubarak, 88" or "aged 69" as often as "88 years"
+    assert gives_figure("Mubarak, 88, was acquitted in March.", "How old is Hosni Mubarak?")
+    assert not gives_figure("Mubarak was acquitted.", "How old is Hosni Mubarak?")

@@ -14,7 +14,9 @@ from .entities import TypedSpan, new_spans
 # Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
 FIGURE_WORDS = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"
                           r"|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
-HOW_LONG = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)  # a duration: "since 1984" answers it
+HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)  # a duration: "since 1984" answers it
+# An age is written bare as often as with its unit ("Mubarak, 88", "aged 69"): any new figure or date answers it.
+HOW_OLD = re.compile(r"\bhow old\b", re.IGNORECASE)
 SHARE = re.compile(r"^\W*what (?:proportion|share|percentage|fraction)\b|\bwhat percent\b", re.IGNORECASE)
 MONEY_ASKED = re.compile(r"^\W*how much\b(?=.*\b(?:money|compensation|aid|pay|paid|cost|costs|spend|spent|worth|"
                          r"fund|funds|funding|budget|save|saved|waste|wasted|earn|earned|owe|owed)\b)", re.IGNORECASE)
@@ -44,6 +46,8 @@ def gives_figure(quote: str, question: str) -> bool:
     """
     numbers = new_spans(quote, "number", question)
     ranked = FIGURE_WORDS.search(quote) is not None  # "the fourth biggest", "$100bn", "the 45th anniversary"
+    if HOW_OLD.search(question):
+        return ranked or bool(numbers or new_spans(quote, "time", question))
     if SHARE.search(question):
         return SHARE_GIVEN.search(quote) is not None and bool(numbers or re.search(r"\bhalf\b", quote, re.I))
     if HOW_LONG.search(question):
