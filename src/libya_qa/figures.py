@@ -37,6 +37,22 @@ MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?|litres?|lit
                 r"acres?|%|per ?cent|dollars?|euros?|pounds?)")
 
 
+def asked_figure(question: str) -> str:
+    """The kind of figure a how-many or how-much question asks for: age, share, duration, money, count or any."""
+    if HOW_OLD.search(question):
+        return "age"
+    if SHARE.search(question):
+        return "share"
+    if HOW_LONG.search(question):
+        return "duration"
+    if MONEY_ASKED.search(question):
+        return "money"
+    counted = COUNT_ASKED.search(question)
+    if counted and not re.fullmatch(MEASURE_UNIT, counted.group(1), re.IGNORECASE):  # "How many barrels": any
+        return "count"
+    return "any"
+
+
 def gives_figure(quote: str, question: str) -> bool:
     """True when the quote holds a figure of the kind the question asks for that the question does not give.
 
@@ -44,41 +60,38 @@ def gives_figure(quote: str, question: str) -> bool:
     new class of submarines, known as U212A" gives none; "How long has the PKK been fighting?" is
     answered "since 1984"; "What percentage of voters approved ...?" is not answered by "217-member".
     """
-    numbers = new_spans(quote, "number", question)
+    kind, numbers = asked_figure(question), new_spans(quote, "number", question)
     ranked = FIGURE_WORDS.search(quote) is not None  # "the fourth biggest", "$100bn", "the 45th anniversary"
-    if HOW_OLD.search(question):
+    if kind == "age":
         return ranked or bool(numbers or new_spans(quote, "time", question))
-    if SHARE.search(question):
+    if kind == "share":
         return SHARE_GIVEN.search(quote) is not None and bool(numbers or re.search(r"\bhalf\b", quote, re.I))
-    if HOW_LONG.search(question):
+    if kind == "duration":
         return ranked or _gives_duration(quote, question, numbers)
-    if MONEY_ASKED.search(question):
+    if kind == "money":
         return MONEY_GIVEN.search(quote) is not None and (ranked or bool(numbers))
-    counted = COUNT_ASKED.search(question)
-    if counted and not re.fullmatch(MEASURE_UNIT, counted.group(1), re.IGNORECASE):  # "How many barrels": any
-        return ranked or any(not _measured(quote, span, MEASURE_UNIT) for span in numbers)
+    if kind == "count":
+        return ranked or any(of_asked_kind(quote, span, kind) for span in numbers)
     return ranked or bool(numbers)
 
 
-
-def of_asked_kind(quote: str, span: TypedSpan, question: str) -> bool:
-    """True when this figure is of the kind the question asks for ("twenty years" for "How long ...?")."""
-    if SHARE.search(question):
+def of_asked_kind(quote: str, span: TypedSpan, kind: str) -> bool:
+    """True when this figure is of the asked kind (asked_figure's): "twenty years" for a duration."""
+    if kind == "share":
         return _measured(quote, span, SHARE_UNIT)
-    if HOW_LONG.search(question):
+    if kind == "duration":
         return _measured(quote, span, f"(?:{TIME_UNIT}|{LENGTH_UNIT})")
-    if MONEY_ASKED.search(question):
+    if kind == "money":
         return quote[max(span.start - 1, 0):span.start + 1].strip()[:1] in ("$", "£", "€") \
             or _measured(quote, span, MONEY_UNIT)
-    counted = COUNT_ASKED.search(question)
-    if counted and not re.fullmatch(MEASURE_UNIT, counted.group(1), re.IGNORECASE):
+    if kind == "count":
         return not _measured(quote, span, MEASURE_UNIT)
     return True
 
 
 def _gives_duration(quote: str, question: str, numbers: list[TypedSpan]) -> bool:
     """True for a span of time or a length: "two-day", "nearly 100 years", "a decade", "since 1984", "1,148 km"."""
-    if any(_measured(quote, span, f"(?:{TIME_UNIT}|{LENGTH_UNIT})") for span in numbers):
+    if any(of_asked_kind(quote, span, "duration") for span in numbers):
         return True
     return SOME_TIME.search(quote) is not None or any(SINCE.search(quote[:s.start])
                                                       for s in new_spans(quote, "time", question))

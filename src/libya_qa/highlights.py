@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
-from .figures import of_asked_kind
+from .figures import asked_figure, of_asked_kind
 from .schema import AnswerSpan
 
 TYPED_KINDS = ("name", "number", "time")
@@ -168,8 +168,10 @@ def _figures_of_the_asked_kind(near: list[tuple[QuoteSentence, list[TypedSpan]]]
                                ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
     """The figures of the asked kind, when some are: "How long did Haftar live in the US?" marks "twenty
     years", not "three hundred and fifty" of his men beside it; other kinds of span stay."""
+    asked = asked_figure(question)
+
     def fits(sentence: QuoteSentence, span: TypedSpan) -> bool:
-        return span.kind != "number" or of_asked_kind(sentence.text, span, question)
+        return span.kind != "number" or of_asked_kind(sentence.text, span, asked)
 
     if not any(span.kind == "number" and fits(s, span) for s, spans in near for span in spans):
         return near
