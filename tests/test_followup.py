@@ -9,7 +9,8 @@ from libya_qa.followup import Turn, is_followup, resolve, search_query
 
 @pytest.mark.parametrize("question", ["And who backed Libya Dawn?", "What about Qatar?", "Who led it?",
                                       "What happened to its leader?", "Why?", "How many fighters does it have?",
-                                      "When had Islamic State taken it?", "Who did Putin say this to?"])
+                                      "When had Islamic State taken it?", "Who did Putin say this to?",
+                                      "How did the transitional council respond?", "What happened next?"])
 def test_followups_are_recognised(question: str) -> None:
     assert is_followup(question)
 
@@ -17,7 +18,8 @@ def test_followups_are_recognised(question: str) -> None:
 @pytest.mark.parametrize("question", ["Who backed Haftar?", "Why did Libya's transitional council refuse troops?",
                                       "How many men does the Petroleum Facilities Guard have?",
                                       "What is Niger's capital and how many people live there?",
-                                      "What is the hot wind that blows across Libya in spring called?"])
+                                      "What is the hot wind that blows across Libya in spring called?",
+                                      "How did Egypt respond to the murder of the Copts?", "What did Haftar do?"])
 def test_standalone_questions_are_not(question: str) -> None:
     assert not is_followup(question)
 
@@ -27,6 +29,13 @@ def test_a_bare_continuation_borrows_the_earlier_predicate_and_standalone_questi
     assert search_query("What about Qatar?", history) == "What about Qatar? Who backed Qatar?"
     assert search_query("When did Gaddafi die?", history) == "When did Gaddafi die?"
     assert search_query("What about Qatar?", []) == "What about Qatar?"
+
+
+def test_a_reaction_with_nothing_to_react_to_borrows_the_earlier_question() -> None:
+    earlier = "What did Ian Martin propose for Libya in August 2011?"
+    query = search_query("How did the transitional council respond?", [earlier])
+    assert query == f"How did the transitional council respond? {earlier}"  # respond to what Martin proposed
+    assert search_query("How did Egypt react?", [earlier]) == f"How did Egypt react? {earlier}"
 
 
 def test_a_bare_continuation_asks_the_earlier_question_of_its_new_name() -> None:

@@ -6,7 +6,9 @@ Turkey's foreign minister?" -> "What did he accuse the Americans of?" searches w
 name), and for "it", "they" or "there" the noun the earlier question asked about ("the force"). A bare
 continuation ("What about Algeria?") asks the earlier question again of its new name; a continuation that
 names its own subject and points back at nothing ("And who backed Libya Dawn?") searches with its own
-words only. The earlier question's other words are left out, so they cannot outweigh the follow-up's own.
+words only; a reaction with nothing to react to ("How did the transitional council respond?", "What
+happened next?") borrows the whole earlier question. The earlier question's other words are left out, so they cannot
+outweigh the follow-up's own.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ CONTINUATION = re.compile(
 # A continuation that names its new subject but borrows the earlier predicate ("And how many died?" asks anew).
 BARE = re.compile(r"^\W*(?:and|but|what about|how about|same for|what of)\s+(?!(?:who|what|when|where|which|why|how)\b)"
                   r"(?:the\s+)?[^\s?]+(?:\s+[^\s?]+){0,3}\W*$", re.IGNORECASE)
+# A reaction with nothing to react to, or what came next: "How did the transitional council respond?"
+# (dev f17, after "What did Ian Martin propose ...?") names its subject but borrows the earlier event.
+REACTION = re.compile(r"\b(?:(?:respond|react|reply|retaliate)(?:ed)?(?:\s+(?:then|next|afterwards|later))?"
+                      r"|(?:happen(?:ed)?|do|did|done)\s+(?:then|next|afterwards|after\s+that|later))\W*$",
+                      re.IGNORECASE)
 # Words that point back to something named earlier.
 ANAPHOR = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there)\b",
                      re.IGNORECASE)
@@ -81,7 +88,7 @@ def is_followup(question: str) -> bool:
     pronoun or demonstrative or only one or two content words.
     """
     question = without_expletive(question.strip())
-    if CONTINUATION.search(question) or TRAILING.search(question):
+    if CONTINUATION.search(question) or TRAILING.search(question) or REACTION.search(question):
         return True
     named, pointing = NAMED.search(question), POINTING.search(question)
     if named and pointing and pointing.start() < named.start():
@@ -152,6 +159,8 @@ def resolve(question: str, turns: list[Turn]) -> str:
         last = replace(last, question=resolve(last.question, turns[:-1]))  # its "he" is Haftar: so is this one's
     if BARE.match(question):  # "What about Qatar?", "And of its capital?": the earlier question says what about
         return f"{question} {in_place(question, last.question)}"
+    if REACTION.search(question) and not ANAPHOR.search(question):  # "How did Egypt respond?": to the earlier turn
+        return f"{question} {last.question}"
     if NAMED.search(question) and not ANAPHOR.search(question):  # "And who backed Libya Dawn?" names its subject:
         return question  # the earlier answer's names would pull it back to the earlier subject
     named = referents(question, last)
