@@ -86,6 +86,10 @@ def test_the_names_a_question_already_gives_are_not_its_answer() -> None:
     attack = "ASL attacked the U.S. consulate; the U.A.E. and Mahamat Idriss Deby stayed out of it."
     assert [attack[s.start:s.end] for s in new_spans(attack, "name", "Did the UAE or Idriss Deby help the US?")] == [
         "ASL", "Mahamat Idriss Deby"]  # a son shares his father's surname, not his person
+    # ... and a name's initials are the name: "LNA" does not answer "Who leads the Libyan National Army?"
+    army = "The LNA lost Colonel Mohamed Bughafir fighting I.S. beside the GNA."
+    assert [army[s.start:s.end] for s in new_spans(army, "name", "Who leads the Libyan National Army in Islamic State's"
+                                                   " fight?")] == ["Colonel Mohamed Bughafir", "GNA"]
 
 
 def test_a_typed_question_marks_the_words_and_reads_them_as_a_short_answer() -> None:

@@ -150,12 +150,26 @@ def folded(text: str) -> str:
     return " ".join(re.findall(r"\w+", text))
 
 
+def initialisms(question: str) -> set[str]:
+    """The initialisms of the question's names of two words or more: "Libyan National Army" -> "lna".
+
+    An article names its subject in full once and by initials after ("... Colonel Mohamed Bughafir of the
+    LNA"): for "Who leads the Libyan National Army?", "LNA" is the question's own name, not an answer.
+    """
+    found = set()
+    for span in find_spans(question):
+        words = [w for w in question[span.start:span.end].split() if w[:1].isupper()]
+        if span.kind == "name" and len(words) > 1:
+            found.add("".join(w[0] for w in words).lower())
+    return found
+
+
 def new_spans(text: str, kind: str, question: str) -> list[TypedSpan]:
     """Spans of the asked kind that the question does not already name (every word of them in the question).
 
     A name sharing only its last word with the question's is new: "Mahamat Idriss Deby" answers "Who took
     control after Idriss Deby was killed?" (a son, a brother: the same surname, another person).
     """
-    asked = set(folded(question).split())
+    asked = set(folded(question).split()) | initialisms(question)
     spans = [s for s in find_spans(text) if s.kind == kind]
     return [s for s in spans if not set(folded(text[s.start:s.end]).split()) <= asked]
