@@ -10,7 +10,7 @@ import pytest
 from support import ROOT, assert_verbatim
 from libya_qa.evaluation import evaluate, load_cases
 from libya_qa.config import Settings
-from libya_qa.confidence import NO_FIGURE_PROBABILITY
+from libya_qa.confidence import NO_FIGURE_PROBABILITY, UNNAMED_PROBABILITY
 from libya_qa.qa import QA
 from libya_qa.schema import Filters
 
@@ -98,6 +98,18 @@ def test_a_how_many_question_whose_best_passage_gives_no_figure_is_not_found(rea
     assert answer.confidence <= NO_FIGURE_PROBABILITY and answer.excerpts[0].confidence <= NO_FIGURE_PROBABILITY
     assert "surface-to-air missiles" in answer.excerpts[0].quote
     assert real_qa.ask("How many civilians did NATO kill in Libya?").status == "answered"  # "72 civilians"
+
+
+def test_a_which_or_who_question_whose_best_passage_names_none_of_what_it_describes_is_not_found(
+        real_qa: QA) -> None:
+    """"... killed Ambassador Chris Stephens and three other Americans" holds every word of the question and
+    no American's name: it had been answered at 0.91."""
+    answer = real_qa.ask("Who were the three other Americans killed with the ambassador in the 2012 Benghazi "
+                         "consulate attack?")
+    assert answer.status == "not_found" and "“three other Americans”" in answer.message
+    assert answer.confidence <= UNNAMED_PROBABILITY and answer.short_answer == ()
+    assert "three other Americans" in answer.excerpts[0].quote
+    assert real_qa.ask("Who led ASL?").status == "answered"  # "ASL was led by Ahmed Abu Khattala"
     assert_verbatim(answer.excerpts, bodies(real_qa))
 
 

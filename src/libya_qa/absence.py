@@ -16,6 +16,7 @@ from functools import lru_cache
 from .analysis import WORD, question_type, tokenize
 from .entities import PLACE_WORDS, find_spans
 from .figures import gives_figure
+from .slots import unnamed_mention
 from .schema import Article, Excerpt
 from .spelling import Skeletons, respellings
 from .store import Snapshot
@@ -50,6 +51,9 @@ class Absence:
     best_source: str = ""  # that source's title
     years_outside_quote: tuple[int, ...] = ()  # years the quote judged (the first, or the one scored) does not hold
     figure_missing: bool = False  # it asks how many or how much, and the quote judged gives no figure of that kind
+    # The quote judged repeats what a which- or who-question describes and names none of it (slots.py):
+    # "three other Americans" for "Who were the three other Americans killed with the ambassador?"
+    unnamed_mention: str = ""
     # The share of the question's name words that the judged quote's source (text and byline) never holds:
     # "How many Syrian refugees has Canada resettled?" quoted from an article without Canada.
     names_outside_source: float = 0.0
@@ -190,7 +194,8 @@ def check_quote(found: Absence, question: str, excerpt: Excerpt) -> Absence:
     with no year of its own ("On Jan. 27, four jihadists attacked ...") speaks of its publication's year.
     """
     return replace(found, years_outside_quote=years_missing(question, f"{excerpt.quote} {excerpt.source.date}"),
-                   figure_missing=question_type(question) == "number" and not gives_figure(excerpt.quote, question))
+                   figure_missing=question_type(question) == "number" and not gives_figure(excerpt.quote, question),
+                   unnamed_mention=unnamed_mention(excerpt.quote, question))
 
 
 def check_first_quote(found: Absence, question: str, articles: Iterable[Article], first: Excerpt) -> Absence:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from . import __version__
+from . import __version__, slots
 from .admin import BuildRunner
 from .api import admin, ask, edge, errors, health, library, pages, sources
 from .api.deps import Services
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, qa: QA | None = None) -> FastAP
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limit_threads(settings.serve_threads)
         ready = qa or await asyncio.to_thread(QA, settings)
+        await asyncio.to_thread(slots.parser)  # spaCy's parser (2 s) at start-up, not on the first which-question
         services = Services(settings=settings, qa=ready, runner=BuildRunner(settings, ready),
                             gate=Gate(settings.concurrent_limit, settings.queue_limit),
                             watcher=IndexWatcher(ready, RELOAD_SECONDS), templates=make_templates(settings),

@@ -22,6 +22,9 @@ ANSWER_PROBABILITY: float = FITTED["answer_probability"]
 # duration, a sum, a count): on dev none of the 19 such first quotes answered, 1/21 with one success and one
 # failure added; the probability that such a quote answers is at most this.
 NO_FIGURE_PROBABILITY = 0.05
+# A which- or who-question quoted with its own description and no name for it (slots.unnamed_mention): on dev
+# none of the 7 such first quotes answered, (0 + 1) / (7 + 2).
+UNNAMED_PROBABILITY = 0.11
 # A question with a word no article holds ("sky", "spider") whose nearest candidate sentence in meaning is
 # further than this is about something the corpus does not cover. Chosen on dev: its off-topic questions with
 # such a word sit at best cosines of 0.18-0.29 (11), its 325 answerable ones at 0.39 or more, whatever their
@@ -86,6 +89,7 @@ def far_off(hits: list[SentenceHit], absence: Absence) -> bool:
 def _capped(p: float, absence: Absence, hits: list[SentenceHit]) -> float:
     """The probability, capped when the quote judged gives no figure it was asked for or the question is far off."""
     p = min(p, NO_FIGURE_PROBABILITY) if absence.figure_missing else p
+    p = min(p, UNNAMED_PROBABILITY) if absence.unnamed_mention else p
     return min(p, FAR_PROBABILITY) if far_off(hits, absence) else p
 
 
@@ -123,4 +127,8 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
     if absence.figure_missing:
         return Verdict(p, False, "Not found: the best-matching passage gives no figure of the kind this question asks "
                        "for. Any excerpts are the nearest passages, not an answer.")
+    if absence.unnamed_mention:
+        mention = absence.unnamed_mention
+        return Verdict(p, False, f"Not found: the best-matching passage mentions “{mention}” without naming who or "
+                       "what that is. Any excerpts are the nearest passages, not an answer.")
     return Verdict(p, False)
