@@ -2,7 +2,7 @@
 
 import pytest
 
-from libya_qa.slots import asked_description, unnamed_mention
+from libya_qa.slots import asked_description, naming_names, unnamed_mention
 
 AMERICANS = "Who were the three other Americans killed with the ambassador in the 2012 Benghazi attack?"
 AMBASSADOR = "Which Russian ambassador was shot dead in Ankara?"
@@ -13,7 +13,7 @@ AMBASSADOR = "Which Russian ambassador was shot dead in Ankara?"
     ("What were the names of the three Turkish soldiers killed near al-Bab?", ("three", "turkish", "soldier")),
     ("Which type of Russian warplane bombed the building?", ("russian", "warplan")),  # the warplane is described
     ("Which oil export terminals did Ibrahim Jadhran close?", ("oil", "export", "termin")),
-    ("Which town did the mission go to?", ()),  # one word: the answer may name the town without the word
+    ("Which town did the mission go to?", ("town",)),
     ("What ties does Russia want to expand with Niger?", ()),  # answered by adjectives, not a name
     ("Who backed Haftar?", ()),
 ])
@@ -42,3 +42,17 @@ def test_a_named_mention_or_none_at_all_is_not(quote: str) -> None:
 def test_a_name_the_tagger_reads_as_a_common_noun_still_names() -> None:
     quote = "Families plan to take travel company TUI to a civil court."  # en_core_web_sm tags "TUI" NN
     assert unnamed_mention(quote, "Which travel company do the families want to sue?") == ""
+
+
+@pytest.mark.parametrize("text, question, names", [
+    ("U.S. Central Command said the coalition spokesman, Col. Joseph Scrocca, had confirmed it.",
+     "Who is the spokesman for Operation Inherent Resolve?", ["Joseph Scrocca"]),  # not U.S. Central Command
+    ("Federal police and an elite interior ministry unit known as Rapid Response fought into the airport.",
+     "Which interior ministry unit fought its way into Mosul airport?", ["Rapid Response"]),
+    ("ZMC is a militia under the Defence Ministry.", "Which militia holds him?", ["ZMC"]),  # not the ministry
+    ("Tunisia's dictator fled.", "Which dictator fled?", []),  # a possessive describes; it does not name
+    ("As the AU commission chairperson, Jean Ping of Gabon had led an effort to negotiate.",
+     "Who was the AU commission chairperson?", ["Jean Ping of Gabon"]),  # "As the <description>, <subject>"
+])
+def test_the_names_that_name_what_the_question_describes(text: str, question: str, names: list[str]) -> None:
+    assert [text[a:b] for a, b in naming_names(text, question)] == names

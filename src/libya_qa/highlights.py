@@ -17,6 +17,7 @@ from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
 from .figures import asked_figure, of_asked_kind
 from .schema import AnswerSpan
+from .slots import naming_names
 
 TYPED_KINDS = ("name", "number", "time")
 MAX_SHORT_SPANS = 4  # a short answer reads at a glance; more names than this is a list, not an answer
@@ -99,6 +100,7 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         doers = WHO.match(opening) is not None  # of the best sentence: a weaker one's list is no answer to cut
         typed = [(s, span) for (s, spans), (_, whole) in zip(near, every)
                  for span in (_doers(s.text, spans, opening, whole) if doers and s.best else spans)]
+        typed = _naming_the_described(typed, question) if kind == "name" else typed
         if typed:
             listed = _relative(quote_start, [(s, span) for s, spans in near
                                              for span in (_not_acted_on(s.text, spans, opening) if s.best else spans)])
@@ -176,6 +178,17 @@ def _figures_of_the_asked_kind(near: list[tuple[QuoteSentence, list[TypedSpan]]]
     if not any(span.kind == "number" and fits(s, span) for s, spans in near for span in spans):
         return near
     return [(s, [span for span in spans if fits(s, span)]) for s, spans in near]
+
+
+def _naming_the_described(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
+                          ) -> list[tuple[QuoteSentence, TypedSpan]]:
+    """The names that name what the question describes, when some do (slots.naming_names): "Who is the
+    spokesman for Operation Inherent Resolve?" marks "Joseph Scrocca" of "the coalition spokesman, Col.
+    Joseph Scrocca", not the other names of the sentence."""
+    naming = {id(s): naming_names(s.text, question) for s in {id(s): s for s, _ in typed}.values()}
+    named = [(s, span) for s, span in typed
+             if any(span.start < b and a < span.end for a, b in naming[id(s)])]
+    return named or typed
 
 
 def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:

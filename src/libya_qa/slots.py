@@ -28,6 +28,8 @@ WHICH = re.compile(r"^\W*(?:and\s+)?(?:(?:in|from|to|at|on|of|for|by|with|into|u
 DESCRIBING = frozenset({"ADJ", "NOUN", "PROPN", "NUM"})  # the words of a description, up to its noun
 # Nouns that say what kind of answer, not what thing: "Which type of warplane" describes a warplane.
 KIND_NOUNS = frozenset({"name", "names", "kind", "kinds", "type", "types", "sort", "sorts", "one", "ones", "part"})
+DESCRIBING_DEPS = frozenset({"prep", "poss", "relcl", "acl", "appos"})  # appositions are read on their own
+NAMING_VERBS = frozenset({"known", "called", "named", "dubbed", "nicknamed", "styled", "titled"})
 COPULA = frozenset({"is", "was", "are", "were", "be", "been", "being"})
 MIN_DESCRIBING_WORDS = 2  # "which town" alone: the answer may name the town without the word (dev q453)
 
@@ -63,47 +65,94 @@ def asked_description(question: str) -> tuple[tuple[str, ...], str]:
         return (), ""
     described = tuple(dict.fromkeys(s for t in words[:nouns[-1] + 1] for s in tokenize(t.text)))
     head = tokenize(words[nouns[-1]].text)
-    return (described, head[0]) if len(described) >= MIN_DESCRIBING_WORDS and head else ((), "")
+    return (described, head[0]) if head else ((), "")
 
 
 def unnamed_mention(quote: str, question: str) -> str:
     """The quote's mention of what the question describes, when no mention of it is named; else "".
 
-    None is found when the quote lacks a word of the description: the answer may then be put otherwise.
+    None is found when the quote lacks a word of the description (the answer may then be put otherwise),
+    or the description is one word ("which town": the town may be named without the word, dev q453).
+    """
+    if len(asked_description(question)[0]) < MIN_DESCRIBING_WORDS:
+        return ""
+    mentions = _mentions(quote, question, strict=False)  # any name hanging on it may name it: abstain only without
+    if not mentions or any(naming for _, naming in mentions):
+        return ""
+    return mentions[0][0].text
+
+
+def naming_names(text: str, question: str) -> list[tuple[int, int]]:
+    """The [start, end) of the text's names that name a mention of what the question describes.
+
+    "Who is the spokesman for Operation Inherent Resolve?" -> "Col. Joseph Scrocca" of "... said the
+    coalition spokesman, Col. Joseph Scrocca"; empty when no mention is named.
+    """
+    names = _names(text)
+    found = [t for _, naming in _mentions(text, question, strict=True) for t in naming]
+    return [(a, b) for a, b in names if any(a <= t.idx < b for t in found)]
+
+
+def _mentions(text: str, question: str, strict: bool) -> list[tuple[Any, list[Any]]]:
+    """Each phrase of the text that holds the question's description, with the name tokens naming it
+    (strict: not those hanging on a preposition or a possessive, which describe it: _naming).
+
+    A phrase is the description's noun with what depends on it, or the whole name it is a compound of
+    ("Russian Ambassador to Egypt Sergey Kirpichenko" parses as one name headed by Kirpichenko).
     """
     described, noun = asked_description(question)
-    if not described or not set(described) <= set(tokenize(quote)):
-        return ""
-    asked = set(tokenize(question))
-    mentions = [chunk for chunk in _parsed(quote).noun_chunks
-                if tokenize(chunk.root.text)[:1] == [noun] and set(described) <= set(tokenize(chunk.text))]
-    names = [(s.start, s.end) for s in find_spans(quote) if s.kind == "name"]  # "TUI" is tagged a common noun
-    if not mentions or any(_named(chunk, asked, names) for chunk in mentions):
-        return ""
-    return mentions[0].text
+    if not described or not set(described) <= set(tokenize(text)):
+        return []  # the usual case: nothing parsed
+    asked, names, found = set(tokenize(question)), _names(text), []
+    for token in _parsed(text):
+        root = token
+        while root.dep_ == "compound" and root.head.i != root.i:
+            root = root.head
+        phrase = root.doc[root.left_edge.i:root.i + 1]
+        if tokenize(token.text)[:1] == [noun] and set(described) <= set(tokenize(phrase.text)):
+            found.append((phrase, _naming(root, asked, names, strict)))
+    return found
 
 
 @lru_cache(maxsize=64)  # the first quote is judged twice (its own probability, then the answer's)
-def _parsed(quote: str) -> Any:
-    """The parsed quote."""
-    return parser()(quote)
+def _parsed(text: str) -> Any:
+    """The parsed text."""
+    return parser()(text)
 
 
-def _named(chunk: Any, asked: set[str], names: list[tuple[int, int]]) -> bool:
-    """True when a name the question lacks names the mention: inside it, in apposition, or by a copula.
+def _names(text: str) -> list[tuple[int, int]]:
+    """The [start, end) of the text's names to entities.find_spans (the tagger reads "TUI" as a common noun)."""
+    return [(s.start, s.end) for s in find_spans(text) if s.kind == "name"]
 
-    A name is a proper noun to the tagger or a name to entities.find_spans (the rules quotes are read by).
-    """
-    def new_name(tokens: Any) -> bool:
-        return any((t.pos_ == "PROPN" or any(a <= t.idx < b for a, b in names))
-                   and not set(tokenize(t.text)) <= asked for t in tokens)
 
-    root, after = chunk.root, chunk.doc[chunk.end:chunk.end + 1]
-    if new_name(root.subtree) or new_name(after) or any(child.dep_ == "appos" for child in root.children):
-        return True  # the parser may split off a name written straight after: "take travel company TUI to court"
-    if root.dep_ == "appos" and new_name(t for t in root.head.subtree if t.i < chunk.start):
-        return True  # "Andrei Karlov, the Russian ambassador, ..."
-    if root.dep_ in ("attr", "nsubj", "nsubjpass") and root.head.lower_ in COPULA:
-        return any(new_name(child.subtree) for child in root.head.children
-                   if child.i != root.i and child.dep_ in ("nsubj", "attr"))
-    return False
+def _describing(root: Any) -> set[int]:
+    """The token indices of what hangs on a preposition, a possessive or a clause of root, which describe it
+    ("the former dictator of Tunisia"); a naming clause names it ("a unit known as Rapid Response")."""
+    return {t.i for child in root.children if child.dep_ in DESCRIBING_DEPS and child.lower_ not in NAMING_VERBS
+            for t in child.subtree}
+
+
+def _naming(root: Any, asked: set[str], names: list[tuple[int, int]], strict: bool = True) -> list[Any]:
+    """The tokens of names the question lacks that name the phrase headed by root: the head or its compounds,
+    straight after it, in apposition, or across a copula. A name is a proper noun to the tagger or to
+    find_spans. What hangs on a preposition or a possessive describes it instead ("the former dictator of
+    Tunisia", "Niger's foreign minister"), unless something there stands in apposition (the parser often
+    hangs "..., Zine El Abidine Ben Ali," on Tunisia rather than on the dictator)."""
+    def new_names(tokens: Any) -> list[Any]:
+        return [t for t in tokens if (t.pos_ == "PROPN" or any(a <= t.idx < b for a, b in names))
+                and not set(tokenize(t.text)) <= asked]
+
+    describing = _describing(root) if strict else set()
+    appositions = [t for a in root.subtree if a.dep_ == "appos" for t in a.subtree]
+    # the parser may split off a name written straight after: "take travel company TUI to court"
+    found = new_names(t for t in root.subtree if t.i not in describing) + new_names(appositions)
+    found += new_names(root.doc[root.i + 1:root.i + 2])
+    if root.dep_ == "appos":  # "Andrei Karlov, the Russian ambassador, ..."
+        found += new_names(t for t in root.head.subtree if t.i < root.left_edge.i)
+    if root.dep_ in ("attr", "nsubj", "nsubjpass") and root.head.lower_ in COPULA:  # "Karlov was the ambassador"
+        found += [t for child in root.head.children if child.i != root.i and child.dep_ in ("nsubj", "attr")
+                  for t in new_names(child.subtree)]
+    if root.dep_ == "pobj" and root.head.lower_ == "as":  # "As the AU commission chairperson, Jean Ping led ..."
+        found += [t for child in root.head.head.children if child.dep_ in ("nsubj", "nsubjpass")
+                  for t in new_names(c for c in child.subtree if not strict or c.i not in _describing(child))]
+    return list({t.i: t for t in found}.values())
