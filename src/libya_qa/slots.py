@@ -31,6 +31,8 @@ KIND_NOUNS = frozenset({"name", "names", "kind", "kinds", "type", "types", "sort
 DESCRIBING_DEPS = frozenset({"prep", "poss", "relcl", "acl", "appos"})  # appositions are read on their own
 NAMING_VERBS = frozenset({"known", "called", "named", "dubbed", "nicknamed", "styled", "titled"})
 COPULA = frozenset({"is", "was", "are", "were", "be", "been", "being"})
+# "... three other Americans. ASL was led ...": not after "U.S.", "Col." or "Sept." (no three small letters).
+SENTENCE_END = re.compile(r"(?<=[a-z0-9]{3}[.!?])[”\"’)]?\s+(?=[“\"‘(]?[A-Z])")
 MIN_DESCRIBING_WORDS = 2  # "which town" alone: the answer may name the town without the word (dev q453)
 
 
@@ -79,7 +81,7 @@ def unnamed_mention(quote: str, question: str) -> str:
     mentions = _mentions(quote, question, strict=False)  # any name hanging on it may name it: abstain only without
     if not mentions or any(naming for _, naming in mentions):
         return ""
-    return mentions[0][0].text
+    return mentions[0][0]
 
 
 def naming_names(text: str, question: str) -> list[tuple[int, int]]:
@@ -88,36 +90,46 @@ def naming_names(text: str, question: str) -> list[tuple[int, int]]:
     "Who is the spokesman for Operation Inherent Resolve?" -> "Col. Joseph Scrocca" of "... said the
     coalition spokesman, Col. Joseph Scrocca"; empty when no mention is named.
     """
-    names = _names(text)
-    found = [t for _, naming in _mentions(text, question, strict=True) for t in naming]
-    return [(a, b) for a, b in names if any(a <= t.idx < b for t in found)]
+    found = [offset for _, naming in _mentions(text, question, strict=True) for offset in naming]
+    return [(a, b) for a, b in _names(text) if any(a <= offset < b for offset in found)]
 
 
-def _mentions(text: str, question: str, strict: bool) -> list[tuple[Any, list[Any]]]:
-    """Each phrase of the text that holds the question's description, with the name tokens naming it
-    (strict: not those hanging on a preposition or a possessive, which describe it: _naming).
+def _mentions(text: str, question: str, strict: bool) -> list[tuple[str, list[int]]]:
+    """Each phrase of the text that holds the question's description, with the offsets of the name tokens
+    naming it (strict: not those hanging on a preposition or a possessive, which describe it: _naming).
 
     A phrase is the description's noun with what depends on it, or the whole name it is a compound of
-    ("Russian Ambassador to Egypt Sergey Kirpichenko" parses as one name headed by Kirpichenko).
+    ("Russian Ambassador to Egypt Sergey Kirpichenko" parses as one name headed by Kirpichenko). Only the
+    sentences holding the whole description are parsed, each once (a quote's and its highlights' alike).
     """
     described, noun = asked_description(question)
     if not described or not set(described) <= set(tokenize(text)):
         return []  # the usual case: nothing parsed
-    asked, names, found = set(tokenize(question)), _names(text), []
-    for token in _parsed(text):
-        root = token
-        while root.dep_ == "compound" and root.head.i != root.i:
-            root = root.head
-        phrase = root.doc[root.left_edge.i:root.i + 1]
-        if tokenize(token.text)[:1] == [noun] and set(described) <= set(tokenize(phrase.text)):
-            found.append((phrase, _naming(root, asked, names, strict)))
+    asked, found = set(tokenize(question)), []
+    for start, sentence in _sentences(text):
+        if not set(described) <= set(tokenize(sentence)):
+            continue
+        names = _names(sentence)
+        for token in _parsed(sentence):
+            root = token
+            while root.dep_ == "compound" and root.head.i != root.i:
+                root = root.head
+            phrase = root.doc[root.left_edge.i:root.i + 1]
+            if tokenize(token.text)[:1] == [noun] and set(described) <= set(tokenize(phrase.text)):
+                found.append((phrase.text, [start + t.idx for t in _naming(root, asked, names, strict)]))
     return found
 
 
-@lru_cache(maxsize=64)  # the first quote is judged twice (its own probability, then the answer's)
-def _parsed(text: str) -> Any:
-    """The parsed text."""
-    return parser()(text)
+def _sentences(text: str) -> list[tuple[int, str]]:
+    """The text's sentences with their offsets, cut where a word of three small letters ends one."""
+    starts = [0, *(m.end() for m in SENTENCE_END.finditer(text))]
+    return [(a, text[a:b].rstrip()) for a, b in zip(starts, [*starts[1:], len(text)])]
+
+
+@lru_cache(maxsize=256)  # a quote's sentences are read again by its highlights
+def _parsed(sentence: str) -> Any:
+    """The parsed sentence."""
+    return parser()(sentence)
 
 
 def _names(text: str) -> list[tuple[int, int]]:
