@@ -10,7 +10,8 @@ from libya_qa.followup import Turn, is_followup, resolve, search_query
 @pytest.mark.parametrize("question", ["And who backed Libya Dawn?", "What about Qatar?", "Who led it?",
                                       "What happened to its leader?", "Why?", "How many fighters does it have?",
                                       "When had Islamic State taken it?", "Who did Putin say this to?",
-                                      "How did the transitional council respond?", "What happened next?"])
+                                      "How did the transitional council respond?", "What happened next?",
+                                      "What did Haftar tell their citizens to do?"])
 def test_followups_are_recognised(question: str) -> None:
     assert is_followup(question)
 
@@ -19,7 +20,9 @@ def test_followups_are_recognised(question: str) -> None:
                                       "How many men does the Petroleum Facilities Guard have?",
                                       "What is Niger's capital and how many people live there?",
                                       "What is the hot wind that blows across Libya in spring called?",
-                                      "How did Egypt respond to the murder of the Copts?", "What did Haftar do?"])
+                                      "How did Egypt respond to the murder of the Copts?", "What did Haftar do?",
+                                      "What did Qatar and Turkey give their allies?",
+                                      "How many fighters does ISIS have in their ranks?"])
 def test_standalone_questions_are_not(question: str) -> None:
     assert not is_followup(question)
 
@@ -29,6 +32,13 @@ def test_a_bare_continuation_borrows_the_earlier_predicate_and_standalone_questi
     assert search_query("What about Qatar?", history) == "What about Qatar? Who backed Qatar?"
     assert search_query("When did Gaddafi die?", history) == "When did Gaddafi die?"
     assert search_query("What about Qatar?", []) == "What about Qatar?"
+
+
+def test_they_or_their_may_mean_the_short_answer_a_list_was_cut_to() -> None:
+    # the earlier first quote named six things (too many for "he" to point into); its short answer, two
+    turns = [Turn("And who backed Libya Dawn?", (), ("Qatar", "Turkey"))]
+    assert resolve("What did Haftar tell their citizens to do?", turns).endswith("Qatar Turkey Libya Dawn")
+    assert "Qatar" not in resolve("What did he tell the citizens to do?", turns)  # "he" is not a list
 
 
 def test_a_reaction_with_nothing_to_react_to_borrows_the_earlier_question() -> None:

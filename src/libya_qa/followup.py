@@ -36,6 +36,7 @@ REACTION = re.compile(r"\b(?:(?:respond|react|reply|retaliate)(?:ed)?(?:\s+(?:th
 # Words that point back to something named earlier.
 ANAPHOR = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there)\b",
                      re.IGNORECASE)
+PLURAL = re.compile(r"\b(they|them|their|theirs)\b", re.IGNORECASE)  # may mean a list of names
 PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 # A pronoun that ends the question (maybe before a preposition) has no antecedent inside it, even after
 # a name: "When had Islamic State taken it?", "Who did Putin say this to?" ("there" may have one:
@@ -71,7 +72,8 @@ class Turn:
     """An earlier question, and the names its answer gave (its short answer), if any."""
 
     question: str
-    answer_names: tuple[str, ...] = ()
+    answer_names: tuple[str, ...] = ()  # every name its best sentences mark; none when they list too many
+    answer_shown: tuple[str, ...] = ()  # its short answer, a long list cut to its doers: "their" may mean them
 
 
 def without_expletive(question: str) -> str:
@@ -83,7 +85,8 @@ def is_followup(question: str) -> bool:
     """True when the question leans on earlier turns.
 
     A continuation ("And ...", "What about X?") always does, and so does a pronoun that ends the
-    question or comes before any name; otherwise a question that names its subject stands alone (so
+    question or comes before any name, or "they" or "their" after a single name ("What did Haftar tell
+    their citizens to do?": no plural, no "and", no list before it); otherwise a question that names its subject stands alone (so
     history cannot pollute it), and one that names nothing leans on the conversation when it has a
     pronoun or demonstrative or only one or two content words.
     """
@@ -93,6 +96,9 @@ def is_followup(question: str) -> bool:
     named, pointing = NAMED.search(question), POINTING.search(question)
     if named and pointing and pointing.start() < named.start():
         return True  # "What did he accuse the Americans of?": the pronoun comes before any name
+    plural = PLURAL.search(question)
+    if named and plural and not re.search(r"\b[a-z]{3,}s\b|\band\b|,", question[:plural.start()]):
+        return True  # "What did Haftar tell their citizens to do?": one name, and "their" is not his
     if named:
         return False
     content = [w for w in re.findall(r"[A-Za-z’']+", question) if len(w) > 3]
@@ -121,7 +127,9 @@ def referents(question: str, turn: Turn) -> list[str]:
     how-many question leaves out the earlier turn's dates or figures: it asks for another one.
     """
     asked = question_names(turn.question)
-    answered = list(turn.answer_names)
+    # "What did Haftar tell their citizens to do?" after "And who backed Libya Dawn?": its first quote lists six
+    # names, too many for "he" to point into, and its short answer's two doers are who "their" means (dev f58)
+    answered = list(turn.answer_names) or (list(turn.answer_shown) if PLURAL.search(question) else [])
     ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
     if PERSONAL.search(question) and answered and question_type(turn.question) == "name":
         ordered = answered + asked

@@ -20,7 +20,7 @@ from .filters import check_filters, check_names, check_sources
 from .followup import Turn, is_followup, resolve
 from .highlights import Marked, short_answer
 from .index import REPAIR, check_compatible
-from .memory import AnswerMemory
+from .memory import AnswerMemory, Remembered
 from .ranking import SentenceHit
 from .spelling import Skeletons, skeleton_index
 from .schema import Answer, Article, Excerpt, FilterReport, Filters
@@ -167,7 +167,8 @@ class QA:
         # A follow-up may point at what the nearest quote names even when it fell short of an answer, and
         # its referents then do not move with the threshold; the user sees a short answer only when answered.
         named = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1], listed=True) if first else ()
-        self.memory.remember((loaded.snapshot.version, question, tuple(history)), tuple(s.text for s in named))
+        self.memory.remember((loaded.snapshot.version, question, tuple(history)),
+                             Remembered(tuple(s.text for s in named), tuple(s.text for s in spans)))
         spans = spans if verdict.answered else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
         groups = group_by_source(loaded.deep, query, source_strength(asked, query.question), bar) if group else None
@@ -186,11 +187,12 @@ class QA:
         last, before = history[-1], history[:-1]
         key = (self.loaded.snapshot.version, last, tuple(before))
 
-        def answer_again() -> tuple[str, ...]:  # answering remembers its first quote's names, shown or not
+        def answer_again() -> Remembered:  # answering remembers its first quote's names, shown or not
             self._answer(last, 1, before, filters, time.perf_counter(), recall=False)
             return self.memory.names(key)
 
-        return [Turn(h) for h in before] + [Turn(last, self.memory.recall(key, answer_again))]
+        recalled = self.memory.recall(key, answer_again)
+        return [Turn(h) for h in before] + [Turn(last, recalled.names, recalled.shown)]
 
     @property
     def threshold(self) -> float:
