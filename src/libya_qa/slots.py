@@ -15,6 +15,7 @@ quote is parsed only when it holds every word of the question's description (dev
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -36,6 +37,9 @@ SENTENCE_END = re.compile(r"(?<=[a-z0-9]{3}[.!?])[”\"’)]?\s+(?=[“\"‘(]?[
 MIN_DESCRIBING_WORDS = 2  # "which town" alone: the answer may name the town without the word (dev q453)
 
 
+PARSING = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def parser() -> Any:
     """spaCy's small English pipeline without its entity recogniser and lemmatiser (tagger and parser only)."""
@@ -55,7 +59,7 @@ def asked_description(question: str) -> tuple[tuple[str, ...], str]:
     if opening is None and (question_type(question) != "name" or (opening := WHICH.match(question)) is None):
         return (), ""
     words: list[Any] = []
-    for token in (t for t in parser()(question) if t.idx >= opening.end()):
+    for token in (t for t in _parse(question) if t.idx >= opening.end()):
         if token.lower_ == "of" and words and words[-1].lower_ in KIND_NOUNS:
             words = []  # "Which type of Russian warplane": the warplane is described
         elif token.pos_ in DESCRIBING or token.text in ("-", "’", "'"):
@@ -129,7 +133,14 @@ def _sentences(text: str) -> list[tuple[int, str]]:
 @lru_cache(maxsize=256)  # a quote's sentences are read again by its highlights
 def _parsed(sentence: str) -> Any:
     """The parsed sentence."""
-    return parser()(sentence)
+    return _parse(sentence)
+
+
+def _parse(text: str) -> Any:
+    """One parse at a time: spaCy promises no thread safety (its vocabulary grows as it reads), and the
+    server answers on several threads."""
+    with PARSING:
+        return parser()(text)
 
 
 def _names(text: str) -> list[tuple[int, int]]:
