@@ -186,6 +186,14 @@ def test_a_followup_points_at_what_the_earlier_quote_named_even_when_it_was_not_
     assert "Saudi Arabia" in strict.ask(followup, history=[earlier]).search_query
 
 
+def test_he_after_a_who_question_answered_with_countries_means_the_person_the_question_named(real_qa: QA) -> None:
+    """"Who backed Haftar?" answers Egypt, the UAE and Saudi Arabia; "he" next is Haftar (it had searched
+    with the three countries and answered "August")."""
+    answer = real_qa.ask("When did he launch his operation against the Islamists?", history=["Who backed Haftar?"])
+    assert "Haftar" in answer.search_query and "Egypt" not in answer.search_query
+    assert "May 16, 2014" in [s.text for s in answer.short_answer]
+
+
 @pytest.mark.parametrize("question", [
     "What was agreed at the Berlin conference on Libya in January 2020?",
     "Who won the 2012 European football championship?",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from libya_qa.slots import asked_description, naming_names, unnamed_mention
+from libya_qa.slots import asked_description, is_place, naming_names, unnamed_mention
 
 AMERICANS = "Who were the three other Americans killed with the ambassador in the 2012 Benghazi attack?"
 AMBASSADOR = "Which Russian ambassador was shot dead in Ankara?"
@@ -56,3 +56,8 @@ def test_a_name_the_tagger_reads_as_a_common_noun_still_names() -> None:
 ])
 def test_the_names_that_name_what_the_question_describes(text: str, question: str, names: list[str]) -> None:
     assert [text[a:b] for a, b in naming_names(text, question)] == names
+
+
+def test_a_place_or_a_people_is_read_as_one_a_person_or_an_unknown_name_is_not() -> None:
+    assert all(is_place(name) for name in ("Egypt", "United Arab Emirates", "Saudi Arabia", "Qatari"))
+    assert not any(is_place(name) for name in ("Khalifa Haftar", "Haftar", "Libya Dawn", "Toby Lanzer"))

