@@ -87,9 +87,9 @@ def is_followup(question: str) -> bool:
 
     A continuation ("And ...", "What about X?") always does, and so does a pronoun that ends the
     question or comes before any name, or "they" or "their" after a single name ("What did Haftar tell
-    their citizens to do?": no plural, no "and", no list before it); otherwise a question that names its subject stands alone (so
-    history cannot pollute it), and one that names nothing leans on the conversation when it has a
-    pronoun or demonstrative or only one or two content words.
+    their citizens to do?": no plural, no "and", no list before it); otherwise a question that names
+    its subject stands alone (so history cannot pollute it), and one that names nothing leans on the
+    conversation when it has a pronoun or demonstrative or only one or two content words.
     """
     question = without_expletive(question.strip())
     if CONTINUATION.search(question) or TRAILING.search(question) or REACTION.search(question):
