@@ -11,7 +11,8 @@ from libya_qa.followup import Turn, is_followup, resolve, search_query
                                       "What happened to its leader?", "Why?", "How many fighters does it have?",
                                       "When had Islamic State taken it?", "Who did Putin say this to?",
                                       "How did the transitional council respond?", "What happened next?",
-                                      "What did Haftar tell their citizens to do?"])
+                                      "What did Haftar tell their citizens to do?",
+                                      "How do Pack and Brody-Barre describe the army he leads?"])
 def test_followups_are_recognised(question: str) -> None:
     assert is_followup(question)
 

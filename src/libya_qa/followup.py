@@ -86,7 +86,8 @@ def is_followup(question: str) -> bool:
     """True when the question leans on earlier turns.
 
     A continuation ("And ...", "What about X?") always does, and so does a pronoun that ends the
-    question or comes before any name, or "they" or "their" after a single name ("What did Haftar tell
+    question or comes before any name, "he" or "she" after two names ("How do Pack and Brody-Barre
+    describe the army he leads?"), or "they" or "their" after a single name ("What did Haftar tell
     their citizens to do?": no plural, no "and", no list before it); otherwise a question that names
     its subject stands alone (so history cannot pollute it), and one that names nothing leans on the
     conversation when it has a pronoun or demonstrative or only one or two content words.
@@ -97,6 +98,9 @@ def is_followup(question: str) -> bool:
     named, pointing = NAMED.search(question), POINTING.search(question)
     if named and pointing and pointing.start() < named.start():
         return True  # "What did he accuse the Americans of?": the pronoun comes before any name
+    personal = PERSONAL.search(question)
+    if named and personal and re.search(r"\band\b", question[named.start():personal.start()]):
+        return True  # "How do Pack and Brody-Barre describe the army he leads?": two names are no "he"
     plural = PLURAL.search(question)
     if named and plural and not re.search(r"\b[a-z]{3,}s\b|\band\b|,", question[:plural.start()]):
         return True  # "What did Haftar tell their citizens to do?": one name, and "their" is not his
