@@ -42,6 +42,13 @@ def test_they_or_their_may_mean_the_short_answer_a_list_was_cut_to() -> None:
     assert "Qatar" not in resolve("What did he tell the citizens to do?", turns)  # "he" is not a list
 
 
+def test_a_possessive_pronoun_never_points_at_a_figure_or_a_date() -> None:
+    turns = [Turn("How many civilians has the coalition admitted killing in Iraq?", ("at least 220 civilians",))]
+    query = resolve("What does its spokesman say ISIS does with civilians?", turns)
+    assert "220" not in query and "coalition" in query  # "its" owns a spokesman: the coalition, not a toll
+    assert "$1.5 million" in resolve("And who got it?", [Turn("How much did the US spend?", ("$1.5 million",))])
+
+
 def test_a_reaction_with_nothing_to_react_to_borrows_the_earlier_question() -> None:
     earlier = "What did Ian Martin propose for Libya in August 2011?"
     query = search_query("How did the transitional council respond?", [earlier])

@@ -129,7 +129,8 @@ def referents(question: str, turn: Turn) -> list[str]:
     A who/which/where question is about its answer, so "he" or "it" later means what it answered;
     otherwise they mean what the earlier question named. "It" and "they" may also mean the thing the
     earlier question asked about, which is no name ("the force"), so its noun comes last. "He" or "she"
-    is never a place or a people (spaCy's entity recogniser: slots.is_place). A when or how-many question
+    is never a place or a people (spaCy's entity recogniser: slots.is_place), and "its", "his" or "their"
+    owns something, so it is never a figure or a date ("its spokesman"). A when or how-many question
     leaves out the earlier turn's dates or figures: it asks for another one.
     """
     asked = question_names(turn.question)
@@ -141,6 +142,9 @@ def referents(question: str, turn: Turn) -> list[str]:
         # "When did he launch his operation?" after "Who backed Haftar?": he is Haftar, not Egypt or Saudi Arabia
         answered = [name for name in answered if not is_place(name)]
         ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
+    pronouns = {m.group(0).lower() for m in POINTING.finditer(without_expletive(question))}
+    if pronouns and pronouns <= {"its", "his", "her", "their"}:  # "its spokesman": an owner is no figure or date
+        ordered = [name for name in ordered if not any(s.kind in ("number", "time") for s in find_spans(name))]
     asking = question_type(question)
     if asking in ("time", "number"):  # "When had IS taken it?" after "... capture in February 2017?" (dev f63)
         ordered = [name for name in ordered if not any(s.kind == asking for s in find_spans(name))]
