@@ -7,8 +7,8 @@ name), and for "it", "they" or "there" the noun the earlier question asked about
 continuation ("What about Algeria?") asks the earlier question again of its new name; a continuation that
 names its own subject and points back at nothing ("And who backed Libya Dawn?") searches with its own
 words only; a reaction with nothing to react to ("How did the transitional council respond?", "What
-happened next?") borrows the whole earlier question. The earlier question's other words are left out, so they cannot
-outweigh the follow-up's own.
+happened next?") borrows the whole earlier question. The earlier question's other words are left out,
+so they cannot outweigh the follow-up's own.
 """
 
 from __future__ import annotations
@@ -137,11 +137,10 @@ def referents(question: str, turn: Turn) -> list[str]:
     # "What did Haftar tell their citizens to do?" after "And who backed Libya Dawn?": its first quote lists six
     # names, too many for "he" to point into, and its short answer's two doers are who "their" means (dev f58)
     answered = list(turn.answer_names) or (list(turn.answer_shown) if PLURAL.search(question) else [])
-    ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
     if PERSONAL.search(question) and not THING.search(without_expletive(question)):
         # "When did he launch his operation?" after "Who backed Haftar?": he is Haftar, not Egypt or Saudi Arabia
         answered = [name for name in answered if not is_place(name)]
-        ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
+    ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
     pronouns = {m.group(0).lower() for m in POINTING.finditer(without_expletive(question))}
     if pronouns and pronouns <= {"its", "his", "her", "their"}:  # "its spokesman": an owner is no figure or date
         ordered = [name for name in ordered if not any(s.kind in ("number", "time") for s in find_spans(name))]

@@ -186,10 +186,8 @@ def _naming_the_described(typed: list[tuple[QuoteSentence, TypedSpan]], question
     spokesman for Operation Inherent Resolve?" marks "Joseph Scrocca" of "the coalition spokesman, Col.
     Joseph Scrocca", not the other names of the sentence. Only the best and close sentences are read (those
     the short answer reads first): each parse costs milliseconds, and "militia" is in every other sentence."""
-    read = {id(s): s for s, _ in typed if s.best or s.close}
-    naming = {key: naming_names(s.text, question) for key, s in read.items()}
-    named = [(s, span) for s, span in typed
-             if any(span.start < b and a < span.end for a, b in naming.get(id(s), ()))]
+    naming = {s: naming_names(s.text, question) for s, _ in typed if s.best or s.close}
+    named = [(s, span) for s, span in typed if any(span.start < b and a < span.end for a, b in naming.get(s, ()))]
     return named or typed
 
 

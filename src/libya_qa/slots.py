@@ -117,12 +117,12 @@ def _mentions(text: str, question: str, strict: bool) -> list[tuple[str, list[in
         if not set(described) <= set(tokenize(sentence)):
             continue
         names = _names(sentence)
-        for token in _parsed(sentence):
+        for token in (t for t in _parsed(sentence) if tokenize(t.text)[:1] == [noun]):
             root = token
             while root.dep_ == "compound" and root.head.i != root.i:
                 root = root.head
             phrase = root.doc[root.left_edge.i:root.i + 1]
-            if tokenize(token.text)[:1] == [noun] and set(described) <= set(tokenize(phrase.text)):
+            if set(described) <= set(tokenize(phrase.text)):
                 found.append((phrase.text, [start + t.idx for t in _naming(root, asked, names, strict)]))
     return found
 
