@@ -1,9 +1,16 @@
-"""Per-sentence evidence: coverage that forgives a word's other forms, and BM25 over one sentence."""
+"""Per-sentence evidence: coverage that forgives a word's other forms, BM25 over one sentence, fact sheet rows."""
 
 from __future__ import annotations
 
 from libya_qa.analysis import tokenize
-from libya_qa.signals import credited_relations, named_in_full, names_by_last_word, sentence_bm25, soft_coverage
+from libya_qa.build import build_index
+from libya_qa.encoders import HashingEncoder
+from libya_qa.layout import is_fact_sheet
+from libya_qa.qa import QA
+from libya_qa.schema import Article, Source
+from libya_qa.signals import (credited_relations, named_in_full, names_by_last_word, names_the_field, sentence_bm25,
+                              soft_coverage)
+from support import make_settings
 
 
 def test_soft_coverage_matches_a_words_other_forms_that_the_stemmer_keeps_apart() -> None:
@@ -49,3 +56,26 @@ def test_a_backing_verb_said_otherwise_counts_only_where_the_sentence_names_whom
     assert credited_relations(asked, frozenset(tokenize(haftar)), names, haftar) == frozenset()
     assert credited_relations(frozenset(tokenize("Who led Libya Dawn?")), frozenset(tokenize(dawn)),
                               names, dawn) == frozenset()  # only backing verbs are one relation
+
+
+def fact_sheet(country: str, population: str) -> str:
+    """A country profile as reference text writes it: mostly labelled rows (layout.is_fact_sheet)."""
+    rows = [f"Population distribution: most of the population of {country} lives in the south, along the river.",
+            f"Population: total: {population} (2025 est.); male: 13,542,629; female: 13,779,926",
+            "Net migration rate: -0.5 migrant(s)/1,000 population (2025 est.)",
+            *(f"Indicator {n}: {n * 7} units (2024 est.)" for n in range(1, 21))]
+    return "\n\n".join(rows)
+
+
+def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the_sheets_subject(tmp_path) -> None:
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+    news = "Niger's population growth worries aid agencies. The population of the Sahel is young, they say."
+    build_index(settings, HashingEncoder(), [Article(Source("niger", "Niger"), fact_sheet("Niger", "27,322,555")),
+                                             Article(Source("news", "Sahel news"), news)])
+    qa = QA(settings, HashingEncoder())
+    answer = qa.ask("What is the population of Niger?")
+    assert answer.excerpts[0].source.id == "niger" and answer.short_answer[0].text == "27,322,555"
+    assert "27,322,555" not in [s.text for s in qa.ask("What is the population of Mali?").short_answer]
+    assert is_fact_sheet(fact_sheet("Niger", "1")) and not is_fact_sheet(news)
+    assert names_the_field("Population: total: 27,322,555", frozenset(tokenize("What is the population of Niger?")))
+    assert not names_the_field("Population distribution: south", frozenset(tokenize("What is the population?")))

@@ -9,10 +9,11 @@ import numpy as np
 
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
-from .layout import headings, is_prose, section_heading
-from .ranking import QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of, with_ranks
-from .signals import (credited_relations, names_by_last_word, named_in_full, sentence_bm25, soft_coverage,
-                      typed_answer, window_cosines)
+from .layout import headings, is_fact_sheet, is_prose, section_heading
+from .ranking import (FIELD_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of,
+                      with_ranks)
+from .signals import (ShortNames, credited_relations, names_by_last_word, named_in_full, names_every, names_the_field,
+                      sentence_bm25, soft_coverage, typed_answer, window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
 
 
@@ -53,6 +54,7 @@ class Searcher:
         self._terms: dict[int, frozenset[str]] = {}  # -1 - sentence id -> its context's stems, likewise
         self._prose: dict[int, bool] = {}  # sentence id -> sits on a prose line (quotable), likewise
         self._headings: dict[int, list[tuple[int, str]]] = {}  # article key -> its headings, likewise
+        self._fact_sheets: dict[int, bool] = {}  # article key -> its lines are mostly labelled values, likewise
 
     def embed(self, text: str) -> np.ndarray:
         """The unit vector of a text."""
@@ -105,6 +107,22 @@ class Searcher:
                                                      article.source.title)
         return prose
 
+    def asked_row(self, view: SentenceView, i: int, sentence: str, asked: frozenset[str], subjects: ShortNames
+                  ) -> bool:
+        """True for a fact sheet's row whose label the question asks for, in the sheet of what it names.
+
+        The sheet's title and the row must write every name the search gives (the sheet's subject): Niger's
+        "Population:" row does not answer "What is the population of Mali?". Fact sheets are known per article
+        (layout.is_fact_sheet, cached).
+        """
+        key = int(view.article[i])
+        sheet = self._fact_sheets.get(key)
+        if sheet is None:
+            sheet = self._fact_sheets[key] = is_fact_sheet(view.articles[key].body)
+        title = view.articles[key].source.title
+        return sheet and names_the_field(sentence, asked) and (
+            not subjects or names_every(subjects, f"{title}\n{sentence}"))
+
     @staticmethod
     def coverage(weights: dict[str, float], sentence_terms: frozenset[str]) -> float:
         """Share of the question's idf mass that the sentence contains."""
@@ -138,6 +156,8 @@ class Searcher:
         evidence = self.snapshot.article_evidence(np.unique(view.article), terms, weights, vector)
         by_article = {int(k): i for i, k in enumerate(evidence.keys)}
         kind, question_terms = question_type(query.question), frozenset(terms)
+        asked_terms = frozenset(tokenize(query.question))
+        subjects = names_by_last_word(text)  # a follow-up's "its" is the name its search text carries
         short_names = names_by_last_word(query.question)
         scored = [i for i in view.scored() if self.quotable(view, i)]  # the rest is context, never a quote
         top_cosine = max((float(cosines[i]) for i in scored), default=0.0)
@@ -164,7 +184,8 @@ class Searcher:
                 length=min(np.log2(1 + len(sentence_text.split())) / 6, 1.0), typed_answer=typed, typed_near=near,
                 window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0),
                 article_coverage=float(evidence.coverage[a]), best_article_coverage=evidence.best_coverage,
-                sentence_bm25=sentence_bm25(weights, self.sentence_tokens(sentence, sentence_text))))
+                sentence_bm25=sentence_bm25(weights, self.sentence_tokens(sentence, sentence_text)),
+                field=float(self.asked_row(view, i, sentence_text, asked_terms, subjects))))
         return Evidence(with_ranks(hits), view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:
@@ -172,8 +193,10 @@ class Searcher:
         if not hits:
             return []
         evidence = evidence_matrix(hits)
-        scores = evidence @ vector_of(weights or self.weights)
-        confidences = scores if weights is None or weights == self.weights else evidence @ vector_of(self.weights)
+        fields = FIELD_BONUS * np.array([h.field for h in hits])  # evidence too: confidence reads it (dev: q161)
+        scores = evidence @ vector_of(weights or self.weights) + fields
+        confidences = scores if weights is None or weights == self.weights else (
+            evidence @ vector_of(self.weights) + fields)
         scored = [replace(h, score=float(s), confidence=float(c)) for h, s, c in zip(hits, scores, confidences)]
         scored.sort(key=lambda h: -h.score)
         return scored
