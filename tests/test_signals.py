@@ -74,7 +74,8 @@ def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the
                                              Article(Source("news", "Sahel news"), news)])
     qa = QA(settings, HashingEncoder())
     answer = qa.ask("What is the population of Niger?")
-    assert answer.excerpts[0].source.id == "niger" and answer.short_answer[0].text == "27,322,555"
+    assert answer.excerpts[0].source.id == "niger"
+    assert [s.text for s in answer.short_answer] == ["27,322,555"]  # the row's first figure: the total, not male
     assert "27,322,555" not in [s.text for s in qa.ask("What is the population of Mali?").short_answer]
     assert is_fact_sheet(fact_sheet("Niger", "1")) and not is_fact_sheet(news)
     assert names_the_field("Population: total: 27,322,555", frozenset(tokenize("What is the population of Niger?")))

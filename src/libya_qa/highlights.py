@@ -17,6 +17,7 @@ from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
 from .figures import asked_figure, of_asked_kind
 from .schema import AnswerSpan
+from .signals import names_the_field
 from .slots import naming_names
 
 TYPED_KINDS = ("name", "number", "time")
@@ -92,7 +93,9 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         kinds = [k for k in asked_kinds(question) if k in TYPED_KINDS]  # "Who ..., and when?": names and dates
         every = [(s, _asked_spans(s.text, kinds or [kind], question, common)) for s in answering]
         near = [(s, _near_question(s.text, spans, question)) for s, spans in every]
-        near = _figures_of_the_asked_kind(_counting_the_asked(near, question), question) if kind == "number" else near
+        if kind == "number":
+            near = _first_of_an_asked_row(_figures_of_the_asked_kind(_counting_the_asked(near, question), question),
+                                          question)
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
         near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(opening) else near
         subject = WHICH_SUBJECT.match(opening)  # "Which countries back Libya Dawn?" asks who backs it
@@ -178,6 +181,15 @@ def _figures_of_the_asked_kind(near: list[tuple[QuoteSentence, list[TypedSpan]]]
     if not any(span.kind == "number" and fits(s, span) for s, spans in near for span in spans):
         return near
     return [(s, [span for span in spans if fits(s, span)]) for s, spans in near]
+
+
+def _first_of_an_asked_row(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+                           ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+    """In a labelled row the question asks for, its first figure only: "Population: total: 27,322,555 (2025
+    est.); male: 13,542,629; female: 13,779,926" answers "What is the population of Niger?" with the total,
+    and "Unemployment rate: Unemployment rate 2024: 16.3% ...; Unemployment rate 2023: 15.2%" with the latest."""
+    asked = frozenset(tokenize(question))
+    return [(s, spans[:1] if names_the_field(s.text, asked) else spans) for s, spans in near]
 
 
 def _naming_the_described(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
