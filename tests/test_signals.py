@@ -8,6 +8,7 @@ from libya_qa.encoders import HashingEncoder
 from libya_qa.layout import is_fact_sheet
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Source
+from libya_qa.search import Query
 from libya_qa.signals import (credited_relations, named_in_full, names_by_last_word, names_the_field, sentence_bm25,
                               soft_coverage)
 from support import make_settings
@@ -63,6 +64,7 @@ def fact_sheet(country: str, population: str) -> str:
     rows = [f"Population distribution: most of the population of {country} lives in the south, along the river.",
             f"Population: total: {population} (2025 est.); male: 13,542,629; female: 13,779,926",
             "Net migration rate: -0.5 migrant(s)/1,000 population (2025 est.)",
+            "Coal: production: 427,000 metric tons (2023 est.); consumption: 426,000 metric tons (2023 est.)",
             *(f"Indicator {n}: {n * 7} units (2024 est.)" for n in range(1, 21))]
     return "\n\n".join(rows)
 
@@ -77,6 +79,10 @@ def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the
     assert answer.excerpts[0].source.id == "niger"
     assert [s.text for s in answer.short_answer] == ["27,322,555"]  # the row's first figure: the total, not male
     assert "27,322,555" not in [s.text for s in qa.ask("What is the population of Mali?").short_answer]
+    rows = {q: [h for h in qa.loaded.searcher.search(Query(q)).hits if h.field]
+            for q in ("What is Niger's coal production?", "What are Niger's proven coal reserves?")}
+    assert len(rows["What is Niger's coal production?"]) == 1  # the row must hold every word the question asks
+    assert rows["What are Niger's proven coal reserves?"] == []
     assert is_fact_sheet(fact_sheet("Niger", "1")) and not is_fact_sheet(news)
     assert names_the_field("Population: total: 27,322,555", frozenset(tokenize("What is the population of Niger?")))
     assert not names_the_field("Population distribution: south", frozenset(tokenize("What is the population?")))

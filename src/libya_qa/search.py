@@ -112,8 +112,9 @@ class Searcher:
         """True for a fact sheet's row whose label the question asks for, in the sheet of what it names.
 
         The sheet's title and the row must write every name the search gives (the sheet's subject): Niger's
-        "Population:" row does not answer "What is the population of Mali?". Fact sheets are known per article
-        (layout.is_fact_sheet, cached).
+        "Population:" row does not answer "What is the population of Mali?"; and every word of the question:
+        Tunisia's "Coal:" row, with no proven reserves in it, does not answer "What are Tunisia's proven coal
+        reserves?". Fact sheets are known per article (layout.is_fact_sheet, cached).
         """
         key = int(view.article[i])
         sheet = self._fact_sheets.get(key)
@@ -121,7 +122,8 @@ class Searcher:
             sheet = self._fact_sheets[key] = is_fact_sheet(view.articles[key].body)
         title = view.articles[key].source.title
         return sheet and names_the_field(sentence, asked) and (
-            not subjects or names_every(subjects, f"{title}\n{sentence}"))
+            not subjects or names_every(subjects, f"{title}\n{sentence}")) and asked <= frozenset(
+            tokenize(f"{title} {sentence}"))
 
     @staticmethod
     def coverage(weights: dict[str, float], sentence_terms: frozenset[str]) -> float:
