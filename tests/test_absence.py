@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from libya_qa.absence import Absence, Span, check_best_source, check_quote, check_source, other_word_stems
+from libya_qa.absence import (Absence, Span, check_best_source, check_quote, check_source, named_by_initials,
+                              other_word_stems)
+from libya_qa.analysis import tokenize
 from libya_qa.confidence import FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, judge, probability, signals
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
@@ -125,3 +127,11 @@ def test_a_word_no_article_holds_with_no_passage_close_in_meaning_is_not_found()
     # a sentence close in meaning somewhere among the candidates: a paraphrase ("retaliate"), not another topic
     assert judge(close, off, threshold=0.0).answered
     assert judge(far, NOTHING_MISSING, threshold=0.0).answered  # every word known: the model decides
+
+
+def test_a_name_the_source_writes_by_its_initials_is_not_outside_it() -> None:
+    article = Article(Source("boat", "Boat"), "The boat was attacked, IOM spokesman Joel Millman said.")
+    question = "Which International Organization for Migration spokesman spoke about the boat?"
+    assert named_by_initials(question, article) == frozenset(tokenize("International Organization for Migration"))
+    assert check_best_source(NOTHING_MISSING, question, article).names_outside_source == 0.0
+    assert named_by_initials(question, Article(Source("x", "X"), "A spokesman spoke.")) == frozenset()

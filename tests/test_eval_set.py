@@ -134,6 +134,21 @@ def test_ids_are_unique_and_every_question_is_well_formed() -> None:
         assert bool(q.get("history")) == (q["kind"] == "followup"), q["id"]
 
 
+def test_every_rewording_asks_an_answerable_question_again_for_the_same_answer() -> None:
+    """tests/data/eval/reworded.jsonl (bench/rewordings.py): each line asks an answerable question otherwise."""
+    rows = [json.loads(line) for line in (EVAL / "reworded.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    by_id = {q["id"]: q for q in ANSWERABLE}
+    assert len({r["id"] for r in rows}) == len(rows) and {r["split"] for r in rows} == {"dev", "test"}
+    for row in rows:
+        original = by_id[row["rewords"]]
+        assert (row["kind"], row["articles"], row["answer"], row["split"]) == (
+            "answerable", original["articles"], original["answer"], original["split"]), row["id"]
+        assert row["question"].strip().lower() != original["question"].strip().lower(), row["id"]
+        assert row["how"] in ("synonym", "name", "form", "order", "shorter", "longer"), row["id"]
+        given = [a for a in row["answer"] if a.lower() not in original["question"].lower()]
+        assert not any(a.lower() in row["question"].lower() for a in given), row["id"]  # never gives the answer away
+
+
 def test_every_answer_string_is_verbatim_and_local_in_every_listed_article(articles: dict[str, Article]) -> None:
     for q in WITH_ANSWERS:
         for article_id in q["articles"]:

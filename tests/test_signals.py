@@ -9,8 +9,8 @@ from libya_qa.layout import is_fact_sheet
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Source
 from libya_qa.search import Query
-from libya_qa.signals import (credited_relations, named_in_full, names_by_last_word, names_the_field, sentence_bm25,
-                              soft_coverage)
+from libya_qa.signals import (credited_relations, initials_written, named_in_full, names_by_last_word,
+                              names_the_field, sentence_bm25, soft_coverage)
 from support import make_settings
 
 
@@ -86,3 +86,17 @@ def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the
     assert is_fact_sheet(fact_sheet("Niger", "1")) and not is_fact_sheet(news)
     assert names_the_field("Population: total: 27,322,555", frozenset(tokenize("What is the population of Niger?")))
     assert not names_the_field("Population distribution: south", frozenset(tokenize("What is the population?")))
+
+
+def test_a_name_the_corpus_writes_by_its_initials_is_found_and_credited_by_them(tmp_path) -> None:
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+    boat = "The boat was attacked on Friday, IOM spokesman Joel Millman said. Dozens were hurt."
+    other = "International migration rose again this year, the report said, and the attack drew comment."
+    build_index(settings, HashingEncoder(), [Article(Source("boat", "Boat"), boat), Article(Source("other", "Other"),
+                                                                                           other)])
+    qa = QA(settings, HashingEncoder())
+    question = "Which International Organization for Migration spokesman gave the figures on the attack?"
+    assert initials_written(question, qa.loaded.snapshot.known_terms) == [
+        ("IOM", frozenset(tokenize("International Organization for Migration")))]
+    assert qa.ask(question).excerpts[0].source.id == "boat"
+    assert initials_written("Who leads the Libyan National Army?", qa.loaded.snapshot.known_terms) == []  # no "LNA"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .analysis import WORD, question_type, tokenize
-from .entities import PLACE_WORDS, find_spans
+from .entities import PLACE_WORDS, find_spans, names_with_initials
 from .figures import gives_figure
 from .slots import unnamed_mention
 from .schema import Article, Excerpt
@@ -146,7 +146,7 @@ def check_best_source(found: Absence, question: str, best: Article) -> Absence:
     topic, not the answer; a year is too specific a constraint for nearby text to satisfy.
     """
     missing = years_missing(question, f"{best.source.title} {best.source.date} {best.body}")
-    outside = share_outside(name_words(question), source_terms(best))
+    outside = share_outside(name_words(question), source_terms(best) | named_by_initials(question, best))
     found = replace(found, names_outside_source=outside) if outside != found.names_outside_source else found
     return replace(found, unsupported_years=missing, best_source=best.source.title) if missing else found
 
@@ -159,6 +159,13 @@ def check_source(found: Absence, question: str, article: Article) -> Absence:
     """
     checked = check_best_source(found, question, article)
     return replace(checked, years_outside_quote=checked.unsupported_years)
+
+
+def named_by_initials(question: str, article: Article) -> frozenset[str]:
+    """The stems of the question's names that the article writes by their initials only ("IOM spokesman Joel
+    Millman" names the International Organization for Migration)."""
+    return frozenset(t for initials, name in names_with_initials(question)
+                     if re.search(rf"\b{initials}\b", article.body) for t in tokenize(name))
 
 
 def name_word_stems(question: str) -> dict[str, list[str]]:

@@ -156,11 +156,18 @@ def initialisms(question: str) -> set[str]:
     An article names its subject in full once and by initials after ("... Colonel Mohamed Bughafir of the
     LNA"): for "Who leads the Libyan National Army?", "LNA" is the question's own name, not an answer.
     """
-    found = set()
+    return {initials.lower() for initials, _ in names_with_initials(question)}
+
+
+def names_with_initials(question: str) -> list[tuple[str, str]]:
+    """The question's names of two words or more with their initials: ("IOM", "International Organization
+    for Migration"); the initials are those of the capitalised words."""
+    found = []
     for span in find_spans(question):
-        words = [w for w in question[span.start:span.end].split() if w[:1].isupper()]
+        name = question[span.start:span.end]
+        words = [w for w in name.split() if w[:1].isupper()]
         if span.kind == "name" and len(words) > 1:
-            found.add("".join(w[0] for w in words).lower())
+            found.append(("".join(w[0] for w in words).upper(), name))
     return found
 
 

@@ -116,7 +116,7 @@ def _names_an_answer(excerpt: Excerpt, case: Case) -> bool:
     return excerpt.source.id in case.articles and any(a in excerpt.quote for a in case.answer)
 
 
-def _ranks(answer: Answer, case: Case) -> tuple[int | None, int | None]:
+def ranks(answer: Answer, case: Case) -> tuple[int | None, int | None]:
     """First rank holding every answer string (from a right article), and first right-article rank."""
     rank = article_rank = None
     for n, excerpt in enumerate(answer.excerpts, 1):
@@ -151,9 +151,9 @@ def _verbatim(qa: QA, answer: Answer) -> tuple[int, int]:
 def run_case(qa: QA, case: Case, other: str = "") -> Result:
     """Ask one case (follow-ups also without their history; a standalone one also after another question)."""
     answer = qa.ask(case.question, TOP_K, list(case.history))
-    rank, article_rank = _ranks(answer, case)
-    without = _ranks(qa.ask(case.question, TOP_K, []), case)[0] if case.kind == "followup" else None
-    after_other = _ranks(qa.ask(case.question, TOP_K, [other]), case)[0] if other else None
+    rank, article_rank = ranks(answer, case)
+    without = ranks(qa.ask(case.question, TOP_K, []), case)[0] if case.kind == "followup" else None
+    after_other = ranks(qa.ask(case.question, TOP_K, [other]), case)[0] if other else None
     first = answer.excerpts[0] if answer.excerpts else None
     texts = [s.text for s in answer.short_answer]
     exact, checked = _verbatim(qa, answer)

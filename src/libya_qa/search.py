@@ -12,8 +12,8 @@ from .encoders import Encoder
 from .layout import headings, is_fact_sheet, is_prose, section_heading
 from .ranking import (FIELD_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of,
                       with_ranks)
-from .signals import (ShortNames, credited_relations, names_by_last_word, named_in_full, names_every, names_the_field,
-                      sentence_bm25, soft_coverage, typed_answer, window_cosines)
+from .signals import (ShortNames, as_written, credited_relations, initials_written, names_by_last_word, named_in_full,
+                      names_every, names_the_field, sentence_bm25, soft_coverage, typed_answer, window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
 
 
@@ -141,8 +141,13 @@ class Searcher:
         """Every quotable sentence of the candidate passages with its evidence (score not yet combined)."""
         text = query.retrieval_text
         vector = self.embed(text) if vector is None else vector
+        initials = initials_written(query.question, self.snapshot.known_terms)
         terms = tokenize(text)
-        dense_found, keyword_found = self.retrieve(vector, terms, query.among)
+        # A name the corpus writes by its initials: its passages are found by them too ("IOM" for the
+        # International Organization for Migration), and a sentence writing them is credited with the name's
+        # words (not weighed as one more word: "Government of National Accord (GNA)" would count it twice).
+        by_initials = as_written(initials)
+        dense_found, keyword_found = self.retrieve(vector, terms + [word.lower() for word, _ in initials], query.among)
         dense, keyword = dense_found.passages.tolist(), keyword_found.passages.tolist()
         fused = fused_ranks((dense, keyword), self.rrf_k)
         if not fused:
@@ -168,7 +173,7 @@ class Searcher:
             sentence, article = int(view.ids[i]), int(view.article[i])
             sentence_text = view.text(i)
             stems = self.sentence_terms(sentence, sentence_text)
-            stems = stems | named_in_full(short_names, sentence_text)
+            stems = stems | named_in_full(short_names, sentence_text) | named_in_full(by_initials, sentence_text)
             stems = stems | credited_relations(question_terms, stems, short_names, sentence_text)
             context = stems | self.context_terms(view, i)
             a = by_article[article]

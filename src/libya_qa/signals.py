@@ -5,11 +5,12 @@ backing verb said otherwise."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
 from .analysis import positioned_stems, tokenize
-from .entities import PLACE_WORDS, find_spans, new_spans
+from .entities import PLACE_WORDS, find_spans, names_with_initials, new_spans
 from .store import SentenceView
 
 TYPED = ("name", "number", "time")
@@ -113,6 +114,20 @@ def names_by_last_word(question: str) -> ShortNames:
             before = frozenset(tokenize(" ".join(words[:-1]))) - frozenset(tokenize(words[-1]))
             found.append((re.compile(rf"\b{re.escape(words[-1])}\b"), before))
     return found
+
+
+def initials_written(question: str, known: Callable[[list[str]], frozenset[str]]) -> list[tuple[str, frozenset[str]]]:
+    """The initials of the question's names that the corpus writes (known: the terms some passage holds), each
+    with its name's stems. "Which International Organization for Migration spokesman ...?" is answered by "IOM
+    spokesman Joel Millman said"."""
+    named = names_with_initials(question)
+    written = known([initials.lower() for initials, _ in named])
+    return [(initials, frozenset(tokenize(name))) for initials, name in named if initials.lower() in written]
+
+
+def as_written(words: list[tuple[str, frozenset[str]]]) -> ShortNames:
+    """Words as they must be written (capitalised, as a word), each with the stems a sentence writing it earns."""
+    return [(re.compile(rf"\b{re.escape(word)}\b"), stems) for word, stems in words]
 
 
 def named_in_full(short_names: ShortNames, sentence: str) -> frozenset[str]:
