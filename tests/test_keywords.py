@@ -6,7 +6,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from libya_qa.analysis import asked_kinds, is_question, question_type, tokenize
+from libya_qa.analysis import asked_kinds, is_question, plain_question, question_type, tokenize
 from libya_qa.chunking import make_passages, split_sentences
 from libya_qa.corpus import load_corpus
 from libya_qa.keywords import bm25_from_ids
@@ -84,9 +84,25 @@ def test_back_as_a_particle_is_a_stop_word_and_as_a_verb_a_key_word() -> None:
     ("On what date did Qaddafi die?", "time"), ("In which month did they meet?", "time"),
     ("Between which dates was the strike carried out?", "time"), ("Which group struck?", "name"),
     ("How old is Hosni Mubarak?", "number"), ("How high is youth unemployment?", "number"),
+    # asked otherwise (tests/data/eval/reworded.jsonl): a passive's "by whom", a measure, a phrase before the question
+    ("By whom was the investigation ordered?", "name"), ("What is the length of Niger's border with Libya?", "number"),
+    ("In his 2012 address, where did Obama welcome the troops?", "name"),
+    ("According to the 2012 study, how many al-Qaeda operatives were active?", "number"),
 ])
 def test_the_kind_of_answer_is_read_from_how_the_question_opens(question: str, kind: str) -> None:
     assert question_type(question) == kind
+
+
+@pytest.mark.parametrize("asked, plain", [
+    ("Tell me who backed Haftar.", "who backed Haftar."), ("Can you tell me when he returned?", "when he returned?"),
+    ("I'd like to know how many died.", "how many died."), ("Do you know where the boat went?", "where the boat went?"),
+    ("Name the UN resolutions that gave authority.", "Which UN resolutions that gave authority."),
+    ("Please list the countries that backed Haftar", "Which countries that backed Haftar"),
+    ("Who backed Haftar?", "Who backed Haftar?"), ("Named after whom?", "Named after whom?"),
+    ("Tell me about Haftar.", "Tell me about Haftar."), ("List of militias in Libya", "List of militias in Libya"),  # a topic asked for, not a question inside a request
+])
+def test_a_request_around_a_question_is_read_as_the_question(asked: str, plain: str) -> None:
+    assert plain_question(asked) == plain
 
 
 def test_a_joined_second_question_adds_the_kind_it_asks_for() -> None:

@@ -125,10 +125,12 @@ QUESTION_TYPES = [
                           # "What is the population of Niger?", "What was the civilian death toll ...?"
                           r"|^\W*what(?:'s| is| was| are| were)\s+(?:the\s+|its\s+|their\s+|\w+[’']s\s+)?(?:\w+\s+){0,2}?"
                           r"(population|area|size|gdp|budget|cost|death toll|toll|rate|percentage|share|proportion|"
-                          r"total|amount|value|price|income|debt|median age|life expectancy|unemployment)\b", re.I)),
+                          r"total|amount|value|price|income|debt|median age|life expectancy|unemployment|"
+                          r"distance|length|height|depth|width|elevation|altitude|duration)\b", re.I)),
     ("time", re.compile(r"^\W*(when|since when|(?:(?:in|on|at|by|from|since|until|between)\s+)?(?:what|which)\s+"
                         r"(?:years?|months?|dates?|days?|decades?|century|time))\b", re.I)),
-    ("name", re.compile(r"^\W*(who|whom|whose|which|where|what (group|country|countries|militia|organi[sz]ation|city|town))\b", re.I)),
+    ("name", re.compile(r"^\W*((?:by|to|from|for|with)\s+whom?|who|whom|whose|which|where|"
+                        r"what (group|country|countries|militia|organi[sz]ation|city|town))\b", re.I)),
 ]
 NUMBER = re.compile(r"\b(\d[\d,.]*|hundreds?|thousands?|dozens?|millions?|half|third|quarter|fifth|tenth|"
                     r"one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty)\b", re.I)
@@ -161,9 +163,28 @@ def without_continuation(question: str) -> str:
     return CONTINUING.sub("", question, count=1)
 
 
+# A request around the question ("Tell me who ...", "Can you tell me when ...", "I'd like to know how many ..."):
+# what follows is the question itself. "Name the Libyan city that ..." asks which city.
+REQUEST = re.compile(r"^\W*(?:please[,\s]+)?(?:(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:tell|show)\s+(?:me|us)"
+                     r"|(?:do|does)\s+(?:you|anyone)\s+know|i(?:['’]d|\s+would)\s+like\s+to\s+know"
+                     r"|i\s+(?:want|need)\s+to\s+know|i\s+wonder)\b[\s,:]*"
+                     r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
+NAME_REQUEST = re.compile(r"^\W*(?:please\s+)?(?:name|list|identify)\s+(?:me\s+)?(?:all\s+)?the\s+(?=\w)", re.IGNORECASE)
+# A phrase before the question word ("In his 2012 address, where did Obama ...?"): the question word types it.
+LEADING = re.compile(r"^\W*(?:in|on|at|during|after|before|according\s+to|since|for|from)\b[^,?]{1,80},\s*"
+                     r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
+
+
+def plain_question(question: str) -> str:
+    """The question without a request around it: "Tell me who backed Haftar." -> "who backed Haftar.", "Name the
+    UN resolutions that ..." -> "Which UN resolutions that ..."."""
+    plain = REQUEST.sub("", question, count=1)
+    return NAME_REQUEST.sub("Which ", plain, count=1) if plain == question else plain
+
+
 def question_type(question: str) -> str:
     """number, time, name or other."""
-    question = without_continuation(question)
+    question = LEADING.sub("", without_continuation(question), count=1)
     for kind, pattern in QUESTION_TYPES:
         if pattern.search(question):
             return kind

@@ -57,7 +57,7 @@ CONNECTOR = r"(?:of|de|du|bin|ibn|al|el|van|von|for)"
 # Military Council".
 NAME = re.compile(rf"{TOKEN}(?:(?<=s)[’'](?=\s+[A-Z]))?(?:\s+(?:{CONNECTOR}\s+(?:the\s+)?)?{TOKEN}(?:(?<=s)[’'](?=\s+[A-Z]))?)*")
 POSSESSIVE = re.compile(r"[’']s$")
-NOT_NAMES = frozenset("""i mr mrs ms dr gen col sen rep however meanwhile although though despite instead indeed
+NOT_NAMES = frozenset("""i i'd i'm i've i'll i’d i’m i’ve i’ll mr mrs ms dr gen col sen rep however meanwhile although though despite instead indeed
     moreover furthermore thus therefore today yesterday yet still even many several unlike like perhaps
     without within among amid amongst upon toward towards throughout beyond across along besides unless whereas
     whilst since though nonetheless nevertheless overall later earlier early using added asked based called noted

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, check_source,
                       in_corpus_spelling, publication_span)
-from .analysis import CONTROL
+from .analysis import CONTROL, plain_question
 from .by_source import BEARS_PROBABILITY, Strength, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
@@ -146,7 +146,8 @@ class QA:
         turns = self._turns(history, filters) if recall and history and is_followup(question) else [
             Turn(h) for h in history]
         # "Who backed Hifter?" searches for, and does not answer with, the corpus's "Haftar"
-        asked, text = in_corpus_spelling(question, loaded.snapshot, loaded.spellings), resolve(question, turns)
+        plain = plain_question(question)  # "Tell me who ...": the question itself is analysed and searched
+        asked, text = in_corpus_spelling(plain, loaded.snapshot, loaded.spellings), resolve(question, turns)
         return Query(asked, asked if text == question else in_corpus_spelling(text, loaded.snapshot, loaded.spellings),
                      among)
 
@@ -156,7 +157,7 @@ class QA:
         loaded = self.loaded
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
-        missing = asked = loaded.absence(question)
+        missing = asked = loaded.absence(plain_question(question))  # not "I'd" of "I'd like to know ..."
         marked = scored_excerpts(evidence, top_k, query.question, missing)
         if marked:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_first_quote(missing, query.question, evidence.view.articles.values(),
