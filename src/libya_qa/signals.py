@@ -121,7 +121,7 @@ def initials_written(question: str, known: Callable[[list[str]], frozenset[str]]
     with its name's stems. "Which International Organization for Migration spokesman ...?" is answered by "IOM
     spokesman Joel Millman said"."""
     named = names_with_initials(question)
-    written = known([initials.lower() for initials, _ in named])
+    written = known([initials.lower() for initials, _ in named]) if named else frozenset()  # a store call each
     return [(initials, frozenset(tokenize(name))) for initials, name in named if initials.lower() in written]
 
 
