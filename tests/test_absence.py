@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from libya_qa.absence import (Absence, Span, check_best_source, check_quote, check_source, named_by_initials,
                               other_word_stems)
 from libya_qa.analysis import tokenize
-from libya_qa.confidence import FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, judge, probability, signals
+from libya_qa.confidence import (FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, OTHER_SUBJECT_PROBABILITY, judge,
+                                 probability, signals)
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
 
@@ -135,3 +138,12 @@ def test_a_name_the_source_writes_by_its_initials_is_not_outside_it() -> None:
     assert named_by_initials(question, article) == frozenset(tokenize("International Organization for Migration"))
     assert check_best_source(NOTHING_MISSING, question, article).names_outside_source == 0.0
     assert named_by_initials(question, Article(Source("x", "X"), "A spokesman spoke.")) == frozenset()
+
+
+def test_a_fact_sheet_about_something_the_question_does_not_name_is_not_found_however_high_the_score() -> None:
+    """"What is the exchange rate of the Egyptian pound?" quoted from Libya's "Exchange rates:" row (dev u78)."""
+    strong = SentenceHit(0, 0, 0, cosine=0.9, coverage=1.0, fusion=1.0, score=20.0, confidence=20.0)
+    assert judge([strong], NOTHING_MISSING).answered
+    verdict = judge([replace(strong, other_subject=1.0)], NOTHING_MISSING)
+    assert not verdict.answered and verdict.probability <= OTHER_SUBJECT_PROBABILITY
+    assert "fact sheet about something the question does not name" in verdict.message

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
+from libya_qa.confidence import OTHER_SUBJECT_PROBABILITY
 from libya_qa.encoders import HashingEncoder
 from libya_qa.layout import is_fact_sheet
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Source
 from libya_qa.search import Query
-from libya_qa.signals import (credited_relations, initials_written, named_in_full, names_by_last_word,
+from libya_qa.signals import (credited_relations, initials_written, named_in_full, names_any, names_by_last_word,
                               names_the_field, sentence_bm25, soft_coverage)
 from support import make_settings
 
@@ -78,7 +79,17 @@ def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the
     answer = qa.ask("What is the population of Niger?")
     assert answer.excerpts[0].source.id == "niger"
     assert [s.text for s in answer.short_answer] == ["27,322,555"]  # the row's first figure: the total, not male
-    assert "27,322,555" not in [s.text for s in qa.ask("What is the population of Mali?").short_answer]
+    mali = qa.ask("What is the population of Mali?")
+    assert "27,322,555" not in [s.text for s in mali.short_answer]
+
+    def of_another_subject(question: str) -> set[float]:
+        evidence = qa.loaded.searcher.search(Query(question))
+        return {h.other_subject for h in evidence.hits if evidence.view.articles[h.article].id == "niger"}
+
+    assert of_another_subject("What is the population of Mali?") == {1.0}  # Niger's sheet says nothing of Mali
+    assert of_another_subject("What is the population of the Nigeriens?") == {0.0}  # ... and speaks of its people
+    assert of_another_subject("What is the population?") == {0.0}  # a question naming nothing may mean any sheet
+    assert all(e.confidence <= OTHER_SUBJECT_PROBABILITY for e in mali.excerpts if e.source.id == "niger")
     rows = {q: [h for h in qa.loaded.searcher.search(Query(q)).hits if h.field]
             for q in ("What is Niger's coal production?", "What are Niger's proven coal reserves?")}
     assert len(rows["What is Niger's coal production?"]) == 1  # the row must hold every word the question asks
@@ -100,3 +111,10 @@ def test_a_name_the_corpus_writes_by_its_initials_is_found_and_credited_by_them(
         ("IOM", frozenset(tokenize("International Organization for Migration")))]
     assert qa.ask(question).excerpts[0].source.id == "boat"
     assert initials_written("Who leads the Libyan National Army?", qa.loaded.snapshot.known_terms) == []  # no "LNA"
+
+
+def test_a_name_is_written_in_any_case_or_as_its_people() -> None:
+    assert names_any(names_by_last_word("What share of Tunisians are literate?"), "Tunisia (The World Factbook)")
+    assert names_any(names_by_last_word("How many people live in Tunis?"), "2.475 million TUNIS (capital)")
+    assert not names_any(names_by_last_word("What is the population of Egypt?"), "Libya (The World Factbook)")
+    assert not names_any(names_by_last_word("Who won the 2017 French election?"), "Niger: In 2021, BAZOUM won")

@@ -25,6 +25,11 @@ NO_FIGURE_PROBABILITY = 0.05
 # A which- or who-question quoted with its own description and no name for it (slots.unnamed_mention): on dev
 # none of the 7 such first quotes answered, (0 + 1) / (7 + 2).
 UNNAMED_PROBABILITY = 0.11
+# A fact sheet (a country profile) speaks of its subject: its best sentence, when neither it nor the sheet's
+# title names anything the search names ("What is the exchange rate of the Egyptian pound?" quoted from
+# Libya's "Exchange rates:" row), answers nothing. On dev none of the 16 such first quotes answered: (0 + 1) /
+# (16 + 2).
+OTHER_SUBJECT_PROBABILITY = 0.06
 # A question with a word no article holds ("sky", "spider") whose nearest candidate sentence in meaning is
 # further than this is about something the corpus does not cover. Chosen on dev: its off-topic questions with
 # such a word sit at best cosines of 0.18-0.29 (11), its 325 answerable ones at 0.39 or more, whatever their
@@ -78,7 +83,7 @@ def excerpt_probability(inside: list[SentenceHit], hits: list[SentenceHit], abse
         return 0.0
     best = inside[0]
     rivals = [h for h in hits if h.article != best.article]
-    return _capped(probability(signals([best, *rivals], absence)), absence, hits)
+    return _capped(probability(signals([best, *rivals], absence)), absence, hits, best)
 
 
 def far_off(hits: list[SentenceHit], absence: Absence) -> bool:
@@ -86,8 +91,12 @@ def far_off(hits: list[SentenceHit], absence: Absence) -> bool:
     return bool(absence.unknown_words) and max((h.cosine for h in hits), default=0.0) < FAR_COSINE
 
 
-def _capped(p: float, absence: Absence, hits: list[SentenceHit]) -> float:
-    """The probability, capped when the quote judged gives no figure it was asked for or the question is far off."""
+def _capped(p: float, absence: Absence, hits: list[SentenceHit], judged: SentenceHit | None = None) -> float:
+    """The probability, capped when the quote judged gives no figure it was asked for, names none of what it
+    describes or is a fact sheet about something else (judged: its best sentence, else the best hit), or the
+    question is far off."""
+    judged = judged or (hits[0] if hits else None)
+    p = min(p, OTHER_SUBJECT_PROBABILITY) if judged is not None and judged.other_subject else p
     p = min(p, NO_FIGURE_PROBABILITY) if absence.figure_missing else p
     p = min(p, UNNAMED_PROBABILITY) if absence.unnamed_mention else p
     return min(p, FAR_PROBABILITY) if far_off(hits, absence) else p
@@ -124,6 +133,9 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
         names = ", ".join(absence.unknown_names)
         return Verdict(p, False, f"Not found: no article in the corpus mentions {names}. Any excerpts are the "
                        "nearest passages, not an answer.")
+    if hits[0].other_subject if hits else False:
+        return Verdict(p, False, "Not found: the best-matching passage is from a fact sheet about something the "
+                       "question does not name. Any excerpts are the nearest passages, not an answer.")
     if absence.figure_missing:
         return Verdict(p, False, "Not found: the best-matching passage gives no figure of the kind this question asks "
                        "for. Any excerpts are the nearest passages, not an answer.")

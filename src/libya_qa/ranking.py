@@ -50,6 +50,7 @@ class SentenceHit:
     sentence_bm25: float = 0.0  # BM25 of the question over the sentence alone, as a share of the most possible
     soft_coverage: float = 0.0  # context coverage with a word's other forms matched by their first letters
     field: float = 0.0  # a labelled row whose label the question asks for ("Population: ...")
+    other_subject: float = 0.0  # 1.0 in a fact sheet that, with this sentence, names nothing the search names
     score: float = 0.0
     confidence: float = 0.0  # the score under the question weights, whatever the query (confidence.py reads it)
 

@@ -13,7 +13,7 @@ from .layout import headings, is_fact_sheet, is_prose, section_heading
 from .ranking import (FIELD_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of,
                       with_ranks)
 from .signals import (ShortNames, as_written, credited_relations, initials_written, names_by_last_word, named_in_full,
-                      names_every, names_the_field, sentence_bm25, soft_coverage, typed_answer, window_cosines)
+                      names_any, names_every, names_the_field, sentence_bm25, soft_coverage, typed_answer, window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
 
 
@@ -107,6 +107,21 @@ class Searcher:
                                                      article.source.title)
         return prose
 
+    def fact_sheet(self, view: SentenceView, i: int) -> bool:
+        """True when the sentence's article is a fact sheet (layout.is_fact_sheet; cached per article)."""
+        key = int(view.article[i])
+        sheet = self._fact_sheets.get(key)
+        if sheet is None:
+            sheet = self._fact_sheets[key] = is_fact_sheet(view.articles[key].body)
+        return sheet
+
+    def of_another_subject(self, view: SentenceView, i: int, sentence: str, subjects: ShortNames) -> bool:
+        """True for a fact sheet's sentence when neither it nor the sheet's title names what the search names:
+        Libya's "Exchange rates:" row says nothing of "the Egyptian pound" (dev: such first quotes answered
+        none of 16 questions)."""
+        title = view.articles[int(view.article[i])].source.title
+        return bool(subjects) and self.fact_sheet(view, i) and not names_any(subjects, f"{title}\n{sentence}")
+
     def asked_row(self, view: SentenceView, i: int, sentence: str, asked: frozenset[str], subjects: ShortNames
                   ) -> bool:
         """True for a fact sheet's row whose label the question asks for, in the sheet of what it names.
@@ -117,11 +132,8 @@ class Searcher:
         reserves?". Fact sheets are known per article (layout.is_fact_sheet, cached).
         """
         key = int(view.article[i])
-        sheet = self._fact_sheets.get(key)
-        if sheet is None:
-            sheet = self._fact_sheets[key] = is_fact_sheet(view.articles[key].body)
         title = view.articles[key].source.title
-        return sheet and names_the_field(sentence, asked) and (
+        return self.fact_sheet(view, i) and names_the_field(sentence, asked) and (
             not subjects or names_every(subjects, f"{title}\n{sentence}")) and asked <= frozenset(
             tokenize(f"{title} {sentence}"))
 
@@ -192,7 +204,8 @@ class Searcher:
                 window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0),
                 article_coverage=float(evidence.coverage[a]), best_article_coverage=evidence.best_coverage,
                 sentence_bm25=sentence_bm25(weights, self.sentence_tokens(sentence, sentence_text)),
-                field=float(self.asked_row(view, i, sentence_text, asked_terms, subjects))))
+                field=float(self.asked_row(view, i, sentence_text, asked_terms, subjects)),
+                other_subject=float(self.of_another_subject(view, i, sentence_text, subjects))))
         return Evidence(with_ranks(hits), view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:

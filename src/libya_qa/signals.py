@@ -151,6 +151,19 @@ def credited_relations(question_stems: frozenset[str], sentence_stems: frozenset
     return frozenset(t for group in SAME_RELATION for t in question_stems & group if sentence_stems & group)
 
 
+def names_any(short_names: ShortNames, text: str) -> bool:
+    """True when the text writes the last word of one of the names in any case, or a capitalised word that is
+    its stem or extends it ("Tunisia" for "Tunisians", "Egypt" for "Egyptian")."""
+    words = {w.lower() for w in re.findall(r"\b[A-Z][\w’'-]{3,}", text)}
+    for last, _ in short_names:
+        if re.search(last.pattern, text, re.IGNORECASE):
+            return True
+        name = last.pattern.removeprefix(r"\b").removesuffix(r"\b").replace("\\", "").lower()
+        if any(name.startswith(w) or w.startswith(name) for w in words if min(len(w), len(name)) >= 4):
+            return True
+    return False
+
+
 def names_every(short_names: ShortNames, sentence: str) -> bool:
     """True when the sentence writes the last word of every name (False when there are none)."""
     return bool(short_names) and all(last.search(sentence) for last, _ in short_names)
