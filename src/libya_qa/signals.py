@@ -158,10 +158,15 @@ def names_any(short_names: ShortNames, text: str) -> bool:
     for last, _ in short_names:
         if re.search(last.pattern, text, re.IGNORECASE):
             return True
-        name = last.pattern.removeprefix(r"\b").removesuffix(r"\b").replace("\\", "").lower()
+        name = _word_of(last).lower()
         if any(name.startswith(w) or w.startswith(name) for w in words if min(len(w), len(name)) >= 4):
             return True
     return False
+
+
+def _word_of(pattern: re.Pattern[str]) -> str:
+    """The word a name's pattern (names_by_last_word, as_written) matches: `\\bal\\-Sarraj\\b` -> "al-Sarraj"."""
+    return re.sub(r"\\(.)", r"\1", pattern.pattern.removeprefix(r"\b").removesuffix(r"\b"))
 
 
 def names_every(short_names: ShortNames, sentence: str) -> bool:
