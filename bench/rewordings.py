@@ -16,6 +16,7 @@ Run: nice -n 10 .venv/bin/python bench/rewordings.py
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,6 @@ def same_first_passage(first: Answer, second: Answer) -> bool:
 
 def hows(path: Path) -> dict[str, tuple[str, str]]:
     """Reworded case id -> (the original's id, how it was reworded), from the file's own fields."""
-    import json
-
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return {str(row["id"]): (str(row["rewords"]), str(row["how"])) for row in rows}
 

@@ -6,12 +6,12 @@ from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
 from libya_qa.confidence import OTHER_SUBJECT_PROBABILITY
 from libya_qa.encoders import HashingEncoder
-from libya_qa.layout import is_fact_sheet
+from libya_qa.fact_sheets import is_fact_sheet, names_the_field
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Source
 from libya_qa.search import Query
 from libya_qa.signals import (credited_relations, initials_written, named_in_full, names_any, names_by_last_word,
-                              names_the_field, sentence_bm25, soft_coverage)
+                              sentence_bm25, soft_coverage)
 from support import make_settings
 
 
@@ -61,7 +61,7 @@ def test_a_backing_verb_said_otherwise_counts_only_where_the_sentence_names_whom
 
 
 def fact_sheet(country: str, population: str) -> str:
-    """A country profile as reference text writes it: mostly labelled rows (layout.is_fact_sheet)."""
+    """A country profile as reference text writes it: mostly labelled rows (fact_sheets.is_fact_sheet)."""
     rows = [f"Population distribution: most of the population of {country} lives in the south, along the river.",
             f"Population: total: {population} (2025 est.); male: 13,542,629; female: 13,779,926",
             "Net migration rate: -0.5 migrant(s)/1,000 population (2025 est.)",

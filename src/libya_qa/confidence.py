@@ -133,7 +133,7 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
         names = ", ".join(absence.unknown_names)
         return Verdict(p, False, f"Not found: no article in the corpus mentions {names}. Any excerpts are the "
                        "nearest passages, not an answer.")
-    if hits[0].other_subject if hits else False:
+    if hits and hits[0].other_subject:
         return Verdict(p, False, "Not found: the best-matching passage is from a fact sheet about something the "
                        "question does not name. Any excerpts are the nearest passages, not an answer.")
     if absence.figure_missing:

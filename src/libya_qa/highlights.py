@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
+from .fact_sheets import names_the_field
 from .figures import asked_figure, of_asked_kind
 from .schema import AnswerSpan
-from .signals import names_the_field
 from .slots import naming_names
 
 TYPED_KINDS = ("name", "number", "time")

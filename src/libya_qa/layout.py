@@ -112,18 +112,6 @@ def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
             and not is_related_link(sentence))
 
 
-# A fact sheet (a country profile, a data sheet) writes most of its lines as labelled values ("Coastline:
-# 1,148 km"); news writes a few ("Analysis: ...", a list of militias) among its prose.
-MIN_FACT_SHEET_ROWS = 20
-
-
-def is_fact_sheet(body: str) -> bool:
-    """True for a body whose lines are mostly labelled values, at least MIN_FACT_SHEET_ROWS of them."""
-    lines = [line for line in body.splitlines() if line.strip()]
-    rows = sum(1 for line in lines if LABELLED.match(line.strip()))
-    return rows >= MIN_FACT_SHEET_ROWS and 2 * rows >= len(lines)
-
-
 def is_social_post(sentence: str, after: str = "") -> bool:
     """True for a pasted social-media post or its attribution (after: the text that follows the sentence)."""
     tags = len(HASHTAG.findall(sentence))

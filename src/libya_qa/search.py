@@ -9,11 +9,12 @@ import numpy as np
 
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
-from .layout import headings, is_fact_sheet, is_prose, section_heading
+from .fact_sheets import asked_row, is_fact_sheet, of_another_subject
+from .layout import headings, is_prose, section_heading
 from .ranking import (FIELD_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of,
                       with_ranks)
 from .signals import (ShortNames, as_written, credited_relations, initials_written, names_by_last_word, named_in_full,
-                      names_any, names_every, names_the_field, sentence_bm25, soft_coverage, typed_answer, window_cosines)
+                      sentence_bm25, soft_coverage, typed_answer, window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
 
 
@@ -108,34 +109,20 @@ class Searcher:
         return prose
 
     def fact_sheet(self, view: SentenceView, i: int) -> bool:
-        """True when the sentence's article is a fact sheet (layout.is_fact_sheet; cached per article)."""
+        """True when the sentence's article is a fact sheet (fact_sheets.is_fact_sheet; cached per article)."""
         key = int(view.article[i])
         sheet = self._fact_sheets.get(key)
         if sheet is None:
             sheet = self._fact_sheets[key] = is_fact_sheet(view.articles[key].body)
         return sheet
 
-    def of_another_subject(self, view: SentenceView, i: int, sentence: str, subjects: ShortNames) -> bool:
-        """True for a fact sheet's sentence when neither it nor the sheet's title names what the search names:
-        Libya's "Exchange rates:" row says nothing of "the Egyptian pound" (dev: such first quotes answered
-        none of 16 questions)."""
+    def sheet_evidence(self, view: SentenceView, i: int, sentence: str, asked: frozenset[str], subjects: ShortNames
+                       ) -> tuple[float, float]:
+        """(a fact sheet's row the question names, a fact sheet's sentence about something else) as 1.0 or 0.0."""
+        if not self.fact_sheet(view, i):
+            return 0.0, 0.0
         title = view.articles[int(view.article[i])].source.title
-        return bool(subjects) and self.fact_sheet(view, i) and not names_any(subjects, f"{title}\n{sentence}")
-
-    def asked_row(self, view: SentenceView, i: int, sentence: str, asked: frozenset[str], subjects: ShortNames
-                  ) -> bool:
-        """True for a fact sheet's row whose label the question asks for, in the sheet of what it names.
-
-        The sheet's title and the row must write every name the search gives (the sheet's subject): Niger's
-        "Population:" row does not answer "What is the population of Mali?"; and every word of the question:
-        Tunisia's "Coal:" row, with no proven reserves in it, does not answer "What are Tunisia's proven coal
-        reserves?". Fact sheets are known per article (layout.is_fact_sheet, cached).
-        """
-        key = int(view.article[i])
-        title = view.articles[key].source.title
-        return self.fact_sheet(view, i) and names_the_field(sentence, asked) and (
-            not subjects or names_every(subjects, f"{title}\n{sentence}")) and asked <= frozenset(
-            tokenize(f"{title} {sentence}"))
+        return float(asked_row(sentence, title, asked, subjects)), float(of_another_subject(sentence, title, subjects))
 
     @staticmethod
     def coverage(weights: dict[str, float], sentence_terms: frozenset[str]) -> float:
@@ -176,8 +163,9 @@ class Searcher:
         by_article = {int(k): i for i, k in enumerate(evidence.keys)}
         kind, question_terms = question_type(query.question), frozenset(terms)
         asked_terms = frozenset(tokenize(query.question))
-        subjects = names_by_last_word(text)  # a follow-up's "its" is the name its search text carries
         short_names = names_by_last_word(query.question)
+        # a follow-up's "its" is the name its search text carries
+        subjects = short_names if text == query.question else names_by_last_word(text)
         scored = [i for i in view.scored() if self.quotable(view, i)]  # the rest is context, never a quote
         top_cosine = max((float(cosines[i]) for i in scored), default=0.0)
         hits = []
@@ -190,6 +178,7 @@ class Searcher:
             context = stems | self.context_terms(view, i)
             a = by_article[article]
             typed, near = typed_answer(sentence_text, kind, query.question, question_terms)
+            field, other_subject = self.sheet_evidence(view, i, sentence_text, asked_terms, subjects)
             hits.append(SentenceHit(
                 sentence=sentence, position=i, article=article, cosine=float(cosines[i]),
                 coverage=self.coverage(weights, stems), fusion=best_fusion[sentence],
@@ -204,8 +193,7 @@ class Searcher:
                 window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0),
                 article_coverage=float(evidence.coverage[a]), best_article_coverage=evidence.best_coverage,
                 sentence_bm25=sentence_bm25(weights, self.sentence_tokens(sentence, sentence_text)),
-                field=float(self.asked_row(view, i, sentence_text, asked_terms, subjects)),
-                other_subject=float(self.of_another_subject(view, i, sentence_text, subjects))))
+                field=field, other_subject=other_subject))
         return Evidence(with_ranks(hits), view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:

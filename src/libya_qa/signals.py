@@ -38,18 +38,6 @@ def typed_answer(sentence: str, kind: str, question: str, question_terms: frozen
     return 1.0, float(near)
 
 
-# A labelled value, as reference text writes its rows ("Population: total: 11,962,995 (2025 est.)").
-FIELD = re.compile(r"^\s*([A-Z][^:\n]{0,40}?)\s*:\s+\S")
-
-
-def names_the_field(sentence: str, question_terms: frozenset[str]) -> bool:
-    """True for a labelled row whose label's every word the question asks ("What is the population of Niger?"
-    -> "Population: total: 27,322,555", not "Population distribution: ...")."""
-    match = FIELD.match(sentence)
-    label = frozenset(tokenize(match.group(1))) if match else frozenset()
-    return bool(label) and label <= question_terms
-
-
 def window_cosines(view: SentenceView, vector: np.ndarray) -> np.ndarray:
     """Per view position, the cosine of the question with the sentence and its neighbours in one paragraph."""
     window = view.vectors.copy()
