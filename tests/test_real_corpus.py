@@ -81,6 +81,18 @@ def test_a_follow_up_that_opens_with_and_asks_what_its_question_asks(real_qa: QA
     assert_verbatim(dawn.excerpts + launched.excerpts, bodies(real_qa))
 
 
+def test_a_follow_up_s_short_answer_leaves_out_what_the_earlier_question_named(real_qa: QA) -> None:
+    """After "Who backed Haftar?", Haftar answers no "And who supported the other side, Libya Dawn?"; asked
+    alone, the same question's quote still reads him (the proxy-war sentence names "the Tobruk/Haftar supporters")."""
+    question = "And who supported the other side, Libya Dawn?"
+    followed = real_qa.ask(question, history=["Who backed Haftar?"])
+    alone = real_qa.ask(question)
+    assert followed.excerpts[0].quote == alone.excerpts[0].quote
+    assert "Haftar" in {s.text for s in alone.short_answer}
+    assert "Haftar" not in {s.text for s in followed.short_answer} and followed.short_answer
+    assert_verbatim(followed.excerpts, bodies(real_qa))
+
+
 def test_a_name_the_article_misspells_is_still_found(real_qa: QA) -> None:
     """Orton writes "Ambassador Chris Stephens"; "Stevens" had been "no article in the corpus mentions Stevens"."""
     answer = real_qa.ask("When was Ambassador Stevens killed?")

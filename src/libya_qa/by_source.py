@@ -47,16 +47,16 @@ def group_by_source(searcher: Searcher, query: Query, strength: Strength,
         by_article[hit.article].append(hit)
     bearing = [hits for key, hits in by_article.items() if strength(hits, evidence.view.articles[key]) >= bar]
     bearing.sort(key=lambda hits: -hits[0].confidence)
-    groups = [_group(evidence.view, hits, query.question, strength, bar) for hits in bearing[:MAX_SOURCES]]
+    groups = [_group(evidence.view, hits, query, strength, bar) for hits in bearing[:MAX_SOURCES]]
     return tuple(sorted(groups, key=lambda g: date_key(g.source)))
 
 
-def _group(view: SentenceView, hits: list[SentenceHit], question: str, strength: Strength,
+def _group(view: SentenceView, hits: list[SentenceHit], query: Query, strength: Strength,
            bar: float) -> SourceGroup:
     """One article's group: its best excerpt, and a second one when that bears on the question too."""
     article = view.articles[hits[0].article]
     excerpts = [replace(e, confidence=strength(hits_inside(view, hits, e), article))
-                for e, _ in build_excerpts(view, hits, EXCERPTS_PER_SOURCE, question)]
+                for e, _ in build_excerpts(view, hits, EXCERPTS_PER_SOURCE, query.question, query.given)]
     kept = excerpts[:1] + [e for e in excerpts[1:] if e.confidence >= bar]
     return SourceGroup(kept[0].source, tuple(kept))
 

@@ -201,7 +201,7 @@ def _with_antecedent(view: SentenceView, draft: _Draft, taken: frozenset[int]) -
 
 
 def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit], kind: str,
-               question: str) -> tuple[Excerpt, Marked]:
+               question: str, given: str = "") -> tuple[Excerpt, Marked]:
     """Cut the quote out of the stored body at its offsets, with its answering words marked."""
     article = view.articles[draft.article]
     sentences = []
@@ -214,7 +214,7 @@ def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, Sentenc
         sentences.append(QuoteSentence(int(view.start[i]), int(view.end[i]), view.text(i), answers,
                                        sentence == draft.best, close))
     start, end = sentences[0].start, sentences[-1].end
-    marked = mark(start, sentences, kind, question, lowercase_words(article.body))
+    marked = mark(start, sentences, kind, question, lowercase_words(article.body), given)
     if draft.joined:  # a quote it met is context: its years and figures answer nothing (judged_part)
         first, last = _own_run(draft)
         marked = replace(marked, judged=(sentences[first - draft.first].start - start,
@@ -225,11 +225,12 @@ def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, Sentenc
 
 
 def build_excerpts(view: SentenceView, hits: list[SentenceHit], top_k: int,
-                   question: str = "") -> list[tuple[Excerpt, Marked]]:
-    """The top_k excerpts for a list of scored sentences, each with how its answering words were marked."""
+                   question: str = "", given: str = "") -> list[tuple[Excerpt, Marked]]:
+    """The top_k excerpts for a list of scored sentences, each with how its answering words were marked
+    (given: a follow-up's earlier question, whose names answer nothing)."""
     by_sentence = {h.sentence: h for h in hits}
     kind = question_type(question)
-    return [to_excerpt(view, d, by_sentence, kind, question) for d in select_drafts(view, hits, top_k)]
+    return [to_excerpt(view, d, by_sentence, kind, question, given) for d in select_drafts(view, hits, top_k)]
 
 
 def _own_run(draft: _Draft) -> tuple[int, int]:

@@ -83,15 +83,17 @@ class Marked:
 
 
 def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str,
-         common: AbstractSet[str] = frozenset()) -> Marked:
+         common: AbstractSet[str] = frozenset(), given: str = "") -> Marked:
     """The answering spans of a quote made of `sentences` that starts at body offset quote_start.
 
     common: the words its article writes in lower case ("Street protests began ..." names no Street).
+    given: a follow-up's earlier question; what it names is known ("Haftar" answers no "And who supported
+    the other side?" after "Who backed Haftar?").
     """
     answering = [s for s in sentences if s.answers] or [s for s in sentences if s.best] or sentences[:1]
     if kind in TYPED_KINDS and not _asks_who_someone_is(question):
         kinds = [k for k in asked_kinds(question) if k in TYPED_KINDS]  # "Who ..., and when?": names and dates
-        every = [(s, _asked_spans(s.text, kinds or [kind], question, common)) for s in answering]
+        every = [(s, _asked_spans(s.text, kinds or [kind], f"{question} {given}", common)) for s in answering]
         near = [(s, _near_question(s.text, spans, question)) for s, spans in every]
         if kind == "number":
             near = _first_of_an_asked_row(_figures_of_the_asked_kind(_counting_the_asked(near, question), question),

@@ -148,8 +148,9 @@ class QA:
         # "Who backed Hifter?" searches for, and does not answer with, the corpus's "Haftar"
         plain = plain_question(question)  # "Tell me who ...": the question itself is analysed and searched
         asked, text = in_corpus_spelling(plain, loaded.snapshot, loaded.spellings), resolve(question, turns)
+        given = history[-1] if history and is_followup(question) else ""
         return Query(asked, asked if text == question else in_corpus_spelling(text, loaded.snapshot, loaded.spellings),
-                     among)
+                     among, given)
 
     def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
                 recall: bool, group: str | None = None) -> Answer:
@@ -158,7 +159,7 @@ class QA:
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
         missing = asked = loaded.absence(plain_question(question))  # not "I'd" of "I'd like to know ..."
-        marked = scored_excerpts(evidence, top_k, query.question, missing)
+        marked = scored_excerpts(evidence, top_k, query, missing)
         if marked:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_first_quote(missing, query.question, evidence.view.articles.values(),
                                         judged_part(*marked[0]))
@@ -215,15 +216,15 @@ class QA:
         return article, int(entry.get("passages", 0))
 
 
-def scored_excerpts(evidence: Evidence, top_k: int, question: str, missing: Absence) -> list[tuple[Excerpt, Marked]]:
+def scored_excerpts(evidence: Evidence, top_k: int, query: Query, missing: Absence) -> list[tuple[Excerpt, Marked]]:
     """The excerpts with their highlights, each with the probability that it answers (judged on its own quote)."""
     if evidence.view is None:
         return []
     # Each quote is judged on its own years and figures; its source's text is read for the first quote only
     # (QA._answer): reading every quoted article's text cost the 100,000-passage index 30 ms at p95.
     return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
-                                                       check_quote(missing, question, judged_part(e, m)))), m)
-            for e, m in build_excerpts(evidence.view, evidence.hits, top_k, question)]
+                                                       check_quote(missing, query.question, judged_part(e, m)))), m)
+            for e, m in build_excerpts(evidence.view, evidence.hits, top_k, query.question, query.given)]
 
 
 def source_strength(asked: Absence, question: str) -> Strength:

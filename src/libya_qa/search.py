@@ -25,6 +25,7 @@ class Query:
     question: str  # decides the kind of answer wanted and whether this is a topic
     text: str = ""  # what retrieval matches; a follow-up carries earlier turns (defaults to the question)
     among: Selection | None = None  # a filter's articles; None searches them all
+    given: str = ""  # a follow-up's earlier question: what it names is known, so never the answer
 
     @property
     def retrieval_text(self) -> str:
@@ -163,6 +164,7 @@ class Searcher:
         by_article = {int(k): i for i, k in enumerate(evidence.keys)}
         kind, question_terms = question_type(query.question), frozenset(terms)
         asked_terms = frozenset(tokenize(query.question))
+        known = f"{query.question} {query.given}"  # a follow-up's earlier names are no new answer
         short_names = names_by_last_word(query.question)
         # a follow-up's "its" is the name its search text carries
         subjects = short_names if text == query.question else names_by_last_word(text)
@@ -177,7 +179,7 @@ class Searcher:
             stems = stems | credited_relations(question_terms, stems, short_names, sentence_text)
             context = stems | self.context_terms(view, i)
             a = by_article[article]
-            typed, near = typed_answer(sentence_text, kind, query.question, question_terms)
+            typed, near = typed_answer(sentence_text, kind, known, question_terms)
             field, other_subject = self.sheet_evidence(view, i, sentence_text, asked_terms, subjects)
             hits.append(SentenceHit(
                 sentence=sentence, position=i, article=article, cosine=float(cosines[i]),
