@@ -6,7 +6,7 @@ from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
 from libya_qa.confidence import OTHER_SUBJECT_PROBABILITY
 from libya_qa.encoders import HashingEncoder
-from libya_qa.fact_sheets import is_fact_sheet, names_the_field
+from libya_qa.fact_sheets import is_fact_sheet, names_the_field, row_asked
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Source
 from libya_qa.search import Query
@@ -97,6 +97,30 @@ def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the
     assert is_fact_sheet(fact_sheet("Niger", "1")) and not is_fact_sheet(news)
     assert names_the_field("Population: total: 27,322,555", frozenset(tokenize("What is the population of Niger?")))
     assert not names_the_field("Population distribution: south", frozenset(tokenize("What is the population?")))
+
+
+def test_a_row_asked_for_in_other_words_is_read_and_a_border_row_answers_for_the_sheets_own_country(tmp_path) -> None:
+    """"How many people live in ...?" asks "Population:"; "How long is Niger's border with Libya?" is read off
+    Niger's "Land boundaries:" row at Libya's figure, not off Chad's row, which names both but is Chad's."""
+    asked = frozenset(tokenize("How many people live in Niger?"))
+    assert row_asked("Population: total: 27,322,555", asked) == frozenset({"popul", "niger"})
+    assert row_asked("Population distribution: south", asked) is None
+    assert row_asked("Area: total: 1.267 million sq km", frozenset(tokenize("How large are Niger's gas reserves?"))) \
+        == frozenset(tokenize("Niger's area gas reserves"))  # the row must still hold "gas reserves" (asked_row)
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
+    niger = fact_sheet("Niger", "27,322,555") + "\n\nLand boundaries: total: 5,834 km; border countries: " \
+        "Algeria 951 km; Chad 1,196 km; Libya 342 km; Mali 838 km\n\nClimate: desert; a long dry season"
+    chad = fact_sheet("Chad", "19,093,595") + "\n\nLand boundaries: total: 6,406 km; border countries: " \
+        "Libya 1,050 km; Niger 1,196 km; Sudan 1,403 km"
+    build_index(settings, HashingEncoder(), [Article(Source("niger", "Niger"), niger),
+                                             Article(Source("chad", "Chad"), chad)])
+    qa = QA(settings, HashingEncoder())
+    border = qa.ask("How long is Niger's border with Libya?")
+    assert border.excerpts[0].source.id == "niger"
+    assert [s.text for s in border.short_answer] == ["342 km"]
+    people = qa.ask("How many people live in Chad?")
+    assert "Population: total: 19,093,595" in people.excerpts[0].quote
+    assert [s.text for s in people.short_answer][:1] == ["19,093,595"], people.short_answer
 
 
 def test_a_name_the_corpus_writes_by_its_initials_is_found_and_credited_by_them(tmp_path) -> None:

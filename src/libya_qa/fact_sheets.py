@@ -29,24 +29,50 @@ def is_fact_sheet(body: str) -> bool:
     return rows >= MIN_FACT_SHEET_ROWS and 2 * rows >= len(lines)
 
 
-def names_the_field(sentence: str, question_terms: frozenset[str]) -> bool:
-    """True for a labelled row whose label's every word the question asks ("What is the population of Niger?"
-    -> "Population: total: 27,322,555", not "Population distribution: ...")."""
+# Questions that ask for a row without its label's words, by the words (stems) that ask it: "How many people
+# live in Tunisia?" asks "Population:", "How long is Niger's border with Libya?" asks "Land boundaries:".
+# The asking words stand for the label; the rest of the question must still be in the row.
+ASKED_AS = {
+    ("popul",): (("peopl", "live"), ("inhabit",), ("resid", "live")),
+    ("area",): (("big",), ("larg",), ("size",)),
+    ("land", "boundari"): (("long", "border"), ("border",)),
+    ("coastlin",): (("long", "coast"), ("coast",)),
+    ("languag",): (("speak",),),
+    ("exchang", "rate"): (("currenc",),),
+}
+
+
+def row_asked(sentence: str, question_terms: frozenset[str]) -> frozenset[str] | None:
+    """For a labelled row the question asks for, the question's words with those that asked it read as the label's;
+    None for any other sentence ("What is the population of Niger?" -> "Population: total: 27,322,555", not
+    "Population distribution: ..."; "How many people live in Niger?" asks the same row)."""
     match = FIELD.match(sentence)
-    label = frozenset(tokenize(match.group(1))) if match else frozenset()
-    return bool(label) and label <= question_terms
+    label = tuple(tokenize(match.group(1))) if match else ()
+    if not label:
+        return None
+    if frozenset(label) <= question_terms:
+        return question_terms
+    asking = next((set(words) for words in ASKED_AS.get(label, ()) if set(words) <= question_terms), None)
+    return None if asking is None else (question_terms - asking) | frozenset(label)
+
+
+def names_the_field(sentence: str, question_terms: frozenset[str]) -> bool:
+    """True for a labelled row the question asks for, by its label's words or by words that ask it (ASKED_AS)."""
+    return row_asked(sentence, question_terms) is not None
 
 
 def asked_row(sentence: str, title: str, asked: frozenset[str], subjects: ShortNames) -> bool:
     """True for a sheet's row whose label the question asks for, in the sheet of what it names.
 
-    The sheet's title and the row must write every name the search gives (the sheet's subject): Niger's
-    "Population:" row does not answer "What is the population of Mali?"; and every word of the question:
-    Tunisia's "Coal:" row, with no proven reserves in it, does not answer "What are Tunisia's proven coal
+    The sheet's title and the row must write every name the search gives, the title one of them (the sheet's
+    subject): Niger's "Population:" row does not answer "What is the population of Mali?", nor Chad's "Land
+    boundaries: ... Libya 1,050 km; Niger 1,196 km" "How long is Niger's border with Libya?"; and every word of
+    the question: Tunisia's "Coal:" row, with no proven reserves in it, does not answer "What are Tunisia's proven coal
     reserves?".
     """
-    return names_the_field(sentence, asked) and (not subjects or names_every(subjects, f"{title}\n{sentence}")) \
-        and asked <= frozenset(tokenize(f"{title} {sentence}"))
+    read = row_asked(sentence, asked)
+    return read is not None and (not subjects or names_every(subjects, f"{title}\n{sentence}")
+                                 and names_any(subjects, title)) and read <= frozenset(tokenize(f"{title} {sentence}"))
 
 
 def of_another_subject(sentence: str, title: str, subjects: ShortNames) -> bool:

@@ -94,7 +94,10 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     if kind in TYPED_KINDS and not _asks_who_someone_is(question):
         kinds = [k for k in asked_kinds(question) if k in TYPED_KINDS]  # "Who ..., and when?": names and dates
         every = [(s, _asked_spans(s.text, kinds or [kind], f"{question} {given}", common)) for s in answering]
-        near = [(s, _near_question(s.text, spans, question)) for s, spans in every]
+        # a row the question asks a figure of lists its figures apart, none nearer the question than another
+        row = frozenset(tokenize(question)) if kind == "number" else frozenset()
+        near = [(s, spans if row and names_the_field(s.text, row) else _near_question(s.text, spans, question))
+                for s, spans in every]
         if kind == "number":
             near = _first_of_an_asked_row(_figures_of_the_asked_kind(_counting_the_asked(near, question), question),
                                           question)
@@ -191,7 +194,17 @@ def _first_of_an_asked_row(near: list[tuple[QuoteSentence, list[TypedSpan]]], qu
     est.); male: 13,542,629; female: 13,779,926" answers "What is the population of Niger?" with the total,
     and "Unemployment rate: Unemployment rate 2024: 16.3% ...; Unemployment rate 2023: 15.2%" with the latest."""
     asked = frozenset(tokenize(question))
-    return [(s, spans[:1] if names_the_field(s.text, asked) else spans) for s, spans in near]
+    return [(s, _first_after_an_asked_item(s.text, spans, question)[:1] if names_the_field(s.text, asked) else spans)
+            for s, spans in near]
+
+
+def _first_after_an_asked_item(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
+    """A row's figures from the first item the question names on: "Land boundaries: total: 5,834 km; border
+    countries: ...; Libya 342 km" answers "How long is Niger's border with Libya?" with 342 km, not the total."""
+    named = [span for span in find_spans(question) if span.kind == "name"]
+    items = [m.end() for span in named for m in re.finditer(rf"(?<!\w){re.escape(question[span.start:span.end])}(?!\w)", text)]
+    after = [span for span in spans if items and span.start >= min(items)]
+    return after or spans
 
 
 def _naming_the_described(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
