@@ -90,6 +90,10 @@ def test_the_names_a_question_already_gives_are_not_its_answer() -> None:
     army = "The LNA lost Colonel Mohamed Bughafir fighting I.S. beside the GNA."
     assert [army[s.start:s.end] for s in new_spans(army, "name", "Who leads the Libyan National Army in Islamic State's"
                                                    " fight?")] == ["Colonel Mohamed Bughafir", "GNA"]
+    # ... and a title before the question's own name leaves it the question's: Chancellor Merkel is Merkel
+    visit = "Chancellor Merkel met Foreign Minister Ibrahim Yacoubou and President Beji Caid Essebsi in Tunis."
+    assert [visit[s.start:s.end] for s in new_spans(visit, "name", "Whom did Merkel meet in Tunis?")] == [
+        "Foreign Minister Ibrahim Yacoubou", "President Beji Caid Essebsi"]
 
 
 def test_a_typed_question_marks_the_words_and_reads_them_as_a_short_answer() -> None:

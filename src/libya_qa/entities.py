@@ -171,12 +171,27 @@ def names_with_initials(question: str) -> list[tuple[str, str]]:
     return found
 
 
+# Words of rank or office before a name: "Chancellor Merkel" is the question's Merkel, not an answer.
+TITLE_WORDS = frozenset("""president chancellor prime minister general gen col colonel lt major captain capt
+    mr mrs ms dr king queen prince sheikh emir foreign secretary ambassador senator sen rep governor gov
+    commander chairman spokesman pope marshal field""".split())
+
+
 def new_spans(text: str, kind: str, question: str) -> list[TypedSpan]:
-    """Spans of the asked kind that the question does not already name (every word of them in the question).
+    """Spans of the asked kind that the question does not already name (every word of them in the question,
+    a title before it aside).
 
     A name sharing only its last word with the question's is new: "Mahamat Idriss Deby" answers "Who took
     control after Idriss Deby was killed?" (a son, a brother: the same surname, another person).
     """
     asked = set(folded(question).split()) | initialisms(question)
     spans = [s for s in find_spans(text) if s.kind == kind]
-    return [s for s in spans if not set(folded(text[s.start:s.end]).split()) <= asked]
+    return [s for s in spans if not _named_by(folded(text[s.start:s.end]).split(), asked)]
+
+
+def _named_by(words: list[str], asked: set[str]) -> bool:
+    """True when every word is asked, or every word after the leading titles is ("Chancellor Merkel")."""
+    if set(words) <= asked:
+        return True
+    rest = words[next((n for n, w in enumerate(words) if w not in TITLE_WORDS), len(words)):]
+    return bool(rest) and len(rest) < len(words) and set(rest) <= asked
