@@ -109,7 +109,8 @@ def test_a_row_asked_for_in_other_words_is_read_and_a_border_row_answers_for_the
         == frozenset(tokenize("Niger's area gas reserves"))  # the row must still hold "gas reserves" (asked_row)
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
     niger = fact_sheet("Niger", "27,322,555") + "\n\nLand boundaries: total: 5,834 km; border countries: " \
-        "Algeria 951 km; Chad 1,196 km; Libya 342 km; Mali 838 km\n\nClimate: desert; a long dry season"
+        "Algeria 951 km; Chad 1,196 km; Libya 342 km; Mali 838 km\n\nClimate: desert; a long dry season\n\n" \
+        "Ethnic groups: Hausa 53.1%, Zarma/Songhai 21.2%, Tuareg 11%, Fulani (Peuhl) 6.5%, Kanuri 5.9%"
     chad = fact_sheet("Chad", "19,093,595") + "\n\nLand boundaries: total: 6,406 km; border countries: " \
         "Libya 1,050 km; Niger 1,196 km; Sudan 1,403 km"
     build_index(settings, HashingEncoder(), [Article(Source("niger", "Niger"), niger),
@@ -118,6 +119,9 @@ def test_a_row_asked_for_in_other_words_is_read_and_a_border_row_answers_for_the
     border = qa.ask("How long is Niger's border with Libya?")
     assert border.excerpts[0].source.id == "niger"
     assert [s.text for s in border.short_answer] == ["342 km"]
+    largest = qa.ask("Which is Niger's largest ethnic group?")  # "largest" need not be in the row; its first item
+    first = largest.excerpts[0]
+    assert first.quote.endswith("Kanuri 5.9%") and [first.quote[a:b] for a, b in first.highlights] == ["Hausa"]
     people = qa.ask("How many people live in Chad?")
     assert "Population: total: 19,093,595" in people.excerpts[0].quote
     assert [s.text for s in people.short_answer][:1] == ["19,093,595"], people.short_answer

@@ -42,6 +42,11 @@ ASKED_AS = {
 }
 
 
+# Words that ask which item of a row, not what the row is about ("What is Chad's main religion?"): a row need
+# not write them.
+ITEM_WORDS = frozenset({"largest", "biggest", "main", "chief", "princip", "domin", "top", "primari"})
+
+
 def row_asked(sentence: str, question_terms: frozenset[str]) -> frozenset[str] | None:
     """For a labelled row the question asks for, the question's words with those that asked it read as the label's;
     None for any other sentence ("What is the population of Niger?" -> "Population: total: 27,322,555", not
@@ -72,7 +77,7 @@ def asked_row(sentence: str, title: str, asked: frozenset[str], subjects: ShortN
     """
     read = row_asked(sentence, asked)
     return read is not None and (not subjects or names_every(subjects, f"{title}\n{sentence}")
-                                 and names_any(subjects, title)) and read <= frozenset(tokenize(f"{title} {sentence}"))
+                                 and names_any(subjects, title)) and read - ITEM_WORDS <= frozenset(tokenize(f"{title} {sentence}"))
 
 
 def of_another_subject(sentence: str, title: str, subjects: ShortNames) -> bool:

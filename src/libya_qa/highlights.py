@@ -54,6 +54,9 @@ BY_NEXT = re.compile(r"\s+by\b")  # "attacked by": a passive, whose doer follows
 WHICH_SUBJECT = re.compile(r"^\W*which\s+(?:[A-Za-z]+\s+)?(?:countries|states|nations|governments|powers|groups|"
                            r"militias?|forces|organi[sz]ations?|parties|party|allies|donors|companies)\s+"
                            r"(?!(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\b)(?=[a-z])", re.I)
+# "Which is Niger's largest ethnic group?", "What is Chad's main religion?": one item of a row, its first.
+SUPERLATIVE = re.compile(r"\b(?:largest|biggest|main|chief|principal|leading|dominant|most\s+(?:common|widely|spoken|"
+                         r"important|populous))\b", re.I)
 WHO = re.compile(r"^\W*(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -101,6 +104,8 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         if kind == "number":
             near = _first_of_an_asked_row(_figures_of_the_asked_kind(_counting_the_asked(near, question), question),
                                           question)
+        elif SUPERLATIVE.search(question):  # a row lists the largest first: "Ethnic groups: Hausa 53.1%, Zarma ..."
+            near = _first_of_an_asked_row(near, question)
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
         near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(opening) else near
         subject = WHICH_SUBJECT.match(opening)  # "Which countries back Libya Dawn?" asks who backs it
