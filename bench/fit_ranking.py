@@ -40,7 +40,7 @@ from libya_qa.analysis import is_question  # noqa: E402
 from libya_qa.confidence import INPUTS, judge, signals  # noqa: E402
 from libya_qa.evaluation import Case, load_cases  # noqa: E402
 from libya_qa.excerpts import build_excerpts, judged_part  # noqa: E402
-from libya_qa.qa import QA  # noqa: E402
+from libya_qa.qa import QA, answer_names  # noqa: E402
 from libya_qa.ranking import FEATURES, FITTED, QUESTION_WEIGHTS, SentenceHit, Weights  # noqa: E402
 from libya_qa.search import Evidence, Searcher  # noqa: E402
 
@@ -234,7 +234,7 @@ def judged_absence(item: Item, ranked: list[SentenceHit]) -> Absence:
     if not built:
         return item.absence
     return check_first_quote(item.absence, item.case.question, item.evidence.view.articles.values(),
-                             judged_part(*built[0]))
+                             judged_part(*built[0]), answer_names(*built[0]))
 
 
 def best_threshold(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher) -> float:

@@ -93,6 +93,16 @@ def test_a_follow_up_s_short_answer_leaves_out_what_the_earlier_question_named(r
     assert_verbatim(followed.excerpts, bodies(real_qa))
 
 
+def test_a_question_asking_for_a_group_answered_only_with_places_is_not_found(real_qa: QA) -> None:
+    """The In Amenas passage names no group; its quote's answering names were "Algeria · Libya · Libyan", and
+    it was answered at 0.9. A who-question answered with people is still answered."""
+    amenas = real_qa.ask("Which jihadist group carried out the January 2013 hostage-taking at the In Amenas gas plant?")
+    assert amenas.status == "not_found" and "names only places" in amenas.message
+    assert amenas.short_answer == ()
+    consulate = real_qa.ask("Who attacked the US consulate in Benghazi?")
+    assert consulate.status == "answered" and "Ahmed Abu Khattala" in {s.text for s in consulate.short_answer}
+
+
 def test_a_name_the_article_misspells_is_still_found(real_qa: QA) -> None:
     """Orton writes "Ambassador Chris Stephens"; "Stevens" had been "no article in the corpus mentions Stevens"."""
     answer = real_qa.ask("When was Ambassador Stevens killed?")

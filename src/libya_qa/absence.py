@@ -9,11 +9,12 @@ high similarity to text on the same topic must not outweigh.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Set as AbstractSet
+from collections.abc import Iterable, Sequence, Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .analysis import WORD, question_type, tokenize
+from .answer_kinds import places_for_someone
 from .entities import PLACE_WORDS, find_spans, names_with_initials
 from .figures import gives_figure
 from .slots import unnamed_mention
@@ -54,6 +55,9 @@ class Absence:
     # The quote judged repeats what a which- or who-question describes and names none of it (slots.py):
     # "three other Americans" for "Who were the three other Americans killed with the ambassador?"
     unnamed_mention: str = ""
+    # The question asks for someone and the quote judged answers only with places (answer_kinds.py): "Algeria ·
+    # Libya · Libyan" for "Which jihadist group carried out the hostage-taking at In Amenas?"
+    places_for_someone: tuple[str, ...] = ()
     # The share of the question's name words that the judged quote's source (text and byline) never holds:
     # "How many Syrian refugees has Canada resettled?" quoted from an article without Canada.
     names_outside_source: float = 0.0
@@ -192,27 +196,30 @@ def share_outside(words: list[str], terms: AbstractSet[str]) -> float:
     return sum(w not in terms for w in words) / len(words) if words else 0.0
 
 
-def check_quote(found: Absence, question: str, excerpt: Excerpt) -> Absence:
+def check_quote(found: Absence, question: str, excerpt: Excerpt, answer_names: Sequence[str] = ()) -> Absence:
     """The absence with the question's years that this quote neither writes nor was published in.
 
     Evidence, not a verdict: on dev, 37% of unanswerable questions were first quoted without the year
     they name ("How many barrels a day did Libya produce in 2022?" -> "... (2023 est.)"), against 2% of
     the answerable ones answered right; the confidence model weighs it (bench/fit_ranking.py). A quote
     with no year of its own ("On Jan. 27, four jihadists attacked ...") speaks of its publication's year.
+    answer_names: the quote's short answer, read against the kind of answer the question asks for.
     """
     return replace(found, years_outside_quote=years_missing(question, f"{excerpt.quote} {excerpt.source.date}"),
                    figure_missing=question_type(question) == "number" and not gives_figure(excerpt.quote, question),
-                   unnamed_mention=unnamed_mention(excerpt.quote, question))
+                   unnamed_mention=unnamed_mention(excerpt.quote, question),
+                   places_for_someone=places_for_someone(question, answer_names))
 
 
-def check_first_quote(found: Absence, question: str, articles: Iterable[Article], first: Excerpt) -> Absence:
+def check_first_quote(found: Absence, question: str, articles: Iterable[Article], first: Excerpt,
+                      answer_names: Sequence[str] = ()) -> Absence:
     """The absence an answer is judged on: with the years its first quote and that quote's source lack.
 
     The source is taken from articles the search already loaded (no fetch); QA.ask and the fitting
     script both call this, so the served verdict and the fitted threshold cannot drift apart.
     """
     source = next(a for a in articles if a.id == first.source.id)
-    return check_quote(check_best_source(found, question, source), question, first)
+    return check_quote(check_best_source(found, question, source), question, first, answer_names)
 
 
 def years_missing(question: str, text: str) -> tuple[int, ...]:

@@ -25,6 +25,9 @@ NO_FIGURE_PROBABILITY = 0.05
 # A which- or who-question quoted with its own description and no name for it (slots.unnamed_mention): on dev
 # none of the 7 such first quotes answered, (0 + 1) / (7 + 2).
 UNNAMED_PROBABILITY = 0.11
+# A question asking for someone (a person, a group) whose first quote's short answer is only places
+# (answer_kinds.py): on dev none of the 4 such first quotes answered, (0 + 1) / (4 + 2).
+PLACES_PROBABILITY = 0.17
 # A fact sheet (a country profile) speaks of its subject: its best sentence, when neither it nor the sheet's
 # title names anything the search names ("What is the exchange rate of the Egyptian pound?" quoted from
 # Libya's "Exchange rates:" row), answers nothing. On dev none of the 16 such first quotes answered: (0 + 1) /
@@ -99,6 +102,7 @@ def _capped(p: float, absence: Absence, hits: list[SentenceHit], judged: Sentenc
     p = min(p, OTHER_SUBJECT_PROBABILITY) if judged is not None and judged.other_subject else p
     p = min(p, NO_FIGURE_PROBABILITY) if absence.figure_missing else p
     p = min(p, UNNAMED_PROBABILITY) if absence.unnamed_mention else p
+    p = min(p, PLACES_PROBABILITY) if absence.places_for_someone else p
     return min(p, FAR_PROBABILITY) if far_off(hits, absence) else p
 
 
@@ -143,4 +147,8 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
         mention = absence.unnamed_mention
         return Verdict(p, False, f"Not found: the best-matching passage mentions “{mention}” without naming who or "
                        "what that is. Any excerpts are the nearest passages, not an answer.")
+    if absence.places_for_someone:
+        places = " · ".join(absence.places_for_someone)
+        return Verdict(p, False, f"Not found: the question asks who, and the best-matching passage names only places "
+                       f"or peoples ({places}). Any excerpts are the nearest passages, not an answer.")
     return Verdict(p, False)

@@ -160,12 +160,12 @@ class QA:
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
         missing = asked = loaded.absence(plain_question(question))  # not "I'd" of "I'd like to know ..."
         marked = scored_excerpts(evidence, top_k, query, missing)
-        if marked:  # a year the question names must be in the source it would be answered from, and its quote
-            missing = check_first_quote(missing, query.question, evidence.view.articles.values(),
-                                        judged_part(*marked[0]))
-        verdict = judge(evidence.hits, missing, self.threshold)
         first = marked[0] if marked else None
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
+        if first:  # a year the question names must be in the source it would be answered from, and its quote
+            missing = check_first_quote(missing, query.question, evidence.view.articles.values(), judged_part(*first),
+                                        [s.text for s in spans])
+        verdict = judge(evidence.hits, missing, self.threshold)
         # A follow-up may point at what the nearest quote names even when it fell short of an answer, and
         # its referents then do not move with the threshold; the user sees a short answer only when answered.
         named = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1], listed=True) if first else ()
@@ -223,8 +223,14 @@ def scored_excerpts(evidence: Evidence, top_k: int, query: Query, missing: Absen
     # Each quote is judged on its own years and figures; its source's text is read for the first quote only
     # (QA._answer): reading every quoted article's text cost the 100,000-passage index 30 ms at p95.
     return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
-                                                       check_quote(missing, query.question, judged_part(e, m)))), m)
+                                                       check_quote(missing, query.question, judged_part(e, m),
+                                                                   answer_names(e, m)))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, query.question, query.given)]
+
+
+def answer_names(excerpt: Excerpt, marked: Marked) -> list[str]:
+    """The names an excerpt's short answer would read (what its quote answers with)."""
+    return [s.text for s in short_answer(excerpt.source.id, excerpt.quote, excerpt.start, marked)]
 
 
 def source_strength(asked: Absence, question: str) -> Strength:

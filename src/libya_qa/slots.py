@@ -150,14 +150,21 @@ def _parse(text: str) -> Any:
         return doc
 
 
-@lru_cache(maxsize=1024)
 def is_place(name: str) -> bool:
     """True when spaCy's entity recogniser reads the whole name, on its own, as a place or a people ("Egypt",
     "United Arab Emirates", "Qatari"); a name it does not know, or reads in parts ("Libya Dawn"), is not."""
+    return place_label(name) in PLACE_LABELS
+
+
+@lru_cache(maxsize=1024)
+def place_label(name: str) -> str:
+    """The entity recogniser's label when it reads the whole name, on its own, as one entity ("GPE" for
+    "Egypt", "NORP" for "Qatari"); "" otherwise."""
     with PARSING:
         nlp = parser()
         doc = nlp.get_pipe("ner")(nlp.make_doc(name))  # its own embedding layer: no tagger or parser needed
-    return len(doc.ents) == 1 and doc.ents[0].label_ in PLACE_LABELS and doc.ents[0].text == name.strip()
+    whole = len(doc.ents) == 1 and doc.ents[0].text == name.strip()
+    return doc.ents[0].label_ if whole else ""
 
 
 def _names(text: str) -> list[tuple[int, int]]:

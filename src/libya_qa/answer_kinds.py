@@ -1,0 +1,49 @@
+"""The kind of answer a question asks for, against the kind its quote's short answer gives.
+
+"Which jihadist group carried out the January 2013 hostage-taking at In Amenas?" asks for a group; a
+quote whose answering names are "Algeria · Libya · Libyan" names none, however close its words are. A
+question asking for someone (a person or a group: who, which official, which militia) whose short answer
+holds only places, or peoples' adjectives, has found no one: spaCy's entity recogniser reads each name on
+its own (slots.place_label). A plural people ("Syrians") may be who does something, so it counts as
+someone; "Who backed Haftar?" is answered by countries, so backing verbs ask for no one in particular.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .analysis import question_type, without_continuation
+from .slots import place_label
+
+# Verbs whose doers are as often countries as people or groups ("Who backed Haftar?": Egypt, the UAE).
+STATES_DO = (r"back|backs|backed|support|supports|supported|fund|funds|funded|arm|arms|armed|pay|pays|paid|sponsor|"
+             r"sponsors|sponsored|buy|buys|bought|sell|sells|sold|host|hosts|hosted|border|borders|bordered|"
+             r"convene|convened|recogni[sz]e|recogni[sz]ed|sanction|sanctioned|bomb|bombed|invade|invaded|"
+             r"own|owns|owned|govern|governs|governed|rule|rules|ruled|colonized|colonised|occupied|occupies")
+# Nouns a which-question asks for that only a person or a group can be.
+SOMEONE = (r"person|people|man|woman|group|groups|militia|militias|organi[sz]ation|organi[sz]ations|party|parties|"
+           r"movement|journalist|official|officials|operative|commander|leader|minister|president|spokes(?:man|woman|"
+           r"person)|analyst|general|envoy|gunman|gunmen|jihadist|militant|militants|agency|unit|brigade|faction|"
+           r"rebel|rebels|politician|diplomat|author|reporter|activist|cleric|emir|chief")
+ASKS_SOMEONE = re.compile(rf"^\W*(?:(?:who|whom)\b(?!(?:\s+\w+){{0,2}}\s+(?:{STATES_DO})\b)|"
+                          rf"(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{SOMEONE})\b)", re.IGNORECASE)
+PLACES = frozenset({"GPE", "LOC", "FAC"})
+
+
+def asks_for_someone(question: str) -> bool:
+    """True for a question whose answer is a person or a group ("Who led ...?", "Which militia ...?")."""
+    return question_type(question) == "name" and ASKS_SOMEONE.match(without_continuation(question)) is not None
+
+
+def only_places(names: Sequence[str]) -> bool:
+    """True when every name is read, on its own, as a place or a people's adjective ("Tunisian"), not as a
+    plural people ("Syrians", who may be the someone asked for); False for no names."""
+    labels = [(name, place_label(name)) for name in names]
+    return bool(labels) and all(label in PLACES or (label == "NORP" and not name.endswith("s"))
+                                for name, label in labels)
+
+
+def places_for_someone(question: str, names: Sequence[str]) -> tuple[str, ...]:
+    """The short answer's names when the question asks for someone and they are all places; else ()."""
+    return tuple(names) if names and asks_for_someone(question) and only_places(names) else ()
