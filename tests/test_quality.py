@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from statistics import NormalDist
 
 import pytest
 
@@ -86,12 +87,15 @@ def test_the_figures_hold_on_each_half(report: Report, split: str) -> None:
 
 def test_confidence_is_calibrated_on_the_test_half(report: Report) -> None:
     """In each band holding enough questions, the share answered by the first excerpt is near the confidence:
-    within what sampling alone would give 99 times in 100, were the confidence exact (at least 0.10)."""
+    within what sampling alone would give, over the whole table, 99 times in 100 were the confidence exact
+    (at least 0.10). The bound is the table's, not each band's (Bonferroni over the bands checked): checked
+    band by band at 99% each, an exact confidence fails one of five bands one time in twenty."""
     bands = [b for b in report.reliability("test") if b["questions"] >= 20]
     assert len(bands) >= 3
+    z = NormalDist().inv_cdf(1 - 0.01 / (2 * len(bands)))
 
     def sampling(band: dict) -> float:
         p = band["mean_confidence"]
-        return max(0.10, 2.58 * math.sqrt(p * (1 - p) / band["questions"]))
+        return max(0.10, z * math.sqrt(p * (1 - p) / band["questions"]))
 
     assert all(abs(b["first_excerpt_answers"] - b["mean_confidence"]) <= sampling(b) for b in bands), bands
