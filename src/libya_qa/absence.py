@@ -203,7 +203,8 @@ def check_quote(found: Absence, question: str, excerpt: Excerpt, answer_names: S
     they name ("How many barrels a day did Libya produce in 2022?" -> "... (2023 est.)"), against 2% of
     the answerable ones answered right; the confidence model weighs it (bench/fit_ranking.py). A quote
     with no year of its own ("On Jan. 27, four jihadists attacked ...") speaks of its publication's year.
-    answer_names: the quote's short answer, read against the kind of answer the question asks for.
+    answer_names: the quote's short answer, read against the kind of answer the question asks for (given for
+    the first quote only: QA._answer).
     """
     return replace(found, years_outside_quote=years_missing(question, f"{excerpt.quote} {excerpt.source.date}"),
                    figure_missing=question_type(question) == "number" and not gives_figure(excerpt.quote, question),

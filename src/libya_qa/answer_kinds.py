@@ -4,7 +4,7 @@
 quote whose answering names are "Algeria · Libya · Libyan" names none, however close its words are. A
 question asking for someone (a person or a group: who, which official, which militia) whose short answer
 holds only places, or peoples' adjectives, has found no one: spaCy's entity recogniser reads each name on
-its own (slots.place_label). A plural people ("Syrians") may be who does something, so it counts as
+its own (slots.entity_label). A plural people ("Syrians") may be who does something, so it counts as
 someone; "Who backed Haftar?" is answered by countries, so backing verbs ask for no one in particular.
 """
 
@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from .analysis import question_type, without_continuation
-from .slots import place_label
+from .slots import PLACE_LABELS, entity_label
 
 # Verbs whose doers are as often countries as people or groups ("Who backed Haftar?": Egypt, the UAE).
 STATES_DO = (r"back|backs|backed|support|supports|supported|fund|funds|funded|arm|arms|armed|pay|pays|paid|sponsor|"
@@ -28,7 +28,7 @@ SOMEONE = (r"person|people|man|woman|group|groups|militia|militias|organi[sz]ati
            r"rebel|rebels|politician|diplomat|author|reporter|activist|cleric|emir|chief")
 ASKS_SOMEONE = re.compile(rf"^\W*(?:(?:who|whom)\b(?!(?:\s+\w+){{0,2}}\s+(?:{STATES_DO})\b)|"
                           rf"(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{SOMEONE})\b)", re.IGNORECASE)
-PLACES = frozenset({"GPE", "LOC", "FAC"})
+PLACES = PLACE_LABELS - {"NORP"}  # a people's name is read apart: "Syrians" may be who
 
 
 def asks_for_someone(question: str) -> bool:
@@ -39,7 +39,7 @@ def asks_for_someone(question: str) -> bool:
 def only_places(names: Sequence[str]) -> bool:
     """True when every name is read, on its own, as a place or a people's adjective ("Tunisian"), not as a
     plural people ("Syrians", who may be the someone asked for); False for no names."""
-    labels = [(name, place_label(name)) for name in names]
+    labels = [(name, entity_label(name)) for name in names]
     return bool(labels) and all(label in PLACES or (label == "NORP" and not name.endswith("s"))
                                 for name, label in labels)
 

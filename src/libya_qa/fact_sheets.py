@@ -47,6 +47,11 @@ ASKED_AS = {
 ITEM_WORDS = frozenset({"largest", "biggest", "main", "chief", "princip", "domin", "top", "primari"})
 
 
+def asks_an_item(question_terms: frozenset[str]) -> bool:
+    """True for a question asking which item of a row comes first ("Which is Niger's largest ethnic group?")."""
+    return bool(ITEM_WORDS & question_terms)
+
+
 def row_asked(sentence: str, question_terms: frozenset[str]) -> frozenset[str] | None:
     """For a labelled row the question asks for, the question's words with those that asked it read as the label's;
     None for any other sentence ("What is the population of Niger?" -> "Population: total: 27,322,555", not
@@ -72,12 +77,12 @@ def asked_row(sentence: str, title: str, asked: frozenset[str], subjects: ShortN
     The sheet's title and the row must write every name the search gives, the title one of them (the sheet's
     subject): Niger's "Population:" row does not answer "What is the population of Mali?", nor Chad's "Land
     boundaries: ... Libya 1,050 km; Niger 1,196 km" "How long is Niger's border with Libya?"; and every word of
-    the question: Tunisia's "Coal:" row, with no proven reserves in it, does not answer "What are Tunisia's proven coal
-    reserves?".
+    the question but those asking which item (ITEM_WORDS): Tunisia's "Coal:" row, with no proven reserves in
+    it, does not answer "What are Tunisia's proven coal reserves?".
     """
     read = row_asked(sentence, asked)
-    return read is not None and (not subjects or names_every(subjects, f"{title}\n{sentence}")
-                                 and names_any(subjects, title)) and read - ITEM_WORDS <= frozenset(tokenize(f"{title} {sentence}"))
+    of_its_subject = not subjects or (names_every(subjects, f"{title}\n{sentence}") and names_any(subjects, title))
+    return read is not None and of_its_subject and read - ITEM_WORDS <= frozenset(tokenize(f"{title} {sentence}"))
 
 
 def of_another_subject(sentence: str, title: str, subjects: ShortNames) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
-from .fact_sheets import names_the_field
+from .fact_sheets import asks_an_item, names_the_field
 from .figures import asked_figure, of_asked_kind
 from .schema import AnswerSpan
 from .slots import naming_names
@@ -54,9 +54,6 @@ BY_NEXT = re.compile(r"\s+by\b")  # "attacked by": a passive, whose doer follows
 WHICH_SUBJECT = re.compile(r"^\W*which\s+(?:[A-Za-z]+\s+)?(?:countries|states|nations|governments|powers|groups|"
                            r"militias?|forces|organi[sz]ations?|parties|party|allies|donors|companies)\s+"
                            r"(?!(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\b)(?=[a-z])", re.I)
-# "Which is Niger's largest ethnic group?", "What is Chad's main religion?": one item of a row, its first.
-SUPERLATIVE = re.compile(r"\b(?:largest|biggest|main|chief|principal|leading|dominant|most\s+(?:common|widely|spoken|"
-                         r"important|populous))\b", re.I)
 WHO = re.compile(r"^\W*(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -98,13 +95,13 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         kinds = [k for k in asked_kinds(question) if k in TYPED_KINDS]  # "Who ..., and when?": names and dates
         every = [(s, _asked_spans(s.text, kinds or [kind], f"{question} {given}", common)) for s in answering]
         # a row the question asks a figure of lists its figures apart, none nearer the question than another
-        row = frozenset(tokenize(question)) if kind == "number" else frozenset()
-        near = [(s, spans if row and names_the_field(s.text, row) else _near_question(s.text, spans, question))
-                for s, spans in every]
+        terms = frozenset(tokenize(question))
+        near = [(s, spans if kind == "number" and names_the_field(s.text, terms)
+                 else _near_question(s.text, spans, question)) for s, spans in every]
         if kind == "number":
             near = _first_of_an_asked_row(_figures_of_the_asked_kind(_counting_the_asked(near, question), question),
                                           question)
-        elif SUPERLATIVE.search(question):  # a row lists the largest first: "Ethnic groups: Hausa 53.1%, Zarma ..."
+        elif asks_an_item(terms):  # a row lists the largest first: "Ethnic groups: Hausa 53.1%, Zarma ..." (its first)
             near = _first_of_an_asked_row(near, question)
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
         near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(opening) else near
@@ -206,9 +203,9 @@ def _first_of_an_asked_row(near: list[tuple[QuoteSentence, list[TypedSpan]]], qu
 def _first_after_an_asked_item(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
     """A row's figures from the first item the question names on: "Land boundaries: total: 5,834 km; border
     countries: ...; Libya 342 km" answers "How long is Niger's border with Libya?" with 342 km, not the total."""
-    named = [span for span in find_spans(question) if span.kind == "name"]
-    items = [m.end() for span in named for m in re.finditer(rf"(?<!\w){re.escape(question[span.start:span.end])}(?!\w)", text)]
-    after = [span for span in spans if items and span.start >= min(items)]
+    names = [re.escape(question[s.start:s.end]) for s in find_spans(question) if s.kind == "name"]
+    first = min((m.end() for name in names for m in re.finditer(rf"(?<!\w){name}(?!\w)", text)), default=None)
+    after = [span for span in spans if first is not None and span.start >= first]
     return after or spans
 
 

@@ -153,11 +153,11 @@ def _parse(text: str) -> Any:
 def is_place(name: str) -> bool:
     """True when spaCy's entity recogniser reads the whole name, on its own, as a place or a people ("Egypt",
     "United Arab Emirates", "Qatari"); a name it does not know, or reads in parts ("Libya Dawn"), is not."""
-    return place_label(name) in PLACE_LABELS
+    return entity_label(name) in PLACE_LABELS
 
 
 @lru_cache(maxsize=1024)
-def place_label(name: str) -> str:
+def entity_label(name: str) -> str:
     """The entity recogniser's label when it reads the whole name, on its own, as one entity ("GPE" for
     "Egypt", "NORP" for "Qatari"); "" otherwise."""
     with PARSING:
