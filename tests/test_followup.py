@@ -139,3 +139,10 @@ def test_an_it_that_points_at_nothing_does_not_make_a_followup(question: str) ->
 def test_it_before_a_raising_verb_still_points_back() -> None:
     assert is_followup("Which party is it said to be loyal to?")
     assert is_followup("How did Putin put it?")  # no "as ...": "it" is what was said
+
+
+def test_the_other_side_beside_its_name_is_left_to_the_name() -> None:
+    """"The other side" would match a sentence about both sides; the name beside it says which side is meant."""
+    assert search_query("And who supported the other side, Libya Dawn?", ["Who backed Haftar?"]) \
+        == "And who supported Libya Dawn?"
+    assert search_query("Who supported the other side?", ["Who backed Haftar?"]).startswith("Who supported the other side?")

@@ -64,6 +64,9 @@ EXPLETIVE = re.compile(r"\b(?:(?:is|was|isn’t|isn't|wasn’t|wasn't)\s+it|it\s
                        r"|\bas\s+(?:[\w’'-]+\s+){1,3}?(?:puts?|calls?|called|describe[sd]?|terms?|termed|sees|saw)"
                        r"\s+it\b",
                        re.IGNORECASE)  # "is it said to be loyal to" raises a real subject: not this
+# "The other side" beside the side's name ("And who supported the other side, Libya Dawn?") points at the
+# conversation, not at the text: a sentence about "both sides" would match its words (dev f57).
+OTHER_SIDE = re.compile(r"\bthe\s+(?:other|opposing|rival)\s+(?:side|camp|party|faction)\b\W*", re.IGNORECASE)
 MIN_CONTENT_WORDS = 3
 MAX_REFERENTS = 3
 
@@ -171,6 +174,8 @@ def in_place(continuation: str, earlier: str) -> str:
 
 def resolve(question: str, turns: list[Turn]) -> str:
     """The text retrieval uses: the question itself, or a follow-up with what it refers to spelled out."""
+    if NAMED.search(question):  # "the other side, Libya Dawn": the name says which side
+        question = OTHER_SIDE.sub("", question)
     if not turns or not is_followup(question):
         return question
     last = turns[-1]
