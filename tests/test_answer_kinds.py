@@ -2,7 +2,7 @@
 
 import pytest
 
-from libya_qa.answer_kinds import asks_for_someone, only_places, places_for_someone
+from libya_qa.answer_kinds import asks_for_a_person, asks_for_someone, only_places, places_for_someone
 
 
 @pytest.mark.parametrize("question, someone", [
@@ -29,3 +29,15 @@ def test_places_and_peoples_adjectives_are_no_one_but_a_plural_people_or_a_perso
     assert places_for_someone(group, ["Algeria", "Libya"]) == ("Algeria", "Libya")
     assert places_for_someone(group, ["Algeria", "Ansar Dine"]) == ()
     assert places_for_someone("Which countries backed Haftar?", ["Egypt"]) == ()
+
+
+@pytest.mark.parametrize("question, person", [
+    ("Who speaks for the UN refugee agency in Yemen?", True),
+    ("Which African Union analyst thought Gaddafi would have accepted exile?", True),
+    ("Who is the UN assistant secretary-general interviewed about Lake Chad?", True),
+    ("Who had originally ordered them?", False),  # a navy may order ships
+    ("Which jihadist group carried out the hostage-taking?", False),
+    ("Who backed Haftar?", False),
+])
+def test_a_question_asks_for_a_person(question: str, person: bool) -> None:
+    assert asks_for_a_person(question) is person

@@ -267,3 +267,22 @@ def test_a_how_long_or_what_share_question_marks_the_figures_of_its_kind_only() 
     assert read(literacy, one_sentence(literacy, "What share of Tunisians can read?", "number")) == ["86.2%"]
     # with none of the asked kind, the figures stay: the verdict, not the marks, says the quote falls short
     assert read(airlift, one_sentence(airlift, "What share of his men went?", "number")) == ["350", "twenty years"]
+
+
+def test_a_follow_up_s_earlier_question_names_no_answer() -> None:
+    """After "Who backed Haftar?", Haftar answers no "And who supported the other side, Libya Dawn?"."""
+    body = ("The proxy war element of Libya's war could help: if Libya Dawn's Qatari and Turkish patrons, and the "
+            "Tobruk/Haftar supporters in Egypt, were to pressure both sides.")
+    sentence = [QuoteSentence(0, len(body), body, True, best=True)]
+    question = "And who supported the other side, Libya Dawn?"
+    alone = [body[a:b] for a, b in mark(0, sentence, "name", question).spans]
+    followed = [body[a:b] for a, b in mark(0, sentence, "name", question, given="Who backed Haftar?").spans]
+    assert "Haftar" in alone and "Haftar" not in followed and "Qatari" in followed
+
+
+def test_a_question_asking_for_a_person_marks_the_people_of_a_long_list() -> None:
+    """Five names are no short answer; "Who speaks for ...?" reads the person among them (the entity recogniser
+    reading the sentence), and "Which groups ...?" keeps the list, too long for a short answer."""
+    body = "The refugee agency UNHCR, the Red Crescent, Sudan, CNN and the agency's spokeswoman Shabia Mantoo spoke."
+    assert read(body, one_sentence(body, "Who speaks for the refugee agency?")) == ["Shabia Mantoo"]
+    assert read(body, one_sentence(body, "Which groups spoke for the refugee agency?")) == []

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from .analysis import question_type, without_continuation
-from .slots import PLACE_LABELS, entity_label
+from .slots import PLACE_LABELS, entity_label, person_spans
 
 # Verbs whose doers are as often countries as people or groups ("Who backed Haftar?": Egypt, the UAE).
 STATES_DO = (r"back|backs|backed|support|supports|supported|fund|funds|funded|arm|arms|armed|pay|pays|paid|sponsor|"
@@ -29,11 +29,33 @@ SOMEONE = (r"person|people|man|woman|group|groups|militia|militias|organi[sz]ati
 ASKS_SOMEONE = re.compile(rf"^\W*(?:(?:who|whom)\b(?!(?:\s+\w+){{0,2}}\s+(?:{STATES_DO})\b)|"
                           rf"(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{SOMEONE})\b)", re.IGNORECASE)
 PLACES = PLACE_LABELS - {"NORP"}  # a people's name is read apart: "Syrians" may be who
+# Nouns a which-question asks for that only a person can be ("Which African Union analyst ...?").
+ONE_PERSON = (r"person|man|woman|journalist|official|operative|commander|leader|minister|president|spokes(?:man|woman|"
+              r"person)|analyst|general|envoy|gunman|politician|diplomat|author|reporter|activist|cleric|emir|chief|"
+              r"ambassador|correspondent|officer|head|secretary|coordinator|archaeologist|interviewer|editor|king|"
+              r"prince|prime minister|governor|mayor|judge|lawyer|scholar|expert|researcher|professor")
+# Who-questions whose answer is a person: what someone is, or what only people do ("Who heads ...?"); "Who
+# ordered them?" or "Who did Putin say this to?" may be answered by a navy or a fleet.
+PERSON_VERBS = (r"is|was|are|were|leads?|led|heads?|headed|speaks?|spoke|commands?|commanded|chairs?|chaired|"
+                r"runs?|ran|interviewed|wrote|writes?|founded|elected|appointed")
+ASKS_A_PERSON = re.compile(rf"^\W*(?:who\s+(?:{PERSON_VERBS})\b|"
+                           rf"(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{ONE_PERSON})\b)", re.IGNORECASE)
 
 
 def asks_for_someone(question: str) -> bool:
     """True for a question whose answer is a person or a group ("Who led ...?", "Which militia ...?")."""
     return question_type(question) == "name" and ASKS_SOMEONE.match(without_continuation(question)) is not None
+
+
+def asks_for_a_person(question: str) -> bool:
+    """True for a question whose answer is likely a person: who is, who leads or heads, or which official,
+    journalist, commander, ..."""
+    return question_type(question) == "name" and ASKS_A_PERSON.match(without_continuation(question)) is not None
+
+
+def is_person(sentence: str, start: int, end: int) -> bool:
+    """True when the entity recogniser, reading the sentence, takes a person's name to overlap [start, end)."""
+    return any(a < end and start < b for a, b in person_spans(sentence))
 
 
 def only_places(names: Sequence[str]) -> bool:

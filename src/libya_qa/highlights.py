@@ -14,6 +14,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
+from .answer_kinds import asks_for_a_person, is_person
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
 from .fact_sheets import asks_an_item, names_the_field
 from .figures import asked_figure, of_asked_kind
@@ -111,6 +112,7 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         typed = [(s, span) for (s, spans), (_, whole) in zip(near, every)
                  for span in (_doers(s.text, spans, opening, whole) if doers and s.best else spans)]
         typed = _naming_the_described(typed, question) if kind == "name" else typed
+        typed = _people_when_many(typed, question) if kind == "name" else typed
         if typed:
             listed = _relative(quote_start, [(s, span) for s, spans in near
                                              for span in (_not_acted_on(s.text, spans, opening) if s.best else spans)])
@@ -218,6 +220,20 @@ def _naming_the_described(typed: list[tuple[QuoteSentence, TypedSpan]], question
     naming = {s: naming_names(s.text, question) for s, _ in typed if s.best or s.close}
     named = [(s, span) for s, span in typed if any(span.start < b and a < span.end for a, b in naming.get(s, ()))]
     return named or typed
+
+
+def _people_when_many(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
+                      ) -> list[tuple[QuoteSentence, TypedSpan]]:
+    """A question asking for a person, whose quote marks more names than a glance takes, marks its people.
+
+    "Who speaks for the UN refugee agency in Yemen?" marks "Shabia Mantoo", not also UNHCR, the Red Sea, Sudan
+    and CNN beside her; a list that long gave no short answer at all. The entity recogniser reads its sentence.
+    """
+    best = [(s, span) for s, span in typed if s.best or s.close]  # what the short answer reads first
+    if len({folded(s.text[span.start:span.end]) for s, span in best or typed}) <= MAX_SHORT_SPANS \
+            or not asks_for_a_person(question):
+        return typed
+    return [(s, span) for s, span in typed if is_person(s.text, span.start, span.end)] or typed
 
 
 def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
