@@ -288,3 +288,12 @@ def test_a_question_about_what_no_article_covers_is_not_found_and_says_which_wor
     # ... and a long answering sentence on three subjects sits far in meaning (0.37): a cut at 0.40 lost it
     journalist = "Which journalist wrote about the intervention for Rolling Stone?"
     assert real_qa.ask(journalist).status == "answered"
+
+
+def test_a_which_question_s_first_quote_names_what_it_asks_for(real_qa: QA) -> None:
+    """"Which CIA-backed exile group did Haftar join in the late 1980s?" quoted his airlift to Zaire first, a
+    passage naming no group; the close runner-up names the National Front for the Salvation of Libya."""
+    answer = real_qa.ask("Which CIA-backed exile group did Haftar join in the late 1980s?")
+    assert "National Front for the Salvation of Libya" in answer.excerpts[0].quote
+    assert answer.short_answer and answer.status == "answered"
+    assert_verbatim(answer.excerpts, bodies(real_qa))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, check_source,
                       in_corpus_spelling, publication_span)
 from .analysis import CONTROL, plain_question
+from .answer_order import naming_first
 from .by_source import BEARS_PROBABILITY, Strength, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
@@ -159,8 +160,11 @@ class QA:
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
         missing = asked = loaded.absence(plain_question(question))  # not "I'd" of "I'd like to know ..."
-        marked = scored_excerpts(evidence, top_k, query, missing)
+        scored = scored_excerpts(evidence, top_k, query, missing)
+        marked = naming_first(scored, query.question)
         first = marked[0] if marked else None
+        if first and first is not scored[0]:  # the verdict reads the quote that now comes first
+            evidence = replace(evidence, hits=led_by(evidence, first[0]))
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
         if first:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_first_quote(missing, query.question, evidence.view.articles.values(), judged_part(*first),
@@ -226,6 +230,12 @@ def scored_excerpts(evidence: Evidence, top_k: int, query: Query, missing: Absen
     return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
                                                        check_quote(missing, query.question, judged_part(e, m)))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, query.question, query.given)]
+
+
+def led_by(evidence: Evidence, excerpt: Excerpt) -> list[SentenceHit]:
+    """The evidence's scored sentences with those the excerpt quotes first."""
+    inside = hits_inside(evidence.view, evidence.hits, excerpt) if evidence.view is not None else []
+    return inside + [h for h in evidence.hits if h not in inside]
 
 
 def answer_names(excerpt: Excerpt, marked: Marked) -> list[str]:
