@@ -146,3 +146,16 @@ def test_the_other_side_beside_its_name_is_left_to_the_name() -> None:
     assert search_query("And who supported the other side, Libya Dawn?", ["Who backed Haftar?"]) \
         == "And who supported Libya Dawn?"
     assert search_query("Who supported the other side?", ["Who backed Haftar?"]).startswith("Who supported the other side?")
+
+
+def test_the_one_name_an_answer_showed_is_what_it_points_to_when_its_quote_listed_many() -> None:
+    """Its quote listed too many names to point into (none remembered), and its short answer was Mosul."""
+    turns = [Turn("Which airport did Iraqi forces capture in February 2017?", (), ("Mosul",))]
+    assert "Mosul" in resolve("When had Islamic State taken it?", turns)
+
+
+def test_him_is_the_one_person_answered_not_every_name_of_the_quote() -> None:
+    turns = [Turn("Who led the Islamic State delegation sent to Derna in 2014?",
+                  ("Abu Nabil al-Anbari", "Saddam Hussein", "Salafi"), ("Abu Nabil al-Anbari",))]
+    searched = resolve("What happened to him after the Paris attacks?", turns)
+    assert "Abu Nabil al-Anbari" in searched and "Saddam Hussein" not in searched and "Salafi" not in searched

@@ -297,3 +297,13 @@ def test_a_which_question_s_first_quote_names_what_it_asks_for(real_qa: QA) -> N
     assert "National Front for the Salvation of Libya" in answer.excerpts[0].quote
     assert answer.short_answer and answer.status == "answered"
     assert_verbatim(answer.excerpts, bodies(real_qa))
+
+
+def test_him_after_a_who_question_is_the_person_it_answered(real_qa: QA) -> None:
+    """"What happened to him after the Paris attacks?" after "Who led the Islamic State delegation sent to
+    Derna in 2014?" searched for every name the first answer's quote listed (Saddam Hussein among them)."""
+    history = ["Who led the Islamic State delegation sent to Derna in 2014?"]
+    answer = real_qa.ask("What happened to him after the Paris attacks?", history=history)
+    assert "U.S. jets targeted ISIS's top functionary in Libya, Abu Nabil al-Anbari" in answer.excerpts[0].quote
+    assert "Saddam" not in answer.search_query
+    assert_verbatim(answer.excerpts, bodies(real_qa))

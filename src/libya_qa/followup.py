@@ -138,8 +138,15 @@ def referents(question: str, turn: Turn) -> list[str]:
     """
     asked = question_names(turn.question)
     # "What did Haftar tell their citizens to do?" after "And who backed Libya Dawn?": its first quote lists six
-    # names, too many for "he" to point into, and its short answer's two doers are who "their" means (dev f58)
-    answered = list(turn.answer_names) or (list(turn.answer_shown) if PLURAL.search(question) else [])
+    # names, too many for "he" to point into, and its short answer's two doers are who "their" means (dev
+    # f58); a single name shown is what "it" means when the quote listed too many to point into:
+    # "When had Islamic State taken it?" after "Which airport did Iraqi forces capture ...?" (Mosul, dev f63)
+    shown = list(turn.answer_shown) if PLURAL.search(question) or len(turn.answer_shown) == 1 else []
+    answered = list(turn.answer_names) or shown
+    if PERSONAL.search(question) and len(turn.answer_shown) == 1 and not is_place(turn.answer_shown[0]):
+        # "What happened to him ...?" after "Who led the delegation ...?": him is the one person answered, not
+        # every name its quote lists ("Saddam Hussein", "Salafi": dev f107)
+        answered = list(turn.answer_shown)
     if PERSONAL.search(question) and not THING.search(without_expletive(question)):
         # "When did he launch his operation?" after "Who backed Haftar?": he is Haftar, not Egypt or Saudi Arabia
         answered = [name for name in answered if not is_place(name)]
