@@ -159,3 +159,10 @@ def test_him_is_the_one_person_answered_not_every_name_of_the_quote() -> None:
                   ("Abu Nabil al-Anbari", "Saddam Hussein", "Salafi"), ("Abu Nabil al-Anbari",))]
     searched = resolve("What happened to him after the Paris attacks?", turns)
     assert "Abu Nabil al-Anbari" in searched and "Saddam Hussein" not in searched and "Salafi" not in searched
+
+
+def test_it_after_a_which_group_question_is_the_group_not_a_place() -> None:
+    turns = [Turn("Which Tunisian jihadist group gets training in Libya?",
+                  ("Tunisia", "Ansar al-Sharia", "AST", "Libyan"), ("Ansar al-Sharia", "AST"))]
+    searched = resolve("When did the UN blacklist it?", turns)
+    assert "Ansar al-Sharia" in searched and "Tunisia " not in f"{searched} " and "Libyan" not in searched

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .analysis import STOPWORDS, question_type, without_continuation
+from .answer_kinds import asks_for_someone
 from .entities import find_spans
 from .slots import is_place
 
@@ -147,8 +148,9 @@ def referents(question: str, turn: Turn) -> list[str]:
         # "What happened to him ...?" after "Who led the delegation ...?": him is the one person answered, not
         # every name its quote lists ("Saddam Hussein", "Salafi": dev f107)
         answered = list(turn.answer_shown)
-    if PERSONAL.search(question) and not THING.search(without_expletive(question)):
-        # "When did he launch his operation?" after "Who backed Haftar?": he is Haftar, not Egypt or Saudi Arabia
+    if (PERSONAL.search(question) and not THING.search(without_expletive(question))) or asks_for_someone(turn.question):
+        # "When did he launch his operation?" after "Who backed Haftar?": he is Haftar, not Egypt or Saudi Arabia;
+        # "When did the UN blacklist it?" after "Which Tunisian jihadist group ...?": the group, not Tunisia (f112)
         answered = [name for name in answered if not is_place(name)]
     ordered = answered + asked if question_type(turn.question) == "name" else asked + answered
     pronouns = {m.group(0).lower() for m in POINTING.finditer(without_expletive(question))}
