@@ -176,3 +176,24 @@ def test_a_quote_may_join_quotes_on_both_sides_and_is_judged_on_its_own_run(monk
     judged = excerpts.judged_part(first, marked)
     assert [int(w) for w in judged.quote.split() if w.isdigit()] == [4, 5]
     assert [first.quote[s:e] for s, e in marked.spans] == [judged.quote]  # the joined sentences are not marked
+
+
+def one_paragraph(body: str) -> SentenceView:
+    """The body's sentences (each ending on ". ") as one paragraph of article 0."""
+    starts = [0] + [i + 2 for i in range(len(body) - 1) if body[i:i + 2] == ". "]
+    ends = [s - 1 for s in starts[1:]] + [len(body)]
+    n = len(starts)
+    return SentenceView(ids=np.arange(n, dtype=np.int64), article=np.zeros(n, np.int32),
+                        start=np.array(starts, np.int32), end=np.array(ends, np.int32),
+                        vectors=np.zeros((n, 4), np.float32), passages={0: (0, n - 1)},
+                        articles={0: Article(Source("sotu", "State of the Union"), body)})
+
+
+def test_a_terse_sentence_after_a_quote_ends_its_thought_and_joins_it() -> None:
+    # "What did Obama say in 2012 about Qadhafi?" was quoted without "Today, he is gone." (dev q178)
+    said = "A year ago, Qadhafi was one of the world's longest serving dictators, a murderer with blood on his hands. "
+    for coda, joins in (("Today, he is gone.", True), ("Today, he is gone, and his regime is no more.", False)):
+        body = f"{said}{coda} And in Syria, the regime will soon discover the forces of change cannot be reversed."
+        (first, _), = build_excerpts(one_paragraph(body), [hit(0, 10.0)], 1, "What did Obama say about Qadhafi?")
+        assert first.quote == (f"{said}{coda}" if joins else said.rstrip())
+        assert first.quote == body[first.start:first.end]

@@ -17,6 +17,7 @@ MAX_SENTENCES = 4  # a paragraph at most: readable at a glance (dev: 3 -> 4 took
 # A sentence opening on a pronoun points at the one before it: quoted alone, "it" could be anything.
 POINTS_BACK = re.compile(r"[\W]*(?:it|its|he|his|she|her|they|their|them|this|these|those|such)\b", re.IGNORECASE)
 SHORT_SENTENCE_WORDS = 8  # a lone sentence this short gets its neighbour for context
+CODA_WORDS = 5  # "Today, he is gone.": a sentence this terse after a quote, in its paragraph, ends its thought
 # Margins on the ranker's score scale, fitted with it on dev (fitted.json): a sentence of the quote
 # scoring within SUPPORT_MARGIN of the best shares the highlight; a neighbour within CONTEXT_MARGIN
 # joins the quote (the answer often follows its cue).
@@ -161,6 +162,7 @@ def select_drafts(view: SentenceView, hits: list[SentenceHit], top_k: int) -> li
         _with_context(view, draft, _taken(drafts, but=draft))
         _with_antecedent(view, draft, _taken(drafts, but=draft))
         _with_sequel(view, draft, _taken(drafts, but=draft))
+        _with_coda(view, draft, _taken(drafts, but=draft))
     return drafts
 
 
@@ -190,6 +192,15 @@ def _with_sequel(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> No
         draft.last += 1
     elif draft.last > draft.first and draft.last != draft.best:
         draft.last -= 1
+
+
+def _with_coda(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
+    """A quote followed in its paragraph by a terse sentence takes it: "A year ago, Qadhafi was one of the
+    world's longest serving dictators ..." is not what Obama said of him without "Today, he is gone." (dev q178)."""
+    following = draft.last + 1
+    if draft.last - draft.first + 1 < MAX_SENTENCES and _may_join(view, draft, following, taken) \
+            and _words(view, following) <= CODA_WORDS:
+        draft.last = following
 
 
 def _with_antecedent(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
