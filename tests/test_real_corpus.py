@@ -307,3 +307,12 @@ def test_him_after_a_who_question_is_the_person_it_answered(real_qa: QA) -> None
     assert "U.S. jets targeted ISIS's top functionary in Libya, Abu Nabil al-Anbari" in answer.excerpts[0].quote
     assert "Saddam" not in answer.search_query
     assert_verbatim(answer.excerpts, bodies(real_qa))
+
+
+@pytest.mark.parametrize("question", ["Which CIA-backed exile group did Haftar join in the late 1980s?",
+                                      "Who backed Haftar?", "How many civilians did NATO kill in Libya?"])
+def test_the_answer_does_not_depend_on_how_many_quotes_are_shown(real_qa: QA, question: str) -> None:
+    """One quote asked for had been drafted alone: no runner-up to come first, no quote to meet and join."""
+    one, five = real_qa.ask(question, 1), real_qa.ask(question, 5)
+    assert len(one.excerpts) == 1 and one.excerpts[0] == five.excerpts[0]
+    assert (one.status, one.confidence, one.short_answer) == (five.status, five.confidence, five.short_answer)

@@ -160,8 +160,10 @@ class QA:
         query = self.query_for(question, history, filters, recall)
         evidence = loaded.searcher.search(query)  # the user's own words decide question or topic
         missing = asked = loaded.absence(plain_question(question))  # not "I'd" of "I'd like to know ..."
-        scored = scored_excerpts(evidence, top_k, query, missing)
-        marked = naming_first(scored, query.question)
+        # at least five quotes are drafted: which of them meet and join, and the runner-up that may come first,
+        # then do not depend on how many of the five the user asked to see
+        scored = scored_excerpts(evidence, max(top_k, DRAFTED), query, missing)
+        marked = naming_first(scored, query.question)[:top_k]
         first = marked[0] if marked else None
         if first and first is not scored[0]:  # the verdict reads the quote that now comes first
             evidence = replace(evidence, hits=led_by(evidence, first[0]))
@@ -230,6 +232,9 @@ def scored_excerpts(evidence: Evidence, top_k: int, query: Query, missing: Absen
     return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
                                                        check_quote(missing, query.question, judged_part(e, m)))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, query.question, query.given)]
+
+
+DRAFTED = 5  # the quotes drafted for any answer (the page, the API and the CLI show five by default)
 
 
 def led_by(evidence: Evidence, excerpt: Excerpt) -> list[SentenceHit]:
