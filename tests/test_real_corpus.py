@@ -10,7 +10,7 @@ import pytest
 from support import ROOT, assert_verbatim
 from libya_qa.evaluation import evaluate, load_cases
 from libya_qa.config import Settings
-from libya_qa.confidence import NO_FIGURE_PROBABILITY, UNNAMED_PROBABILITY
+from libya_qa.confidence import DESCRIBED_PROBABILITY, NO_FIGURE_PROBABILITY, UNNAMED_PROBABILITY
 from libya_qa.qa import QA
 from libya_qa.schema import Filters
 
@@ -316,3 +316,12 @@ def test_the_answer_does_not_depend_on_how_many_quotes_are_shown(real_qa: QA, qu
     one, five = real_qa.ask(question, 1), real_qa.ask(question, 5)
     assert len(one.excerpts) == 1 and one.excerpts[0] == five.excerpts[0]
     assert (one.status, one.confidence, one.short_answer) == (five.status, five.confidence, five.short_answer)
+
+
+def test_who_someone_is_is_answered_by_the_quote_that_says_it(real_qa: QA) -> None:
+    """"Who is Baffour Amoa?" quoted "According to Baffour Amoa, the president of the West African Action Network
+    on Small Arms, ..." at a probability of 0.45: a name is few words for the model to read."""
+    answer = real_qa.ask("Who is Baffour Amoa?")
+    assert "Baffour Amoa, the president of the West African Action Network on Small Arms" in answer.excerpts[0].quote
+    assert answer.status == "answered" and answer.confidence >= DESCRIBED_PROBABILITY
+    assert_verbatim(answer.excerpts, bodies(real_qa))

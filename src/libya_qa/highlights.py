@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .answer_kinds import asks_for_a_person, is_person
+from .described import asked_person
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
 from .fact_sheets import asks_an_item, names_the_field
 from .figures import asked_figure, of_asked_kind
@@ -26,7 +27,6 @@ MAX_SHORT_SPANS = 4  # a short answer reads at a glance; more names than this is
 NEAR_WORDS = 8  # in a sentence naming more, the answer sits this close to the question's words
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")  # what comes before the doer of a passive ("backed by Qatar")
 # "Who is Khalifa Haftar?" asks what someone is, which a sentence says, not for a name: names there mark nothing.
-WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W*$", re.IGNORECASE)
 # What a "how many" question counts: the words before its verb ("How many Syrian children are ...?").
 HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w’'-]+?){0,3}?)(?=\s+(?:are|is|was|were|did|does|do|has|have|"
                       r"had|will|would|can|could|should|must)\b|\W*$|,)", re.IGNORECASE)
@@ -145,12 +145,7 @@ def _places(text: str, spans: list[TypedSpan]) -> list[TypedSpan]:
 
 def _asks_who_someone_is(question: str) -> bool:
     """True for "Who is <a name>?": the question is the name, and what answers is a description."""
-    match = WHO_IS.match(without_continuation(question))
-    if match is None:
-        return False
-    rest = match.group("rest")
-    names = [span for span in find_spans(rest) if span.kind == "name"]
-    return len(names) == 1 and names[0].start == 0 and names[0].end == len(rest)
+    return bool(asked_person(question))
 
 
 def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str

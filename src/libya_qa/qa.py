@@ -14,6 +14,7 @@ from .answer_order import naming_first
 from .by_source import BEARS_PROBABILITY, Strength, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
+from .described import says_who
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts, hits_inside, judged_part
@@ -171,7 +172,8 @@ class QA:
         if first:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_first_quote(missing, query.question, evidence.view.articles.values(), judged_part(*first),
                                         answer_names(*first))
-        verdict = judge(evidence.hits, missing, self.threshold)
+        described = bool(first) and says_who(query.question, first[0].quote)  # "Who is <a name>?" answered
+        verdict = judge(evidence.hits, missing, self.threshold, described=described)
         # A follow-up may point at what the nearest quote names even when it fell short of an answer, and
         # its referents then do not move with the threshold; the user sees a short answer only when answered.
         named = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1], listed=True) if first else ()

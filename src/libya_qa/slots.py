@@ -117,7 +117,7 @@ def _mentions(text: str, question: str, strict: bool) -> list[tuple[str, list[in
         if not set(described) <= set(tokenize(sentence)):
             continue
         names = _names(sentence)
-        for token in (t for t in _parsed(sentence) if tokenize(t.text)[:1] == [noun]):
+        for token in (t for t in parsed(sentence) if tokenize(t.text)[:1] == [noun]):
             root = token
             while root.dep_ == "compound" and root.head.i != root.i:
                 root = root.head
@@ -134,7 +134,7 @@ def _sentences(text: str) -> list[tuple[int, str]]:
 
 
 @lru_cache(maxsize=256)  # a quote's sentences are read again by its highlights
-def _parsed(sentence: str) -> Any:
+def parsed(sentence: str) -> Any:
     """The parsed sentence."""
     return _parse(sentence)
 
