@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libya_qa.answer_order import naming_first
+from libya_qa.answer_order import describing_first, naming_first
 from libya_qa.highlights import Marked, QuoteSentence, mark
 from libya_qa.schema import Excerpt, Source
 
@@ -33,3 +33,16 @@ def test_a_far_less_likely_quote_does_not_come_first_for_its_names() -> None:
 
 def test_a_question_asking_for_no_name_keeps_the_order() -> None:
     assert order("Why did the general leave?", 0.65, 0.63) == [ON_TOPIC, NAMING]
+
+
+def test_a_quote_saying_what_a_name_is_comes_before_one_that_only_names_it() -> None:
+    question = "What is Libya Dawn?"
+    plain = "On May 16, 2014, Haftar launched Operation DIGNITY against the militias of Libya Dawn."
+    said = "The militias are drawn from Libya Dawn, the Islamist coalition that ousted the government."
+    pairs = [quoted(plain, question, 0.64), quoted(said, question, 0.60)]
+    assert [e.quote for e, _ in describing_first(pairs, question)] == [said, plain]
+    far = [quoted(plain, question, 0.80), quoted(said, question, 0.40)]  # far less likely: the order stays
+    assert [e.quote for e, _ in describing_first(far, question)] == [plain, said]
+    other = "Why did Libya Dawn fight?"  # asks no "what is": the order stays
+    assert [e.quote for e, _ in describing_first([quoted(plain, other, 0.64), quoted(said, other, 0.60)], other)] == [
+        plain, said]

@@ -6,7 +6,7 @@ import pytest
 
 from libya_qa.absence import Absence, Span
 from libya_qa.confidence import DESCRIBED_PROBABILITY, judge
-from libya_qa.described import asked_person, describes, says_who
+from libya_qa.described import asked_name, asked_person, describes, says_who
 from libya_qa.ranking import SentenceHit
 
 NOTHING_MISSING = Absence((), 0.0, (), (), Span(2013, 2015))
@@ -22,6 +22,9 @@ NOTHING_MISSING = Absence((), 0.0, (), (), Span(2013, 2015))
     ("successfully, Russia's ambassador to Egypt, Sergey Kirpichenko told TASS", "Sergey Kirpichenko"),
     ("The RAND Corporation’s Christopher Chivvis argues in his book", "Christopher Chivvis"),  # an affiliation
     ("Jason Pack is president of and an affiliated analyst at Risk Intelligence.", "Jason Pack"),  # a copula
+    ("by the Kurdish People's Protection Units (YPG), an armed group", "Kurdish People's Protection Units"),
+    ("Libyan National Army (LNA): The banner name for the patchwork of militias", "Libyan National Army"),
+    ("Rights group Amnesty International fears that", "Amnesty International"),
 ])
 def test_a_title_an_apposition_or_a_copula_says_who_someone_is(quote: str, name: str) -> None:
     assert describes(quote, name)
@@ -39,8 +42,12 @@ def test_a_name_quoted_without_a_description_says_nothing_of_who_it_is(quote: st
 
 
 def test_only_a_who_is_question_about_a_name_asks_who_a_person_is() -> None:
-    assert asked_person("Who is Toby Lanzer?") == "Toby Lanzer" and asked_person("And who was Jean Ping?") == "Jean Ping"
+    assert asked_person("Who is Toby Lanzer?") == "Toby Lanzer"
+    assert asked_person("And who was Jean Ping?") == "Jean Ping"
     assert asked_person("Who is the spokesman?") == "" and asked_person("Who backed Haftar?") == ""
+    assert asked_name("What is Libya Dawn?") == "Libya Dawn" and asked_person("What is Libya Dawn?") == ""
+    assert asked_name("What is the population of Niger?") == ""
+    assert asked_name("Who was Jean Ping?") == "Jean Ping"
     assert says_who("Who is Ian Martin?", "Ian Martin, then the special representative of the UN secretary-general")
     assert not says_who("Who backed Ian Martin?", "Ian Martin, then the special representative of the UN")
 

@@ -28,7 +28,8 @@ SPLIT = {row["id"]: row["split"] for row in [*MANIFEST["founding"], *MANIFEST["a
 QUESTIONS = [json.loads(line) for line in (EVAL / "questions.jsonl").read_text(encoding="utf-8").splitlines()
              if line.strip()]
 WITH_ANSWERS = [q for q in QUESTIONS if q["kind"] in ("answerable", "followup")]
-WHO_IS = [json.loads(line) for line in (EVAL / "who_is.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+WHO_IS, WHAT_IS = ([json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+                   for name in ("who_is.jsonl", "what_is.jsonl"))
 ANSWERABLE = [q for q in QUESTIONS if q["kind"] == "answerable"]
 
 
@@ -151,7 +152,7 @@ def test_every_rewording_asks_an_answerable_question_again_for_the_same_answer()
 
 
 def test_every_answer_string_is_verbatim_and_local_in_every_listed_article(articles: dict[str, Article]) -> None:
-    for q in [*WITH_ANSWERS, *WHO_IS]:
+    for q in [*WITH_ANSWERS, *WHO_IS, *WHAT_IS]:
         for article_id in q["articles"]:
             body = articles[article_id].body
             assert all(a in body for a in q["answer"]), (q["id"], article_id)
@@ -201,9 +202,12 @@ def test_unanswerable_questions_name_what_no_article_holds(articles: dict[str, A
             assert not any(all(_mentions(a.body, t) for t in together) for a in articles.values()), q["id"]
 
 
-def test_who_is_questions_each_ask_who_one_person_of_their_split_is() -> None:
-    """tests/data/eval/who_is.jsonl: "Who is <a name>?" over one article of the question's split, ids apart."""
-    assert {q["id"] for q in WHO_IS}.isdisjoint(q["id"] for q in QUESTIONS) and len({q["id"] for q in WHO_IS}) == len(WHO_IS)
-    for q in WHO_IS:
-        assert q["kind"] == "answerable" and re.fullmatch(r"Who is [A-Z][^?]+\?", q["question"]), q["id"]
+@pytest.mark.parametrize("rows, opening", [(WHO_IS, "Who"), (WHAT_IS, "What")])
+def test_who_and_what_is_questions_each_ask_of_one_article_of_their_split(rows: list[dict], opening: str) -> None:
+    """who_is.jsonl and what_is.jsonl: "Who/What is <a name>?" over one article of the question's split."""
+    ids = [q["id"] for q in [*QUESTIONS, *WHO_IS, *WHAT_IS]]
+    assert len(ids) == len(set(ids))
+    for q in rows:
+        assert q["kind"] == "answerable", q["id"]
+        assert re.fullmatch(rf"{opening} is (?:the )?[A-Z][^?]+\?", q["question"]), q["id"]
         assert len(q["articles"]) == 1 and SPLIT[q["articles"][0]] == q["split"], q["id"]

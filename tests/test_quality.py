@@ -85,6 +85,18 @@ def test_who_someone_is_is_answered_by_the_quote_that_says_it(eval_qa: QA, split
     assert summary["hit@1"] >= 0.9 and summary["answered_rate"] >= 0.9, summary
 
 
+WHAT_IS = ROOT / "tests" / "data" / "eval" / "what_is.jsonl"
+
+
+@pytest.mark.parametrize("split, asked, floor", [("dev", 7, 0.85), ("test", 7, 0.5)])
+def test_what_a_name_is_is_quoted_from_the_passage_that_says_it(eval_qa: QA, split: str, asked: int,
+                                                              floor: float) -> None:
+    """"What is <a name>?" (tests/data/eval/what_is.jsonl): hit@1 1.0 / 0.571 on 2026-12-02 (0.857 / 0.429 before
+    a quote that says what the name is came first: answer_order.describing_first)."""
+    summary = evaluate(eval_qa, [c for c in load_cases(WHAT_IS) if c.split == split]).summary(split)
+    assert summary["answerable"] == asked and summary["verbatim_share"] == 1.0 and summary["hit@1"] >= floor, summary
+
+
 @pytest.mark.parametrize("split", ["dev", "test"])
 def test_the_figures_hold_on_each_half(report: Report, split: str) -> None:
     summary = report.summary(split)

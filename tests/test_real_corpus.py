@@ -325,3 +325,11 @@ def test_who_someone_is_is_answered_by_the_quote_that_says_it(real_qa: QA) -> No
     assert "Baffour Amoa, the president of the West African Action Network on Small Arms" in answer.excerpts[0].quote
     assert answer.status == "answered" and answer.confidence >= DESCRIBED_PROBABILITY
     assert_verbatim(answer.excerpts, bodies(real_qa))
+
+
+def test_what_a_name_is_is_quoted_from_the_passage_that_says_it(real_qa: QA) -> None:
+    """"What is Libya Dawn?" quoted the launch of Operation DIGNITY first, a passage naming Libya Dawn in passing."""
+    answer = real_qa.ask("What is Libya Dawn?")
+    assert "Libya Dawn, the Islamist coalition that ousted the internationally-recognised government" in (
+        answer.excerpts[0].quote)
+    assert_verbatim(answer.excerpts, bodies(real_qa))

@@ -1,4 +1,5 @@
-"""Which quote comes first: one that names nothing of the kind asked gives way to a close one that does.
+"""Which quote comes first: one that names nothing of the kind asked, or does not say who or what the question
+asks about, gives way to a close one that does.
 
 "Which CIA-backed exile group did Haftar join in the late 1980s?" ranked "The C.I.A. had to airlift Haftar
 and three hundred and fifty of his men to Zaire ..." first, a sentence on the topic that names no group,
@@ -10,6 +11,7 @@ about as likely to answer on its own evidence, does, the next one answers.
 from __future__ import annotations
 
 from .analysis import question_type
+from .described import asked_name, describes
 from .highlights import Marked, short_answer
 from .schema import Excerpt
 
@@ -38,3 +40,20 @@ def naming_first(marked: list[tuple[Excerpt, Marked]], question: str) -> list[tu
     if names_something(first) or not names_something(second):
         return marked
     return [second, first, *marked[2:]]
+
+
+def describing_first(marked: list[tuple[Excerpt, Marked]], question: str) -> list[tuple[Excerpt, Marked]]:
+    """The quotes, one of the next two first when the first does not say who or what a "Who is <a name>?" or
+    "What is <a name>?" question asks about and it does, as likely to answer within CLOSE_PROBABILITY.
+
+    "What is Libya Dawn?" quoted "On May 16, 2014, Haftar launched Operation DIGNITY ..." first, above
+    "... drawn from Libya Dawn, the Islamist coalition that ousted the internationally-recognised government".
+    """
+    name = asked_name(question)
+    if not name or not marked or describes(marked[0][0].quote, name):
+        return marked
+    floor = marked[0][0].confidence - CLOSE_PROBABILITY
+    for n, (excerpt, marks) in enumerate(marked[1:3], 1):
+        if excerpt.confidence >= floor and describes(excerpt.quote, name):
+            return [(excerpt, marks), *marked[:n], *marked[n + 1:]]
+    return marked

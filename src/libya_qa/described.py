@@ -18,9 +18,13 @@ from .entities import find_spans
 from .slots import parsed, person_spans
 
 WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W*$", re.IGNORECASE)
-# After the name: ", the ...", ", an ...", ", who ...", ", NATO's ...", or "is (a|the|president ...)".
-APPOSITION = re.compile(r",\s+(?:(?:then|now|formerly|once)\s+)?(?:[Tt]he|[Aa]n?|who|whose|[A-Z][\w.&-]*(?:'s|’s))\s")
-COPULA = re.compile(r"\s+(?:is|was|has been|had been)\s+(?:the|an?|[a-z]+\s+(?:of|at|for|to)\b|[A-Z])")  # not "was laid off"
+WHAT_IS = re.compile(r"^\W*what\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W*$", re.IGNORECASE)
+# After the name, its initials aside: ", the ...", ", an ...", ", who ...", ", NATO's ...", or a list entry's
+# definition ("Libyan National Army (LNA): The banner name for ...").
+APPOSITION = re.compile(r"(?:\s+\([A-Z][\w-]*\))?(?:,\s+(?:(?:then|now|formerly|once)\s+)?"
+                        r"(?:[Tt]he|[Aa]n?|who|whose|which|[A-Z][\w.&-]*(?:'s|’s))\s|:\s+[A-Z])")
+# "is president of", "was the ...", not "was laid off"
+COPULA = re.compile(r"\s+(?:is|was|has been|had been)\s+(?:the|an?|[a-z]+\s+(?:of|at|for|to)\b|[A-Z])")
 # Before the name: "His lawyer, Farid el-Deeb"; a title word the tagger reads as a noun is taken apart below.
 APPOSED_BEFORE = re.compile(r"(?:\b(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)|[A-Z][\w.&-]*(?:'s|’s))"
                             r"\s+[\w’'-]+(?:\s+[\w’'-]+){0,3},\s*$")
@@ -32,7 +36,17 @@ CONTEXT_CHARS = 120  # a title or an apposition sits this close to the name
 
 def asked_person(question: str) -> str:
     """The name a "Who is <a name>?" question asks about, or "" for any other question."""
-    match = WHO_IS.match(without_continuation(question))
+    return _the_name(WHO_IS.match(without_continuation(question)))
+
+
+def asked_name(question: str) -> str:
+    """The name a "Who is <a name>?" or "What is <a name>?" question asks about ("Libya Dawn"), or ""."""
+    opening = without_continuation(question)
+    return _the_name(WHO_IS.match(opening)) or _the_name(WHAT_IS.match(opening))
+
+
+def _the_name(match: re.Match[str] | None) -> str:
+    """The rest of a who-is or what-is question when it is one name and nothing else."""
     if match is None:
         return ""
     rest = match.group("rest")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, check_source,
                       in_corpus_spelling, publication_span)
 from .analysis import CONTROL, plain_question
-from .answer_order import naming_first
+from .answer_order import describing_first, naming_first
 from .by_source import BEARS_PROBABILITY, Strength, group_by_source
 from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
 from .config import Settings
@@ -164,7 +164,7 @@ class QA:
         # at least five quotes are drafted: which of them meet and join, and the runner-up that may come first,
         # then do not depend on how many of the five the user asked to see
         scored = scored_excerpts(evidence, max(top_k, DRAFTED), query, missing)
-        marked = naming_first(scored, query.question)[:top_k]
+        marked = describing_first(naming_first(scored, query.question), query.question)[:top_k]
         first = marked[0] if marked else None
         if first and first is not scored[0]:  # the verdict reads the quote that now comes first
             evidence = replace(evidence, hits=led_by(evidence, first[0]))
