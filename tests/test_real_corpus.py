@@ -333,3 +333,11 @@ def test_what_a_name_is_is_quoted_from_the_passage_that_says_it(real_qa: QA) -> 
     assert "Libya Dawn, the Islamist coalition that ousted the internationally-recognised government" in (
         answer.excerpts[0].quote)
     assert_verbatim(answer.excerpts, bodies(real_qa))
+
+
+def test_the_quote_that_says_who_someone_is_shows_the_answer_s_strength(real_qa: QA) -> None:
+    """The answer said 95% and its first quote 45%, and "what each source says" 26%, for the same quote."""
+    answer = real_qa.ask("Who is Baffour Amoa?", group="source")
+    assert answer.excerpts[0].confidence == answer.confidence >= DESCRIBED_PROBABILITY
+    described = [e for g in answer.groups for e in g.excerpts if "Baffour Amoa, the president" in e.quote]
+    assert described and all(e.confidence >= DESCRIBED_PROBABILITY for e in described)

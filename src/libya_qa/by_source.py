@@ -33,11 +33,13 @@ Strength = Callable[[list[SentenceHit], Article], float]
 
 
 def group_by_source(searcher: Searcher, query: Query, strength: Strength,
-                    bar: float = BEARS_PROBABILITY) -> tuple[SourceGroup, ...]:
+                    bar: float = BEARS_PROBABILITY, floor: Callable[[str], float] | None = None
+                    ) -> tuple[SourceGroup, ...]:
     """Every source whose evidence bears on the query (strength at least bar), with its best excerpts, by date.
 
     `strength` is confidence.source_probability (the answer's own model), each article judged on the
-    names and years it holds (absence.check_source); each excerpt shows its own.
+    names and years it holds (absence.check_source); each excerpt shows its own, or what `floor` reads in its
+    quote when that is more (a quote that says who a "Who is <a name>?" question asks about).
     """
     evidence = searcher.search(query)
     if evidence.view is None:
@@ -47,15 +49,16 @@ def group_by_source(searcher: Searcher, query: Query, strength: Strength,
         by_article[hit.article].append(hit)
     bearing = [hits for key, hits in by_article.items() if strength(hits, evidence.view.articles[key]) >= bar]
     bearing.sort(key=lambda hits: -hits[0].confidence)
-    groups = [_group(evidence.view, hits, query, strength, bar) for hits in bearing[:MAX_SOURCES]]
+    groups = [_group(evidence.view, hits, query, strength, bar, floor) for hits in bearing[:MAX_SOURCES]]
     return tuple(sorted(groups, key=lambda g: date_key(g.source)))
 
 
 def _group(view: SentenceView, hits: list[SentenceHit], query: Query, strength: Strength,
-           bar: float) -> SourceGroup:
+           bar: float, floor: Callable[[str], float] | None = None) -> SourceGroup:
     """One article's group: its best excerpt, and a second one when that bears on the question too."""
     article = view.articles[hits[0].article]
-    excerpts = [replace(e, confidence=strength(hits_inside(view, hits, e), article))
+    excerpts = [replace(e, confidence=max(strength(hits_inside(view, hits, e), article),
+                                          floor(e.quote) if floor else 0.0))
                 for e, _ in build_excerpts(view, hits, EXCERPTS_PER_SOURCE, query.question, query.given)]
     kept = excerpts[:1] + [e for e in excerpts[1:] if e.confidence >= bar]
     return SourceGroup(kept[0].source, tuple(kept))

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from .absence import Absence
+from .described import says_who
 from .ranking import FITTED, SentenceHit
 
 # name -> weight of the logistic model ("bias": the intercept), and the probability at or above which a
@@ -116,6 +117,11 @@ def source_probability(hits: list[SentenceHit], absence: Absence) -> float:
     if not hits:
         return 0.0
     return _capped(probability({**signals(hits, absence), "margin": 0.0}), absence, hits)
+
+
+def described_probability(question: str, quote: str) -> float:
+    """DESCRIBED_PROBABILITY when the question asks who someone is and the quote says it, else 0."""
+    return DESCRIBED_PROBABILITY if says_who(question, quote) else 0.0
 
 
 def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_PROBABILITY,

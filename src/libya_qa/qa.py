@@ -12,9 +12,8 @@ from .absence import (Absence, Span, absence, byline_terms, check_first_quote, c
 from .analysis import CONTROL, plain_question
 from .answer_order import describing_first, naming_first
 from .by_source import BEARS_PROBABILITY, Strength, group_by_source
-from .confidence import ANSWER_PROBABILITY, excerpt_probability, judge, source_probability
+from .confidence import ANSWER_PROBABILITY, described_probability, excerpt_probability, judge, source_probability
 from .config import Settings
-from .described import says_who
 from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts, hits_inside, judged_part
@@ -172,7 +171,7 @@ class QA:
         if first:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_first_quote(missing, query.question, evidence.view.articles.values(), judged_part(*first),
                                         answer_names(*first))
-        described = bool(first) and says_who(query.question, first[0].quote)  # "Who is <a name>?" answered
+        described = bool(first) and described_probability(query.question, first[0].quote) > 0  # "Who is X?" answered
         verdict = judge(evidence.hits, missing, self.threshold, described=described)
         # A follow-up may point at what the nearest quote names even when it fell short of an answer, and
         # its referents then do not move with the threshold; the user sees a short answer only when answered.
@@ -181,7 +180,8 @@ class QA:
                              Remembered(tuple(s.text for s in named), tuple(s.text for s in spans)))
         spans = spans if verdict.answered else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
-        groups = group_by_source(loaded.deep, query, source_strength(asked, query.question), bar) if group else None
+        groups = group_by_source(loaded.deep, query, source_strength(asked, query.question), bar,
+                                 floor=lambda quote: described_probability(query.question, quote)) if group else None
         filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
         excerpts = label_related([e for e, _ in marked], bar, verdict.answered)  # the same bar as a source's
         return Answer(
@@ -231,8 +231,10 @@ def scored_excerpts(evidence: Evidence, top_k: int, query: Query, missing: Absen
     # Each quote is judged on its own years and figures; its source's text, and the kind of names its short
     # answer reads, for the first quote only (QA._answer): reading every quoted article's text cost the
     # 100,000-passage index 30 ms at p95, and each new name costs an entity-recogniser call (~2.5 ms).
-    return [(replace(e, confidence=excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
-                                                       check_quote(missing, query.question, judged_part(e, m)))), m)
+    # a quote that says who a "Who is <a name>?" question asks about answers as the verdict judges it
+    return [(replace(e, confidence=max(excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
+                                                           check_quote(missing, query.question, judged_part(e, m))),
+                                       described_probability(query.question, e.quote))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, query.question, query.given)]
 
 
