@@ -55,6 +55,6 @@ def test_only_a_who_is_question_about_a_name_asks_who_a_person_is() -> None:
 def test_a_quote_that_says_who_someone_is_answers_however_few_words_it_shares() -> None:
     weak = [SentenceHit(0, 0, 0, cosine=0.3, coverage=0.2, fusion=0.1, score=1.0, confidence=1.0)]
     assert not judge(weak, NOTHING_MISSING).answered
-    verdict = judge(weak, NOTHING_MISSING, described=True)
+    verdict = judge(weak, NOTHING_MISSING, floor=DESCRIBED_PROBABILITY)
     assert verdict.answered and verdict.probability == DESCRIBED_PROBABILITY
-    assert not judge([], NOTHING_MISSING, described=True).answered
+    assert not judge([], NOTHING_MISSING, floor=DESCRIBED_PROBABILITY).answered

@@ -125,11 +125,11 @@ def described_probability(question: str, quote: str) -> float:
 
 
 def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_PROBABILITY,
-          model: dict[str, float] = MODEL, described: bool = False) -> Verdict:
+          model: dict[str, float] = MODEL, floor: float = 0.0) -> Verdict:
     """Answer or not_found, with the probability that the first excerpt answers (model: the fitting script's;
-    described: the question asks who someone is and the first quote says it)."""
+    floor: what its quote alone shows, described_probability)."""
     p = _capped(probability(signals(hits, absence), model), absence, hits) if hits else 0.0
-    p = max(p, DESCRIBED_PROBABILITY) if described and hits else p
+    p = max(p, floor) if hits else p
     if absence.late_years:
         years = ", ".join(str(y) for y in absence.late_years)
         covered = absence.span.describe()

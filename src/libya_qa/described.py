@@ -17,8 +17,8 @@ from .analysis import without_continuation
 from .entities import find_spans
 from .slots import parsed, person_spans
 
-WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W*$", re.IGNORECASE)
-WHAT_IS = re.compile(r"^\W*what\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W*$", re.IGNORECASE)
+# "Who is Toby Lanzer?", "What is Libya Dawn?": the rest is the name when it is one name and nothing else.
+IS_WHAT = re.compile(r"^\W*(?P<wh>who|what)\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W*$", re.IGNORECASE)
 # After the name, its initials aside: ", the ...", ", an ...", ", who ...", ", NATO's ...", or a list entry's
 # definition ("Libyan National Army (LNA): The banner name for ...").
 APPOSITION = re.compile(r"(?:\s+\([A-Z][\w-]*\))?(?:,\s+(?:(?:then|now|formerly|once)\s+)?"
@@ -36,17 +36,13 @@ CONTEXT_CHARS = 120  # a title or an apposition sits this close to the name
 
 def asked_person(question: str) -> str:
     """The name a "Who is <a name>?" question asks about, or "" for any other question."""
-    return _the_name(WHO_IS.match(without_continuation(question)))
+    match = IS_WHAT.match(without_continuation(question))
+    return asked_name(question) if match is not None and match.group("wh").lower() == "who" else ""
 
 
 def asked_name(question: str) -> str:
     """The name a "Who is <a name>?" or "What is <a name>?" question asks about ("Libya Dawn"), or ""."""
-    opening = without_continuation(question)
-    return _the_name(WHO_IS.match(opening)) or _the_name(WHAT_IS.match(opening))
-
-
-def _the_name(match: re.Match[str] | None) -> str:
-    """The rest of a who-is or what-is question when it is one name and nothing else."""
+    match = IS_WHAT.match(without_continuation(question))
     if match is None:
         return ""
     rest = match.group("rest")
@@ -62,7 +58,7 @@ def says_who(question: str, quote: str) -> bool:
 
 
 def describes(quote: str, name: str) -> bool:
-    """True when the quote names the person with a title, an apposition or a copula at some mention."""
+    """True when the quote writes the name with a title, an apposition or a copula at some mention."""
     people = person_spans(quote)
     for found in re.finditer(re.escape(name), quote):
         # the whole name the recogniser reads: "Haftar" of "provided by Khalifa Haftar" has no title "Khalifa"

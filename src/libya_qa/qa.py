@@ -29,6 +29,8 @@ from .search import Evidence, Query, Searcher
 from .store import CatalogueEntry, Snapshot, Store
 from .stores import open_store
 
+DRAFTED = 5  # the quotes drafted for any answer (the page, the API and the CLI show five by default)
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -171,8 +173,8 @@ class QA:
         if first:  # a year the question names must be in the source it would be answered from, and its quote
             missing = check_first_quote(missing, query.question, evidence.view.articles.values(), judged_part(*first),
                                         answer_names(*first))
-        described = bool(first) and described_probability(query.question, first[0].quote) > 0  # "Who is X?" answered
-        verdict = judge(evidence.hits, missing, self.threshold, described=described)
+        said = described_probability(query.question, first[0].quote) if first else 0.0  # "Who is X?" answered
+        verdict = judge(evidence.hits, missing, self.threshold, floor=said)
         # A follow-up may point at what the nearest quote names even when it fell short of an answer, and
         # its referents then do not move with the threshold; the user sees a short answer only when answered.
         named = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1], listed=True) if first else ()
@@ -236,9 +238,6 @@ def scored_excerpts(evidence: Evidence, top_k: int, query: Query, missing: Absen
                                                            check_quote(missing, query.question, judged_part(e, m))),
                                        described_probability(query.question, e.quote))), m)
             for e, m in build_excerpts(evidence.view, evidence.hits, top_k, query.question, query.given)]
-
-
-DRAFTED = 5  # the quotes drafted for any answer (the page, the API and the CLI show five by default)
 
 
 def led_by(evidence: Evidence, excerpt: Excerpt) -> list[SentenceHit]:
