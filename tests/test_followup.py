@@ -166,3 +166,35 @@ def test_it_after_a_which_group_question_is_the_group_not_a_place() -> None:
                   ("Tunisia", "Ansar al-Sharia", "AST", "Libyan"), ("Ansar al-Sharia", "AST"))]
     searched = resolve("When did the UN blacklist it?", turns)
     assert "Ansar al-Sharia" in searched and "Tunisia " not in f"{searched} " and "Libyan" not in searched
+
+
+@pytest.mark.parametrize("question", ["Why hadn't Germany been able to deport him earlier?",
+                                      "Which city besides Mosul is he talking about?"])
+def test_he_after_only_places_points_back(question: str) -> None:
+    assert is_followup(question)  # a country or a city is no "he"
+
+
+def test_he_after_a_person_named_in_the_question_stands_alone() -> None:
+    assert not is_followup("What did Haftar say he would do in Benghazi?")
+
+
+def test_its_may_mean_the_thing_a_hyphened_name_qualifies() -> None:
+    query = search_query("And who provides its real power?", ["Who heads the Tobruk-based government in Libya?"])
+    assert query.endswith("Tobruk-based government")
+    # a plain name before the noun is a referent of its own, not part of the thing
+    query = search_query("Where did it happen?", ["How many Turkish soldiers did the Russian strike kill?"])
+    assert "Russian" in query and "Russian strike" not in query
+
+
+def test_a_count_without_its_noun_counts_what_the_earlier_question_counted() -> None:
+    query = search_query("And how many were wounded?", ["How many Turkish soldiers were killed near al-Bab?"])
+    assert query.endswith("Turkish soldiers")
+    assert "soldiers" not in search_query("And how many civilians were wounded?",
+                                          ["How many Turkish soldiers were killed near al-Bab?"])
+
+
+def test_a_continuation_naming_a_group_swaps_the_earlier_group_whole() -> None:
+    query = search_query("What about Germany and Norway?", ["Which transport planes will France and Germany buy jointly?"])
+    assert query.endswith("Which transport planes will Germany and Norway buy jointly?")
+    query = search_query("What about Norway?", ["Which transport planes will France and Germany buy jointly?"])
+    assert query.endswith("will France and Norway buy jointly?")  # one name swaps one name

@@ -56,7 +56,12 @@ NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
 AUXILIARY = r"did|does|do|is|are|was|were|has|have|had"
 FOCUS_WH = re.compile(rf"^\W*(?:which|what)\s+(?!(?:{AUXILIARY})\b)([a-z][\w’'-]*"
                       rf"(?:\s+(?!(?:in|of|on|at|for|from|to|by|{AUXILIARY})\b)[a-z][\w’'-]*)?)", re.IGNORECASE)
-FOCUS_THE = re.compile(r"\bthe\s+([a-z][\w’'-]*)")
+# The noun after "the", with a hyphened name that says which one: "the Tobruk-based government" (f154: "its").
+FOCUS_THE = re.compile(r"\bthe\s+((?:[A-Z][\w’']*-[\w’'-]+\s+)?[a-z][\w’'-]*)")
+# "And how many were wounded?": a count whose noun is left out counts what the earlier question counted (f121).
+ELLIPTIC_COUNT = re.compile(rf"\bhow\s+(?:many|much)\s+(?:{AUXILIARY}|will|would)\b", re.IGNORECASE)
+COUNTED = re.compile(rf"\bhow\s+(?:many|much)\s+((?!(?:{AUXILIARY})\b)[\w’'-]+(?:\s+(?!(?:{AUXILIARY})\b)[a-z][\w’'-]*)?)",
+                     re.IGNORECASE)
 THING = re.compile(r"\b(it|its|they|them|their|these|those|there)\b", re.IGNORECASE)
 # "It" that points at nothing: "Why was it unsurprising that ...", "Is it true that ...", "is it hard to",
 # and the idiom "as Putin put it" or "as Orton calls it" (dev q83 was read as a follow-up after another question).
@@ -68,6 +73,7 @@ EXPLETIVE = re.compile(r"\b(?:(?:is|was|isn’t|isn't|wasn’t|wasn't)\s+it|it\s
 # "The other side" beside the side's name ("And who supported the other side, Libya Dawn?") points at the
 # conversation, not at the text: a sentence about "both sides" would match its words (dev f57).
 OTHER_SIDE = re.compile(r"\bthe\s+(?:other|opposing|rival)\s+(?:side|camp|party|faction)\b\W*", re.IGNORECASE)
+COORDINATED = re.compile(r"\s*(?:,|and|,\s*and)\s*")  # what joins the names of one group: "France and Germany"
 MIN_CONTENT_WORDS = 3
 MAX_REFERENTS = 3
 
@@ -105,6 +111,8 @@ def is_followup(question: str) -> bool:
     personal = PERSONAL.search(question)
     if named and personal and re.search(r"\band\b", question[named.start():personal.start()]):
         return True  # "How do Pack and Brody-Barre describe the army he leads?": two names are no "he"
+    if personal and _only_places_before(question, personal.start()):
+        return True  # "Why hadn't Germany been able to deport him?": a country is no "him" (f133, f120)
     plural = PLURAL.search(question)
     if named and plural and not re.search(r"\b[a-z]{3,}s\b|\band\b|,", question[:plural.start()]):
         return True  # "What did Haftar tell their citizens to do?": one name, and "their" is not his
@@ -112,6 +120,12 @@ def is_followup(question: str) -> bool:
         return False
     content = [w for w in re.findall(r"[A-Za-z’']+", question) if len(w) > 3]
     return len(content) < MIN_CONTENT_WORDS or bool(ANAPHOR.search(question))
+
+
+def _only_places_before(question: str, end: int) -> bool:
+    """The question names something before `end`, and all it names there are places or peoples."""
+    names = [question[s.start:s.end] for s in find_spans(question[:end]) if s.kind == "name"]
+    return bool(names) and all(is_place(name) for name in names)
 
 
 def question_names(question: str) -> list[str]:
@@ -164,11 +178,13 @@ def referents(question: str, turn: Turn) -> list[str]:
         if name.lower() not in (s.lower() for s in seen) and name.lower() not in question.lower():
             seen.append(name)
     things = focus(turn.question) if THING.search(without_expletive(question)) else []
-    return seen[:MAX_REFERENTS] + [t for t in things if t.lower() not in question.lower()]
+    if ELLIPTIC_COUNT.search(question):
+        things += [m.group(1) for m in COUNTED.finditer(turn.question)][:1]
+    return seen[:MAX_REFERENTS] + [t for t in things if t.lower() not in " ".join([question, *seen]).lower()]
 
 
 def in_place(continuation: str, earlier: str) -> str:
-    """The earlier question asked of the continuation's new name: its last name swapped for it.
+    """The earlier question asked of the continuation's new name: its last name (or group of names) swapped for it.
 
     "What about Algeria?" after "How has Libya's instability affected Tunisia?" asks how it affected
     Algeria; kept whole, the earlier question's "Tunisia" would pull the search back to Tunisia.
@@ -177,8 +193,12 @@ def in_place(continuation: str, earlier: str) -> str:
     old = [s for s in find_spans(earlier) if s.kind == "name"]
     if not new or not old:
         return earlier
-    swapped = old[-1]
-    return f"{earlier[:swapped.start]}{' and '.join(new)}{earlier[swapped.end:]}"
+    start = old[-1].start
+    for before in reversed(old[:-1] if len(new) > 1 else []):  # "What about Germany and Norway?" after "Which
+        if not COORDINATED.fullmatch(earlier[before.end:start]):  # planes will France and Germany buy?" (f139)
+            break
+        start = before.start
+    return f"{earlier[:start]}{' and '.join(new)}{earlier[old[-1].end:]}"
 
 
 def resolve(question: str, turns: list[Turn]) -> str:
