@@ -23,6 +23,9 @@ from .spelling import Skeletons, respellings
 from .store import Snapshot
 
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# A model or type designation ("Su-24", "MiG-29", "C-130J", "F-16s"): letters, a hyphen, a number. The
+# keyword index splits it ("su", "24"), so its words are known wherever each occurs apart (dev u225).
+DESIGNATION = re.compile(r"\b([A-Z][A-Za-z]{0,3})[-‐‑–](\d{1,4}[A-Z]?)(?=s?\b)")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Absence:
     late_years: tuple[int, ...]  # of those, years after every dated source was published
     span: Span
     unsupported_years: tuple[int, ...] = ()  # years the best-matching source neither mentions nor was published in
+    unsupported_designations: tuple[str, ...] = ()  # designations ("Su-24") the best-matching source never writes
     best_source: str = ""  # that source's title
     years_outside_quote: tuple[int, ...] = ()  # years the quote judged (the first, or the one scored) does not hold
     figure_missing: bool = False  # it asks how many or how much, and the quote judged gives no figure of that kind
@@ -150,9 +154,13 @@ def check_best_source(found: Absence, question: str, best: Article) -> Absence:
     topic, not the answer; a year is too specific a constraint for nearby text to satisfy.
     """
     missing = years_missing(question, f"{best.source.title} {best.source.date} {best.body}")
+    designations = designations_missing(question, f"{best.source.title} {best.body}")
     outside = share_outside(name_words(question), source_terms(best) | named_by_initials(question, best))
     found = replace(found, names_outside_source=outside) if outside != found.names_outside_source else found
-    return replace(found, unsupported_years=missing, best_source=best.source.title) if missing else found
+    if not (missing or designations):
+        return found
+    return replace(found, unsupported_years=missing, unsupported_designations=designations,
+                   best_source=best.source.title)
 
 
 def check_source(found: Absence, question: str, article: Article) -> Absence:
@@ -221,6 +229,15 @@ def check_first_quote(found: Absence, question: str, articles: Iterable[Article]
     """
     source = next(a for a in articles if a.id == first.source.id)
     return check_quote(check_best_source(found, question, source), question, first, answer_names)
+
+
+def designations_missing(question: str, text: str) -> tuple[str, ...]:
+    """The designations the question names that the text never writes, in any case or hyphenation
+    ("MiG-29" is written "Mig-29" or "MiG 29"; "Su-24" is not written by "Su-25" or "Su-245")."""
+    def written(letters: str, number: str) -> bool:
+        return re.search(rf"(?<![A-Za-z]){re.escape(letters)}[\s‐‑–-]?{re.escape(number)}(?!\d)", text,
+                         re.IGNORECASE) is not None
+    return tuple(m.group(0) for m in DESIGNATION.finditer(question) if not written(m.group(1), m.group(2)))
 
 
 def years_missing(question: str, text: str) -> tuple[int, ...]:
