@@ -174,8 +174,11 @@ def test_he_after_only_places_points_back(question: str) -> None:
     assert is_followup(question)  # a country or a city is no "he"
 
 
-def test_he_after_a_person_named_in_the_question_stands_alone() -> None:
-    assert not is_followup("What did Haftar say he would do in Benghazi?")
+@pytest.mark.parametrize("question", ["What did Haftar say he would do in Benghazi?",
+                                      "What did Libya's prime minister say he would do?",
+                                      "Why did Germany's chancellor say she went to Tunis?"])
+def test_he_after_a_person_named_or_described_in_the_question_stands_alone(question: str) -> None:
+    assert not is_followup(question)
 
 
 def test_its_may_mean_the_thing_a_hyphened_name_qualifies() -> None:

@@ -73,6 +73,12 @@ EXPLETIVE = re.compile(r"\b(?:(?:is|was|isn’t|isn't|wasn’t|wasn't)\s+it|it\s
 # "The other side" beside the side's name ("And who supported the other side, Libya Dawn?") points at the
 # conversation, not at the text: a sentence about "both sides" would match its words (dev f57).
 OTHER_SIDE = re.compile(r"\bthe\s+(?:other|opposing|rival)\s+(?:side|camp|party|faction)\b\W*", re.IGNORECASE)
+# A person named by role, whom "he" or "she" later in the question may mean: "What did Libya's prime minister say
+# he would do?" stands alone though it names only a place.
+ROLE = re.compile(r"\b(?:president|minister|premier|leader|commander|general|colonel|spokes(?:man|woman|person)|"
+                  r"official|officer|envoy|ambassador|chancellor|king|emir|prince|chief|secretary|founder|author|"
+                  r"journalist|reporter|man|woman|boy|girl|soldier|fighter|refugee|perpetrator|suspect)s?\b",
+                  re.IGNORECASE)
 COORDINATED = re.compile(r"\s*(?:,|and|,\s*and)\s*")  # what joins the names of one group: "France and Germany"
 MIN_CONTENT_WORDS = 3
 MAX_REFERENTS = 3
@@ -111,7 +117,7 @@ def is_followup(question: str) -> bool:
     personal = PERSONAL.search(question)
     if named and personal and re.search(r"\band\b", question[named.start():personal.start()]):
         return True  # "How do Pack and Brody-Barre describe the army he leads?": two names are no "he"
-    if personal and _only_places_before(question, personal.start()):
+    if personal and _only_places_before(question, personal.start()) and not ROLE.search(question[:personal.start()]):
         return True  # "Why hadn't Germany been able to deport him?": a country is no "him" (f133, f120)
     plural = PLURAL.search(question)
     if named and plural and not re.search(r"\b[a-z]{3,}s\b|\band\b|,", question[:plural.start()]):
