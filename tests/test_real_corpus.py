@@ -341,3 +341,16 @@ def test_the_quote_that_says_who_someone_is_shows_the_answer_s_strength(real_qa:
     assert answer.excerpts[0].confidence == answer.confidence >= DESCRIBED_PROBABILITY
     described = [e for g in answer.groups for e in g.excerpts if "Baffour Amoa, the president" in e.quote]
     assert described and all(e.confidence >= DESCRIBED_PROBABILITY for e in described)
+
+
+def test_a_follow_up_s_own_words_weigh_in_its_ranking_but_not_its_confidence(real_qa: QA, monkeypatch) -> None:
+    from libya_qa import search
+    searcher = real_qa.loaded.searcher
+    followup = real_qa.query_for("Which countries carried out airstrikes for him?", ["Who is Khalifa Haftar?"])
+    hits = searcher.search(followup).hits
+    assert followup.retrieval_text != followup.question and any(h.own_gain != 0 for h in hits)
+    assert all(h.own_gain == 0 for h in searcher.search(real_qa.query_for("Who backed Haftar?", [])).hits)
+    monkeypatch.setattr(search, "OWN_WORDS_SHARE", 0.0)
+    without = {h.sentence: h for h in searcher.search(followup).hits}
+    assert all(h.confidence == pytest.approx(without[h.sentence].confidence) for h in hits)  # the model's scale
+    assert any(h.score != pytest.approx(without[h.sentence].score) for h in hits)  # the ranking's own words

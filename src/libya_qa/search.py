@@ -11,8 +11,8 @@ from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
 from .fact_sheets import asked_row, is_fact_sheet, of_another_subject
 from .layout import headings, is_prose, section_heading
-from .ranking import (FIELD_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights, evidence_matrix, vector_of,
-                      with_ranks)
+from .ranking import (FIELD_BONUS, OWN_WORDS_SHARE, QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights,
+                      evidence_matrix, vector_of, with_ranks)
 from .signals import (ShortNames, as_written, credited_relations, initials_written, names_by_last_word, named_in_full,
                       sentence_bm25, soft_coverage, typed_answer, window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
@@ -155,6 +155,9 @@ class Searcher:
         view = self.snapshot.sentences(list(fused))
         weights = self.snapshot.term_idf(terms)
         cosines = view.vectors @ vector.astype(np.float32)
+        # a follow-up searched with its referents: how much closer each sentence is to its own words alone
+        own_gain = (view.vectors @ self.embed(query.question).astype(np.float32) - cosines
+                    if text != query.question else np.zeros_like(cosines))
         best_fusion = _best_by_sentence(view, fused, relative=True)
         dense_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(dense)})
         keyword_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(keyword)})
@@ -195,7 +198,7 @@ class Searcher:
                 window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0),
                 article_coverage=float(evidence.coverage[a]), best_article_coverage=evidence.best_coverage,
                 sentence_bm25=sentence_bm25(weights, self.sentence_tokens(sentence, sentence_text)),
-                field=field, other_subject=other_subject))
+                field=field, other_subject=other_subject, own_gain=float(own_gain[i])))
         return Evidence(with_ranks(hits), view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:
@@ -207,6 +210,8 @@ class Searcher:
         scores = evidence @ vector_of(weights or self.weights) + fields
         confidences = scores if weights is None or weights == self.weights else (
             evidence @ vector_of(self.weights) + fields)
+        own = OWN_WORDS_SHARE * (weights or self.weights).sentence_cosine * np.array([h.own_gain for h in hits])
+        scores = scores + own  # ranking only: the confidence stays on the scale the model was fitted on
         scored = [replace(h, score=float(s), confidence=float(c)) for h, s, c in zip(hits, scores, confidences)]
         scored.sort(key=lambda h: -h.score)
         return scored
