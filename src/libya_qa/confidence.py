@@ -135,14 +135,10 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
         covered = absence.span.describe()
         return Verdict(p, False, f"Not found: the corpus's sources were published {covered}; none of them covers "
                        f"{years}. Any excerpts are the nearest passages, not an answer.")
-    if absence.unsupported_years:
-        years = ", ".join(str(y) for y in absence.unsupported_years)
+    if absence.unsupported_years or absence.unsupported_designations:  # too specific for nearby text to satisfy
+        unsupported = ", ".join([*map(str, absence.unsupported_years), *absence.unsupported_designations])
         return Verdict(p, False, f"Not found: the best-matching source, {absence.best_source}, never mentions "
-                       f"{years}. Any excerpts are the nearest passages, not an answer.")
-    if absence.unsupported_designations:
-        names = ", ".join(absence.unsupported_designations)
-        return Verdict(p, False, f"Not found: the best-matching source, {absence.best_source}, never mentions "
-                       f"{names}. Any excerpts are the nearest passages, not an answer.")
+                       f"{unsupported}. Any excerpts are the nearest passages, not an answer.")
     if far_off(hits, absence):
         quoted = [f"“{w}”" for w in absence.unknown_words]
         words = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)

@@ -36,19 +36,24 @@ CONTEXT_CHARS = 120  # a title or an apposition sits this close to the name
 
 def asked_person(question: str) -> str:
     """The name a "Who is <a name>?" question asks about, or "" for any other question."""
-    match = IS_WHAT.match(without_continuation(question))
-    return asked_name(question) if match is not None and match.group("wh").lower() == "who" else ""
+    wh, name = _asked(question)
+    return name if wh == "who" else ""
 
 
 def asked_name(question: str) -> str:
     """The name a "Who is <a name>?" or "What is <a name>?" question asks about ("Libya Dawn"), or ""."""
+    return _asked(question)[1]
+
+
+def _asked(question: str) -> tuple[str, str]:
+    """("who" or "what", the name) of a who-is or what-is question whose rest is one name; ("", "") otherwise."""
     match = IS_WHAT.match(without_continuation(question))
     if match is None:
-        return ""
+        return "", ""
     rest = match.group("rest")
     names = [span for span in find_spans(rest) if span.kind == "name"]
     whole = len(names) == 1 and names[0].start == 0 and names[0].end == len(rest)
-    return rest if whole else ""
+    return (match.group("wh").lower(), rest) if whole else ("", "")
 
 
 def says_who(question: str, quote: str) -> bool:
