@@ -2,7 +2,10 @@
 
 import pytest
 
-from libya_qa.figures import gives_figure
+from libya_qa.analysis import tokenize
+from libya_qa.entities import new_spans
+from libya_qa.figures import counted_noun, counts_other, gives_figure
+from libya_qa.signals import typed_answer
 
 
 @pytest.mark.parametrize("question, quote", [
@@ -43,3 +46,33 @@ def test_an_age_is_answered_bare() -> None:
     # "How old ...?" keeps the lenient rule: an age is written "Mubarak, 88" or "aged 69" as often as "88 years"
     assert gives_figure("Mubarak, 88, was acquitted in March.", "How old is Hosni Mubarak?")
     assert not gives_figure("Mubarak was acquitted.", "How old is Hosni Mubarak?")
+
+
+@pytest.mark.parametrize("question, noun", [
+    ("How many Turkish soldiers did the strike kill?", "soldiers"),
+    ("How many arms storage sites had Qaddafi stocked?", "sites"),
+    ("How many of the civilians fleeing al-Mamoun were wounded?", "civilians"),
+    ("How many countries belong to the US-led coalition?", "countries"),
+    ("And how many were wounded?", ""),  # no noun: any figure may count it
+    ("What is the population of Niger?", ""),
+])
+def test_the_counted_noun_is_the_plural_after_how_many(question: str, noun: str) -> None:
+    assert counted_noun(question) == noun
+
+
+def test_a_number_counting_another_plural_is_not_the_count_asked_for() -> None:
+    sentence = "The U.S.-led coalition has conducted more than 19,000 airstrikes with more than 50 countries."
+    spans = new_spans(sentence, "number", "How many countries belong to the coalition?")
+    assert [counts_other(sentence, s, "countries") for s in spans] == [True, False]
+    # people are counted by what they are: "255,000 refugees" may answer "How many people ...?"
+    refugees = "Yemen hosts more than 255,000 refugees."
+    assert not any(counts_other(refugees, s, "people") for s in new_spans(refugees, "number", "How many people?"))
+
+
+def test_typed_evidence_is_not_near_when_the_number_counts_something_else() -> None:
+    question = "How many countries belong to the US-led coalition?"
+    terms = frozenset(tokenize(question))
+    assert typed_answer("The US-led coalition has conducted more than 19,000 airstrikes.", "number", question, terms) \
+        == (1.0, 0.0)
+    assert typed_answer("The US-led coalition of more than 50 countries bombs IS.", "number", question, terms) \
+        == (1.0, 1.0)

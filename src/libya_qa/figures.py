@@ -37,6 +37,38 @@ MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?|litres?|lit
                 r"acres?|%|per ?cent|dollars?|euros?|pounds?)")
 
 
+# What a count is of ("How many Turkish soldiers did ...?" -> soldiers): a plural among the first words after "how
+# many", before a verb or preposition. A number followed by another plural ("more than 19,000 airstrikes" for
+# "How many countries ...?") counts something else, however near the question's words it stands.
+COUNT_START = re.compile(r"\bhow many\s+(?:of\s+(?:the|its|their|these|those)\s+)?(.*)", re.IGNORECASE)
+NOT_COUNTED = frozenset("are is was were did do does have has had will would could can should may might of in on at "
+                        "from to for by with there they them it its their this us".split())
+PLURAL = re.compile(r"[a-z][\w’'-]*[a-z]s|people|men|women|children|police|staff|personnel|crew", re.IGNORECASE)
+
+
+def counted_noun(question: str) -> str:
+    """The plural noun a how-many question counts, lowercased ("" when it names none: "How many were hurt?")."""
+    found = COUNT_START.search(question)
+    head = ""
+    for word in re.findall(r"[\w’'-]+", found.group(1))[:3] if found else []:
+        if word.lower() in NOT_COUNTED:
+            break
+        if PLURAL.fullmatch(word):
+            head = word.lower()
+    return head
+
+
+def counts_other(sentence: str, span: TypedSpan, noun: str) -> bool:
+    """The number span is followed, within three words, by a plural noun that is not the counted one."""
+    if noun == "people":  # "7 million Nigerians", "255,000 refugees": people, counted by what they are
+        return False
+    prefix = noun[:5] if len(noun) > 5 else noun.rstrip("s")
+    following = [w for w in re.findall(r"[\w’'-]+", sentence[span.start:span.end + 40])[:6] if not w[0].isdigit()]
+    if any(w.lower().startswith(prefix) for w in following):
+        return False
+    return any(PLURAL.fullmatch(w) and w.lower() not in NOT_COUNTED for w in following[:3])
+
+
 def asked_figure(question: str) -> str:
     """The kind of figure a how-many or how-much question asks for: age, share, duration, money, count or any."""
     if HOW_OLD.search(question):

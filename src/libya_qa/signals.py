@@ -11,6 +11,7 @@ import numpy as np
 
 from .analysis import positioned_stems, tokenize
 from .entities import PLACE_WORDS, find_spans, names_with_initials, new_spans
+from .figures import counted_noun, counts_other
 from .store import SentenceView
 
 TYPED = ("name", "number", "time")
@@ -33,8 +34,9 @@ def typed_answer(sentence: str, kind: str, question: str, question_terms: frozen
     def index(offset: int) -> int:
         return int(np.searchsorted(positions, offset, side="right")) - 1
 
+    counted = counted_noun(question) if kind == "number" else ""  # a number counting something else is no answer
     near = any(abs(index(s.start) - index(a)) <= NEAR_WORDS or abs(index(s.end - 1) - index(a)) <= NEAR_WORDS
-               for s in spans for a in anchors)
+               for s in spans if not (counted and counts_other(sentence, s, counted)) for a in anchors)
     return 1.0, float(near)
 
 
