@@ -80,6 +80,9 @@ ROLE = re.compile(r"\b(?:president|minister|premier|leader|commander|general|col
                   r"journalist|reporter|man|woman|boy|girl|soldier|fighter|refugee|perpetrator|suspect)s?\b",
                   re.IGNORECASE)
 COORDINATED = re.compile(r"\s*(?:,|and|,\s*and)\s*")  # what joins the names of one group: "France and Germany"
+# "Which other dictator had done the same?", "How many other refugees were on board?": other than what the
+# conversation named; a question naming its own subject is left alone (the check above returned for it).
+OTHERS = re.compile(r"\b(?:other|else|another)\b|\bthe same\b", re.IGNORECASE)
 MIN_CONTENT_WORDS = 3
 MAX_REFERENTS = 3
 
@@ -125,7 +128,7 @@ def is_followup(question: str) -> bool:
     if named:
         return False
     content = [w for w in re.findall(r"[A-Za-z’']+", question) if len(w) > 3]
-    return len(content) < MIN_CONTENT_WORDS or bool(ANAPHOR.search(question))
+    return len(content) < MIN_CONTENT_WORDS or bool(ANAPHOR.search(question)) or bool(OTHERS.search(question))
 
 
 def _only_places_before(question: str, end: int) -> bool:
