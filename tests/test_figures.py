@@ -26,6 +26,8 @@ from libya_qa.signals import typed_answer
     # a count by any figure that is not a measure of something else
     ("How many militants were arrested?", "Five tons of explosives were found and 12 militants arrested."),
     ("How many barrels a day does it produce?", "Crude oil production: 35,000 bbl/day"),
+    ("How many years did he rule?", "He ruled for 30 years."),
+    ("How much oil does Libya produce?", "It produces 1.2 million barrels a day."),
 ])
 def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
     assert gives_figure(quote, question)
@@ -37,6 +39,9 @@ def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
     ("How much compensation did TUI pay the families?", "It is understood that families of 22 of the victims sued."),
     ("How many militants were arrested in the raid?", "Five tons of explosives were found."),
     ("How many U212A submarines are they buying?", "They are buying submarines known as U212A."),
+    # a span of time counts no people, and neither it nor how often weighs an amount of a thing
+    ("How many people were detained?", "He was detained for 45 days."),
+    ("How much weight has he lost?", "His detention was renewed for the fifth time, five times in all, for 45 days."),
 ])
 def test_a_figure_of_another_kind_does_not(question: str, quote: str) -> None:
     assert not gives_figure(quote, question)

@@ -11,6 +11,7 @@ import re
 
 from .entities import TypedSpan, new_spans
 
+AUXILIARY_WORDS = r"is|are|was|were|do|does|did|has|have|had|will|would|could|can|should"
 # Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
 FIGURE_WORDS = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"
                           r"|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
@@ -20,6 +21,9 @@ HOW_OLD = re.compile(r"\bhow old\b", re.IGNORECASE)
 SHARE = re.compile(r"^\W*what (?:proportion|share|percentage|fraction)\b|\bwhat percent\b", re.IGNORECASE)
 MONEY_ASKED = re.compile(r"^\W*how much\b(?=.*\b(?:money|compensation|aid|pay|paid|cost|costs|spend|spent|worth|"
                          r"fund|funds|funding|budget|save|saved|waste|wasted|earn|earned|owe|owed)\b)", re.IGNORECASE)
+# "How much weight has he lost?", "How much oil ...?": an amount of a thing, which a span of time ("another 45
+# days") does not give; "How much time", "how much of", "how much longer" are left to the other kinds.
+AMOUNT_ASKED = re.compile(rf"^\W*(?:and\s+)?how much\s+(?!(?:time|longer|more|less|of|{AUXILIARY_WORDS})\b)[a-z]", re.I)
 COUNT_ASKED = re.compile(r"^\W*how many\s+(?:[\w’'-]+\s+){0,2}?([a-z][\w’'-]*)", re.IGNORECASE)
 # What follows a share's figure: "86.2%", "75 percent", "a fifth", "two thirds", "half of".
 SHARE_GIVEN = re.compile(r"%|\bper ?cent\b|\bhalf\b|\b(?:thirds?|quarters?|fifths?|tenths?)\b|\bin (?:every )?"
@@ -32,9 +36,10 @@ SOME_TIME = re.compile(rf"\b(?:a|an|several|few|many)\s+{TIME_UNIT}\b", re.IGNOR
 SINCE = re.compile(r"\b(?:since|from|until|till|between|to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)  # "since 1984"
 SHARE_UNIT = r"(?:%|per ?cent|half|thirds?|quarters?|fifths?|tenths?)"  # what ends a share's own figure
 MONEY_UNIT = r"(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn|m)"  # ... and a sum's
-# A measure that counts no people or things: a count question quoted only with these gives no count.
-MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?|litres?|liters?|barrels?|bbl|sq|cubic|hectares?|"
-                r"acres?|%|per ?cent|dollars?|euros?|pounds?)")
+# A measure that counts no people or things (a length, a span of time, a weight, ...): a count question quoted
+# only with these gives no count ("How many people were detained?" is not answered by "for 45 days").
+MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|{TIME_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?|litres?|liters?|barrels?|bbl|sq|"
+                r"cubic|hectares?|acres?|%|per ?cent|dollars?|euros?|pounds?)")
 
 
 # What a count is of ("How many Turkish soldiers did ...?" -> soldiers): a plural among the first words after "how
@@ -70,7 +75,7 @@ def counts_other(sentence: str, span: TypedSpan, noun: str) -> bool:
 
 
 def asked_figure(question: str) -> str:
-    """The kind of figure a how-many or how-much question asks for: age, share, duration, money, count or any."""
+    """The figure a how-many or how-much question asks for: age, share, duration, money, amount, count or any."""
     if HOW_OLD.search(question):
         return "age"
     if SHARE.search(question):
@@ -79,6 +84,8 @@ def asked_figure(question: str) -> str:
         return "duration"
     if MONEY_ASKED.search(question):
         return "money"
+    if AMOUNT_ASKED.search(question):
+        return "amount"
     counted = COUNT_ASKED.search(question)
     if counted and not re.fullmatch(MEASURE_UNIT, counted.group(1), re.IGNORECASE):  # "How many barrels": any
         return "count"
@@ -104,6 +111,8 @@ def gives_figure(quote: str, question: str) -> bool:
         return MONEY_GIVEN.search(quote) is not None and (ranked or bool(numbers))
     if kind == "count":
         return ranked or any(of_asked_kind(quote, span, kind) for span in numbers)
+    if kind == "amount":  # "the fifth time" ranks, it weighs nothing
+        return any(of_asked_kind(quote, span, kind) for span in numbers)
     return ranked or bool(numbers)
 
 
@@ -118,6 +127,8 @@ def of_asked_kind(quote: str, span: TypedSpan, kind: str) -> bool:
             or _measured(quote, span, MONEY_UNIT)
     if kind == "count":
         return not _measured(quote, span, MEASURE_UNIT)
+    if kind == "amount":  # neither a span of time nor how often ("five times") is an amount of a thing
+        return not _measured(quote, span, rf"(?:{TIME_UNIT}|times)")
     return True
 
 
