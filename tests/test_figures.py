@@ -28,6 +28,7 @@ from libya_qa.signals import typed_answer
     ("How many barrels a day does it produce?", "Crude oil production: 35,000 bbl/day"),
     ("How many years did he rule?", "He ruled for 30 years."),
     ("How much oil does Libya produce?", "It produces 1.2 million barrels a day."),
+    ("How much oil does Niger produce?", "Crude oil production: 13,000 bbl/day (2023 est.)"),  # a rate, not a span
 ])
 def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
     assert gives_figure(quote, question)

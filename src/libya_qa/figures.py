@@ -127,8 +127,8 @@ def of_asked_kind(quote: str, span: TypedSpan, kind: str) -> bool:
             or _measured(quote, span, MONEY_UNIT)
     if kind == "count":
         return not _measured(quote, span, MEASURE_UNIT)
-    if kind == "amount":  # neither a span of time nor how often ("five times") is an amount of a thing
-        return not _measured(quote, span, rf"(?:{TIME_UNIT}|times)")
+    if kind == "amount":  # neither a span of time nor how often ("five times") is an amount; a rate is ("bbl/day")
+        return not _measured(quote, span, rf"(?<!/)(?:{TIME_UNIT}|times)")
     return True
 
 
