@@ -13,7 +13,8 @@ from libya_qa.followup import Turn, is_followup, resolve, search_query
                                       "How did the transitional council respond?", "What happened next?",
                                       "What did Haftar tell their citizens to do?",
                                       "How do Pack and Brody-Barre describe the army he leads?",
-                                      "How many other refugees were on board?", "Which other dictator had done the same?"])
+                                      "How many other refugees were on board?", "Which other dictator had done the same?",
+                                      "Who said that for the UN, and when?"])
 def test_followups_are_recognised(question: str) -> None:
     assert is_followup(question)
 
@@ -25,7 +26,8 @@ def test_followups_are_recognised(question: str) -> None:
                                       "How did Egypt respond to the murder of the Copts?", "What did Haftar do?",
                                       "What did Qatar and Turkey give their allies?",
                                       "How many fighters does ISIS have in their ranks?",
-                                      "Which other countries did Haftar's backers arm?"])
+                                      "Which other countries did Haftar's backers arm?",
+                                      "Who said that Libya was a failed state?"])
 def test_standalone_questions_are_not(question: str) -> None:
     assert not is_followup(question)
 

@@ -46,6 +46,9 @@ PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 TRAILING = re.compile(r"\b(?:it|them|him|her|this|that)(?:\s+(?:to|in|at|from|for|on|with|about|over))?\W*$",
                       re.IGNORECASE)
 # Before a name, these point back; "this", "that" and the like are as often determiners or relatives there.
+# "this" or "that" standing for something, not opening a clause: "Who said that for the UN, and when?"
+DEMONSTRATIVE = re.compile(r"\b(?:this|that)\b(?=\s+(?:for|in|about|to|at|on|with|from|and|or)\b|\s*[,?.!])",
+                           re.IGNORECASE)
 POINTING = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there)\b", re.IGNORECASE)
 # A capitalised word after the first one: the question names its own subject.
 NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
@@ -114,7 +117,7 @@ def is_followup(question: str) -> bool:
     question = without_expletive(question.strip())
     if CONTINUATION.search(question) or TRAILING.search(question) or REACTION.search(question):
         return True
-    named, pointing = NAMED.search(question), POINTING.search(question)
+    named, pointing = NAMED.search(question), POINTING.search(question) or DEMONSTRATIVE.search(question)
     if named and pointing and pointing.start() < named.start():
         return True  # "What did he accuse the Americans of?": the pronoun comes before any name
     personal = PERSONAL.search(question)
