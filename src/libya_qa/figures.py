@@ -8,10 +8,11 @@ is not answered by "Five tons of explosives"). Rules over the quote's words, no 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .entities import TypedSpan, new_spans
 
-AUXILIARY_WORDS = r"is|are|was|were|do|does|did|has|have|had|will|would|could|can|should"
+AUXILIARY_WORDS = r"is|are|was|were|do|does|did|has|have|had|will|would|could|can|should|may|might"
 # Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
 FIGURE_WORDS = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"
                           r"|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
@@ -23,7 +24,8 @@ MONEY_ASKED = re.compile(r"^\W*how much\b(?=.*\b(?:money|compensation|aid|pay|pa
                          r"fund|funds|funding|budget|save|saved|waste|wasted|earn|earned|owe|owed)\b)", re.IGNORECASE)
 # "How much weight has he lost?", "How much oil ...?": an amount of a thing, which a span of time ("another 45
 # days") does not give; "How much time", "how much of", "how much longer" are left to the other kinds.
-AMOUNT_ASKED = re.compile(rf"^\W*(?:and\s+)?how much\s+(?!(?:time|longer|more|less|of|{AUXILIARY_WORDS})\b)[a-z]", re.I)
+AMOUNT_ASKED = re.compile(rf"^\W*(?:and\s+)?how much\s+(?!(?:time|longer|more|less|of|{AUXILIARY_WORDS})\b)[a-z]",
+                          re.IGNORECASE)
 COUNT_ASKED = re.compile(r"^\W*how many\s+(?:[\w’'-]+\s+){0,2}?([a-z][\w’'-]*)", re.IGNORECASE)
 # What follows a share's figure: "86.2%", "75 percent", "a fifth", "two thirds", "half of".
 SHARE_GIVEN = re.compile(r"%|\bper ?cent\b|\bhalf\b|\b(?:thirds?|quarters?|fifths?|tenths?)\b|\bin (?:every )?"
@@ -46,11 +48,12 @@ MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|{TIME_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?
 # many", before a verb or preposition. A number followed by another plural ("more than 19,000 airstrikes" for
 # "How many countries ...?") counts something else, however near the question's words it stands.
 COUNT_START = re.compile(r"\bhow many\s+(?:of\s+(?:the|its|their|these|those)\s+)?(.*)", re.IGNORECASE)
-NOT_COUNTED = frozenset("are is was were did do does have has had will would could can should may might of in on at "
-                        "from to for by with there they them it its their this us".split())
+NOT_COUNTED = frozenset(AUXILIARY_WORDS.split("|")
+                        + "of in on at from to for by with there they them it its their this us".split())
 PLURAL = re.compile(r"[a-z][\w’'-]*[a-z]s|people|men|women|children|police|staff|personnel|crew", re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)  # asked of every candidate sentence of one question; read once
 def counted_noun(question: str) -> str:
     """The plural noun a how-many question counts, lowercased ("" when it names none: "How many were hurt?")."""
     found = COUNT_START.search(question)

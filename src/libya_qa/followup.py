@@ -46,10 +46,10 @@ PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 TRAILING = re.compile(r"\b(?:it|them|him|her|this|that)(?:\s+(?:to|in|at|from|for|on|with|about|over))?\W*$",
                       re.IGNORECASE)
 # Before a name, these point back; "this", "that" and the like are as often determiners or relatives there.
-# "this" or "that" standing for something, not opening a clause: "Who said that for the UN, and when?"
+POINTING = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there)\b", re.IGNORECASE)
+# ... unless "this" or "that" stands for something, not opening a clause: "Who said that for the UN, and when?"
 DEMONSTRATIVE = re.compile(r"\b(?:this|that)\b(?=\s+(?:for|in|about|to|at|on|with|from|and|or)\b|\s*[,?.!])",
                            re.IGNORECASE)
-POINTING = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there)\b", re.IGNORECASE)
 # A capitalised word after the first one: the question names its own subject.
 NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
 # The thing an earlier question asks about, which "it", "they" or "there" may mean later: the noun after
