@@ -133,6 +133,15 @@ def lowercase_words(text: str) -> frozenset[str]:
     return frozenset(w for w in WORD.findall(text) if w.islower())
 
 
+MIDSENTENCE_CAPITAL = re.compile(r"(?<=[a-z0-9,;)] )[A-Z][a-z][\w’'-]*")  # "... backed by Egypt": after a word, not a stop
+
+
+@lru_cache(maxsize=256)  # the few articles quoted question after question
+def midsentence_capitals(text: str) -> frozenset[str]:
+    """The capitalised words a text writes after another word of its sentence: names, whatever opens a sentence."""
+    return frozenset(MIDSENTENCE_CAPITAL.findall(text))
+
+
 def opens_on_common_word(text: str, span: TypedSpan, common: AbstractSet[str]) -> bool:
     """True for a one-word name that only opens the sentence, or a clause after a colon ("Petroleum Facilities
     Guard (PFG): Set up in 2012 ..."), and that the article also writes in lower case."""

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .analysis import question_type
-from .entities import lowercase_words
+from .entities import lowercase_words, midsentence_capitals
 from .highlights import TYPED_KINDS, Marked, QuoteSentence, mark
 from .layout import is_prose
 from .ranking import FITTED, SentenceHit
@@ -225,7 +225,8 @@ def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, Sentenc
         sentences.append(QuoteSentence(int(view.start[i]), int(view.end[i]), view.text(i), answers,
                                        sentence == draft.best, close))
     start, end = sentences[0].start, sentences[-1].end
-    marked = mark(start, sentences, kind, question, lowercase_words(article.body), given)
+    marked = mark(start, sentences, kind, question, lowercase_words(article.body), given,
+                  midsentence_capitals(article.body))
     if draft.joined:  # a quote it met is context: its years and figures answer nothing (judged_part)
         first, last = _own_run(draft)
         marked = replace(marked, judged=(sentences[first - draft.first].start - start,

@@ -167,6 +167,25 @@ def entity_label(name: str) -> str:
     return doc.ents[0].label_ if whole else ""
 
 
+# What a sentence's capitalised first word is when it names nothing: "Simply, ...", "Rather, ...", "Recent ...".
+NOT_A_NAME = frozenset({"ADV", "ADJ", "DET", "PRON", "ADP", "CCONJ", "SCONJ", "VERB", "AUX", "PART", "INTJ"})
+OPENING_WORDS = 6  # enough of the sentence for the tagger to read its first word in context (about 2 ms)
+TAGGING = ("tok2vec", "tagger", "attribute_ruler")
+
+
+@lru_cache(maxsize=2048)
+def opens_on_a_modifier(sentence: str) -> bool:
+    """True when the sentence's first word is, to spaCy's tagger, an adverb, adjective or other word that names
+    nothing ("Simply, ..."), and not a people the entity recogniser knows ("Tunisian officials ...")."""
+    with PARSING:
+        nlp = parser()
+        doc = nlp.make_doc(" ".join(sentence.split()[:OPENING_WORDS]))
+        for name, component in nlp.pipeline:
+            doc = component(doc) if name in TAGGING else doc
+    first = next((t for t in doc if not t.is_punct), None)
+    return first is not None and first.pos_ in NOT_A_NAME and not entity_label(first.text)
+
+
 @lru_cache(maxsize=256)
 def person_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     """The [start, end) of what the entity recogniser reads as people in the sentence, reading it whole: in
