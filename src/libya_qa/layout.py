@@ -71,6 +71,14 @@ With By From Of To""".split()
 NEXT_OPENING = re.compile(rf"[^\S\n]+(?=[\"“][A-Z]|(?:{'|'.join(OPENERS)})\b)")
 MAX_HEADLINE_WORDS = 20
 MAX_HEADING_WORDS = 12
+# A subheading the source ran into the sentence after it ("Children at terrible risk But humanitarian groups
+# warn ...", "Germany to provide more aid The new aid ..."): a few words with no sentence ending, then a
+# capitalised opener and a small word. Not "A" or "I", nor a preposition: those stand capitalised inside a
+# sentence or a title ("type A and B", "Gone With the Wind"). Not after a colon: "So my message is simple: It
+# is time ..." and "Libyan National Army (LNA): The banner name ..." are one sentence.
+GLUED_OPENERS = [w for w in OPENERS if w not in ("A", "I", "Of", "To", "In", "On", "At", "For", "With", "By", "From")
+                 ] + ["Despite"]
+GLUED_HEADING = re.compile(rf"[^.!?…\n]+?(?<![:;,])(?=[^\S\n]+(?:{'|'.join(GLUED_OPENERS)})[^\S\n]+[a-z])")
 MAX_CAPTION_WORDS = 80  # a longer line is prose (and some news bodies are one line of thousands of words)
 
 
@@ -105,11 +113,18 @@ def line_of(body: str, start: int, end: int) -> str:
 
 def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
     """True when the sentence at [start, end) sits on a prose line, the only kind quoted as an answer, and is
-    no share bar, dateline, pasted post or link to another story (the splitter makes each a sentence of its own)."""
+    no share bar, dateline, pasted post, link to another story or subheading run into the next sentence (the
+    splitter makes each a sentence of its own)."""
     sentence = body[start:end]
     return (line_kind(line_of(body, start, end), title) == LineKind.PROSE and not is_share_bar(sentence)
             and not DATELINE.fullmatch(sentence.strip()) and not is_social_post(sentence, body[end:end + 40])
-            and not is_related_link(sentence))
+            and not is_related_link(sentence) and glued_heading(body, start, end + 40) != end)
+
+
+def glued_heading(text: str, start: int, end: int) -> int | None:
+    """Where a subheading run into the front of the sentence text[start:end] ends; None when none is."""
+    match = GLUED_HEADING.match(text, start, end)
+    return match.end() if match and 2 <= len(match.group(0).split()) <= MAX_HEADING_WORDS else None
 
 
 def is_social_post(sentence: str, after: str = "") -> bool:
