@@ -205,3 +205,11 @@ def test_a_continuation_naming_a_group_swaps_the_earlier_group_whole() -> None:
     assert query.endswith("Which transport planes will Germany and Norway buy jointly?")
     query = search_query("What about Norway?", ["Which transport planes will France and Germany buy jointly?"])
     assert query.endswith("will France and Norway buy jointly?")  # one name swaps one name
+
+
+def test_a_pronoun_whose_subject_the_question_itself_names_is_no_follow_up() -> None:
+    # read as follow-ups, an unrelated earlier question's words had moved their answers (dev q552, q621)
+    assert not is_followup("How long is the book about Doaa, and who wrote it?")
+    assert not is_followup("How much of its territory has the Islamic State lost, and since when?")
+    assert is_followup("When had Islamic State taken it?")  # one question: "it" is something said before
+    assert is_followup("Why did its plan go nowhere?")

@@ -45,6 +45,13 @@ PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 # "What is Niger's capital and how many people live there?").
 TRAILING = re.compile(r"\b(?:it|them|him|her|this|that)(?:\s+(?:to|in|at|from|for|on|with|about|over))?\W*$",
                       re.IGNORECASE)
+# A second question joined to a first that names its own subject: a pronoun ending it may mean that subject ("How
+# long is the book about Doaa, and who wrote it?"; dev q552 was read as a follow-up after an unrelated question).
+JOINED = re.compile(r"(?:,\s*|\s)and\s+(?:who|whom|what|when|where|which|why|how)\b", re.IGNORECASE)
+# A possessive before the subject it means, named right after the verb: "How much of its territory has the
+# Islamic State lost?" (dev q621).
+CATAPHORIC = re.compile(r"\b(?:its|their|his|her)\b.*?\b(?:has|have|had|did|does|do|is|are|was|were)\s+(?:the\s+)?"
+                        r"(?-i:[A-Z])", re.IGNORECASE)
 # Before a name, these point back; "this", "that" and the like are as often determiners or relatives there.
 POINTING = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there)\b", re.IGNORECASE)
 # ... unless "this" or "that" stands for something, not opening a clause: "Who said that for the UN, and when?"
@@ -115,10 +122,11 @@ def is_followup(question: str) -> bool:
     conversation when it has a pronoun or demonstrative or only one or two content words.
     """
     question = without_expletive(question.strip())
-    if CONTINUATION.search(question) or TRAILING.search(question) or REACTION.search(question):
+    if CONTINUATION.search(question) or REACTION.search(question) or (
+            TRAILING.search(question) and not _answers_inside(question)):
         return True
     named, pointing = NAMED.search(question), POINTING.search(question) or DEMONSTRATIVE.search(question)
-    if named and pointing and pointing.start() < named.start():
+    if named and pointing and pointing.start() < named.start() and not _cataphoric(question, pointing.start()):
         return True  # "What did he accuse the Americans of?": the pronoun comes before any name
     personal = PERSONAL.search(question)
     if named and personal and re.search(r"\band\b", question[named.start():personal.start()]):
@@ -132,6 +140,17 @@ def is_followup(question: str) -> bool:
         return False
     content = [w for w in re.findall(r"[A-Za-z’']+", question) if len(w) > 3]
     return len(content) < MIN_CONTENT_WORDS or bool(ANAPHOR.search(question)) or bool(OTHERS.search(question))
+
+
+def _answers_inside(question: str) -> bool:
+    """True when a pronoun ending the question closes a second question joined to a first that names something."""
+    joined = JOINED.search(question)
+    return joined is not None and NAMED.search(question[:joined.start()]) is not None
+
+
+def _cataphoric(question: str, start: int) -> bool:
+    """True when the possessive at `start` means the subject named right after the question's verb."""
+    return CATAPHORIC.match(question, start) is not None
 
 
 def _only_places_before(question: str, end: int) -> bool:
