@@ -113,3 +113,16 @@ def test_a_subheading_run_into_the_next_sentence_is_never_quoted_and_the_sentenc
         # after a colon, a capitalised opener goes on the same sentence; a preposition stands in titles
         "So my message is simple: It is time to act.": True, "Libyan National Army (LNA): The banner name for many "
         "militias.": True, "The film Gone With the Wind ran.": True}
+
+
+def test_an_editors_sign_off_is_never_quoted_and_the_last_sentence_before_it_is() -> None:
+    # Deutsche Welle closes wire-fed stories with initials and agencies, glued to the last sentence
+    body = ("The talks in the capital went on for many hours and ended without any agreement on the matter. "
+            "Merkel's visit is part of a trip.- sms/cmb (dpa, AFP) - It is not a threat. Author: Rachel Stewart "
+            "ls/kms (AFP, Reuters) Fighters and/or (UN) staff fled.")
+    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
+    assert sentences == {
+        "The talks in the capital went on for many hours and ended without any agreement on the matter.": True,
+        "Merkel's visit is part of a trip.": True, "sms/cmb (dpa, AFP) -": False, "It is not a threat.": True,
+        "Author: Rachel Stewart ls/kms (AFP, Reuters)": False,
+        "Fighters and/or (UN) staff fled.": True}  # a slash inside a sentence is no sign-off
