@@ -126,3 +126,15 @@ def test_an_editors_sign_off_is_never_quoted_and_the_last_sentence_before_it_is(
         "Merkel's visit is part of a trip.": True, "sms/cmb (dpa, AFP) -": False, "It is not a threat.": True,
         "Author: Rachel Stewart ls/kms (AFP, Reuters)": False,
         "Fighters and/or (UN) staff fled.": True}  # a slash inside a sentence is no sign-off
+
+
+def test_al_jazeeras_other_link_markers_are_links_too() -> None:
+    body = ("The talks in the capital went on for many hours and ended without any agreement on the matter. "
+            "WATCH: Crisis in the Horn of Africa - Somalia's Famine In Africa there have been several famines. "
+            "OPINION: Liberating Mosul will not solve Iraq's problems The term was floated.")
+    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
+    assert sentences == {
+        "The talks in the capital went on for many hours and ended without any agreement on the matter.": True,
+        "WATCH: Crisis in the Horn of Africa - Somalia's Famine": False,
+        "In Africa there have been several famines.": True,
+        "OPINION: Liberating Mosul will not solve Iraq's problems": False, "The term was floated.": True}
