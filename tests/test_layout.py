@@ -138,3 +138,14 @@ def test_al_jazeeras_other_link_markers_are_links_too() -> None:
         "WATCH: Crisis in the Horn of Africa - Somalia's Famine": False,
         "In Africa there have been several famines.": True,
         "OPINION: Liberating Mosul will not solve Iraq's problems": False, "The term was floated.": True}
+
+
+def test_a_teaser_of_another_story_is_never_quoted_as_far_as_its_date_tells() -> None:
+    # Deutsche Welle pastes teasers of its other stories into the text, each closed by its date
+    body = ("The talks in the capital went on for many hours and ended without any agreement on the matter. "
+            "The ruling could see Mubarak walk free. (02.03.2017) Amnesty International has castigated Egypt.")
+    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
+    assert sentences == {
+        "The talks in the capital went on for many hours and ended without any agreement on the matter.": True,
+        "The ruling could see Mubarak walk free.": False, "(02.03.2017)": False,
+        "Amnesty International has castigated Egypt.": True}

@@ -22,7 +22,7 @@ from .store import Snapshot, Store
 from .stores import open_store
 from .tables import Embedded, passage_rows, sentence_rows
 
-SPLITTER = "regex-v8"  # bump when chunking changes so old vectors are not reused
+SPLITTER = "regex-v9"  # bump when chunking changes so old vectors are not reused
 REDONE = ("every article was embedded again: the current index was made with another model, other passage "
           "settings or another version of the keyword analyser")
 DAMAGED = "every article was embedded again: the current index could not be read ({code}), so none of it was reused"

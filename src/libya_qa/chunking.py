@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .layout import POST_END, SHARE_BAR, glued_heading, related_links, sign_offs
+from .layout import POST_END, SHARE_BAR, glued_heading, related_links, sign_offs, teaser_dates
 from .schema import Passage, Sentence
 
 # Tokens ending in a period that do not end a sentence (titles, months, Latin, dotted acronyms).
@@ -33,15 +33,16 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 
 def _line_sentences(text: str, line_start: int, line_end: int) -> Iterator[tuple[int, int]]:
     """Sentence spans within one line (a paragraph or a bullet item); a share bar, a pasted post's link and
-    attribution, a pasted link to another story or an editors' sign-off inside it is one of its own, so the
-    story's sentences are not glued to it."""
+    attribution, a pasted link to another story, an editors' sign-off or a teaser's date inside it is one of
+    its own, so the story's sentences are not glued to it."""
     start = line_start
     bullet = BULLET.match(text, line_start, line_end)
     if bullet:
         start = bullet.end()  # the marker is layout, not words
     cuts = sorted([*((m.start(), m.end()) for m in SHARE_BAR.finditer(text, start, line_end)),
                    *((m.start(), m.end()) for m in POST_END.finditer(text, start, line_end)),
-                   *related_links(text, start, line_end), *sign_offs(text, start, line_end)])
+                   *related_links(text, start, line_end), *sign_offs(text, start, line_end),
+                   *teaser_dates(text, start, line_end)])
     for cut_start, cut_end in cuts:
         if cut_start < start:
             continue  # inside the one before (never seen: a share bar holds no post link)

