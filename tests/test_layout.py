@@ -87,12 +87,16 @@ def test_a_pasted_social_media_post_is_never_quoted_and_the_story_after_it_is(tm
     assert not is_social_post("The hashtag #BringBackOurGirls spread worldwide.")  # one tag in prose is prose
 
 
+def quotable(body: str) -> dict[str, bool]:
+    """Each sentence the splitter cuts from the body, and whether it may be quoted."""
+    return {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
+
+
 def test_a_pasted_link_to_another_story_is_never_quoted_and_the_story_after_it_is() -> None:
     body = ("Aid is short. READ MORE: The harrowing evacuation of east Aleppo The five-million milestone came a "
             "year later. READ MORE: Syria's Civil War Explained \"These efforts are no coincidence,\" it said. "
             "READ MORE: Kurds pledge to fight Turkey Cavusoglu said so.")
-    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
-    assert sentences == {
+    assert quotable(body) == {
         "Aid is short.": True, "READ MORE: The harrowing evacuation of east Aleppo": False,
         "The five-million milestone came a year later.": True, "READ MORE: Syria's Civil War Explained": False,
         "\"These efforts are no coincidence,\" it said.": True,
@@ -105,8 +109,7 @@ def test_a_subheading_run_into_the_next_sentence_is_never_quoted_and_the_sentenc
     body = ("The deal was signed. Children at terrible risk But humanitarian groups warn of abuse. "
             "Germany to provide more aid The new aid will create jobs. So my message is simple: It is time to act. "
             "Libyan National Army (LNA): The banner name for many militias. The film Gone With the Wind ran.")
-    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
-    assert sentences == {
+    assert quotable(body) == {
         "The deal was signed.": True, "Children at terrible risk": False,
         "But humanitarian groups warn of abuse.": True, "Germany to provide more aid": False,
         "The new aid will create jobs.": True,
@@ -120,8 +123,7 @@ def test_an_editors_sign_off_is_never_quoted_and_the_last_sentence_before_it_is(
     body = ("The talks in the capital went on for many hours and ended without any agreement on the matter. "
             "Merkel's visit is part of a trip.- sms/cmb (dpa, AFP) - It is not a threat. Author: Rachel Stewart "
             "ls/kms (AFP, Reuters) Fighters and/or (UN) staff fled.")
-    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
-    assert sentences == {
+    assert quotable(body) == {
         "The talks in the capital went on for many hours and ended without any agreement on the matter.": True,
         "Merkel's visit is part of a trip.": True, "sms/cmb (dpa, AFP) -": False, "It is not a threat.": True,
         "Author: Rachel Stewart ls/kms (AFP, Reuters)": False,
@@ -132,8 +134,7 @@ def test_al_jazeeras_other_link_markers_are_links_too() -> None:
     body = ("The talks in the capital went on for many hours and ended without any agreement on the matter. "
             "WATCH: Crisis in the Horn of Africa - Somalia's Famine In Africa there have been several famines. "
             "OPINION: Liberating Mosul will not solve Iraq's problems The term was floated.")
-    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
-    assert sentences == {
+    assert quotable(body) == {
         "The talks in the capital went on for many hours and ended without any agreement on the matter.": True,
         "WATCH: Crisis in the Horn of Africa - Somalia's Famine": False,
         "In Africa there have been several famines.": True,
@@ -144,8 +145,7 @@ def test_a_teaser_of_another_story_is_never_quoted_as_far_as_its_date_tells() ->
     # Deutsche Welle pastes teasers of its other stories into the text, each closed by its date
     body = ("The talks in the capital went on for many hours and ended without any agreement on the matter. "
             "The ruling could see Mubarak walk free. (02.03.2017) Amnesty International has castigated Egypt.")
-    sentences = {body[s.start:s.end]: is_prose(body, s.start, s.end) for s in split_sentences("one", body)}
-    assert sentences == {
+    assert quotable(body) == {
         "The talks in the capital went on for many hours and ended without any agreement on the matter.": True,
         "The ruling could see Mubarak walk free.": False, "(02.03.2017)": False,
         "Amnesty International has castigated Egypt.": True}

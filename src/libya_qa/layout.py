@@ -183,7 +183,7 @@ def teaser_dates(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def closes_a_teaser(body: str, end: int) -> bool:
     """True when a teaser's date follows the sentence ending at `end`: the sentence is the teaser's, not the story's."""
-    return TEASER_DATE.match(body, end + len(body[end:end + 8]) - len(body[end:end + 8].lstrip())) is not None
+    return TEASER_DATE.match(body[end:end + 20].lstrip()) is not None
 
 
 def is_sign_off(sentence: str) -> bool:

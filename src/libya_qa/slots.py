@@ -140,13 +140,18 @@ def parsed(sentence: str) -> Any:
 
 
 def _parse(text: str) -> Any:
-    """The text tagged and parsed (the entity recogniser left out), one parse at a time: spaCy promises no
-    thread safety (its vocabulary grows as it reads), and the server answers on several threads."""
+    """The text tagged and parsed (the entity recogniser left out)."""
+    return _run(text, ("tok2vec", "tagger", "parser", "attribute_ruler"))
+
+
+def _run(text: str, components: tuple[str, ...]) -> Any:
+    """The text through the named components of the pipeline, one text at a time: spaCy promises no thread
+    safety (its vocabulary grows as it reads), and the server answers on several threads."""
     with PARSING:
         nlp = parser()
         doc = nlp.make_doc(text)
         for name, component in nlp.pipeline:
-            doc = doc if name == "ner" else component(doc)
+            doc = component(doc) if name in components else doc
         return doc
 
 
@@ -177,11 +182,7 @@ TAGGING = ("tok2vec", "tagger", "attribute_ruler")
 def opens_on_a_modifier(sentence: str) -> bool:
     """True when the sentence's first word is, to spaCy's tagger, an adverb, adjective or other word that names
     nothing ("Simply, ..."), and not a people the entity recogniser knows ("Tunisian officials ...")."""
-    with PARSING:
-        nlp = parser()
-        doc = nlp.make_doc(" ".join(sentence.split()[:OPENING_WORDS]))
-        for name, component in nlp.pipeline:
-            doc = component(doc) if name in TAGGING else doc
+    doc = _run(" ".join(sentence.split()[:OPENING_WORDS]), TAGGING)
     first = next((t for t in doc if not t.is_punct), None)
     return first is not None and first.pos_ in NOT_A_NAME and not entity_label(first.text)
 
