@@ -57,6 +57,27 @@ def test_a_plural_s_apostrophe_holds_a_name_together_and_an_opening_participle_i
         ("Malik Brigades", "name"), ("ASL", "name"), ("5,000 men", "number")]
 
 
+def test_a_count_of_the_dead_or_hurt_is_the_number_the_killing_or_hurting_befell() -> None:
+    siege = "More than 800 people were taken hostage, and at least 39 killed."
+    assert read(siege, one_sentence(siege, "How many people died there?", "number")) == ["at least 39"]
+    # two things counted: both figures stay
+    both = "How many people were taken captive, and how many killed?"
+    assert read(siege, one_sentence(siege, both, "number")) == ["800 people", "at least 39"]
+    strike = "The strike killed three Turkish soldiers, and 11 others were wounded, among 40 troops there."
+    assert read(strike, one_sentence(strike, "How many soldiers were hurt?", "number")) == ["11 others"]
+    assert read(strike, one_sentence(strike, "How many people were involved?", "number")) == [
+        "three", "11 others", "40 troops"]  # no fate asked: nothing is cut
+    # through a list the verb governs; a clause on the counted noun says what befell it too
+    listed = "Gunmen have killed more than 100 soldiers, around 20 civilians and 59 tourists, and 300 were arrested."
+    assert read(listed, one_sentence(listed, "How many people have the gunmen killed?", "number")) == [
+        "more than 100 soldiers", "around 20 civilians", "59 tourists"]
+    saved = "About a million people stayed home, and 1,000 refugees who would have died at sea lived."
+    assert read(saved, one_sentence(saved, "How many refugees did not die at sea?", "number")) == ["1,000 refugees"]
+    # a sentence with no verb at all is read to its root, and ends
+    table = "Casualties: 39 dead, 800 hostages."
+    assert len(read(table, one_sentence(table, "How many people died?", "number"))) >= 1
+
+
 def test_one_of_and_no_one_are_pronouns_not_counts() -> None:
     # "How many fighters ...?" was answered "18,000 fighters · under one" from "under one of the programs"
     assert spans("It withdrew under one of the programs. No one was hurt; two of the men and one in five died.") == [

@@ -20,7 +20,7 @@ from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spa
 from .fact_sheets import asks_an_item, names_the_field
 from .figures import asked_figure, of_asked_kind
 from .schema import AnswerSpan
-from .slots import naming_names, opens_on_a_modifier
+from .slots import naming_names, opens_on_a_modifier, predicate_words
 
 TYPED_KINDS = ("name", "number", "time")
 MAX_SHORT_SPANS = 4  # a short answer reads at a glance; more names than this is a list, not an answer
@@ -101,8 +101,8 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         near = [(s, spans if kind == "number" and names_the_field(s.text, terms)
                  else _near_question(s.text, spans, question)) for s, spans in every]
         if kind == "number":
-            near = _first_of_an_asked_row(_figures_of_the_asked_kind(_counting_the_asked(near, question), question),
-                                          question)
+            counted = _doing_the_asked(_counting_the_asked(near, question), question)
+            near = _first_of_an_asked_row(_figures_of_the_asked_kind(counted, question), question)
         elif asks_an_item(terms):  # a row lists the largest first: "Ethnic groups: Hausa 53.1%, Zarma ..." (its first)
             near = _first_of_an_asked_row(near, question)
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
@@ -183,6 +183,30 @@ def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], quest
     if not any(noun(s, span) in asked for s, spans in near for span in spans):
         return near
     return [(s, [span for span in spans if noun(s, span) in asked | {""}]) for s, spans in near]
+
+
+# News counts the dead and the hurt in many words: "How many people died?" is answered by "at least 39 killed".
+FATES = (frozenset(tokenize("die died dead death deaths kill killed killing fatal lives")),
+         frozenset(tokenize("injure injured injuries wound wounded hurt")))
+
+
+def _doing_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+                     ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+    """The quantities that befell what the question asks (killed, injured), when some did: "More than 800
+    people were taken hostage, and at least 39 killed" answers "How many people died?" with 39 alone."""
+    fate = next((words for words in FATES if words & set(tokenize(question))), None)
+    if fate is None or len(HOW_MANY.findall(question)) != 1:  # "How many were taken, and how many killed?"
+        return near
+    numbers = [span for _, spans in near for span in spans if span.kind == "number"]
+    if len(numbers) < 2:  # nothing to choose between (and no sentence to parse)
+        return near
+
+    def befell(sentence: QuoteSentence, span: TypedSpan) -> bool:
+        return span.kind != "number" or bool(fate & set(tokenize(predicate_words(sentence.text, span.start, span.end))))
+
+    if not any(span.kind == "number" and befell(s, span) for s, spans in near for span in spans):
+        return near
+    return [(s, [span for span in spans if befell(s, span)]) for s, spans in near]
 
 
 def _figures_of_the_asked_kind(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str

@@ -233,3 +233,26 @@ def _naming(root: Any, asked: set[str], names: list[tuple[int, int]], strict: bo
         found += [t for child in root.head.head.children if child.dep_ in ("nsubj", "nsubjpass")
                   for t in new_names(c for c in child.subtree if not strict or c.i not in _describing(child))]
     return list({t.i: t for t in found}.values())
+
+
+PREDICATES = frozenset({"VERB", "AUX"})
+CLAUSES = frozenset({"relcl", "acl"})  # a clause on the counted noun: "1,000 refugees who did not die"
+
+
+def predicate_words(sentence: str, start: int, end: int) -> str:
+    """The verbs that say what befell the quantity at sentence[start:end]: the one it is subject or object of,
+    through any list it is part of ("killed more than 100 soldiers, around 20 civilians and 59 tourists"),
+    and those of a clause on its noun ("1,000 refugees who did not die at sea"). The object of a preposition
+    is not what the verb did ("11 were wounded among 40 troops")."""
+    doc = parsed(sentence)
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside:
+        return ""
+    token = next((t for t in inside if t.like_num), inside[-1])
+    words = []
+    while token.head.i != token.i and token.pos_ not in PREDICATES:  # the root is its own head
+        words += [c.text for c in token.children if c.dep_ in CLAUSES]
+        if token.dep_ == "pobj":
+            return " ".join(words)
+        token = token.head
+    return " ".join([*words, token.text] if token.pos_ in PREDICATES else words)
