@@ -78,6 +78,17 @@ def test_a_count_of_the_dead_or_hurt_is_the_number_the_killing_or_hurting_befell
     assert len(read(table, one_sentence(table, "How many people died?", "number"))) >= 1
 
 
+def test_a_question_asking_for_a_person_marks_no_place_beside_someone() -> None:
+    envoy = "The U.S. envoy, Ambassador Chris Stephens, died with three other Americans."
+    assert read(envoy, one_sentence(envoy, "Which ambassador died in the attack?")) == ["Ambassador Chris Stephens"]
+    # a sentence naming only places keeps them: the verdict reads that it found no one (answer_kinds.py)
+    fled = "The cell had moved from Tunisia to Libya."
+    assert read(fled, one_sentence(fled, "Which commander ran the cell?")) == ["Tunisia", "Libya"]
+    # a question not asking for a person keeps its places
+    assert read(envoy, one_sentence(envoy, "Which country lost citizens?")) == ["U.S.", "Ambassador Chris Stephens",
+                                                                                   "Americans"]
+
+
 def test_one_of_and_no_one_are_pronouns_not_counts() -> None:
     # "How many fighters ...?" was answered "18,000 fighters · under one" from "under one of the programs"
     assert spans("It withdrew under one of the programs. No one was hurt; two of the men and one in five died.") == [
@@ -157,7 +168,7 @@ def test_an_adverb_or_adjective_opening_a_sentence_is_no_name_though_a_people_or
                         ("Tunisian officials met Merkel.", ["Tunisian", "Merkel"]),  # a people, not an adjective
                         ("IS fighters met Merkel.", ["IS", "Merkel"]),  # the tagger reads "IS" as a verb
                         ("Haftar met Merkel.", ["Haftar", "Merkel"])]:
-        marked = one_sentence(text, "Who was named?")
+        marked = one_sentence(text, "Which names appear here?")
         assert [text[a:b] for a, b in marked.spans] == names, text
 
 

@@ -20,7 +20,7 @@ from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spa
 from .fact_sheets import asks_an_item, names_the_field
 from .figures import asked_figure, of_asked_kind
 from .schema import AnswerSpan
-from .slots import naming_names, opens_on_a_modifier, predicate_words
+from .slots import is_place, naming_names, opens_on_a_modifier, predicate_words
 
 TYPED_KINDS = ("name", "number", "time")
 MAX_SHORT_SPANS = 4  # a short answer reads at a glance; more names than this is a list, not an answer
@@ -261,9 +261,14 @@ def _people_when_many(typed: list[tuple[QuoteSentence, TypedSpan]], question: st
     and CNN beside her; a list that long gave no short answer at all. The entity recogniser reads its sentence.
     """
     best = [(s, span) for s, span in typed if s.best or s.close]  # what the short answer reads first
-    if len({folded(s.text[span.start:span.end]) for s, span in best or typed}) <= MAX_SHORT_SPANS \
-            or not asks_for_a_person(question):
+    if not asks_for_a_person(question):
         return typed
+    if len({folded(s.text[span.start:span.end]) for s, span in best or typed}) <= MAX_SHORT_SPANS:
+        # a few names: beside someone in the same sentence, places and peoples are no one ("U.S. · Ambassador Chris
+        # Stephens"); a sentence naming only places keeps them (and the verdict reads that it found no one)
+        someone = {s.start for s, span in typed if span.kind == "name" and not is_place(s.text[span.start:span.end])}
+        return [(s, span) for s, span in typed
+                if span.kind != "name" or s.start not in someone or not is_place(s.text[span.start:span.end])]
     return [(s, span) for s, span in typed if is_person(s.text, span.start, span.end)] or typed
 
 
