@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from libya_qa.entities import find_spans, lowercase_words, new_spans
+from libya_qa.figures import asked_fate
 from libya_qa.highlights import Marked, QuoteSentence, mark, short_answer
 
 
@@ -73,6 +74,10 @@ def test_a_count_of_the_dead_or_hurt_is_the_number_the_killing_or_hurting_befell
         "more than 100 soldiers", "around 20 civilians", "59 tourists"]
     saved = "About a million people stayed home, and 1,000 refugees who would have died at sea lived."
     assert read(saved, one_sentence(saved, "How many refugees did not die at sea?", "number")) == ["1,000 refugees"]
+    # a whole the quantity is part of says what befell it; "live" is no "lives" lost
+    hospital = "At least 24 of the injured were cared for in hospitals, and 160 people were aboard."
+    assert read(hospital, one_sentence(hospital, "How many wounded were cared for?", "number")) == ["24"]
+    assert not asked_fate("How many people live in Niamey?") and asked_fate("How many were beheaded?")
     # a sentence with no verb at all is read to its root, and ends
     table = "Casualties: 39 dead, 800 hostages."
     assert len(read(table, one_sentence(table, "How many people died?", "number"))) >= 1

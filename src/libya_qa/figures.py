@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .analysis import tokenize
 from .entities import TypedSpan, new_spans
+from .slots import predicate_words
 
 AUXILIARY_WORDS = r"is|are|was|were|do|does|did|has|have|had|will|would|could|can|should|may|might"
 # Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
@@ -147,3 +149,23 @@ def _measured(quote: str, span: TypedSpan, unit: str) -> bool:
     """True when the figure's own words end with the unit ("100 years") or the unit follows it ("two-day")."""
     return (re.search(rf"\b{unit}$", quote[span.start:span.end], re.IGNORECASE) is not None
             or re.match(rf"[\s-]*{unit}(?!\w)", quote[span.end:], re.IGNORECASE) is not None)
+
+
+# News counts the dead and the hurt in many words: "How many people died?" is answered by "at least 39 killed".
+FATES = (frozenset(tokenize("die died dead death deaths kill killed killing fatal slain murdered beheaded martyred "
+                             "massacred")),
+         frozenset(tokenize("injure injured injuries wound wounded hurt")))
+HOW_MANY_ASKED = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
+
+
+def asked_fate(question: str) -> frozenset[str]:
+    """The stems of the fate a question counting one thing asks about (the killed, the hurt); empty if none."""
+    if len(HOW_MANY_ASKED.findall(question)) != 1:  # "How many were taken, and how many killed?" counts two
+        return frozenset()
+    return next((words for words in FATES if words & set(tokenize(question))), frozenset())
+
+
+def befalls(sentence: str, span: TypedSpan, fate: frozenset[str]) -> bool:
+    """True when the fate befell the quantity at span: a verb it is subject or object of says so (slots.py)."""
+    return bool(fate & set(tokenize(predicate_words(sentence, span.start, span.end))))
+

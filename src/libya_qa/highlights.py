@@ -18,9 +18,9 @@ from .answer_kinds import asks_for_a_person, is_person
 from .described import asked_person
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
 from .fact_sheets import asks_an_item, names_the_field
-from .figures import asked_figure, of_asked_kind
+from .figures import asked_fate, asked_figure, befalls, of_asked_kind
 from .schema import AnswerSpan
-from .slots import is_place, naming_names, opens_on_a_modifier, predicate_words
+from .slots import is_place, naming_names, opens_on_a_modifier
 
 TYPED_KINDS = ("name", "number", "time")
 MAX_SHORT_SPANS = 4  # a short answer reads at a glance; more names than this is a list, not an answer
@@ -185,24 +185,19 @@ def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], quest
     return [(s, [span for span in spans if noun(s, span) in asked | {""}]) for s, spans in near]
 
 
-# News counts the dead and the hurt in many words: "How many people died?" is answered by "at least 39 killed".
-FATES = (frozenset(tokenize("die died dead death deaths kill killed killing fatal lives")),
-         frozenset(tokenize("injure injured injuries wound wounded hurt")))
-
-
 def _doing_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
                      ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
     """The quantities that befell what the question asks (killed, injured), when some did: "More than 800
     people were taken hostage, and at least 39 killed" answers "How many people died?" with 39 alone."""
-    fate = next((words for words in FATES if words & set(tokenize(question))), None)
-    if fate is None or len(HOW_MANY.findall(question)) != 1:  # "How many were taken, and how many killed?"
+    fate = asked_fate(question)
+    if not fate:
         return near
     numbers = [span for _, spans in near for span in spans if span.kind == "number"]
     if len(numbers) < 2:  # nothing to choose between (and no sentence to parse)
         return near
 
     def befell(sentence: QuoteSentence, span: TypedSpan) -> bool:
-        return span.kind != "number" or bool(fate & set(tokenize(predicate_words(sentence.text, span.start, span.end))))
+        return span.kind != "number" or befalls(sentence.text, span, fate)
 
     if not any(span.kind == "number" and befell(s, span) for s, spans in near for span in spans):
         return near

@@ -113,7 +113,7 @@ def _mentions(text: str, question: str, strict: bool) -> list[tuple[str, list[in
     if not described or not set(described) <= set(tokenize(text)):
         return []  # the usual case: nothing parsed
     asked, found = set(tokenize(question)), []
-    for start, sentence in _sentences(text):
+    for start, sentence in sentences(text):
         if not set(described) <= set(tokenize(sentence)):
             continue
         names = _names(sentence)
@@ -127,7 +127,7 @@ def _mentions(text: str, question: str, strict: bool) -> list[tuple[str, list[in
     return found
 
 
-def _sentences(text: str) -> list[tuple[int, str]]:
+def sentences(text: str) -> list[tuple[int, str]]:
     """The text's sentences with their offsets, cut where a word of three small letters ends one."""
     starts = [0, *(m.end() for m in SENTENCE_END.finditer(text))]
     return [(a, text[a:b].rstrip()) for a, b in zip(starts, [*starts[1:], len(text)])]
@@ -242,7 +242,8 @@ CLAUSES = frozenset({"relcl", "acl"})  # a clause on the counted noun: "1,000 re
 def predicate_words(sentence: str, start: int, end: int) -> str:
     """The verbs that say what befell the quantity at sentence[start:end]: the one it is subject or object of,
     through any list it is part of ("killed more than 100 soldiers, around 20 civilians and 59 tourists"),
-    and those of a clause on its noun ("1,000 refugees who did not die at sea"). The object of a preposition
+    and those of a clause on its noun ("1,000 refugees who did not die at sea") or of a whole it is part of
+    ("24 of the injured"). The object of a preposition
     is not what the verb did ("11 were wounded among 40 troops")."""
     doc = parsed(sentence)
     inside = [t for t in doc if start <= t.idx < end]
@@ -252,6 +253,8 @@ def predicate_words(sentence: str, start: int, end: int) -> str:
     words = []
     while token.head.i != token.i and token.pos_ not in PREDICATES:  # the root is its own head
         words += [c.text for c in token.children if c.dep_ in CLAUSES]
+        words += [g.text for c in token.children if c.dep_ == "prep" and c.lower_ == "of"  # "24 of the injured"
+                  for g in c.children if g.dep_ == "pobj"]
         if token.dep_ == "pobj":
             return " ".join(words)
         token = token.head
