@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from libya_qa.absence import (Absence, Span, check_best_source, check_quote, check_source, named_by_initials,
-                              other_word_stems)
+from libya_qa.absence import (Absence, Span, check_best_source, check_quote, check_source, given_names,
+                              named_by_initials, other_word_stems)
 from libya_qa.analysis import tokenize
 from libya_qa.confidence import (FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, OTHER_SUBJECT_PROBABILITY, judge,
                                  probability, signals)
@@ -158,3 +158,11 @@ def test_a_fact_sheet_about_something_the_question_does_not_name_is_not_found_ho
     verdict = judge([replace(strong, other_subject=1.0)], NOTHING_MISSING)
     assert not verdict.answered and verdict.probability <= OTHER_SUBJECT_PROBABILITY
     assert "fact sheet about something the question does not name" in verdict.message
+
+
+def test_a_given_name_before_a_known_surname_is_not_unknown() -> None:
+    """An article may write "El Amrani" and never "Issandr": the question still names someone it knows."""
+    known = frozenset(tokenize("El Amrani Haftar"))
+    assert given_names("What does Issandr El Amrani believe?", known) == {"Issandr", "El"}
+    assert given_names("Who is John Smith?", known) == set()  # the surname is unknown too: the name is unknown
+    assert given_names("What did Haftar say?", known) == set()  # one word: nothing before it

@@ -95,12 +95,26 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
     known |= bylines & frozenset(asked)  # never a copy of every byline's stems
     known |= frozenset(respelled(frozenset(asked) - known, snapshot, spellings or {}))
     # A word is unknown when a stem of it that says something (not "al" of "al-Sarraj") occurs nowhere.
-    unknown_names = [w for w, stems in words.items() if any(len(t) > 2 and t not in known for t in stems)]
+    excused = given_names(question, known)
+    unknown_names = [w for w, stems in words.items()
+                     if w not in excused and any(len(t) > 2 and t not in known for t in stems)]
     unknown_years = tuple(y for y in years if str(y) not in known)
     late = tuple(y for y in years if span.last is not None and y > span.last and str(y) not in known)
     unknown_others = tuple(w for w, stems in others.items() if any(len(t) > 2 and t not in known for t in stems))
     return Absence(tuple(unknown_names), len(unknown_names) / len(words) if words else 0.0, unknown_years, late, span,
                    unknown_words=unknown_others)
+
+
+def given_names(question: str, known: AbstractSet[str]) -> set[str]:
+    """The words before a name's known last word: an article may write "El Amrani" and never "Issandr", and
+    the question still names someone the corpus knows."""
+    excused: set[str] = set()
+    for span in find_spans(question):
+        words = question[span.start:span.end].split()
+        last = [t for t in tokenize(words[-1]) if len(t) > 2]
+        if span.kind == "name" and len(words) > 1 and last and all(t in known for t in last):
+            excused |= set(words[:-1])
+    return excused
 
 
 def other_word_stems(question: str) -> dict[str, list[str]]:
