@@ -12,6 +12,7 @@ from libya_qa.evaluation import evaluate, load_cases
 from libya_qa.config import Settings
 from libya_qa.confidence import DESCRIBED_PROBABILITY, NO_FIGURE_PROBABILITY, UNNAMED_PROBABILITY
 from libya_qa.qa import QA
+from libya_qa.ranking import PREVIOUS_SOURCE_BONUS
 from libya_qa.schema import Filters
 
 pytestmark = pytest.mark.model
@@ -91,6 +92,24 @@ def test_the_other_side_named_in_a_follow_up_is_the_side_asked_about(real_qa: QA
     assert "supported financially by Qatar" in followed.excerpts[0].quote
     assert [s.text for s in followed.short_answer] == ["Qatar", "Turkey"]
     assert_verbatim(followed.excerpts, bodies(real_qa))
+
+
+def test_a_follow_up_leans_on_the_article_its_previous_answer_came_from(real_qa: QA) -> None:
+    """A conversation mostly stays in one article: a follow-up's sentences there gain PREVIOUS_SOURCE_BONUS on
+    the ranking score, never on the confidence; a standalone question after another keeps none."""
+    first = real_qa.ask("Who backed Haftar?")
+    query = real_qa.query_for("And who supported the other side?", ["Who backed Haftar?"])
+    assert query.previous_source == first.excerpts[0].source.id
+    assert real_qa.query_for("What is the population of Libya?", ["Who backed Haftar?"]).previous_source == ""
+    searcher = real_qa.loaded.searcher
+    hits = searcher.features(query).hits[:2]
+    plain = [replace(h, previous_source=0.0) for h in hits]
+    leaned = [replace(plain[0], previous_source=1.0), plain[1]]
+    ranked, lifted = searcher.rank(plain), searcher.rank(leaned)
+    score = {h.sentence: (h.score, h.confidence) for h in ranked}
+    moved = next(h for h in lifted if h.sentence == plain[0].sentence)
+    assert moved.score == pytest.approx(score[moved.sentence][0] + PREVIOUS_SOURCE_BONUS)
+    assert moved.confidence == pytest.approx(score[moved.sentence][1])
 
 
 def test_a_question_asking_for_a_group_answered_only_with_places_is_not_found(real_qa: QA) -> None:

@@ -104,6 +104,7 @@ class Turn:
     question: str
     answer_names: tuple[str, ...] = ()  # every name its best sentences mark; none when they list too many
     answer_shown: tuple[str, ...] = ()  # its short answer, a long list cut to its doers: "their" may mean them
+    answer_source: str = ""  # the article its first quote came from
 
 
 def without_expletive(question: str) -> str:

@@ -16,6 +16,7 @@ class Remembered:
 
     names: tuple[str, ...] = ()  # every name its best sentences mark, none when they list too many to point into
     shown: tuple[str, ...] = ()  # the short answer, a long list cut to its doers: what "they" or "their" may mean
+    source: str = ""  # the article its first quote came from: a conversation mostly stays in it
 
 
 class AnswerMemory:

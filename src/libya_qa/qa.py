@@ -152,8 +152,9 @@ class QA:
         plain = plain_question(question)  # "Tell me who ...": the question itself is analysed and searched
         asked, text = in_corpus_spelling(plain, loaded.snapshot, loaded.spellings), resolve(question, turns)
         given = history[-1] if history and is_followup(question) else ""
+        previous = turns[-1].answer_source if given and turns else ""
         return Query(asked, asked if text == question else in_corpus_spelling(text, loaded.snapshot, loaded.spellings),
-                     among, given)
+                     among, given, previous)
 
     def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
                 recall: bool, group: str | None = None) -> Answer:
@@ -179,7 +180,8 @@ class QA:
         # its referents then do not move with the threshold; the user sees a short answer only when answered.
         named = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1], listed=True) if first else ()
         self.memory.remember((loaded.snapshot.version, question, tuple(history)),
-                             Remembered(tuple(s.text for s in named), tuple(s.text for s in spans)))
+                             Remembered(tuple(s.text for s in named), tuple(s.text for s in spans),
+                                        first[0].source.id if first else ""))
         spans = spans if verdict.answered else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
         groups = group_by_source(loaded.deep, query, source_strength(asked, query.question), bar,
@@ -204,7 +206,7 @@ class QA:
             return self.memory.names(key)
 
         recalled = self.memory.recall(key, answer_again)
-        return [Turn(h) for h in before] + [Turn(last, recalled.names, recalled.shown)]
+        return [Turn(h) for h in before] + [Turn(last, recalled.names, recalled.shown, recalled.source)]
 
     @property
     def threshold(self) -> float:

@@ -11,8 +11,8 @@ from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
 from .fact_sheets import asked_row, is_fact_sheet, of_another_subject
 from .layout import headings, is_prose, section_heading
-from .ranking import (FIELD_BONUS, OWN_WORDS_SHARE, QUESTION_WEIGHTS, TOPIC_WEIGHTS, SentenceHit, Weights,
-                      evidence_matrix, vector_of, with_ranks)
+from .ranking import (FIELD_BONUS, OWN_WORDS_SHARE, PREVIOUS_SOURCE_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS,
+                      SentenceHit, Weights, evidence_matrix, vector_of, with_ranks)
 from .signals import (ShortNames, as_written, credited_relations, initials_written, names_by_last_word, named_in_full,
                       sentence_bm25, soft_coverage, typed_answer, window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
@@ -26,6 +26,7 @@ class Query:
     text: str = ""  # what retrieval matches; a follow-up carries earlier turns (defaults to the question)
     among: Selection | None = None  # a filter's articles; None searches them all
     given: str = ""  # a follow-up's earlier question: what it names is known, so never the answer
+    previous_source: str = ""  # a follow-up's previous answer's article (its first quote's): it mostly stays there
 
     @property
     def retrieval_text(self) -> str:
@@ -198,7 +199,8 @@ class Searcher:
                 window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0),
                 article_coverage=float(evidence.coverage[a]), best_article_coverage=evidence.best_coverage,
                 sentence_bm25=sentence_bm25(weights, self.sentence_tokens(sentence, sentence_text)),
-                field=field, other_subject=other_subject, own_gain=float(own_gain[i])))
+                field=field, other_subject=other_subject, own_gain=float(own_gain[i]),
+                previous_source=float(view.articles[article].id == query.previous_source)))
         return Evidence(with_ranks(hits), view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:
@@ -211,7 +213,8 @@ class Searcher:
         confidences = scores if weights is None or weights == self.weights else (
             evidence @ vector_of(self.weights) + fields)
         own = OWN_WORDS_SHARE * (weights or self.weights).sentence_cosine * np.array([h.own_gain for h in hits])
-        scores = scores + own  # ranking only: the confidence stays on the scale the model was fitted on
+        scores = scores + own + PREVIOUS_SOURCE_BONUS * np.array([h.previous_source for h in hits])
+        # ranking only: the confidence stays on the scale the model was fitted on
         scored = [replace(h, score=float(s), confidence=float(c)) for h, s, c in zip(hits, scores, confidences)]
         scored.sort(key=lambda h: -h.score)
         return scored
