@@ -168,4 +168,3 @@ def asked_fate(question: str) -> frozenset[str]:
 def befalls(sentence: str, span: TypedSpan, fate: frozenset[str]) -> bool:
     """True when the fate befell the quantity at span: a verb it is subject or object of says so (slots.py)."""
     return bool(fate & set(tokenize(predicate_words(sentence, span.start, span.end))))
-
