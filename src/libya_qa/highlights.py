@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Set as AbstractSet
 from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
@@ -195,13 +195,7 @@ def _doing_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question
     numbers = [span for _, spans in near for span in spans if span.kind == "number"]
     if len(numbers) < 2:  # nothing to choose between (and no sentence to parse)
         return near
-
-    def befell(sentence: QuoteSentence, span: TypedSpan) -> bool:
-        return span.kind != "number" or befalls(sentence.text, span, fate)
-
-    if not any(span.kind == "number" and befell(s, span) for s, spans in near for span in spans):
-        return near
-    return [(s, [span for span in spans if befell(s, span)]) for s, spans in near]
+    return _numbers_that(near, lambda sentence, span: befalls(sentence.text, span, fate))
 
 
 def _figures_of_the_asked_kind(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
@@ -209,13 +203,18 @@ def _figures_of_the_asked_kind(near: list[tuple[QuoteSentence, list[TypedSpan]]]
     """The figures of the asked kind, when some are: "How long did Haftar live in the US?" marks "twenty
     years", not "three hundred and fifty" of his men beside it; other kinds of span stay."""
     asked = asked_figure(question)
+    return _numbers_that(near, lambda sentence, span: of_asked_kind(sentence.text, span, asked))
 
-    def fits(sentence: QuoteSentence, span: TypedSpan) -> bool:
-        return span.kind != "number" or of_asked_kind(sentence.text, span, asked)
 
-    if not any(span.kind == "number" and fits(s, span) for s, spans in near for span in spans):
+def _numbers_that(near: list[tuple[QuoteSentence, list[TypedSpan]]],
+                  test: Callable[[QuoteSentence, TypedSpan], bool]) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+    """The numbers passing the test, when some do (every number otherwise); other kinds of span stay."""
+    def kept(sentence: QuoteSentence, span: TypedSpan) -> bool:
+        return span.kind != "number" or test(sentence, span)
+
+    if not any(span.kind == "number" and test(s, span) for s, spans in near for span in spans):
         return near
-    return [(s, [span for span in spans if fits(s, span)]) for s, spans in near]
+    return [(s, [span for span in spans if kept(s, span)]) for s, spans in near]
 
 
 def _first_of_an_asked_row(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
@@ -261,9 +260,10 @@ def _people_when_many(typed: list[tuple[QuoteSentence, TypedSpan]], question: st
     if len({folded(s.text[span.start:span.end]) for s, span in best or typed}) <= MAX_SHORT_SPANS:
         # a few names: beside someone in the same sentence, places and peoples are no one ("U.S. · Ambassador Chris
         # Stephens"); a sentence naming only places keeps them (and the verdict reads that it found no one)
-        someone = {s.start for s, span in typed if span.kind == "name" and not is_place(s.text[span.start:span.end])}
-        return [(s, span) for s, span in typed
-                if span.kind != "name" or s.start not in someone or not is_place(s.text[span.start:span.end])]
+        places = {(s.start, span.start) for s, span in typed
+                  if span.kind == "name" and is_place(s.text[span.start:span.end])}
+        someone = {s.start for s, span in typed if span.kind == "name" and (s.start, span.start) not in places}
+        return [(s, span) for s, span in typed if s.start not in someone or (s.start, span.start) not in places]
     return [(s, span) for s, span in typed if is_person(s.text, span.start, span.end)] or typed
 
 

@@ -243,8 +243,8 @@ def predicate_words(sentence: str, start: int, end: int) -> str:
     """The verbs that say what befell the quantity at sentence[start:end]: the one it is subject or object of,
     through any list it is part of ("killed more than 100 soldiers, around 20 civilians and 59 tourists"),
     and those of a clause on its noun ("1,000 refugees who did not die at sea") or of a whole it is part of
-    ("24 of the injured"). The object of a preposition
-    is not what the verb did ("11 were wounded among 40 troops")."""
+    ("24 of the injured"). The object of a preposition is not what the verb did ("11 were wounded among 40
+    troops")."""
     doc = parsed(sentence)
     inside = [t for t in doc if start <= t.idx < end]
     if not inside:
