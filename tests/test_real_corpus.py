@@ -49,6 +49,21 @@ def test_who_backed_haftar_quotes_and_reads_the_backers_first(real_qa: QA) -> No
     assert_verbatim(answer.excerpts, bodies(real_qa))
 
 
+def test_quotes_after_the_first_mark_what_sits_near_the_question_not_every_name(real_qa: QA) -> None:
+    """The issue: "Who backed Haftar?" highlighted its other quotes from end to end; then every name in them
+    ("Salvation Front | Libya | Qaddafi | Chad | C.I.A. | Zaire | United States | U.S. | CIA | CIA")."""
+    for question in ("Who backed Haftar?", "Who backed Khalifa Haftar?"):
+        answer = real_qa.ask(question)
+        assert len(answer.excerpts) == 5
+        for later in answer.excerpts[1:]:
+            marks = later.highlights
+            assert len(marks) <= 4 and later.highlight in marks
+            whole_sentence = len(marks) == 1 and later.quote[marks[0][0]:marks[0][1]].rstrip().endswith((".", "”", '"'))
+            assert whole_sentence or all("back" in later.quote[max(0, a - 80):b + 80] for a, b in marks)
+            assert sum(b - a for a, b in marks) < len(later.quote)  # never the whole quote
+        assert_verbatim(answer.excerpts, bodies(real_qa))
+
+
 def test_the_issues_reworded_backing_probes_quote_the_backers_first(real_qa: QA) -> None:
     """"Khalifa Haftar" had lost to a sentence that writes the full name ("provided by Khalifa Haftar"), and
     "the Libya Dawn government" to one about that government; the backers' sentences were second and fourth."""

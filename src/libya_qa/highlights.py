@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Set as AbstractSet
+from collections.abc import Callable, Sequence, Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .answer_kinds import asks_for_a_person, is_person
@@ -81,6 +82,8 @@ class Marked:
     # Before a long list was cut to its doers: a list tells a follow-up's "he" nothing about which name it means.
     listed: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] | None = None
     judged: tuple[int, int] | None = None  # the part judged for years and figures, when context was joined on
+    sentence: tuple[int, int] = (0, 0)  # the quote's best sentence
+    sentences: tuple[tuple[int, int], ...] = ()  # every sentence of the quote
 
 
 def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str,
@@ -119,11 +122,18 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
                                              for span in (_not_acted_on(s.text, spans, opening) if s.best else spans)])
             spans, close = _relative(quote_start, typed)
             main = next((spans[i] for i, (s, _) in enumerate(typed) if s.best), spans[0])
-            return Marked(spans, main, True, close, listed)
+            return Marked(spans, main, True, close, listed, **_sentence_bounds(quote_start, sentences))
     spans = _merged([(s.start - quote_start, s.end - quote_start) for s in answering])
     best = next((s for s in answering if s.best), answering[0])
     main = next(span for span in spans if span[0] <= best.start - quote_start < span[1])
-    return Marked(tuple(spans), main, False)
+    return Marked(tuple(spans), main, False, **_sentence_bounds(quote_start, sentences))
+
+
+def _sentence_bounds(quote_start: int, sentences: list[QuoteSentence]) -> dict[str, Any]:
+    """Marked's offsets in the quote of its highest-scoring sentence and of every sentence."""
+    best = next((s for s in sentences if s.best), sentences[0])
+    return {"sentence": (best.start - quote_start, best.end - quote_start),
+            "sentences": tuple((s.start - quote_start, s.end - quote_start) for s in sentences)}
 
 
 def _asked_spans(text: str, kinds: list[str], question: str, common: AbstractSet[str] = frozenset(),
@@ -275,20 +285,33 @@ def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[Typ
     """
     if len(spans) <= MAX_SHORT_SPANS:
         return spans
+    near = set(near_predicate(text, [(span.start, span.end) for span in spans], question))
+    return [span for span in spans if (span.start, span.end) in near] or spans
+
+
+def predicate_words(question: str) -> set[str]:
+    """The stems of the question's words less those of the names it gives ("backed", not "Libya Dawn"), or all."""
     asked = set(tokenize(question))
     named = {t for span in find_spans(question) if span.kind == "name" for t in tokenize(question[span.start:span.end])}
-    asked = asked - named or asked  # the predicate ("supported"), not the subject ("Libya Dawn"), points at answers
+    return asked - named or asked  # the predicate ("supported"), not the subject ("Libya Dawn"), points at answers
+
+
+def near_predicate(text: str, spans: Sequence[tuple[int, int]], question: str, offset: int = 0
+                   ) -> list[tuple[int, int]]:
+    """The (start, end) spans (of text offset by `offset`) within NEAR_WORDS words of a question's predicate word."""
+    asked = predicate_words(question)
     words = list(WORD.finditer(text))
     anchors = [n for n, m in enumerate(words) if set(tokenize(m.group(0))) & asked]
     starts = [m.start() for m in words]
+    if not anchors:
+        return []
 
-    def distance(span: TypedSpan) -> int:
-        first = max(bisect.bisect_right(starts, span.start) - 1, 0)
-        last = max(bisect.bisect_right(starts, span.end - 1) - 1, 0)
-        return min((min(abs(first - a), abs(last - a)) for a in anchors), default=len(words))
+    def distance(start: int, end: int) -> int:
+        first = max(bisect.bisect_right(starts, start - offset) - 1, 0)
+        last = max(bisect.bisect_right(starts, end - offset - 1) - 1, 0)
+        return min(min(abs(first - a), abs(last - a)) for a in anchors)
 
-    near = [span for span in spans if distance(span) <= NEAR_WORDS]
-    return near or spans
+    return [span for span in spans if distance(*span) <= NEAR_WORDS]
 
 
 def _doers(text: str, spans: list[TypedSpan], question: str, every: list[TypedSpan] | None = None

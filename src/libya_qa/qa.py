@@ -21,6 +21,7 @@ from .filters import check_filters, check_names, check_sources
 from .followup import Turn, is_followup, resolve
 from .highlights import Marked, short_answer
 from .index import REPAIR, check_compatible
+from .later_quotes import narrowed
 from .memory import AnswerMemory, Remembered
 from .ranking import SentenceHit
 from .spelling import Skeletons, skeleton_index
@@ -187,7 +188,8 @@ class QA:
         groups = group_by_source(loaded.deep, query, source_strength(asked, query.question), bar,
                                  floor=lambda quote: described_probability(query.question, quote)) if group else None
         filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
-        excerpts = label_related([e for e, _ in marked], bar, verdict.answered)  # the same bar as a source's
+        shown = [marked[0][0], *(narrowed(e, m, query.question) for e, m in marked[1:])] if marked else []
+        excerpts = label_related(shown, bar, verdict.answered)  # the same bar as a source's
         return Answer(
             question=question, status="answered" if verdict.answered else "not_found",
             excerpts=excerpts, took_ms=(time.perf_counter() - started) * 1000,
