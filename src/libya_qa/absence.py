@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .analysis import WORD, question_type, tokenize
 from .answer_kinds import places_for_someone
-from .entities import PLACE_WORDS, find_spans, names_with_initials
+from .entities import PLACE_WORDS, TITLE_WORDS, find_spans, folded, names_with_initials
 from .figures import gives_figure
 from .slots import unnamed_mention
 from .schema import Article, Excerpt
@@ -106,14 +106,18 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
 
 
 def given_names(question: str, known: AbstractSet[str]) -> set[str]:
-    """The words before a name's known last word: an article may write "El Amrani" and never "Issandr", and
-    the question still names someone the corpus knows."""
+    """The words opening a name before its known last word: an article may write "El Amrani" and never
+    "Issandr", and the question still names someone the corpus knows. They open it (after any title), as a
+    given name does: in "Operation Odyssey Dawn" the unknown "Odyssey" follows a known word, and is no given name."""
     excused: set[str] = set()
     for span in find_spans(question):
         words = question[span.start:span.end].split()
         last = [t for t in tokenize(words[-1]) if len(t) > 2]
-        if span.kind == "name" and len(words) > 1 and last and all(t in known for t in last):
-            excused |= set(words[:-1])
+        if span.kind != "name" or len(words) < 2 or not last or not all(t in known for t in last):
+            continue
+        given = words[next((n for n, w in enumerate(words) if folded(w) not in TITLE_WORDS), len(words)):-1]
+        if given and any(len(t) > 2 and t not in known for t in tokenize(given[0])):
+            excused |= set(given)
     return excused
 
 
