@@ -85,7 +85,11 @@ def asked_row(sentence: str, title: str, asked: frozenset[str], subjects: ShortN
     return read is not None and of_its_subject and read - ITEM_WORDS <= frozenset(tokenize(f"{title} {sentence}"))
 
 
-def of_another_subject(sentence: str, title: str, subjects: ShortNames) -> bool:
+def of_another_subject(sentence: str, title: str, subjects: ShortNames, chosen: bool = False) -> bool:
     """True for a sheet's sentence when neither it nor the sheet's title names what the search names: Libya's
-    "Exchange rates:" row says nothing of "the Egyptian pound" (dev: such first quotes answered none of 16)."""
-    return bool(subjects) and not names_any(subjects, f"{title}\n{sentence}")
+    "Exchange rates:" row says nothing of "the Egyptian pound" (dev: such first quotes answered none of 16).
+    A search that names nothing is about no country either ("Which is the tallest mountain in the world?" is no
+    question for Tunisia's "Terrain:" row, dev u199), unless the user chose the articles (chosen: a filter)."""
+    if not subjects:
+        return not chosen
+    return not names_any(subjects, f"{title}\n{sentence}")

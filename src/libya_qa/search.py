@@ -118,13 +118,15 @@ class Searcher:
             sheet = self._fact_sheets[key] = is_fact_sheet(view.articles[key].body)
         return sheet
 
-    def sheet_evidence(self, view: SentenceView, i: int, sentence: str, asked: frozenset[str], subjects: ShortNames
-                       ) -> tuple[float, float]:
-        """(a fact sheet's row the question names, a fact sheet's sentence about something else) as 1.0 or 0.0."""
+    def sheet_evidence(self, view: SentenceView, i: int, sentence: str, asked: frozenset[str], subjects: ShortNames,
+                       chosen: bool = False) -> tuple[float, float]:
+        """(a fact sheet's row the question names, a fact sheet's sentence about something else) as 1.0 or 0.0
+        (chosen: a filter chose the articles)."""
         if not self.fact_sheet(view, i):
             return 0.0, 0.0
         title = view.articles[int(view.article[i])].source.title
-        return float(asked_row(sentence, title, asked, subjects)), float(of_another_subject(sentence, title, subjects))
+        return (float(asked_row(sentence, title, asked, subjects)),
+                float(of_another_subject(sentence, title, subjects, chosen)))
 
     @staticmethod
     def coverage(weights: dict[str, float], sentence_terms: frozenset[str]) -> float:
@@ -184,7 +186,8 @@ class Searcher:
             context = stems | self.context_terms(view, i)
             a = by_article[article]
             typed, near = typed_answer(sentence_text, kind, known, question_terms)
-            field, other_subject = self.sheet_evidence(view, i, sentence_text, asked_terms, subjects)
+            field, other_subject = self.sheet_evidence(view, i, sentence_text, asked_terms, subjects,
+                                                      query.among is not None)
             hits.append(SentenceHit(
                 sentence=sentence, position=i, article=article, cosine=float(cosines[i]),
                 coverage=self.coverage(weights, stems), fusion=best_fusion[sentence],
