@@ -82,14 +82,15 @@ def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the
     mali = qa.ask("What is the population of Mali?")
     assert "27,322,555" not in [s.text for s in mali.short_answer]
 
-    def of_another_subject(question: str, filters: Filters | None = None) -> set[float]:
-        evidence = qa.loaded.searcher.search(qa.query_for(question, [], filters))
+    def of_another_subject(question: str, filters: Filters | None = None, history: tuple[str, ...] = ()) -> set[float]:
+        evidence = qa.loaded.searcher.search(qa.query_for(question, list(history), filters))
         return {h.other_subject for h in evidence.hits if evidence.view.articles[h.article].id == "niger"}
 
     assert of_another_subject("What is the population of Mali?") == {1.0}  # Niger's sheet says nothing of Mali
     assert of_another_subject("What is the population of the Nigeriens?") == {0.0}  # ... and speaks of its people
     assert of_another_subject("What is the population?") == {1.0}  # naming nothing, it asks of no country
     assert of_another_subject("What is the population?", Filters(sources=("niger",))) == {0.0}  # the user chose one
+    assert of_another_subject("What is the population?", history=("Where is Niger?",)) == {0.0}  # or named it earlier
     assert all(e.confidence <= OTHER_SUBJECT_PROBABILITY for e in mali.excerpts if e.source.id == "niger")
     rows = {q: [h for h in qa.loaded.searcher.search(Query(q)).hits if h.field]
             for q in ("What is Niger's coal production?", "What are Niger's proven coal reserves?")}

@@ -229,6 +229,8 @@ class Report:
                                                                      split=split)) / checked, 4) if checked else 1.0,
             "followup_hit@1_with_history": _rate(followups, lambda r: r.rank == 1),
             "followup_hit@5_with_history": _rate(followups, lambda r: r.rank is not None),
+            # a follow-up's right first excerpt under not_found is no answer to the user
+            "followup_answered_rate": _rate(followups, lambda r: r.status == "answered"),
             "followup_hit@1_without_history": _rate(followups, lambda r: r.rank_without_history == 1),
             "followup_hit@5_without_history": _rate(followups, lambda r: r.rank_without_history is not None),
             "standalone_hit@1_after_another_question": _rate(answerable, lambda r: r.rank_after_other == 1),

@@ -89,7 +89,8 @@ def of_another_subject(sentence: str, title: str, subjects: ShortNames, chosen: 
     """True for a sheet's sentence when neither it nor the sheet's title names what the search names: Libya's
     "Exchange rates:" row says nothing of "the Egyptian pound" (dev: such first quotes answered none of 16).
     A search that names nothing is about no country either ("Which is the tallest mountain in the world?" is no
-    question for Tunisia's "Terrain:" row, dev u199), unless the user chose the articles (chosen: a filter)."""
+    question for Tunisia's "Terrain:" row, dev u199), unless the subject was chosen: by a filter, or by earlier
+    questions ("What did the 2022 referendum approve?" after two about Tunisia's president, dev f82)."""
     if not subjects:
         return not chosen
     return not names_any(subjects, f"{title}\n{sentence}")

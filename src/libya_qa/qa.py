@@ -155,7 +155,7 @@ class QA:
         given = history[-1] if history and is_followup(question) else ""
         previous = turns[-1].answer_source if given and turns else ""
         return Query(asked, asked if text == question else in_corpus_spelling(text, loaded.snapshot, loaded.spellings),
-                     among, given, previous)
+                     among, given, previous, in_conversation=bool(history))
 
     def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
                 recall: bool, group: str | None = None) -> Answer:

@@ -27,6 +27,7 @@ class Query:
     among: Selection | None = None  # a filter's articles; None searches them all
     given: str = ""  # a follow-up's earlier question: what it names is known, so never the answer
     previous_source: str = ""  # a follow-up's previous answer's article (its first quote's): it mostly stays there
+    in_conversation: bool = False  # asked after earlier questions, which may name what this one leaves unnamed
 
     @property
     def retrieval_text(self) -> str:
@@ -121,7 +122,7 @@ class Searcher:
     def sheet_evidence(self, view: SentenceView, i: int, sentence: str, asked: frozenset[str], subjects: ShortNames,
                        chosen: bool = False) -> tuple[float, float]:
         """(a fact sheet's row the question names, a fact sheet's sentence about something else) as 1.0 or 0.0
-        (chosen: a filter chose the articles)."""
+        (chosen: a filter chose the articles, or earlier questions may have named the subject)."""
         if not self.fact_sheet(view, i):
             return 0.0, 0.0
         title = view.articles[int(view.article[i])].source.title
@@ -187,7 +188,7 @@ class Searcher:
             a = by_article[article]
             typed, near = typed_answer(sentence_text, kind, known, question_terms)
             field, other_subject = self.sheet_evidence(view, i, sentence_text, asked_terms, subjects,
-                                                      query.among is not None)
+                                                      query.among is not None or query.in_conversation)
             hits.append(SentenceHit(
                 sentence=sentence, position=i, article=article, cosine=float(cosines[i]),
                 coverage=self.coverage(weights, stems), fusion=best_fusion[sentence],
