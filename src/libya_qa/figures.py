@@ -35,7 +35,8 @@ SHARE_GIVEN = re.compile(r"%|\bper ?cent\b|\bhalf\b|\b(?:thirds?|quarters?|fifth
 MONEY_GIVEN = re.compile(r"[$£€]|\b(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn)\b|\d\s?(?:bn|mn|m)\b",
                          re.IGNORECASE)
 TIME_UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)"
-LENGTH_UNIT = r"(?:km|kilomet(?:er|re)s?|miles?|metres?|meters?)"
+# "How long is the book?" asks its pages, as "How long is the border?" asks its kilometres (dev q552)
+LENGTH_UNIT = r"(?:km|kilomet(?:er|re)s?|miles?|metres?|meters?|pages?|words)"
 SOME_TIME = re.compile(rf"\b(?:a|an|several|few|many)\s+{TIME_UNIT}\b", re.IGNORECASE)
 SINCE = re.compile(r"\b(?:since|from|until|till|between|to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)  # "since 1984"
 SHARE_UNIT = r"(?:%|per ?cent|half|thirds?|quarters?|fifths?|tenths?)"  # what ends a share's own figure
