@@ -83,3 +83,18 @@ def test_typed_evidence_is_not_near_when_the_number_counts_something_else() -> N
         == (1.0, 0.0)
     assert typed_answer("The US-led coalition of more than 50 countries bombs IS.", "number", question, terms) \
         == (1.0, 1.0)
+
+
+def test_typed_evidence_holds_only_figures_of_the_asked_kind() -> None:
+    """A how-long question is not answered by a count, nor a share by a sum: such a sentence holds no typed answer."""
+    question = "How long will Egypt hold Hussein after the renewal?"
+    terms = frozenset(tokenize(question))
+    assert typed_answer("Egypt renewed the detention of Hussein for another 45 days.", "number", question, terms) \
+        == (1.0, 1.0)
+    assert typed_answer("Egypt has renewed the detention of Hussein five times.", "number", question, terms) \
+        == (0.0, 0.0)
+    share = "What share of the world's oil reserves does the United States have?"
+    assert typed_answer("The United States holds 2% of the world's reserves.", "number", share,
+                        frozenset(tokenize(share)))[0] == 1.0
+    assert typed_answer("The United States holds 39 billion barrels of reserves.", "number", share,
+                        frozenset(tokenize(share)))[0] == 0.0

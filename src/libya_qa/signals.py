@@ -11,7 +11,7 @@ import numpy as np
 
 from .analysis import positioned_stems, tokenize
 from .entities import PLACE_WORDS, find_spans, names_with_initials, new_spans
-from .figures import counted_noun, counts_other
+from .figures import asked_figure, counted_noun, counts_other, of_asked_kind
 from .store import SentenceView
 
 TYPED = ("name", "number", "time")
@@ -23,6 +23,9 @@ def typed_answer(sentence: str, kind: str, question: str, question_terms: frozen
     if kind not in TYPED:
         return 0.0, 0.0
     spans = new_spans(sentence, kind, question)
+    if kind == "number":  # "How long ...?" asks for a span of time or a length, not any figure
+        figure = asked_figure(question)
+        spans = [s for s in spans if of_asked_kind(sentence, s, figure)]
     if not spans:
         return 0.0, 0.0
     words = positioned_stems(sentence)
