@@ -35,6 +35,10 @@ def test_names_numbers_and_dates_are_found_without_function_words_or_possessives
     assert spans("It flew three hundred and fifty of his men and two thousand five hundred soldiers out.") == [
         ("three hundred and fifty", "number"), ("two thousand five hundred soldiers", "number")]
     assert spans("Between three and four died.") == [("three", "number"), ("four", "number")]
+    # an indefinite quantity is one too: "brigades of several thousand troops" (dev q538), but not "several times"
+    assert spans("It sent several thousand troops, a few hundred fighters and several dozen militants several times.") \
+        == [("several thousand troops", "number"), ("a few hundred fighters", "number"),
+            ("several dozen militants", "number")]
     assert spans("However, Abdullah al-Thani replaced Ali Zeidan in March 2014.") == [
         ("Abdullah al-Thani", "name"), ("Ali Zeidan", "name"), ("March 2014", "time")]
 

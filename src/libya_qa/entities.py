@@ -48,7 +48,8 @@ NUMBER = re.compile(  # a share first: "one in five" is one quantity, not "one" 
     rf"|{APPROX}\b{NOT_A_COUNT}(?i:{SMALL}(?:\s+{UNITS}{MORE})?|dozens|hundreds|thousands|millions|billions)"
     rf"(?:\s+of\s+(?i:{UNITS}))?\b"
     rf"{COUNTED}"
-    rf"|{APPROX}\b(?i:a|one)\s+(?i:hundred|thousand|million|billion)\b{COUNTED}",  # "well over a thousand" depots
+    rf"|{APPROX}\b(?i:a|one)\s+(?i:hundred|thousand|million|billion)\b{COUNTED}"  # "well over a thousand" depots
+    rf"|\b(?i:several|a\s+few|a\s+couple\s+of)\s+(?i:dozen|hundred|thousand|million|billion)\b{COUNTED}",  # dev q538
 )
 # A possessive ends a name: "Libya Dawn’s Qatari backers" holds the names "Libya Dawn" and "Qatari".
 TOKEN = r"(?:[A-Z](?:[\w.-]|[’'](?![sS]\b))*[\w]|[A-Z]|(?:al|el|ad|as|ash|bin|ibn)-[A-Z](?:[\w-]|[’'](?![sS]\b)(?=\w))*)"
