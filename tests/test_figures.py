@@ -20,6 +20,7 @@ from libya_qa.signals import typed_answer
     ("How long has the PKK fought?", "It has fought Turkey since 1984."),
     ("How long is Tunisia's coastline?", "Coastline: 1,148 km"),
     ("How long is the book about Doaa?", "Her story is told in 282 pages."),
+    ("For how much longer will Egypt hold him?", "He will be held for another 45 days."),
     # a sum of money by a currency or a magnitude
     ("How much compensation did Paris pay?", "France paid 949.7 million euros in compensation."),
     ("How much money does duplication waste?", "Duplication wastes about $26bn a year."),

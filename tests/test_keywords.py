@@ -88,6 +88,12 @@ def test_back_as_a_particle_is_a_stop_word_and_as_a_verb_a_key_word() -> None:
     ("By whom was the investigation ordered?", "name"), ("What is the length of Niger's border with Libya?", "number"),
     ("In his 2012 address, where did Obama welcome the troops?", "name"),
     ("According to the 2012 study, how many al-Qaeda operatives were active?", "number"),
+    # an approximate count, a duration asked with "for", a phrase opening on "under" or "apart from" (dev q588, q623,
+    # q509)
+    ("About how many people are affected by the famine?", "number"),
+    ("For how much longer will Egypt hold him?", "number"),
+    ("Under the light footprint approach, who was to fight on the ground?", "name"),
+    ("Apart from Sirte, where did ISIS hold an outpost?", "name"),
 ])
 def test_the_kind_of_answer_is_read_from_how_the_question_opens(question: str, kind: str) -> None:
     assert question_type(question) == kind

@@ -120,7 +120,9 @@ def tokenize_many(texts: list[str]) -> list[list[str]]:
 
 # What kind of words answer a question, guessed from how it opens.
 QUESTION_TYPES = [
-    ("number", re.compile(r"^\W*(how (many|much|large|big|long|far|old|high|tall|deep|wide|fast)"
+    # "About how many ...?", "For how much longer ...?" (dev q588, q623)
+    ("number", re.compile(r"^\W*((?:(?:about|roughly|approximately|around|for|by)\s+)?"
+                          r"how (many|much|large|big|long|far|old|high|tall|deep|wide|fast)"
                           r"|what (proportion|share|percentage|number|fraction))\b"
                           # "What is the population of Niger?", "What was the civilian death toll ...?"
                           r"|^\W*what(?:'s| is| was| are| were)\s+(?:the\s+|its\s+|their\s+|\w+[’']s\s+)?(?:\w+\s+){0,2}?"
@@ -171,7 +173,8 @@ REQUEST = re.compile(r"^\W*(?:please[,\s]+)?(?:(?:(?:can|could|would|will)\s+you
                      r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
 NAME_REQUEST = re.compile(r"^\W*(?:please\s+)?(?:name|list|identify)\s+(?:me\s+)?(?:all\s+)?the\s+(?=\w)", re.IGNORECASE)
 # A phrase before the question word ("In his 2012 address, where did Obama ...?"): the question word types it.
-LEADING = re.compile(r"^\W*(?:in|on|at|during|after|before|according\s+to|since|for|from)\b[^,?]{1,80},\s*"
+LEADING = re.compile(r"^\W*(?:in|on|at|during|after|before|according\s+to|since|for|from|under|with|without|"
+                     r"apart\s+from|besides|beyond|between|among|as\s+for)\b[^,?]{1,80},\s*"
                      r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
 
 

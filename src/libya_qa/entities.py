@@ -28,8 +28,8 @@ SMALL = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thi
          r"seventeen|eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|"
          r"four|five|six|seven|eight|nine))?)")
 # A quantity reads with what it counts: "39 people", "about 4,000 men", "13,000 bbl/day".
-APPROX = (r"(?:(?:about|around|some|nearly|almost|roughly|more than|less than|at least|up to|(?:(?:well|just)\s+)?"
-          r"(?:over|under))\s+)?")
+APPROX = (r"(?:(?i:about|around|some|nearly|almost|roughly|more than|less than|at least|up to|(?:(?:well|just)\s+)?"
+          r"(?:over|under))\s+)?")  # "Roughly 200 Australians" opening a sentence too
 # ... a plural ("men", "years"), an irregular one, or a unit ("bbl/day", "km"): never a verb ("30,000 fled").
 COUNTED = (r"(?:\s+(?!(?:was|is|has|does|goes|this|his|its|as|us|thus|plus|less)\b)(?:[a-z][\w-]*s|people|men|women|"
            r"children|police|personnel|staff|[a-z]+/[a-z]+|km|kg|mph|sq km)\b)?")

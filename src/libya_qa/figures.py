@@ -18,7 +18,7 @@ AUXILIARY_WORDS = r"is|are|was|were|do|does|did|has|have|had|will|would|could|ca
 # Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
 FIGURE_WORDS = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"
                           r"|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
-HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)  # a duration: "since 1984" answers it
+HOW_LONG = re.compile(r"\bhow (?:long|much longer)\b", re.IGNORECASE)  # a duration: "since 1984" answers it
 # An age is written bare as often as with its unit ("Mubarak, 88", "aged 69"): any new figure or date answers it.
 HOW_OLD = re.compile(r"\bhow old\b", re.IGNORECASE)
 SHARE = re.compile(r"^\W*what (?:proportion|share|percentage|fraction)\b|\bwhat percent\b", re.IGNORECASE)
@@ -28,7 +28,8 @@ MONEY_ASKED = re.compile(r"^\W*how much\b(?=.*\b(?:money|compensation|aid|pay|pa
 # days") does not give; "How much time", "how much of", "how much longer" are left to the other kinds.
 AMOUNT_ASKED = re.compile(rf"^\W*(?:and\s+)?how much\s+(?!(?:time|longer|more|less|of|{AUXILIARY_WORDS})\b)[a-z]",
                           re.IGNORECASE)
-COUNT_ASKED = re.compile(r"^\W*how many\s+(?:[\w’'-]+\s+){0,2}?([a-z][\w’'-]*)", re.IGNORECASE)
+COUNT_ASKED = re.compile(r"^\W*(?:(?:about|roughly|approximately|around)\s+)?how many\s+(?:[\w’'-]+\s+){0,2}?([a-z][\w’'-]*)",
+                         re.IGNORECASE)
 # What follows a share's figure: "86.2%", "75 percent", "a fifth", "two thirds", "half of".
 SHARE_GIVEN = re.compile(r"%|\bper ?cent\b|\bhalf\b|\b(?:thirds?|quarters?|fifths?|tenths?)\b|\bin (?:every )?"
                          r"(?:two|three|four|five|six|seven|eight|nine|ten)\b", re.IGNORECASE)
