@@ -11,6 +11,7 @@ from libya_qa.answer_kinds import asks_for_a_person, asks_for_someone, only_plac
     ("And which militia holds Saif al-Islam Qaddafi?", True, False),
     ("Who speaks for the UN refugee agency in Yemen?", True, True),
     ("Which African Union analyst thought Gaddafi would have accepted exile?", True, True),
+    ("Which archaeologist did ISIS behead in Palmyra?", True, True),  # a person is someone too
     ("Who is the UN assistant secretary-general interviewed about Lake Chad?", True, True),
     ("Who had originally ordered them?", True, False),  # a navy may order ships
     ("Who backed Haftar?", False, False),  # backers are as often countries
