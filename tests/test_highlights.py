@@ -35,6 +35,8 @@ def test_names_numbers_and_dates_are_found_without_function_words_or_possessives
     assert spans("It flew three hundred and fifty of his men and two thousand five hundred soldiers out.") == [
         ("three hundred and fifty", "number"), ("two thousand five hundred soldiers", "number")]
     assert spans("Between three and four died.") == [("three", "number"), ("four", "number")]
+    # an office in capitals names no one; the name after it does
+    assert spans("The previous PM resigned. PM Ali Zeidan left; the US stayed.") == [("Ali Zeidan", "name"), ("US", "name")]
     # an approximation opening a sentence belongs to its figure
     assert spans("Roughly 200 fighters left. At least 24 died.") == [("Roughly 200 fighters", "number"),
                                                                        ("At least 24", "number")]

@@ -72,6 +72,8 @@ COMMON_ENDING = re.compile(r"(?:\w{5}ly|\w{5}(?:ing|ed))$")
 COMPOUND = re.compile(r"-(?:based|led|backed|born|run|linked|funded|owned|controlled|held|allied|aligned|affiliated|"
                       r"sponsored|supported|dominated|style|era|made|bound)$", re.IGNORECASE)
 ACRONYM = re.compile(r"[A-Z]{2,}")  # "US" is the United States and "IT" a trade, not "us" or "it"
+# ... but an office written in capitals names no one: "The previous PM resigned" (dev u119), "Labour MPs"
+OFFICES = frozenset({"PM", "MP", "MPs", "MEP", "MEPs", "CEO"})
 # Words that make a place of their own out of a name ("Lake Chad" is not the "Chad" a sentence writes) or
 # describe rather than name ("Gulf states"): a name holding one is left out of
 # the name rules of signals.py (dev: q130, q191), and such a word is never an unknown name (absence.py).
@@ -103,7 +105,7 @@ def _names(text: str) -> list[TypedSpan]:
             continue
         if opening and len(words) > 1 and ADVERB.search(words[0]):
             start, words = text.index(words[1], start + len(words[0])), words[1:]
-        while words and ((words[0].lower() in NOT_NAMES and not ACRONYM.fullmatch(words[0]))
+        while words and ((words[0].lower() in NOT_NAMES and not ACRONYM.fullmatch(words[0])) or words[0] in OFFICES
                          or TIME.fullmatch(words[0]) or COMPOUND.search(words[0])):
             start = text.index(words[1], start + len(words[0])) if len(words) > 1 else end
             words = words[1:]
