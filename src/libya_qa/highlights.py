@@ -12,7 +12,6 @@ import bisect
 import re
 from collections.abc import Callable, Sequence, Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .answer_kinds import asks_for_a_person, is_person
@@ -122,18 +121,21 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
                                              for span in (_not_acted_on(s.text, spans, opening) if s.best else spans)])
             spans, close = _relative(quote_start, typed)
             main = next((spans[i] for i, (s, _) in enumerate(typed) if s.best), spans[0])
-            return Marked(spans, main, True, close, listed, **_sentence_bounds(quote_start, sentences))
+            best_sentence, every_sentence = _sentence_bounds(quote_start, sentences)
+            return Marked(spans, main, True, close, listed, sentence=best_sentence, sentences=every_sentence)
     spans = _merged([(s.start - quote_start, s.end - quote_start) for s in answering])
     best = next((s for s in answering if s.best), answering[0])
     main = next(span for span in spans if span[0] <= best.start - quote_start < span[1])
-    return Marked(tuple(spans), main, False, **_sentence_bounds(quote_start, sentences))
+    best_sentence, every_sentence = _sentence_bounds(quote_start, sentences)
+    return Marked(tuple(spans), main, False, sentence=best_sentence, sentences=every_sentence)
 
 
-def _sentence_bounds(quote_start: int, sentences: list[QuoteSentence]) -> dict[str, Any]:
-    """Marked's offsets in the quote of its highest-scoring sentence and of every sentence."""
+def _sentence_bounds(quote_start: int, sentences: list[QuoteSentence]
+                     ) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]]:
+    """The offsets in the quote of its highest-scoring sentence, and of every sentence."""
     best = next((s for s in sentences if s.best), sentences[0])
-    return {"sentence": (best.start - quote_start, best.end - quote_start),
-            "sentences": tuple((s.start - quote_start, s.end - quote_start) for s in sentences)}
+    return ((best.start - quote_start, best.end - quote_start),
+            tuple((s.start - quote_start, s.end - quote_start) for s in sentences))
 
 
 def _asked_spans(text: str, kinds: list[str], question: str, common: AbstractSet[str] = frozenset(),
@@ -289,7 +291,7 @@ def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[Typ
     return [span for span in spans if (span.start, span.end) in near] or spans
 
 
-def predicate_words(question: str) -> set[str]:
+def _asked_predicate(question: str) -> set[str]:
     """The stems of the question's words less those of the names it gives ("backed", not "Libya Dawn"), or all."""
     asked = set(tokenize(question))
     named = {t for span in find_spans(question) if span.kind == "name" for t in tokenize(question[span.start:span.end])}
@@ -299,7 +301,7 @@ def predicate_words(question: str) -> set[str]:
 def near_predicate(text: str, spans: Sequence[tuple[int, int]], question: str, offset: int = 0
                    ) -> list[tuple[int, int]]:
     """The (start, end) spans (of text offset by `offset`) within NEAR_WORDS words of a question's predicate word."""
-    asked = predicate_words(question)
+    asked = _asked_predicate(question)
     words = list(WORD.finditer(text))
     anchors = [n for n, m in enumerate(words) if set(tokenize(m.group(0))) & asked]
     starts = [m.start() for m in words]

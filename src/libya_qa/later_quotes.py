@@ -26,7 +26,6 @@ def narrowed(excerpt: Excerpt, marked: Marked, question: str) -> Excerpt:
     return replace(excerpt, highlights=spans, highlight=main)
 
 
-
 def _inside(spans: tuple[tuple[int, int], ...], start: int, end: int) -> list[tuple[int, int]]:
     """The spans that lie within [start, end)."""
     return [(a, b) for a, b in spans if start <= a and b <= end]
