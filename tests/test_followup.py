@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from libya_qa.followup import Turn, is_followup, resolve, search_query
+from libya_qa.followup import Turn, is_followup, resolve, resolved, search_query
 
 
 @pytest.mark.parametrize("question", ["And who backed Libya Dawn?", "What about Qatar?", "Who led it?",
@@ -44,6 +44,16 @@ def test_they_or_their_may_mean_the_short_answer_a_list_was_cut_to() -> None:
     turns = [Turn("And who backed Libya Dawn?", (), ("Qatar", "Turkey"))]
     assert resolve("What did Haftar tell their citizens to do?", turns).endswith("Qatar Turkey Libya Dawn")
     assert "Qatar" not in resolve("What did he tell the citizens to do?", turns)  # "he" is not a list
+
+
+def test_the_referents_are_given_apart_as_well_as_run_into_the_text() -> None:
+    """Run together, "TANDJA ISSOUFOU Mahamadou BAZOUM Mohamed" reads as one name, which Niger's row on
+    "ISSOUFOU Mahamadou was elected in 2011 and reelected in 2016" does not name (dev f175)."""
+    names = ("TANDJA", "ISSOUFOU Mahamadou", "BAZOUM Mohamed")
+    turns = [Turn("Who did Niger elect as president after the 2010 coup?", names, names)]
+    text, referents = resolved("Was he reelected?", turns)
+    assert referents == names and text == "Was he reelected? " + " ".join(names) == resolve("Was he reelected?", turns)
+    assert resolved("And who backed Libya Dawn?", turns) == ("And who backed Libya Dawn?", ())  # names its own
 
 
 def test_a_possessive_pronoun_never_points_at_a_figure_or_a_date() -> None:

@@ -235,23 +235,29 @@ def in_place(continuation: str, earlier: str) -> str:
 
 def resolve(question: str, turns: list[Turn]) -> str:
     """The text retrieval uses: the question itself, or a follow-up with what it refers to spelled out."""
+    return resolved(question, turns)[0]
+
+
+def resolved(question: str, turns: list[Turn]) -> tuple[str, tuple[str, ...]]:
+    """resolve's text, and the referents it spelled out, each apart (run together in the text, "TANDJA ISSOUFOU
+    Mahamadou BAZOUM Mohamed" reads as one name)."""
     if NAMED.search(question):  # "the other side, Libya Dawn": the name says which side
         question = OTHER_SIDE.sub("", question)
     if not turns or not is_followup(question):
-        return question
+        return question, ()
     last = turns[-1]
     if len(turns) > 1 and is_followup(last.question):  # "Who is Haftar?" / "When did he ...?" / "Did he ...?"
         last = replace(last, question=resolve(last.question, turns[:-1]))  # its "he" is Haftar: so is this one's
     if BARE.match(question):  # "What about Qatar?", "And of its capital?": the earlier question says what about
-        return f"{question} {in_place(question, last.question)}"
+        return f"{question} {in_place(question, last.question)}", ()
     if REACTION.search(question) and not ANAPHOR.search(question):  # "How did Egypt respond?": to the earlier turn
-        return f"{question} {last.question}"
+        return f"{question} {last.question}", ()
     if NAMED.search(question) and not ANAPHOR.search(question):  # "And who backed Libya Dawn?" names its subject:
-        return question  # the earlier answer's names would pull it back to the earlier subject
+        return question, ()  # the earlier answer's names would pull it back to the earlier subject
     named = referents(question, last)
     if not named and len(turns) > 1:  # a chain of follow-ups: look one turn further back
         named = referents(question, turns[-2])
-    return " ".join([question, *named]) if named else f"{question} {last.question}"
+    return (" ".join([question, *named]), tuple(named)) if named else (f"{question} {last.question}", ())
 
 
 def search_query(question: str, history: list[str]) -> str:

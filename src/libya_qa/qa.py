@@ -18,7 +18,7 @@ from .encoders import Encoder, encoder_for
 from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts, hits_inside, judged_part
 from .filters import check_filters, check_names, check_sources
-from .followup import Turn, is_followup, resolve
+from .followup import Turn, is_followup, resolved
 from .highlights import Marked, short_answer
 from .index import REPAIR, check_compatible
 from .later_quotes import narrowed
@@ -151,11 +151,11 @@ class QA:
             Turn(h) for h in history]
         # "Who backed Hifter?" searches for, and does not answer with, the corpus's "Haftar"
         plain = plain_question(question)  # "Tell me who ...": the question itself is analysed and searched
-        asked, text = in_corpus_spelling(plain, loaded.snapshot, loaded.spellings), resolve(question, turns)
+        asked, (text, referents) = in_corpus_spelling(plain, loaded.snapshot, loaded.spellings), resolved(question, turns)
         given = history[-1] if history and is_followup(question) else ""
         previous = turns[-1].answer_source if given and turns else ""
         return Query(asked, asked if text == question else in_corpus_spelling(text, loaded.snapshot, loaded.spellings),
-                     among, given, previous, in_conversation=bool(history))
+                     among, given, previous, in_conversation=bool(history), referents=referents)
 
     def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
                 recall: bool, group: str | None = None) -> Answer:

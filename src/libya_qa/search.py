@@ -28,6 +28,7 @@ class Query:
     given: str = ""  # a follow-up's earlier question: what it names is known, so never the answer
     previous_source: str = ""  # a follow-up's previous answer's article (its first quote's): it mostly stays there
     in_conversation: bool = False  # asked after earlier questions, which may name what this one leaves unnamed
+    referents: tuple[str, ...] = ()  # what a follow-up's pronouns were read to mean, each apart (its text runs them on)
 
     @property
     def retrieval_text(self) -> str:
@@ -174,7 +175,8 @@ class Searcher:
         known = f"{query.question} {query.given}"  # a follow-up's earlier names are no new answer
         short_names = names_by_last_word(query.question)
         # a follow-up's "its" is the name its search text carries
-        subjects = short_names if text == query.question else names_by_last_word(text)
+        subjects = short_names if text == query.question else names_by_last_word(
+            "; ".join([query.question, *query.referents]) if query.referents else text)
         scored = [i for i in view.scored() if self.quotable(view, i)]  # the rest is context, never a quote
         top_cosine = max((float(cosines[i]) for i in scored), default=0.0)
         hits = []
