@@ -36,3 +36,7 @@ def test_places_and_peoples_adjectives_are_no_one_but_a_plural_people_or_a_perso
     assert places_for_someone(group, ["Algeria", "Libya"]) == ("Algeria", "Libya")
     assert places_for_someone(group, ["Algeria", "Ansar Dine"]) == ()
     assert places_for_someone("Which countries backed Haftar?", ["Egypt"]) == ()
+    # a people's name before a body of people names someone (dev f226)
+    whom = "Whom does the network hold responsible for his safety?"
+    assert places_for_someone(whom, ["Egyptian"], "It holds the Egyptian authorities responsible.") == ()
+    assert places_for_someone(whom, ["Egyptian"], "It is an Egyptian network.") == ("Egyptian",)

@@ -235,7 +235,7 @@ def check_quote(found: Absence, question: str, excerpt: Excerpt, answer_names: S
     return replace(found, years_outside_quote=years_missing(question, f"{excerpt.quote} {excerpt.source.date}"),
                    figure_missing=question_type(question) == "number" and not gives_figure(excerpt.quote, question),
                    unnamed_mention=unnamed_mention(excerpt.quote, question),
-                   places_for_someone=places_for_someone(question, answer_names))
+                   places_for_someone=places_for_someone(question, answer_names, excerpt.quote))
 
 
 def check_first_quote(found: Absence, question: str, articles: Iterable[Article], first: Excerpt,

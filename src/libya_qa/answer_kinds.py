@@ -27,6 +27,11 @@ SOMEONE = (r"person|people|man|woman|group|groups|militia|militias|organi[sz]ati
            r"person)|analyst|general|envoy|gunman|gunmen|jihadist|militant|militants|agency|unit|brigade|faction|"
            r"rebel|rebels|politician|diplomat|author|reporter|activist|cleric|emir|chief")
 PLACES = PLACE_LABELS - {"NORP"}  # a people's name is read apart: "Syrians" may be who
+# What a people's or a place's name before it makes someone: "the Egyptian authorities" are whom Al Jazeera holds
+# responsible (dev f226), "Syrian government forces" who closes in on al-Bab (f183).
+BODIES = (r"authorities|government|governments|forces|army|armies|troops|police|officials|military|navy|regime|"
+          r"militias?|rebels|fighters|soldiers|ministry|parliament|court|courts|prosecutors?|security|intelligence|"
+          r"coalition|administration|junta|embassy|diplomats")
 # Nouns a which-question asks for that only a person can be ("Which African Union analyst ...?").
 ONE_PERSON = (r"person|man|woman|journalist|official|operative|commander|leader|minister|president|spokes(?:man|woman|"
               r"person)|analyst|general|envoy|gunman|politician|diplomat|author|reporter|activist|cleric|emir|chief|"
@@ -67,6 +72,10 @@ def only_places(names: Sequence[str]) -> bool:
                                 for name, label in labels)
 
 
-def places_for_someone(question: str, names: Sequence[str]) -> tuple[str, ...]:
-    """The short answer's names when the question asks for someone and they are all places; else ()."""
-    return tuple(names) if names and asks_for_someone(question) and only_places(names) else ()
+def places_for_someone(question: str, names: Sequence[str], quote: str = "") -> tuple[str, ...]:
+    """The short answer's names when the question asks for someone and they are all places, none of them
+    naming a body of people in the quote ("the Egyptian authorities", "Syrian government forces"); else ()."""
+    if not names or not asks_for_someone(question) or not only_places(names):
+        return ()
+    bodies = [n for n in names if re.search(rf"\b{re.escape(n)}\s+(?:[a-z]+\s+)?(?:{BODIES})\b", quote)]
+    return () if bodies else tuple(names)
