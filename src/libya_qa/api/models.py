@@ -122,7 +122,8 @@ class ExcerptOut(BaseModel):
                        "is context and never highlighted")
     highlight: list[int] = Field(min_length=2, max_length=2, description="[start, end) of the main answering span in quote")
     highlights: list[list[int]] = Field(description="Every answering span in quote, [start, end) each: the names, "
-                                        "numbers or dates asked for, or the answering sentences")
+                                        "numbers or dates asked for, or the answering sentences; a quote after the "
+                                        "first marks only those near the question's own words, else its best sentence")
     score: float = Field(description="The ranking score (for ordering; its scale is the ranker's own)")
     confidence: float = Field(description="The probability that this quote answers on its own, calibrated like "
                               "the answer's confidence")
