@@ -6,7 +6,7 @@ from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
 from libya_qa.confidence import OTHER_SUBJECT_PROBABILITY
 from libya_qa.encoders import HashingEncoder
-from libya_qa.fact_sheets import is_fact_sheet, names_the_field, row_asked
+from libya_qa.fact_sheets import asked_row, is_fact_sheet, names_the_field, row_asked
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Filters, Source
 from libya_qa.search import Query
@@ -148,3 +148,12 @@ def test_a_name_is_written_in_any_case_or_as_its_people() -> None:
     assert names_any(names_by_last_word("How many people live in Tunis?"), "2.475 million TUNIS (capital)")
     assert not names_any(names_by_last_word("What is the population of Egypt?"), "Libya (The World Factbook)")
     assert not names_any(names_by_last_word("Who won the 2017 French election?"), "Niger: In 2021, BAZOUM won")
+
+
+def test_a_row_asked_for_in_other_words_is_the_sheet_s_row() -> None:
+    """"Can read" and "literate" ask the "Literacy:" row (dev q176)."""
+    row = "Literacy: total population: 35.6% (2022 est.)"
+    for question in ("What share of Niger's people can read?", "What share of Niger's population is literate?"):
+        assert asked_row(row, "Niger", frozenset(tokenize(question)), names_by_last_word(question)), question
+    mali = "What share of Mali's people can read?"
+    assert not asked_row(row, "Niger", frozenset(tokenize(mali)), names_by_last_word(mali))  # another country's row

@@ -39,6 +39,9 @@ ASKED_AS = {
     ("coastlin",): (("long", "coast"), ("coast",)),
     ("languag",): (("speak",),),
     ("exchang", "rate"): (("currenc",),),
+    # "What share of Niger's people can read?" (dev q176); the figure's and the people's words are the row's
+    ("literaci",): (("share", "peopl", "read"), ("peopl", "read"), ("share", "read"), ("read",), ("share", "liter"),
+                    ("liter",)),
 }
 
 
