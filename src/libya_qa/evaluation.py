@@ -57,6 +57,10 @@ class Result:
     short_spans: int = 0  # spans in the short answer
     short_spans_right: int = 0  # of those, spans that hold (or are held by) an expected answer string
     rank_after_other: int | None = None  # a standalone question asked after an unrelated earlier one
+    later_holding: int = 0  # excerpts after the first, from a right article, that hold an expected answer string
+    later_marked: int = 0  # of those, excerpts whose highlights hold one
+    later_marks: int = 0  # highlight spans over all excerpts after the first
+    later: int = 0  # excerpts after the first
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -165,7 +169,11 @@ def run_case(qa: QA, case: Case, other: str = "") -> Result:
         precise=sum(_names_an_answer(e, case) for e in answer.excerpts), excerpts=len(answer.excerpts),
         precise_bearing=sum(_names_an_answer(e, case) for e in bearing), bearing=len(bearing), short_given=bool(texts),
         short_hit=any(_matches(t, case) for t in texts), short_spans=len(texts),
-        short_spans_right=sum(_matches(t, case) for t in texts), rank_after_other=after_other)
+        short_spans_right=sum(_matches(t, case) for t in texts), rank_after_other=after_other,
+        later_holding=sum(_names_an_answer(e, case) for e in answer.excerpts[1:]),
+        later_marked=sum(_names_an_answer(e, case) and _highlight_holds(e, case) for e in answer.excerpts[1:]),
+        later_marks=sum(len(e.highlights or (e.highlight,)) for e in answer.excerpts[1:]),
+        later=len(answer.excerpts[1:]))
 
 
 def _matches(text: str, case: Case) -> bool:
@@ -222,6 +230,9 @@ class Report:
             "related_share": round((returned - bearing) / returned, 3) if returned else 0.0,
             "highlight_holds_answer@1": _rate([r for r in answerable if r.rank == 1], lambda r: r.highlighted),
             "highlighted_share": round(statistics.fmean(r.highlight_share for r in firsts), 3) if firsts else 0.0,
+            # quotes 2-5: a mark there should still find the answer, and not mark every name the quote holds
+            "later_highlight_holds_answer": _share(answerable, lambda r: r.later_marked, lambda r: r.later_holding),
+            "later_marks_per_excerpt": _share(answerable, lambda r: r.later_marks, lambda r: r.later),
             "short_answer_given": _rate(answered, lambda r: r.short_given),
             "short_answer_holds_answer": _rate([r for r in answered if r.short_given], lambda r: r.short_hit),
             "short_answer_span_precision": _share(answered, lambda r: r.short_spans_right, lambda r: r.short_spans),
