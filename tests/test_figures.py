@@ -4,7 +4,7 @@ import pytest
 
 from libya_qa.analysis import tokenize
 from libya_qa.entities import new_spans
-from libya_qa.figures import counted_noun, counts_other, gives_figure
+from libya_qa.figures import asked_figure, counted_noun, counts_other, gives_figure
 from libya_qa.signals import typed_answer
 
 
@@ -99,3 +99,7 @@ def test_typed_evidence_holds_only_figures_of_the_asked_kind() -> None:
                         frozenset(tokenize(share)))[0] == 1.0
     assert typed_answer("The United States holds 39 billion barrels of reserves.", "number", share,
                         frozenset(tokenize(share)))[0] == 0.0
+    # a follow-up's figure kind is its own: the earlier "How long ...?" appended to it asks for no duration
+    known = "And how many were wounded? How long did the siege last?"
+    assert typed_answer("Eleven soldiers were wounded.", "number", known, frozenset(tokenize(known)),
+                        asked_figure("And how many were wounded?"))[0] == 1.0

@@ -28,8 +28,8 @@ MONEY_ASKED = re.compile(r"^\W*how much\b(?=.*\b(?:money|compensation|aid|pay|pa
 # days") does not give; "How much time", "how much of", "how much longer" are left to the other kinds.
 AMOUNT_ASKED = re.compile(rf"^\W*(?:and\s+)?how much\s+(?!(?:time|longer|more|less|of|{AUXILIARY_WORDS})\b)[a-z]",
                           re.IGNORECASE)
-COUNT_ASKED = re.compile(r"^\W*(?:(?:about|roughly|approximately|around)\s+)?how many\s+(?:[\w’'-]+\s+){0,2}?([a-z][\w’'-]*)",
-                         re.IGNORECASE)
+COUNT_ASKED = re.compile(r"^\W*(?:(?:about|roughly|approximately|around)\s+)?how many\s+"
+                         r"(?:[\w’'-]+\s+){0,2}?([a-z][\w’'-]*)", re.IGNORECASE)
 # What follows a share's figure: "86.2%", "75 percent", "a fifth", "two thirds", "half of".
 SHARE_GIVEN = re.compile(r"%|\bper ?cent\b|\bhalf\b|\b(?:thirds?|quarters?|fifths?|tenths?)\b|\bin (?:every )?"
                          r"(?:two|three|four|five|six|seven|eight|nine|ten)\b", re.IGNORECASE)

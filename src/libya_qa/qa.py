@@ -151,7 +151,8 @@ class QA:
             Turn(h) for h in history]
         # "Who backed Hifter?" searches for, and does not answer with, the corpus's "Haftar"
         plain = plain_question(question)  # "Tell me who ...": the question itself is analysed and searched
-        asked, (text, referents) = in_corpus_spelling(plain, loaded.snapshot, loaded.spellings), resolved(question, turns)
+        asked = in_corpus_spelling(plain, loaded.snapshot, loaded.spellings)
+        text, referents = resolved(question, turns)
         given = history[-1] if history and is_followup(question) else ""
         previous = turns[-1].answer_source if given and turns else ""
         return Query(asked, asked if text == question else in_corpus_spelling(text, loaded.snapshot, loaded.spellings),

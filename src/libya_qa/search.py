@@ -10,6 +10,7 @@ import numpy as np
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
 from .fact_sheets import asked_row, is_fact_sheet, of_another_subject
+from .figures import asked_figure
 from .layout import headings, is_prose, section_heading
 from .ranking import (FIELD_BONUS, OWN_WORDS_SHARE, PREVIOUS_SOURCE_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS,
                       SentenceHit, Weights, evidence_matrix, vector_of, with_ranks)
@@ -171,6 +172,8 @@ class Searcher:
         evidence = self.snapshot.article_evidence(np.unique(view.article), terms, weights, vector)
         by_article = {int(k): i for i, k in enumerate(evidence.keys)}
         kind, question_terms = question_type(query.question), frozenset(terms)
+        # of the follow-up's own words: "And how many were wounded?" after "How long ...?" asks for a count
+        figure = asked_figure(query.question) if kind == "number" else None
         asked_terms = frozenset(tokenize(query.question))
         known = f"{query.question} {query.given}"  # a follow-up's earlier names are no new answer
         short_names = names_by_last_word(query.question)
@@ -188,7 +191,7 @@ class Searcher:
             stems = stems | credited_relations(question_terms, stems, short_names, sentence_text)
             context = stems | self.context_terms(view, i)
             a = by_article[article]
-            typed, near = typed_answer(sentence_text, kind, known, question_terms)
+            typed, near = typed_answer(sentence_text, kind, known, question_terms, figure)
             field, other_subject = self.sheet_evidence(view, i, sentence_text, asked_terms, subjects,
                                                       query.among is not None or query.in_conversation)
             hits.append(SentenceHit(

@@ -18,13 +18,17 @@ TYPED = ("name", "number", "time")
 NEAR_WORDS = 4  # a typed answer this close to a question word reads as its answer ("39 people ... injured")
 
 
-def typed_answer(sentence: str, kind: str, question: str, question_terms: frozenset[str]) -> tuple[float, float]:
-    """(holds a name/number/date of the asked kind the question lacks, and one within a few words of its terms)."""
+def typed_answer(sentence: str, kind: str, question: str, question_terms: frozenset[str],
+                 figure: str | None = None) -> tuple[float, float]:
+    """(holds a name/number/date of the asked kind the question lacks, and one within a few words of its terms).
+
+    figure: the kind of figure a number question asks for (figures.asked_figure of the question alone), read
+    from `question` when not given."""
     if kind not in TYPED:
         return 0.0, 0.0
     spans = new_spans(sentence, kind, question)
     if kind == "number":  # "How long ...?" asks for a span of time or a length, not any figure
-        figure = asked_figure(question)
+        figure = figure or asked_figure(question)
         spans = [s for s in spans if of_asked_kind(sentence, s, figure)]
     if not spans:
         return 0.0, 0.0
