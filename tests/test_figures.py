@@ -103,3 +103,14 @@ def test_typed_evidence_holds_only_figures_of_the_asked_kind() -> None:
     known = "And how many were wounded? How long did the siege last?"
     assert typed_answer("Eleven soldiers were wounded.", "number", known, frozenset(tokenize(known)),
                         asked_figure("And how many were wounded?"))[0] == 1.0
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("And how many were wounded?", "count"),
+    ("But how much money did it cost?", "money"),
+    ("And what share of them are Berbers?", "share"),
+    ("In its 2017 report, how many people did the UN count?", "count"),
+])
+def test_a_follow_ups_and_or_a_leading_phrase_does_not_hide_the_figure_asked(question: str, kind: str) -> None:
+    # the figure kind is read from the question word on: "And how many ...?" counts, as "How many ...?" does
+    assert asked_figure(question) == kind

@@ -185,9 +185,14 @@ def plain_question(question: str) -> str:
     return NAME_REQUEST.sub("Which ", plain, count=1) if plain == question else plain
 
 
+def question_proper(question: str) -> str:
+    """The question from its question word: no follow-up's "And", no leading "In his 2012 address,"."""
+    return LEADING.sub("", without_continuation(question), count=1)
+
+
 def question_type(question: str) -> str:
     """number, time, name or other."""
-    question = LEADING.sub("", without_continuation(question), count=1)
+    question = question_proper(question)
     for kind, pattern in QUESTION_TYPES:
         if pattern.search(question):
             return kind

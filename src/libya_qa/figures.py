@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .analysis import tokenize
+from .analysis import question_proper, tokenize
 from .entities import TypedSpan, new_spans
 from .slots import predicate_words
 
@@ -83,6 +83,7 @@ def counts_other(sentence: str, span: TypedSpan, noun: str) -> bool:
 
 def asked_figure(question: str) -> str:
     """The figure a how-many or how-much question asks for: age, share, duration, money, amount, count or any."""
+    question = question_proper(question)  # a follow-up's "And how many were wounded?" counts, as its question does
     if HOW_OLD.search(question):
         return "age"
     if SHARE.search(question):
