@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence, Set as AbstractSet
 from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
-from .answer_kinds import asks_for_a_person, is_person
+from .answer_kinds import asks_for_a_person, asks_for_someone, is_person, only_places
 from .described import asked_person
 from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
 from .fact_sheets import asks_an_item, names_the_field
@@ -115,7 +115,7 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         typed = [(s, span) for (s, spans), (_, whole) in zip(near, every)
                  for span in (_doers(s.text, spans, opening, whole) if doers and s.best else spans)]
         typed = _naming_the_described(typed, question) if kind == "name" else typed
-        typed = _people_when_many(typed, question) if kind == "name" else typed
+        typed = _someone_asked(typed, question) if kind == "name" else typed
         if typed:
             listed = _relative(quote_start, [(s, span) for s, spans in near
                                              for span in (_not_acted_on(s.text, spans, opening) if s.best else spans)])
@@ -259,24 +259,31 @@ def _naming_the_described(typed: list[tuple[QuoteSentence, TypedSpan]], question
     return named or typed
 
 
-def _people_when_many(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
+def _someone_asked(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
                       ) -> list[tuple[QuoteSentence, TypedSpan]]:
-    """A question asking for a person, whose quote marks more names than a glance takes, marks its people.
+    """A question asking for someone marks no places beside them; one asking for a person, whose quote marks more
+    names than a glance takes, marks its people.
 
     "Who speaks for the UN refugee agency in Yemen?" marks "Shabia Mantoo", not also UNHCR, the Red Sea, Sudan
     and CNN beside her; a list that long gave no short answer at all. The entity recogniser reads its sentence.
     """
     best = [(s, span) for s, span in typed if s.best or s.close]  # what the short answer reads first
-    if not asks_for_a_person(question):
+    person = asks_for_a_person(question)
+    if not (person or asks_for_someone(question)):
         return typed
     if len({folded(s.text[span.start:span.end]) for s, span in best or typed}) <= MAX_SHORT_SPANS:
         # a few names: beside someone in the same sentence, places and peoples are no one ("U.S. · Ambassador Chris
-        # Stephens"); a sentence naming only places keeps them (and the verdict reads that it found no one)
+        # Stephens" for a person, "Benghazi · ASL" for "Who attacked the consulate?"), though a plural people may be
+        # the someone asked for ("Members of Congress and Americans welcomed ..."); a sentence naming only places
+        # keeps them (and the verdict reads that it found no one)
+        def nobody(name: str) -> bool:
+            return is_place(name) if person else only_places([name])
+
         places = {(s.start, span.start) for s, span in typed
-                  if span.kind == "name" and is_place(s.text[span.start:span.end])}
+                  if span.kind == "name" and nobody(s.text[span.start:span.end])}
         someone = {s.start for s, span in typed if span.kind == "name" and (s.start, span.start) not in places}
         return [(s, span) for s, span in typed if s.start not in someone or (s.start, span.start) not in places]
-    return [(s, span) for s, span in typed if is_person(s.text, span.start, span.end)] or typed
+    return [(s, span) for s, span in typed if is_person(s.text, span.start, span.end)] or typed if person else typed
 
 
 def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
