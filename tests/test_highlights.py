@@ -354,3 +354,11 @@ def test_a_question_asking_for_a_group_marks_no_place_beside_one() -> None:
     # a question asking for countries keeps them
     backed = "Haftar has been backed by Egypt and the United Arab Emirates."
     assert "Egypt" in read(backed, one_sentence(backed, "Which countries backed Haftar?"))
+
+
+def test_a_count_of_the_asked_noun_leaves_out_bare_figures_beside_it() -> None:
+    # dev q126 had read "10 million · 7 million · 515,000 children" for the children alone
+    lake = ("Some 10 million people need help, 7 million are severely food insecure and 515,000 children are "
+            "acutely malnourished.")
+    assert read(lake, one_sentence(lake, "How many children are acutely malnourished?", "number")) == [
+        "515,000 children"]

@@ -177,8 +177,9 @@ def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], quest
     """The quantities less those that count something else, when some count what the question counts.
 
     "How many civilians has the coalition killed?" marks "at least 220 civilians", not "more than 19,000
-    airstrikes" beside it. A bare number stays: "More than 800 people were taken hostage, and at least
-    39 killed" answers "How many people died?" with its second number.
+    airstrikes" beside it. A bare number stays when the question asks what befell them: "More than 800 people
+    were taken hostage, and at least 39 killed" answers "How many people died?" with its second number; else
+    "515,000 children" alone answers "How many children are malnourished?", not "10 million" beside it.
     """
     counted = [m.group(1) for m in HOW_MANY.finditer(question)]
     if len(counted) != 1:  # "How many were taken, and how many killed?" counts two things
@@ -194,7 +195,8 @@ def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], quest
 
     if not any(noun(s, span) in asked for s, spans in near for span in spans):
         return near
-    return [(s, [span for span in spans if noun(s, span) in asked | {""}]) for s, spans in near]
+    kept = asked | {""} if asked_fate(question) else asked
+    return [(s, [span for span in spans if noun(s, span) in kept]) for s, spans in near]
 
 
 def _doing_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
