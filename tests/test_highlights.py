@@ -362,3 +362,10 @@ def test_a_count_of_the_asked_noun_leaves_out_bare_figures_beside_it() -> None:
             "acutely malnourished.")
     assert read(lake, one_sentence(lake, "How many children are acutely malnourished?", "number")) == [
         "515,000 children"]
+
+
+def test_a_short_answer_does_not_name_one_body_twice_by_its_initials() -> None:
+    body = "In Derna, the Abu Salim Martyrs’ Brigade (ASMB) has taken up arms against the Islamic State."
+    marked = one_sentence(body, "Which local militia in Derna has taken up arms against the Islamic State?")
+    assert "ASMB" in [body[a:b] for a, b in marked.spans]  # the quote still marks it
+    assert read(body, marked) == ["Abu Salim Martyrs’ Brigade"]

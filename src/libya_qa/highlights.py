@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from .analysis import WORD, asked_kinds, tokenize, without_continuation
 from .answer_kinds import asks_for_a_person, asks_for_someone, is_person, only_places
 from .described import asked_person
-from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, new_spans, opens_on_common_word
+from .entities import (PART, SMALL, UNITS, TypedSpan, find_spans, folded, initialisms, new_spans,
+                       opens_on_common_word)
 from .fact_sheets import asks_an_item, names_the_field
 from .figures import asked_fate, asked_figure, befalls, of_asked_kind
 from .schema import AnswerSpan
@@ -404,7 +405,8 @@ def short_answer(source_id: str, quote: str, quote_start: int, marked: Marked,
     if not marked.typed:
         return ()
     for spans in (marked.listed if listed and marked.listed else (marked.close_spans, marked.spans)):
-        seen, out = set(), []
+        # a name's initials beside it name it again ("Abu Salim Martyrs’ Brigade · ASMB")
+        seen, out = initialisms(" · ".join(quote[start:end] for start, end in spans)), []
         for start, end in spans:
             key = folded(quote[start:end]).removeprefix("the ")
             if key not in seen:
