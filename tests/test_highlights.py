@@ -369,3 +369,20 @@ def test_a_short_answer_does_not_name_one_body_twice_by_its_initials() -> None:
     marked = one_sentence(body, "Which local militia in Derna has taken up arms against the Islamic State?")
     assert "ASMB" in [body[a:b] for a, b in marked.spans]  # the quote still marks it
     assert read(body, marked) == ["Abu Salim Martyrs’ Brigade"]
+
+
+PETROLEUM = ("Petroleum: total petroleum production: 35,000 bbl/day (2023 est.); refined petroleum consumption: "
+             "104,000 bbl/day (2023 est.); crude oil estimated reserves: 425 million barrels (2021 est.)")
+
+
+def test_a_row_of_several_items_answers_with_the_figure_of_the_item_asked() -> None:
+    question = "How big are Tunisia's estimated crude oil reserves?"
+    assert read(PETROLEUM, one_sentence(PETROLEUM, question, "number")) == ["425 million barrels"]
+    # a figure inside a label is no value
+    youth = "Youth unemployment rate (ages 15-24): total: 40.1% (2024 est.)"
+    assert read(youth, one_sentence(youth, "How high is youth unemployment in Tunisia?", "number")) == ["40.1%"]
+    # one labelled paragraph of prose keeps every figure its question asks for
+    guard = ("Petroleum Facilities Guard (PFG): a sprawling militia of up to 20,000 men, with only 2,000 having been "
+             "trained.")
+    both = "How many men does the force have, and how many of them are trained?"
+    assert read(guard, one_sentence(guard, both, "number")) == ["up to 20,000 men", "2,000"]

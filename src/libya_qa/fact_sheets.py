@@ -13,7 +13,7 @@ import re
 
 from .analysis import tokenize
 from .layout import LABELLED
-from .signals import ShortNames, names_any, names_every
+from .signals import SOFT_PREFIX, ShortNames, names_any, names_every
 
 # A fact sheet writes most of its lines as labelled values ("Coastline: 1,148 km"); news writes a few
 # ("Analysis: ...", a list of militias) among its prose.
@@ -97,3 +97,37 @@ def of_another_subject(sentence: str, title: str, subjects: ShortNames, chosen: 
     if not subjects:
         return not chosen
     return not names_any(subjects, f"{title}\n{sentence}")
+
+
+# Where a row's item begins: a line, or a ";" between items ("...; crude oil estimated reserves: 425 million ...").
+ITEM_START = re.compile(r"[;\n]")
+
+
+def figures_asked(sentence: str, starts: list[int], question_terms: frozenset[str]) -> list[bool] | None:
+    """For figures at these offsets of a labelled row, which are values of the item the question asks for: none
+    inside a label ("Youth unemployment rate (ages 15-24): total: 40.1%"), and, in a row of several items, those
+    whose item's label shares the most words with the question (a long stem also by its first letters). None for
+    a sentence that is no such row, or when every figure is as asked as every other.
+
+    "How big are Tunisia's estimated crude oil reserves?" reads "425 million barrels" of "Petroleum: total
+    petroleum production: 35,000 bbl/day (2023 est.); refined petroleum consumption: 104,000 bbl/day (2023
+    est.); crude oil estimated reserves: 425 million barrels (2021 est.)", not the production and consumption.
+    """
+    if not FIELD.match(sentence) or len(starts) < 2:
+        return None
+    items = [max((m.end() for m in ITEM_START.finditer(sentence, 0, start)), default=0) for start in starts]
+    asked = question_terms | {t[:SOFT_PREFIX] for t in question_terms if len(t) >= SOFT_PREFIX}
+
+    def overlap(item: int, start: int) -> int:
+        label = sentence[item:start].rpartition(":")[0]  # the item's label words, not the value's
+        return len({t for t in tokenize(label) if t in asked or t[:SOFT_PREFIX] in asked})
+
+    def in_label(start: int) -> bool:
+        ends = ITEM_START.search(sentence, start)
+        return ":" in sentence[start:ends.start() if ends else len(sentence)]
+
+    # one labelled paragraph of prose ("Petroleum Facilities Guard (PFG): ... 20,000 men") has one item to read
+    several = len(set(items)) > 1
+    scores = [-1 if in_label(start) else overlap(item, start) if several else 0 for item, start in zip(items, starts)]
+    best = max(scores)
+    return None if min(scores) == best else [score == best for score in scores]

@@ -18,7 +18,7 @@ from .answer_kinds import asks_for_a_person, asks_for_someone, is_person, only_p
 from .described import asked_person
 from .entities import (PART, SMALL, UNITS, TypedSpan, find_spans, folded, initialisms, new_spans,
                        opens_on_common_word)
-from .fact_sheets import asks_an_item, names_the_field
+from .fact_sheets import asks_an_item, figures_asked, names_the_field
 from .figures import asked_fate, asked_figure, befalls, of_asked_kind
 from .schema import AnswerSpan
 from .slots import is_place, naming_names, opens_on_a_modifier
@@ -106,6 +106,7 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         if kind == "number":
             counted = _doing_the_asked(_counting_the_asked(near, question), question)
             near = _first_of_an_asked_row(_figures_of_the_asked_kind(counted, question), question)
+            near = _of_the_asked_items(near, question)
         elif asks_an_item(terms):  # a row lists the largest first: "Ethnic groups: Hausa 53.1%, Zarma ..." (its first)
             near = _first_of_an_asked_row(near, question)
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
@@ -240,6 +241,20 @@ def _first_of_an_asked_row(near: list[tuple[QuoteSentence, list[TypedSpan]]], qu
     asked = frozenset(tokenize(question))
     return [(s, _first_after_an_asked_item(s.text, spans, question)[:1] if names_the_field(s.text, asked) else spans)
             for s, spans in near]
+
+
+def _of_the_asked_items(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+                        ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+    """In a labelled row of several items, the figures of the item the question asks for (fact_sheets.figures_asked):
+    "How big are Tunisia's crude oil reserves?" marks the reserves, not the production beside them."""
+    terms = frozenset(tokenize(question))
+    kept = []
+    for s, spans in near:
+        numbers = [span for span in spans if span.kind == "number"]
+        asked = figures_asked(s.text, [span.start for span in numbers], terms)
+        chosen = {span.start for span, yes in zip(numbers, asked or ()) if yes}
+        kept.append((s, spans if asked is None else [sp for sp in spans if sp.kind != "number" or sp.start in chosen]))
+    return kept
 
 
 def _first_after_an_asked_item(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
