@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from libya_qa.entities import find_spans, lowercase_words, new_spans
 from libya_qa.figures import asked_fate
-from libya_qa.highlights import Marked, QuoteSentence, mark, short_answer
+from libya_qa.highlights import Marked, QuoteSentence, mark, short_answer, without_own_publisher
 
 
 def spans(text: str) -> list[tuple[str, str]]:
@@ -386,3 +386,13 @@ def test_a_row_of_several_items_answers_with_the_figure_of_the_item_asked() -> N
              "trained.")
     both = "How many men does the force have, and how many of them are trained?"
     assert read(guard, one_sentence(guard, both, "number")) == ["up to 20,000 men", "2,000"]
+
+
+def test_a_report_naming_its_own_publisher_does_not_answer_with_it() -> None:
+    body = "Russia's ambassador to Egypt, Sergey Kirpichenko, told TASS the talks went well."
+    named = short_answer("x", body, 0, one_sentence(body, "Who is Russia's ambassador to Egypt?"))
+    assert "TASS" in [s.text for s in named]
+    assert [s.text for s in without_own_publisher(named, "TASS")] == ["Sergey Kirpichenko"]
+    assert [s.text for s in without_own_publisher(named, "Reuters")] == [s.text for s in named]  # another's: stays
+    alone = tuple(s for s in named if s.text == "TASS")
+    assert without_own_publisher(alone, "TASS") == alone  # nothing else to answer with: it stays

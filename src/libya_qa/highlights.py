@@ -430,3 +430,10 @@ def short_answer(source_id: str, quote: str, quote_start: int, marked: Marked,
         if out and len(out) <= MAX_SHORT_SPANS:
             return tuple(out)
     return ()
+
+
+def without_own_publisher(spans: tuple[AnswerSpan, ...], publisher: str) -> tuple[AnswerSpan, ...]:
+    """The short answer less the quote's own publisher beside other names: "Sergey Kirpichenko · TASS" in a TASS
+    report is "Sergey Kirpichenko"; what the report attributes to itself answers nothing."""
+    kept = tuple(s for s in spans if folded(s.text) != folded(publisher))
+    return kept or spans

@@ -19,7 +19,7 @@ from .errors import BadQuestion, IndexUnavailable, NotFound
 from .excerpts import build_excerpts, hits_inside, judged_part
 from .filters import check_filters, check_names, check_sources
 from .followup import Turn, is_followup, resolved
-from .highlights import Marked, short_answer
+from .highlights import Marked, short_answer, without_own_publisher
 from .index import REPAIR, check_compatible
 from .later_quotes import narrowed
 from .memory import AnswerMemory, Remembered
@@ -184,7 +184,7 @@ class QA:
         self.memory.remember((loaded.snapshot.version, question, tuple(history)),
                              Remembered(tuple(s.text for s in named), tuple(s.text for s in spans),
                                         first[0].source.id if first else ""))
-        spans = spans if verdict.answered else ()
+        spans = without_own_publisher(spans, first[0].source.publisher) if verdict.answered and first else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
         groups = group_by_source(loaded.deep, query, source_strength(asked, query.question), bar,
                                  floor=lambda quote: described_probability(query.question, quote)) if group else None
