@@ -126,8 +126,12 @@ def figures_asked(sentence: str, starts: list[int], question_terms: frozenset[st
         ends = ITEM_START.search(sentence, start)
         return ":" in sentence[start:ends.start() if ends else len(sentence)]
 
-    # one labelled paragraph of prose ("Petroleum Facilities Guard (PFG): ... 20,000 men") has one item to read
-    several = len(set(items)) > 1
-    scores = [-1 if in_label(start) else overlap(item, start) if several else 0 for item, start in zip(items, starts)]
+    def score(item: int, start: int) -> int:
+        if in_label(start):
+            return -1
+        # one labelled paragraph of prose ("Petroleum Facilities Guard (PFG): ... 20,000 men") has one item to read
+        return overlap(item, start) if len(set(items)) > 1 else 0
+
+    scores = [score(item, start) for item, start in zip(items, starts)]
     best = max(scores)
     return None if min(scores) == best else [score == best for score in scores]

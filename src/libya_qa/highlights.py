@@ -106,7 +106,7 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         if kind == "number":
             counted = _doing_the_asked(_counting_the_asked(near, question), question)
             near = _first_of_an_asked_row(_figures_of_the_asked_kind(counted, question), question)
-            near = _of_the_asked_items(near, question)
+            near = _of_the_asked_items(near, terms)
         elif asks_an_item(terms):  # a row lists the largest first: "Ethnic groups: Hausa 53.1%, Zarma ..." (its first)
             near = _first_of_an_asked_row(near, question)
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
@@ -243,11 +243,10 @@ def _first_of_an_asked_row(near: list[tuple[QuoteSentence, list[TypedSpan]]], qu
             for s, spans in near]
 
 
-def _of_the_asked_items(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+def _of_the_asked_items(near: list[tuple[QuoteSentence, list[TypedSpan]]], terms: frozenset[str]
                         ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
-    """In a labelled row of several items, the figures of the item the question asks for (fact_sheets.figures_asked):
-    "How big are Tunisia's crude oil reserves?" marks the reserves, not the production beside them."""
-    terms = frozenset(tokenize(question))
+    """In a labelled row of several items, the figures of the item the question (its stems: terms) asks for
+    (fact_sheets.figures_asked): "How big are Tunisia's crude oil reserves?" marks the reserves, not the production."""
     kept = []
     for s, spans in near:
         numbers = [span for span in spans if span.kind == "number"]
@@ -278,7 +277,7 @@ def _naming_the_described(typed: list[tuple[QuoteSentence, TypedSpan]], question
 
 
 def _someone_asked(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
-                      ) -> list[tuple[QuoteSentence, TypedSpan]]:
+                   ) -> list[tuple[QuoteSentence, TypedSpan]]:
     """A question asking for someone marks no places beside them; one asking for a person, whose quote marks more
     names than a glance takes, marks its people.
 
@@ -301,7 +300,9 @@ def _someone_asked(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
                   if span.kind == "name" and nobody(s.text[span.start:span.end])}
         someone = {s.start for s, span in typed if span.kind == "name" and (s.start, span.start) not in places}
         return [(s, span) for s, span in typed if s.start not in someone or (s.start, span.start) not in places]
-    return [(s, span) for s, span in typed if is_person(s.text, span.start, span.end)] or typed if person else typed
+    if not person:  # a list too long to read: only a person's name can be told from the rest
+        return typed
+    return [(s, span) for s, span in typed if is_person(s.text, span.start, span.end)] or typed
 
 
 def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
