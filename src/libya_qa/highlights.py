@@ -300,7 +300,7 @@ def _someone_asked(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
                   if span.kind == "name" and nobody(s.text[span.start:span.end])}
         someone = {s.start for s, span in typed if span.kind == "name" and (s.start, span.start) not in places}
         return [(s, span) for s, span in typed if s.start not in someone or (s.start, span.start) not in places]
-    if not person:  # a list too long to read: only a person's name can be told from the rest
+    if not person:  # a list too long to read, asking for a group: no name can be told from the rest
         return typed
     return [(s, span) for s, span in typed if is_person(s.text, span.start, span.end)] or typed
 
