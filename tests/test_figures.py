@@ -42,6 +42,7 @@ def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
     ("How much compensation did TUI pay the families?", "It is understood that families of 22 of the victims sued."),
     ("How many militants were arrested in the raid?", "Five tons of explosives were found."),
     ("How many U212A submarines are they buying?", "They are buying submarines known as U212A."),
+    ("How many intelligence officers did NATO send?", "It gave a Swiss and a British group $1.5 million to stop SAMs."),
     # a span of time counts no people, and neither it nor how often weighs an amount of a thing
     ("How many people were detained?", "He was detained for 45 days."),
     ("How much weight has he lost?", "His detention was renewed for the fifth time, five times in all, for 45 days."),

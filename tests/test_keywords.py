@@ -72,6 +72,12 @@ def test_back_as_a_particle_is_a_stop_word_and_as_a_verb_a_key_word() -> None:
     assert "back" in tokenize("Haftar has also been backed by Saudi Arabia.")
 
 
+def test_a_dotted_initialism_is_the_word_without_its_dots() -> None:
+    assert tokenize("The C.I.A. said") == tokenize("the CIA said") == ["cia"]
+    assert tokenize("F.B.I. agents") == tokenize("FBI agents")
+    assert tokenize("U.S. forces") == ["usa", "forc"]  # the aliases before it still win
+
+
 @pytest.mark.parametrize("question, kind", [
     ("How many died?", "number"), ("What proportion of fighters are foreign?", "number"),
     ("What is the population of Niger?", "number"), ("What was the civilian death toll of the air war?", "number"),

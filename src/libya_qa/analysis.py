@@ -8,7 +8,7 @@ from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 # Bump when tokenize() changes: a build reuses an earlier version's stored passage terms only when it matches.
-ANALYSIS = "3"
+ANALYSIS = "4"
 WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['’][A-Za-z]+)?")
 
 # C0 and C1 control characters other than tab, line feed, form feed and carriage return (terminal escapes).
@@ -36,6 +36,9 @@ ALIASES = [
     (re.compile(r"\bu\.n\.(?=\W|$)|\bunited nations\b", re.I), " un "),
     (re.compile(r"\bu\.a\.e\.(?=\W|$)|\bunited arab emirates\b|\buae\b|\bemiratis?\b", re.I), " uae "),
     (re.compile(r"\bal[- ]qa[e']?ida\b|\bal[- ]qaeda\b", re.I), " alqaeda "),
+    # Any other dotted initialism ("C.I.A.", "F.B.I.") is the word written without dots, as "CIA" is; split
+    # at the dots, its letters are single characters and drop out. After the ones above, which mean more.
+    (re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}(?=\W|$)"), lambda m: " " + m.group(0).replace(".", "") + " "),
     # "back" as a particle ("led him back to Libya", "fought back.") is a stop word, as "up", "down" and "out"
     # are; the verb ("Egypt backs Haftar", "backed by Saudi Arabia") is a key word of "Who backed Haftar?".
     (re.compile(r"\bback(?=\s+(?:to|into|onto|from|in|on|at|of|home|out|up|down|off|away|again|then|there|"

@@ -131,10 +131,9 @@ def of_asked_kind(quote: str, span: TypedSpan, kind: str) -> bool:
     if kind == "duration":
         return _measured(quote, span, f"(?:{TIME_UNIT}|{LENGTH_UNIT})")
     if kind == "money":
-        return quote[max(span.start - 1, 0):span.start + 1].strip()[:1] in ("$", "£", "€") \
-            or _measured(quote, span, MONEY_UNIT)
-    if kind == "count":
-        return not _measured(quote, span, MEASURE_UNIT)
+        return _signed_sum(quote, span) or _measured(quote, span, MONEY_UNIT)
+    if kind == "count":  # "How many officers did NATO send?" is not answered by "$1.5 million"
+        return not _measured(quote, span, MEASURE_UNIT) and not _signed_sum(quote, span)
     if kind == "amount":  # neither a span of time nor how often ("five times") is an amount; a rate is ("bbl/day")
         return not _measured(quote, span, rf"(?<!/)(?:{TIME_UNIT}|times)")
     return True
@@ -146,6 +145,11 @@ def _gives_duration(quote: str, question: str, numbers: list[TypedSpan]) -> bool
         return True
     return SOME_TIME.search(quote) is not None or any(SINCE.search(quote[:s.start])
                                                       for s in new_spans(quote, "time", question))
+
+
+def _signed_sum(quote: str, span: TypedSpan) -> bool:
+    """True when a currency sign opens the figure ("$1.5 million", "£20m")."""
+    return quote[max(span.start - 1, 0):span.start + 1].strip()[:1] in ("$", "£", "€")
 
 
 def _measured(quote: str, span: TypedSpan, unit: str) -> bool:
