@@ -44,6 +44,7 @@ def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
     ("How many militants were arrested in the raid?", "Five tons of explosives were found."),
     ("How many U212A submarines are they buying?", "They are buying submarines known as U212A."),
     ("How many intelligence officers did NATO send?", "It gave a Swiss and a British group $1.5 million to stop SAMs."),
+    ("How many submarines are Norway and Germany buying?", "NATO will deploy several thousand troops."),  # counts troops
     # a count of the dead or the hurt is a figure the quote says died or was hurt, not one beside them
     ("How many of the civilians fleeing al-Mamoun were wounded?",
      "A correspondent saw more than 100 civilians fleeing towards Iraqi forces. Shelling wounded a cameraman."),

@@ -52,8 +52,10 @@ MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|{TIME_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?
 # many", before a verb or preposition. A number followed by another plural ("more than 19,000 airstrikes" for
 # "How many countries ...?") counts something else, however near the question's words it stands.
 COUNT_START = re.compile(r"\bhow many\s+(?:of\s+(?:the|its|their|these|those)\s+)?(.*)", re.IGNORECASE)
+# A fraction's own plural ("two thirds of the population") counts nothing else either.
 NOT_COUNTED = frozenset(AUXILIARY_WORDS.split("|")
-                        + "of in on at from to for by with there they them it its their this us".split())
+                        + "of in on at from to for by with there they them it its their this us".split()
+                        + "halves thirds quarters fifths sixths eighths tenths".split())
 PLURAL = re.compile(r"[a-z][\w’'-]*[a-z]s|people|men|women|children|police|staff|personnel|crew", re.IGNORECASE)
 
 
@@ -121,7 +123,9 @@ def gives_figure(quote: str, question: str) -> bool:
         fate = asked_fate(question)  # wounded, not "more than 100 civilians fleeing" beside other news
         return any(of_asked_kind(quote, span, kind) and befalls(quote, span, fate) for span in numbers)
     if kind == "count":
-        return ranked or any(of_asked_kind(quote, span, kind) for span in numbers)
+        noun = counted_noun(question)
+        return ranked or any(of_asked_kind(quote, span, kind) and not (noun and counts_other(quote, span, noun))
+                             for span in numbers)
     if kind == "amount":  # "the fifth time" ranks, it weighs nothing
         return any(of_asked_kind(quote, span, kind) for span in numbers)
     return ranked or bool(numbers)
