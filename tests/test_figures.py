@@ -30,6 +30,8 @@ from libya_qa.signals import typed_answer
     ("How many barrels a day does it produce?", "Crude oil production: 35,000 bbl/day"),
     ("How many years did he rule?", "He ruled for 30 years."),
     ("How many people were wounded in the attack?", "The boat was hit at night. At least 39 people were wounded."),
+    ("How many Egyptians died in the uprising?", "He was acquitted over the deaths of nearly 900 Egyptians."),
+    ("How many people has the insurgency killed?", "The insurgency, which has killed 20,000 people has spread."),
     ("How much oil does Libya produce?", "It produces 1.2 million barrels a day."),
     ("How much oil does Niger produce?", "Crude oil production: 13,000 bbl/day (2023 est.)"),  # a rate, not a span
 ])
@@ -48,6 +50,7 @@ def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
     # a count of the dead or the hurt is a figure the quote says died or was hurt, not one beside them
     ("How many of the civilians fleeing al-Mamoun were wounded?",
      "A correspondent saw more than 100 civilians fleeing towards Iraqi forces. Shelling wounded a cameraman."),
+    ("How many people were killed?", "Shelling killed the mayor. 100 people fled the town."),  # another sentence's fate
     # a span of time counts no people, and neither it nor how often weighs an amount of a thing
     ("How many people were detained?", "He was detained for 45 days."),
     ("How much weight has he lost?", "His detention was renewed for the fifth time, five times in all, for 45 days."),
