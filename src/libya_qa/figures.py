@@ -119,11 +119,10 @@ def gives_figure(quote: str, question: str) -> bool:
         return ranked or _gives_duration(quote, question, numbers)
     if kind == "money":
         return MONEY_GIVEN.search(quote) is not None and (ranked or bool(numbers))
-    if kind == "count" and asked_fate(question):  # "How many were wounded?": a figure the quote says was
-        fate = asked_fate(question)  # wounded, not "more than 100 civilians fleeing" beside other news
-        return any(of_asked_kind(quote, span, kind) and suffers(quote, span, fate) for span in numbers)
     if kind == "count":
-        noun = counted_noun(question)
+        fate, noun = asked_fate(question), counted_noun(question)
+        if fate:  # "How many were wounded?": a figure the quote says was, not "100 civilians fleeing" beside it
+            return any(of_asked_kind(quote, span, kind) and suffers(quote, span, fate) for span in numbers)
         return ranked or any(of_asked_kind(quote, span, kind) and not (noun and counts_other(quote, span, noun))
                              for span in numbers)
     if kind == "amount":  # "the fifth time" ranks, it weighs nothing
