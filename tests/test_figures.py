@@ -51,6 +51,7 @@ def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
     ("How many of the civilians fleeing al-Mamoun were wounded?",
      "A correspondent saw more than 100 civilians fleeing towards Iraqi forces. Shelling wounded a cameraman."),
     ("How many people were killed?", "Shelling killed the mayor. 100 people fled the town."),  # another sentence's fate
+    ("How many jihadist fighters did it kill?", "The strike killed three Turkish soldiers."),  # counts others
     # a span of time counts no people, and neither it nor how often weighs an amount of a thing
     ("How many people were detained?", "He was detained for 45 days."),
     ("How much weight has he lost?", "His detention was renewed for the fifth time, five times in all, for 45 days."),

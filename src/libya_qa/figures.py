@@ -121,10 +121,10 @@ def gives_figure(quote: str, question: str) -> bool:
         return MONEY_GIVEN.search(quote) is not None and (ranked or bool(numbers))
     if kind == "count":
         fate, noun = asked_fate(question), counted_noun(question)
+        counted = [s for s in numbers if of_asked_kind(quote, s, kind) and not (noun and counts_other(quote, s, noun))]
         if fate:  # "How many were wounded?": a figure the quote says was, not "100 civilians fleeing" beside it
-            return any(of_asked_kind(quote, span, kind) and suffers(quote, span, fate) for span in numbers)
-        return ranked or any(of_asked_kind(quote, span, kind) and not (noun and counts_other(quote, span, noun))
-                             for span in numbers)
+            return any(suffers(quote, span, fate) for span in counted)
+        return ranked or bool(counted)
     if kind == "amount":  # "the fifth time" ranks, it weighs nothing
         return any(of_asked_kind(quote, span, kind) for span in numbers)
     return ranked or bool(numbers)
