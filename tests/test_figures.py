@@ -71,6 +71,8 @@ def test_an_age_is_answered_bare() -> None:
     ("How many arms storage sites had Qaddafi stocked?", "sites"),
     ("How many of the civilians fleeing al-Mamoun were wounded?", "civilians"),
     ("How many countries belong to the US-led coalition?", "countries"),
+    ("How many IS fighters did the strike kill?", "fighters"),  # "IS" names them; it is not "is"
+    ("How many US troops are in Niger?", "troops"),
     ("And how many were wounded?", ""),  # no noun: any figure may count it
     ("What is the population of Niger?", ""),
 ])

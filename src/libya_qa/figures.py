@@ -65,7 +65,7 @@ def counted_noun(question: str) -> str:
     found = COUNT_START.search(question)
     head = ""
     for word in re.findall(r"[\w’'-]+", found.group(1))[:3] if found else []:
-        if word.lower() in NOT_COUNTED:
+        if word.lower() in NOT_COUNTED and not word.isupper():  # "IS fighters", "US troops": names, not "is", "us"
             break
         if PLURAL.fullmatch(word):
             head = word.lower()
