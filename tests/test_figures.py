@@ -73,6 +73,7 @@ def test_an_age_is_answered_bare() -> None:
     ("How many countries belong to the US-led coalition?", "countries"),
     ("How many IS fighters did the strike kill?", "fighters"),  # "IS" names them; it is not "is"
     ("How many US troops are in Niger?", "troops"),
+    ("How many Russian servicemen have been killed in Syria?", "servicemen"),
     ("And how many were wounded?", ""),  # no noun: any figure may count it
     ("What is the population of Niger?", ""),
 ])

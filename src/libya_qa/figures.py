@@ -56,7 +56,8 @@ COUNT_START = re.compile(r"\bhow many\s+(?:of\s+(?:the|its|their|these|those)\s+
 NOT_COUNTED = frozenset(AUXILIARY_WORDS.split("|")
                         + "of in on at from to for by with there they them it its their this us".split()
                         + "halves thirds quarters fifths sixths eighths tenths".split())
-PLURAL = re.compile(r"[a-z][\w’'-]*[a-z]s|people|men|women|children|police|staff|personnel|crew", re.IGNORECASE)
+PLURAL = re.compile(r"[a-z][\w’'-]*[a-z]s|people|[a-z]*(?<!ye)men|children|police|staff|personnel|crew",
+                    re.IGNORECASE)  # "servicemen", "gunmen", not "Yemen"
 
 
 @lru_cache(maxsize=256)  # asked of every candidate sentence of one question; read once
