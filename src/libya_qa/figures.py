@@ -48,6 +48,7 @@ MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|{TIME_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?
                 r"cubic|hectares?|acres?|%|per ?cent|dollars?|euros?|pounds?)")
 
 
+WORDS = re.compile(r"[\w’'-]+")  # words as counts are read: "al-Bab", "Qaddafi’s"
 # What a count is of ("How many Turkish soldiers did ...?" -> soldiers): a plural among the first words after "how
 # many", before a verb or preposition. A number followed by another plural ("more than 19,000 airstrikes" for
 # "How many countries ...?") counts something else, however near the question's words it stands.
@@ -65,7 +66,7 @@ def counted_noun(question: str) -> str:
     """The plural noun a how-many question counts, lowercased ("" when it names none: "How many were hurt?")."""
     found = COUNT_START.search(question)
     head = ""
-    for word in re.findall(r"[\w’'-]+", found.group(1))[:3] if found else []:
+    for word in WORDS.findall(found.group(1))[:3] if found else []:
         if word.lower() in NOT_COUNTED and not word.isupper():  # "IS fighters", "US troops": names, not "is", "us"
             break
         if PLURAL.fullmatch(word):
@@ -78,7 +79,7 @@ def counts_other(sentence: str, span: TypedSpan, noun: str) -> bool:
     if noun == "people":  # "7 million Nigerians", "255,000 refugees": people, counted by what they are
         return False
     prefix = noun[:5] if len(noun) > 5 else noun.rstrip("s")
-    following = [w for w in re.findall(r"[\w’'-]+", sentence[span.start:span.end + 40])[:6] if not w[0].isdigit()]
+    following = [w for w in WORDS.findall(sentence[span.start:span.end + 40])[:6] if not w[0].isdigit()]
     if any(w.lower().startswith(prefix) for w in following):
         return False
     return any(PLURAL.fullmatch(w) and w.lower() not in NOT_COUNTED for w in following[:3])
@@ -182,9 +183,11 @@ def asked_fate(question: str) -> frozenset[str]:
 def suffers(text: str, span: TypedSpan, fate: frozenset[str]) -> bool:
     """True when the text says the fate befell the quantity at span: by its verb (befalls), or by a word of the
     fate beside it, which a parse of news prose misses ("the deaths of nearly 900 Egyptians", "Boko Haram,
-    which has killed 20,000 people has spread": a nominal fate, a run-on clause)."""
-    before = re.findall(r"[\w’'-]+", re.split(r"[.!?;]\s", text[max(span.start - 40, 0):span.start])[-1])[-3:]
-    after = re.findall(r"[\w’'-]+", re.split(r"[.!?;]\s", text[span.end:span.end + 40])[0])[:3]
+    which has killed 20,000 people has spread": a nominal fate, a run-on clause). For the verdict, which asks
+    whether any figure says it; the short answer marks by befalls alone, where a nearby word over-reads ("11
+    others were wounded, among 40 troops there" marks "40 troops" too: tests/test_highlights.py)."""
+    before = WORDS.findall(re.split(r"[.!?;]\s", text[max(span.start - 40, 0):span.start])[-1])[-3:]
+    after = WORDS.findall(re.split(r"[.!?;]\s", text[span.end:span.end + 40])[0])[:3]
     return bool(fate & set(tokenize(" ".join(before + after)))) or befalls(text, span, fate)
 
 
