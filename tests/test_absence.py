@@ -7,8 +7,8 @@ from dataclasses import replace
 from libya_qa.absence import (Absence, Span, check_best_source, check_quote, check_source, given_names,
                               named_by_initials, other_word_stems)
 from libya_qa.analysis import tokenize
-from libya_qa.confidence import (FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, OTHER_SUBJECT_PROBABILITY, judge,
-                                 probability, signals)
+from libya_qa.confidence import (FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, OTHER_SUBJECT_PROBABILITY,
+                                 UNKNOWN_NAME_PROBABILITY, judge, probability, signals)
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
 
@@ -169,3 +169,13 @@ def test_a_given_name_before_a_known_surname_is_not_unknown() -> None:
     assert given_names("When did Operation Odyssey Dawn begin?", known) == set()
     assert given_names("Who is John Smith?", known) == set()  # the surname is unknown too: the name is unknown
     assert given_names("What did Haftar say?", known) == set()  # one word: nothing before it
+
+
+def test_a_name_no_article_holds_is_not_found_however_small_its_share_of_the_names() -> None:
+    """"When did the United States launch Operation Odyssey Dawn in Libya?" had been answered at 0.57 (dev u105)."""
+    strong = SentenceHit(0, 0, 0, cosine=0.9, coverage=1.0, fusion=1.0, score=20.0, confidence=20.0)
+    odyssey = Absence(("Odyssey",), 1 / 6, (), (), Span(2013, 2015))
+    assert probability(signals([strong], odyssey)) > 0.5  # the model alone, reading one name word in six, answers
+    verdict = judge([strong], odyssey)
+    assert not verdict.answered and verdict.probability <= UNKNOWN_NAME_PROBABILITY
+    assert "no article in the corpus mentions Odyssey" in verdict.message
