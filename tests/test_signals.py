@@ -58,6 +58,8 @@ def test_a_backing_verb_said_otherwise_counts_only_where_the_sentence_names_whom
     assert credited_relations(asked, frozenset(tokenize(haftar)), names, haftar) == frozenset()
     assert credited_relations(frozenset(tokenize("Who led Libya Dawn?")), frozenset(tokenize(dawn)),
                               names, dawn) == frozenset()  # only backing verbs are one relation
+    paid = frozenset(tokenize("Which country paid for Libya Dawn?"))  # paying for is funding (dev q192)
+    assert credited_relations(paid, frozenset(tokenize(dawn)), names, dawn) == {"paid"}
 
 
 def fact_sheet(country: str, population: str) -> str:
