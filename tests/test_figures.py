@@ -21,6 +21,7 @@ from libya_qa.signals import typed_answer
     ("How long is Tunisia's coastline?", "Coastline: 1,148 km"),
     ("How long is the book about Doaa?", "Her story is told in 282 pages."),
     ("For how much longer will Egypt hold him?", "He will be held for another 45 days."),
+    ("How long was he jailed?", "He was jailed for two years after the trial."),  # what it lasted, then when
     # a sum of money by a currency or a magnitude
     ("How much compensation did Paris pay?", "France paid 949.7 million euros in compensation."),
     ("How much money does duplication waste?", "Duplication wastes about $26bn a year."),
@@ -42,6 +43,9 @@ def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
 @pytest.mark.parametrize("question, quote", [
     ("What percentage of voters approved the constitution?", "Tunisia's 217-member parliament was dissolved."),
     ("How long a prison sentence did he receive?", "He killed the ambassador and three other Americans."),
+    # a time reckoned from another is when, not how long (dev u140: "a month after the attack")
+    ("How long a prison sentence did he receive?", "He mocked the U.S. a month after the attack."),
+    ("How long was he jailed?", "Two years later he was freed."),
     ("How much compensation did TUI pay the families?", "It is understood that families of 22 of the victims sued."),
     ("How many militants were arrested in the raid?", "Five tons of explosives were found."),
     ("How many U212A submarines are they buying?", "They are buying submarines known as U212A."),

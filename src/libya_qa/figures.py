@@ -38,7 +38,10 @@ MONEY_GIVEN = re.compile(r"[$£€]|\b(?:dollars?|euros?|pounds?|(?:m|b|tr)illio
 TIME_UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)"
 # "How long is the book?" asks its pages, as "How long is the border?" asks its kilometres (dev q552)
 LENGTH_UNIT = r"(?:km|kilomet(?:er|re)s?|miles?|metres?|meters?|pages?|words)"
-SOME_TIME = re.compile(rf"\b(?:a|an|several|few|many)\s+{TIME_UNIT}\b", re.IGNORECASE)
+# "a month after the attack", "two years later": a point in time reckoned from another, not how long anything lasted
+OFFSET = r"\s+(?:after|before|ago|later|earlier)\b"
+SOME_TIME = re.compile(rf"(?<!for )\b(?:a|an|several|few|many)\s+{TIME_UNIT}\b(?!{OFFSET})|"
+                       rf"\bfor\s+(?:a|an|several|few|many)\s+{TIME_UNIT}\b", re.IGNORECASE)
 SINCE = re.compile(r"\b(?:since|from|until|till|between|to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)  # "since 1984"
 SHARE_UNIT = r"(?:%|per ?cent|half|thirds?|quarters?|fifths?|tenths?)"  # what ends a share's own figure
 MONEY_UNIT = r"(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn|m)"  # ... and a sum's
@@ -137,7 +140,7 @@ def of_asked_kind(quote: str, span: TypedSpan, kind: str) -> bool:
     if kind == "share":
         return _measured(quote, span, SHARE_UNIT)
     if kind == "duration":
-        return _measured(quote, span, f"(?:{TIME_UNIT}|{LENGTH_UNIT})")
+        return _measured(quote, span, f"(?:{TIME_UNIT}|{LENGTH_UNIT})") and not _reckoned(quote, span)
     if kind == "money":
         return _signed_sum(quote, span) or _measured(quote, span, MONEY_UNIT)
     if kind == "count":  # "How many officers did NATO send?" is not answered by "$1.5 million"
@@ -153,6 +156,14 @@ def _gives_duration(quote: str, question: str, numbers: list[TypedSpan]) -> bool
         return True
     return SOME_TIME.search(quote) is not None or any(SINCE.search(quote[:s.start])
                                                       for s in new_spans(quote, "time", question))
+
+
+def _reckoned(quote: str, span: TypedSpan) -> bool:
+    """True for a figure that places a time from another ("two years later"), unless it is what something lasted
+    ("for two years after the trial")."""
+    if re.search(r"\bfor\s+$", quote[:span.start], re.IGNORECASE):
+        return False
+    return re.match(rf"[\s-]*(?:{TIME_UNIT})?{OFFSET}", quote[span.end:], re.IGNORECASE) is not None
 
 
 def _signed_sum(quote: str, span: TypedSpan) -> bool:
