@@ -32,6 +32,8 @@ from libya_qa.signals import typed_answer
     ("How many years did he rule?", "He ruled for 30 years."),
     ("How many people were wounded in the attack?", "The boat was hit at night. At least 39 people were wounded."),
     ("How many Egyptians died in the uprising?", "He was acquitted over the deaths of nearly 900 Egyptians."),
+    ("What was the unemployment rate in 2024?", "Unemployment rate: 16.3% (2024 est.) 15.2% (2023 est.)"),
+    ("How many died in the 1983-1985 famine?", "In 1984, at its height, the famine killed 400,000 people."),
     ("How many people has the insurgency killed?", "The insurgency, which has killed 20,000 people has spread."),
     ("How much oil does Libya produce?", "It produces 1.2 million barrels a day."),
     ("How much oil does Niger produce?", "Crude oil production: 13,000 bbl/day (2023 est.)"),  # a rate, not a span
@@ -43,6 +45,9 @@ def test_a_figure_of_the_asked_kind_answers(question: str, quote: str) -> None:
 @pytest.mark.parametrize("question, quote", [
     ("What percentage of voters approved the constitution?", "Tunisia's 217-member parliament was dissolved."),
     ("How long a prison sentence did he receive?", "He killed the ambassador and three other Americans."),
+    # a figure of another time: its sentence names other years and none the question names (dev u262)
+    ("How many died in the 1983-1985 famine?",
+     "There was the 1983-1985 famine. The last, in Somalia in 2011, killed an estimated 260,000 people."),
     # a time reckoned from another is when, not how long (dev u140: "a month after the attack")
     ("How long a prison sentence did he receive?", "He mocked the U.S. a month after the attack."),
     ("How long was he jailed?", "Two years later he was freed."),

@@ -114,7 +114,7 @@ def gives_figure(quote: str, question: str) -> bool:
     new class of submarines, known as U212A" gives none; "How long has the PKK been fighting?" is
     answered "since 1984"; "What percentage of voters approved ...?" is not answered by "217-member".
     """
-    kind, numbers = asked_figure(question), new_spans(quote, "number", question)
+    kind, numbers = asked_figure(question), _of_asked_time(quote, new_spans(quote, "number", question), question)
     ranked = FIGURE_WORDS.search(quote) is not None  # "the fourth biggest", "$100bn", "the 45th anniversary"
     if kind == "age":
         return ranked or bool(numbers or new_spans(quote, "time", question))
@@ -148,6 +148,28 @@ def of_asked_kind(quote: str, span: TypedSpan, kind: str) -> bool:
     if kind == "amount":  # neither a span of time nor how often ("five times") is an amount; a rate is ("bbl/day")
         return not _measured(quote, span, rf"(?<!/)(?:{TIME_UNIT}|times)")
     return True
+
+
+YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+YEAR_RANGE = re.compile(r"\b(1[89]\d\d|20\d\d)\s*[-–]\s*(1[89]\d\d|20\d\d)\b")  # "1983-1985" asks 1984 too
+
+
+def _of_asked_time(quote: str, numbers: list[TypedSpan], question: str) -> list[TypedSpan]:
+    """The figures, less those whose sentence names other years and none the question names: "How many people
+    died in the 1983-1985 Ethiopian famine?" is not answered by "Somalia in 2011, which killed an estimated
+    260,000 people", the sentence after the one naming that famine (dev u262)."""
+    asked = set(YEAR.findall(question)) | {str(y) for a, b in YEAR_RANGE.findall(question)
+                                            for y in range(int(a), min(int(b), int(a) + 50) + 1)}
+    if not asked:
+        return numbers
+    kept = []
+    for span in numbers:
+        sentence = re.split(r"[.!?]\s", quote[:span.start])[-1] + quote[span.start:span.end] + re.split(
+            r"[.!?](?:\s|$)", quote[span.end:])[0]
+        years = set(YEAR.findall(sentence)) - set(YEAR.findall(quote[span.start:span.end]))
+        if not years or years & asked:
+            kept.append(span)
+    return kept
 
 
 def _gives_duration(quote: str, question: str, numbers: list[TypedSpan]) -> bool:
