@@ -43,10 +43,11 @@ REWORDED = ROOT / "tests" / "data" / "eval" / "reworded.jsonl"
 # its sixth typed "For how much longer ...?" and "About how many ...?" questions, whose marks are now the figure
 # inside a longer expected string ("45 days" of "another 45 days"): dev highlights 0.665 -> 0.655, floor 0.64;
 # 2026-12-03's short-answer rules raised span precision to 0.621 / 0.578, and its floors to 0.58 / 0.54; that
-# day's second session read what a how-many question's figure counts: abstained 0.778 / 0.829, floors 0.74 / 0.77).
+# day's second session read what a how-many question's figure counts: abstained 0.778 / 0.829, floors 0.74 / 0.77;
+# its third session's signs of absence (a name no article holds, a figure of another time): dev 0.797, floor 0.76).
 FLOORS = {
     "hit@1": (0.82, 0.83), "hit@5": (0.94, 0.97), "mrr": (0.87, 0.90),
-    "answered_rate": (0.88, 0.91), "abstained_rate": (0.74, 0.77),
+    "answered_rate": (0.88, 0.91), "abstained_rate": (0.76, 0.77),
     "highlight_holds_answer@1": (0.64, 0.58), "short_answer_holds_answer": (0.77, 0.76),
     "followup_hit@1_with_history": (0.74, 0.67), "short_answer_span_precision": (0.58, 0.54),
 }
