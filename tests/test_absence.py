@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from libya_qa.absence import (Absence, Span, check_best_source, check_quote, check_source, given_names,
                               named_by_initials, other_word_stems)
 from libya_qa.analysis import tokenize
+from libya_qa.build import build_index
 from libya_qa.confidence import (FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, OTHER_SUBJECT_PROBABILITY,
                                  UNKNOWN_NAME_PROBABILITY, judge, probability, signals)
+from libya_qa.config import Settings
+from libya_qa.corpus import load_corpus, write_article
+from libya_qa.encoders import HashingEncoder
+from libya_qa.qa import QA
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
 
@@ -179,3 +185,14 @@ def test_a_name_no_article_holds_is_not_found_however_small_its_share_of_the_nam
     verdict = judge([strong], odyssey)
     assert not verdict.answered and verdict.probability <= UNKNOWN_NAME_PROBABILITY
     assert "no article in the corpus mentions Odyssey" in verdict.message
+
+
+def test_a_name_the_corpus_writes_only_by_its_initials_is_no_unknown_name(tmp_path: Path) -> None:
+    settings = Settings.from_env(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", web_dir=tmp_path)
+    write_article(settings.corpus_dir, Article(Source("boat", "Boat"), "The boat was attacked, IOM spokesman "
+                                               "Joel Millman said. Dozens were hurt."))
+    build_index(settings, HashingEncoder(), load_corpus(settings.corpus_dir))
+    qa = QA(settings, HashingEncoder())
+    found = qa.loaded.absence("What did the International Organization for Migration's spokesman say?")
+    assert found.unknown_names == ()  # not capped at UNKNOWN_NAME_PROBABILITY
+    assert qa.loaded.absence("What did the Xqzv Organization for Migration's spokesman say?").unknown_names

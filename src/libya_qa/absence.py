@@ -90,12 +90,16 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
     others = other_word_stems(question)
     years = sorted({int(y) for y in YEAR.findall(question)})
     asked = [t for stems in words.values() for t in stems] + [str(y) for y in years]
+    initialled = names_with_initials(question)  # "International Organization for Migration": "IOM"
     # one store call for all of them (a database round trip each on PostgreSQL)
-    known = snapshot.known_terms(asked + [t for stems in others.values() for t in stems])
+    known = snapshot.known_terms(asked + [t for stems in others.values() for t in stems]
+                                 + [initials.lower() for initials, _ in initialled])
     known |= bylines & frozenset(asked)  # never a copy of every byline's stems
     known |= frozenset(respelled(frozenset(asked) - known, snapshot, spellings or {}))
     # A word is unknown when a stem of it that says something (not "al" of "al-Sarraj") occurs nowhere.
-    excused = given_names(question, known)
+    # a name the corpus writes only by its initials is known ("IOM spokesman Joel Millman said")
+    excused = given_names(question, known) | {w for initials, name in initialled if initials.lower() in known
+                                              for w in name.split()}
     unknown_names = [w for w, stems in words.items()
                      if w not in excused and any(len(t) > 2 and t not in known for t in stems)]
     unknown_years = tuple(y for y in years if str(y) not in known)
