@@ -109,6 +109,14 @@ def test_a_row_asked_for_in_other_words_is_read_and_a_border_row_answers_for_the
     asked = frozenset(tokenize("How many people live in Niger?"))
     assert row_asked("Population: total: 27,322,555", asked) == frozenset({"popul", "niger"})
     assert row_asked("Population distribution: south", asked) is None
+    # the Factbook's rows in the words people use: weather, the highest point, the capital, unemployment
+    for question, row in (("What is Chad's weather like?", "Climate: tropical in south, desert in north"),
+                          ("What is Chad's highest point?", "Elevation: highest point: Emi Koussi 3,415 m"),
+                          ("What is the capital of Chad?", "Major urban areas - population: 1.6 million N'DJAMENA "
+                                                           "(capital)"),
+                          ("How high is unemployment in Chad?", "Unemployment rate: 1.1% (2023 est.)")):
+        assert names_the_field(row, frozenset(tokenize(question))), question
+    assert not names_the_field("Climate: tropical", frozenset(tokenize("What is Chad's highest point?")))
     assert row_asked("Area: total: 1.267 million sq km", frozenset(tokenize("How large are Niger's gas reserves?"))) \
         == frozenset(tokenize("Niger's area gas reserves"))  # the row must still hold "gas reserves" (asked_row)
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)

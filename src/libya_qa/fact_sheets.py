@@ -42,6 +42,23 @@ ASKED_AS = {
     # "What share of Niger's people can read?" (dev q176); the figure's and the people's words are the row's
     ("literaci",): (("share", "peopl", "read"), ("peopl", "read"), ("share", "read"), ("read",), ("share", "liter"),
                     ("liter",)),
+    # the Factbook's other rows as people ask for them, written from its labels (every country's sheet has them)
+    ("climat",): (("weather",),),
+    ("terrain",): (("landscap",),),
+    ("elev",): (("highest", "point"), ("highest", "mountain"), ("highest", "peak"), ("tallest",), ("lowest", "point")),
+    ("natur", "resourc"): (("resourc",), ("miner",)),
+    ("ethnic", "group"): (("ethnic",),),
+    ("religion",): (("faith",),),
+    ("median", "age"): (("averag", "age"),),
+    ("life", "expect", "birth"): (("life", "expect"), ("long", "live")),
+    ("major", "urban", "area", "popul"): (("capit",), ("largest", "citi"), ("biggest", "citi"), ("main", "citi")),
+    ("unemploy", "rate"): (("unemploy",), ("jobless",)),
+    ("inflat", "rate", "consum", "price"): (("inflat",),),
+    ("real", "gdp", "per", "capita"): (("gdp", "per", "capita"), ("gdp", "capita"), ("incom", "per", "capita")),
+    ("real", "gdp", "growth", "rate"): (("gdp", "growth"), ("econom", "growth"), ("economi", "grow")),
+    ("popul", "poverti", "line"): (("poverti",),),
+    ("agricultur", "product"): (("crop",), ("farm",)),
+    ("labor", "forc"): (("workforc",),),
 }
 
 
