@@ -117,6 +117,10 @@ def test_a_row_asked_for_in_other_words_is_read_and_a_border_row_answers_for_the
                           ("How high is unemployment in Chad?", "Unemployment rate: 1.1% (2023 est.)")):
         assert names_the_field(row, frozenset(tokenize(question))), question
     assert not names_the_field("Climate: tropical", frozenset(tokenize("What is Chad's highest point?")))
+    weather = "What is the weather like in Chad?"  # "like" says how it asks: the row need not write it
+    assert asked_row("Climate: tropical in south", "Chad", frozenset(tokenize(weather)), names_by_last_word(weather))
+    assert not asked_row("Climate: tropical in south", "Chad", frozenset(tokenize("What is the weather in Chad in "
+                                                                                 "June?")), names_by_last_word(weather))
     assert row_asked("Area: total: 1.267 million sq km", frozenset(tokenize("How large are Niger's gas reserves?"))) \
         == frozenset(tokenize("Niger's area gas reserves"))  # the row must still hold "gas reserves" (asked_row)
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)

@@ -65,6 +65,9 @@ ASKED_AS = {
 # Words that ask which item of a row, not what the row is about ("What is Chad's main religion?"): a row need
 # not write them.
 ITEM_WORDS = frozenset({"largest", "biggest", "main", "chief", "princip", "domin", "top", "primari"})
+# Words that say how the question asks, not what ("How high is unemployment ...?", "What is the weather like
+# ...?", "the ethnic makeup"): a row need not write them either.
+FORM_WORDS = frozenset({"high", "low", "like", "level", "makeup"})
 
 
 def asks_an_item(question_terms: frozenset[str]) -> bool:
@@ -102,7 +105,8 @@ def asked_row(sentence: str, title: str, asked: frozenset[str], subjects: ShortN
     """
     read = row_asked(sentence, asked)
     of_its_subject = not subjects or (names_every(subjects, f"{title}\n{sentence}") and names_any(subjects, title))
-    return read is not None and of_its_subject and read - ITEM_WORDS <= frozenset(tokenize(f"{title} {sentence}"))
+    return read is not None and of_its_subject and read - ITEM_WORDS - FORM_WORDS <= frozenset(
+        tokenize(f"{title} {sentence}"))
 
 
 def of_another_subject(sentence: str, title: str, subjects: ShortNames, chosen: bool = False) -> bool:
