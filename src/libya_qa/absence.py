@@ -16,13 +16,12 @@ from functools import lru_cache
 from .analysis import WORD, question_type, tokenize
 from .answer_kinds import places_for_someone
 from .entities import PLACE_WORDS, TITLE_WORDS, find_spans, folded, names_with_initials
-from .figures import gives_figure
+from .figures import YEAR, gives_figure
 from .slots import unnamed_mention
 from .schema import Article, Excerpt
 from .spelling import Skeletons, respellings
 from .store import Snapshot
 
-YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # A model or type designation ("Su-24", "MiG-29", "C-130J", "F-16s"): letters, a hyphen, a number. The
 # keyword index splits it ("su", "24"), so its words are known wherever each occurs apart (dev u225).
 DESIGNATION = re.compile(r"\b([A-Z][A-Za-z]{0,3})[-‐‑–](\d{1,4}[A-Z]?)(?=s?\b)")

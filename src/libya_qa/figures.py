@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from .analysis import question_proper, tokenize
-from .entities import TypedSpan, new_spans
+from .entities import YEAR as YEAR_PATTERN, TypedSpan, new_spans
 from .slots import predicate_words
 
 AUXILIARY_WORDS = r"is|are|was|were|do|does|did|has|have|had|will|would|could|can|should|may|might"
@@ -150,8 +150,8 @@ def of_asked_kind(quote: str, span: TypedSpan, kind: str) -> bool:
     return True
 
 
-YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
-YEAR_RANGE = re.compile(r"\b(1[89]\d\d|20\d\d)\s*[-–]\s*(1[89]\d\d|20\d\d)\b")  # "1983-1985" asks 1984 too
+YEAR = re.compile(rf"\b{YEAR_PATTERN}\b")  # a year as a word (absence.py reads questions with it too)
+YEAR_RANGE = re.compile(rf"\b({YEAR_PATTERN})\s*[-–]\s*({YEAR_PATTERN})\b")  # "1983-1985" asks 1984 too
 
 
 def _of_asked_time(quote: str, numbers: list[TypedSpan], question: str) -> list[TypedSpan]:
