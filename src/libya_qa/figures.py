@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .analysis import question_proper, tokenize
 from .entities import YEAR as YEAR_PATTERN, TypedSpan, new_spans
-from .slots import predicate_words
+from .slots import predicate_words, sentences
 
 AUXILIARY_WORDS = r"is|are|was|were|do|does|did|has|have|had|will|would|could|can|should|may|might"
 # Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
@@ -162,10 +162,10 @@ def _of_asked_time(quote: str, numbers: list[TypedSpan], question: str) -> list[
                                             for y in range(int(a), min(int(b), int(a) + 50) + 1)}
     if not asked:
         return numbers
+    cut = sentences(quote)  # the quote's sentences, as its marks read them ("U.S." ends none)
     kept = []
     for span in numbers:
-        sentence = re.split(r"[.!?]\s", quote[:span.start])[-1] + quote[span.start:span.end] + re.split(
-            r"[.!?](?:\s|$)", quote[span.end:])[0]
+        sentence = next(text for start, text in reversed(cut) if start <= span.start)
         years = set(YEAR.findall(sentence)) - set(YEAR.findall(quote[span.start:span.end]))
         if not years or years & asked:
             kept.append(span)

@@ -135,8 +135,8 @@ def named_in_full(short_names: ShortNames, sentence: str) -> frozenset[str]:
 # Verbs of backing that questions and articles swap ("Who backed Libya Dawn?" / "supported financially
 # by Qatar"). One group, kept for its dev gain (hit@1 +2: q190, q191; nothing lost; paying for, +1: q192);
 # groups for killing, leading, capturing, attacking and saying were tried on dev and moved nothing but noise.
-SAME_RELATION = [frozenset({"back", "backer", "support", "fund", "financ", "financi", "sponsor", "patron", "assist", "pay",
-                           "paid", "bankrol"})]
+SAME_RELATION = [frozenset({"back", "backer", "support", "fund", "financ", "financi", "sponsor", "patron", "assist",
+                           "pay", "paid", "bankrol"})]
 
 
 def credited_relations(question_stems: frozenset[str], sentence_stems: frozenset[str], short_names: ShortNames,
