@@ -11,12 +11,12 @@ from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
 from libya_qa.confidence import (FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, OTHER_SUBJECT_PROBABILITY,
                                  UNKNOWN_NAME_PROBABILITY, judge, probability, signals)
-from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.qa import QA
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
+from support import make_settings
 
 NOTHING_MISSING = Absence((), 0.0, (), (), Span(2013, 2015))
 BODY = "In May 2014 Haftar launched Operation Dignity; by 2015-16 the war had spread."
@@ -188,7 +188,7 @@ def test_a_name_no_article_holds_is_not_found_however_small_its_share_of_the_nam
 
 
 def test_a_name_the_corpus_writes_only_by_its_initials_is_no_unknown_name(tmp_path: Path) -> None:
-    settings = Settings.from_env(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", web_dir=tmp_path)
+    settings = make_settings(tmp_path, model="hashing-test-encoder")
     write_article(settings.corpus_dir, Article(Source("boat", "Boat"), "The boat was attacked, IOM spokesman "
                                                "Joel Millman said. Dozens were hurt."))
     build_index(settings, HashingEncoder(), load_corpus(settings.corpus_dir))
