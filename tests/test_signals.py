@@ -6,7 +6,7 @@ from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
 from libya_qa.confidence import OTHER_SUBJECT_PROBABILITY
 from libya_qa.encoders import HashingEncoder
-from libya_qa.fact_sheets import asked_row, is_fact_sheet, names_the_field, row_asked
+from libya_qa.fact_sheets import asked_row, is_fact_sheet, labels_asked, names_the_field, row_asked
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Filters, Source
 from libya_qa.search import Query
@@ -141,6 +141,26 @@ def test_a_row_asked_for_in_other_words_is_read_and_a_border_row_answers_for_the
     people = qa.ask("How many people live in Chad?")
     assert "Population: total: 19,093,595" in people.excerpts[0].quote
     assert [s.text for s in people.short_answer][:1] == ["19,093,595"], people.short_answer
+
+
+def test_the_named_sheets_asked_row_is_a_candidate_though_every_sheet_writes_its_label(tmp_path) -> None:
+    """Four sheets write "Religions:" and none writes its country's name in its rows: "What religions are practised
+    in Niger?" still reads Niger's row, and "What is the capital of Niger?" its "Major urban areas" row (the
+    Factbook writes no "Capital:" there), though the retrievers keep only two passages each."""
+    settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0, candidates=2)
+    sheets = [Article(Source(country.lower(), country), fact_sheet(country, "1,000") + f"\n\nReligions: {faith} 90%"
+                      f"\n\nMajor urban areas - population: 1 million {city} (capital) (2023)")
+              for country, faith, city in (("Chad", "Muslim", "N'DJAMENA"), ("Mali", "Muslim", "BAMAKO"),
+                                           ("Tunisia", "Sunni", "TUNIS"), ("Niger", "Christian", "NIAMEY"))]
+    build_index(settings, HashingEncoder(), sheets)
+    qa = QA(settings, HashingEncoder())
+    assert labels_asked(frozenset(tokenize("What is the capital of Niger?"))) == ["area", "major", "popul", "urban"]
+    for question, row in (("What religions are practised in Niger?", "Religions: Christian 90%"),
+                          ("What is the capital of Niger?", "NIAMEY (capital)")):
+        first = qa.ask(question).excerpts[0]
+        assert first.source.id == "niger" and row in first.quote[first.highlight[0]:first.highlight[1]], question
+    unnamed = qa.loaded.searcher.search(qa.query_for("What religions are practised?", []))
+    assert len({unnamed.view.articles[h.article].id for h in unnamed.hits}) <= 2  # no sheet named, none added
 
 
 def test_a_name_the_corpus_writes_by_its_initials_is_found_and_credited_by_them(tmp_path) -> None:

@@ -50,14 +50,15 @@ ASKED_AS = {
     ("ethnic", "group"): (("ethnic",),),
     ("religion",): (("faith",),),
     ("median", "age"): (("averag", "age"),),
-    ("life", "expect", "birth"): (("life", "expect"), ("long", "live")),
+    ("life", "expect", "birth"): (("life", "expect"), ("long", "peopl", "live"), ("long", "live")),
     ("major", "urban", "area", "popul"): (("capit",), ("largest", "citi"), ("biggest", "citi"), ("main", "citi")),
     ("unemploy", "rate"): (("unemploy",), ("jobless",)),
     ("inflat", "rate", "consum", "price"): (("inflat",),),
     ("real", "gdp", "per", "capita"): (("gdp", "per", "capita"), ("gdp", "capita"), ("incom", "per", "capita")),
     ("real", "gdp", "growth", "rate"): (("gdp", "growth"), ("econom", "growth"), ("economi", "grow")),
     ("popul", "poverti", "line"): (("poverti",),),
-    ("agricultur", "product"): (("crop",), ("farm",)),
+    ("agricultur", "product"): (("crop", "grow"), ("crop",), ("farm",)),
+    ("popul", "growth", "rate"): (("popul", "grow"),),
     ("labor", "forc"): (("workforc",),),
 }
 
@@ -66,13 +67,21 @@ ASKED_AS = {
 # not write them.
 ITEM_WORDS = frozenset({"largest", "biggest", "main", "chief", "princip", "domin", "top", "primari"})
 # Words that say how the question asks, not what ("How high is unemployment ...?", "What is the weather like
-# ...?", "the ethnic makeup"): a row need not write them either.
-FORM_WORDS = frozenset({"high", "low", "like", "level", "makeup"})
+# ...?", "the ethnic makeup", "What religions are practised ...?"): a row need not write them either.
+FORM_WORDS = frozenset({"high", "low", "like", "level", "makeup", "practic", "spoken", "use", "face", "follow",
+                        "fast"})
 
 
 def asks_an_item(question_terms: frozenset[str]) -> bool:
     """True for a question asking which item of a row comes first ("Which is Niger's largest ethnic group?")."""
     return bool(ITEM_WORDS & question_terms)
+
+
+def labels_asked(question_terms: frozenset[str]) -> list[str]:
+    """The label words of the rows a question asks for in other words, for the keyword search to find those rows
+    ("What is the capital of Niger?" searches "major urban areas" too: no row writes "capital")."""
+    asked = {label for label, askings in ASKED_AS.items() if any(set(asking) <= question_terms for asking in askings)}
+    return sorted({word for label in asked for word in label} - question_terms)
 
 
 def row_asked(sentence: str, question_terms: frozenset[str]) -> frozenset[str] | None:

@@ -9,14 +9,19 @@ import numpy as np
 
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
-from .fact_sheets import asked_row, is_fact_sheet, of_another_subject
+from .fact_sheets import asked_row, is_fact_sheet, labels_asked, of_another_subject
 from .figures import asked_figure
 from .layout import headings, is_prose, section_heading
 from .ranking import (FIELD_BONUS, OWN_WORDS_SHARE, PREVIOUS_SOURCE_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS,
                       SentenceHit, Weights, evidence_matrix, vector_of, with_ranks)
-from .signals import (ShortNames, as_written, credited_relations, initials_written, names_by_last_word, named_in_full,
-                      sentence_bm25, soft_coverage, typed_answer, window_cosines)
+from .schema import Filters
+from .signals import (ShortNames, as_written, credited_relations, initials_written, names_any, names_by_last_word,
+                      named_in_full, sentence_bm25, soft_coverage, typed_answer, window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
+
+# Passages read from a fact sheet the question names, by its own words within it: every sheet writes the same
+# labels, and the subject's name is the sheet's title, not its rows' words ("What religions are practised in Niger?").
+SHEET_ROWS = 2
 
 
 @dataclass(frozen=True)
@@ -116,10 +121,26 @@ class Searcher:
     def fact_sheet(self, view: SentenceView, i: int) -> bool:
         """True when the sentence's article is a fact sheet (fact_sheets.is_fact_sheet; cached per article)."""
         key = int(view.article[i])
+        return self._is_sheet(key, view.articles[key].body)
+
+    def _is_sheet(self, key: int, body: str) -> bool:
+        """fact_sheets.is_fact_sheet of an article's body, cached by its key."""
         sheet = self._fact_sheets.get(key)
         if sheet is None:
-            sheet = self._fact_sheets[key] = is_fact_sheet(view.articles[key].body)
+            sheet = self._fact_sheets[key] = is_fact_sheet(body)
         return sheet
+
+    def named_sheet_rows(self, view: SentenceView, terms: list[str], subjects: ShortNames,
+                         among: Selection | None) -> list[int]:
+        """The best keyword passages within each fact sheet of the view whose title names the question's subject."""
+        rows: list[int] = []
+        for key, article in view.articles.items():
+            if (among is not None and key not in among.keys) or not names_any(subjects, article.source.title):
+                continue
+            if self._is_sheet(key, article.body):
+                within = self.snapshot.select(Filters(sources=(article.id,)))
+                rows += self.snapshot.keywords(terms, SHEET_ROWS, within).passages.tolist()
+        return rows
 
     def sheet_evidence(self, view: SentenceView, i: int, sentence: str, asked: frozenset[str], subjects: ShortNames,
                        chosen: bool = False) -> tuple[float, float]:
@@ -153,12 +174,22 @@ class Searcher:
         # International Organization for Migration), and a sentence writing them is credited with the name's
         # words (not weighed as one more word: "Government of National Accord (GNA)" would count it twice).
         by_initials = as_written(initials)
-        dense_found, keyword_found = self.retrieve(vector, terms + [word.lower() for word, _ in initials], query.among)
+        labels = labels_asked(frozenset(terms))  # "capital" finds "Major urban areas - population:" rows
+        dense_found, keyword_found = self.retrieve(vector, terms + [word.lower() for word, _ in initials] + labels,
+                                                   query.among)
         dense, keyword = dense_found.passages.tolist(), keyword_found.passages.tolist()
         fused = fused_ranks((dense, keyword), self.rrf_k)
         if not fused:
             return Evidence([], None)
         view = self.snapshot.sentences(list(fused))
+        short_names = names_by_last_word(query.question)
+        # a follow-up's "its" is the name its search text carries
+        subjects = short_names if text == query.question else names_by_last_word(
+            "; ".join([query.question, *query.referents]) if query.referents else text)
+        rows = [p for p in self.named_sheet_rows(view, terms + labels, subjects, query.among) if p not in fused]
+        if rows:  # the named sheet's asked row, which its own words seldom find among every sheet's rows
+            fused.update(dict.fromkeys(rows, min(fused.values())))
+            view = self.snapshot.sentences(list(fused))
         weights = self.snapshot.term_idf(terms)
         cosines = view.vectors @ vector.astype(np.float32)
         # a follow-up searched with its referents: how much closer each sentence is to its own words alone
@@ -176,10 +207,6 @@ class Searcher:
         figure = asked_figure(query.question) if kind == "number" else None
         asked_terms = frozenset(tokenize(query.question))
         known = f"{query.question} {query.given}"  # a follow-up's earlier names are no new answer
-        short_names = names_by_last_word(query.question)
-        # a follow-up's "its" is the name its search text carries
-        subjects = short_names if text == query.question else names_by_last_word(
-            "; ".join([query.question, *query.referents]) if query.referents else text)
         scored = [i for i in view.scored() if self.quotable(view, i)]  # the rest is context, never a quote
         top_cosine = max((float(cosines[i]) for i in scored), default=0.0)
         hits = []
