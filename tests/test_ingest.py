@@ -175,6 +175,21 @@ def test_pdf_hyphenation_and_page_numbers() -> None:
     assert got.article.source.date == "unknown"  # a malformed date is not guessed
 
 
+def test_pdf_running_headers_and_footers_are_left_out_and_a_sentence_runs_on_across_the_page_break() -> None:
+    header, body_lines = "Final report of the Panel of Experts on Libya S/2017/466", [
+        ["The Panel found that armed groups in the south of the country were receiving weapons and", "money from"],
+        ["several foreign states throughout the year, and that the embargo was not enforced at sea.", ""],
+        ["Ships carrying arms were seen at the port of Tobruk in March.", ""],
+        ["The Panel recommends that the Security Council widen the inspection regime.", ""]]
+    pages = [[header, *lines, f"Page {n} of 4"] for n, lines in enumerate(body_lines, 1)]
+    body = read_bytes(make_pdf(pages), "panel.pdf").article.body
+    assert "receiving weapons and money from several foreign states throughout the year" in body
+    assert "S/2017/466" not in body and "Page" not in body
+    # a line that opens only one page is text, not furniture
+    lone = read_bytes(make_pdf([[header, "One page of findings."], ["Another page."], ["A third page."]]), "p.pdf")
+    assert lone.article.body.startswith(header)
+
+
 def test_pdf_without_text_or_damaged_or_fake_is_refused() -> None:
     expect("no_text", read_bytes, make_pdf([[]]), "scan.pdf")
     expect("bad_pdf", read_bytes, b"%PDF-1.4\nthis is not really a pdf at all\n", "broken.pdf")

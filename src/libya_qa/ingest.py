@@ -13,6 +13,7 @@ import re
 import unicodedata
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, fields, replace
 from datetime import date as Date
 from pathlib import Path
@@ -266,7 +267,7 @@ def extract_pdf(raw: bytes, origin: str) -> tuple[str, Metadata, str]:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files; all mean the same here
         raise IngestError("bad_pdf", f"{origin} cannot be read as a PDF ({exc.__class__.__name__}: {exc})") from exc
-    body = "\n\n".join(pdf_paragraphs("\n".join(page.strip() for page in pages)))
+    body = "\n\n".join(pdf_paragraphs("\n".join(without_furniture(pages))))
     if not body.strip():
         raise IngestError("no_text", f"{origin} has no text layer (a scanned image?); run OCR on it first")
     title = _value(info.title if info else None)
@@ -274,6 +275,31 @@ def extract_pdf(raw: bytes, origin: str) -> tuple[str, Metadata, str]:
         title = None  # a file name left by the authoring tool is not a title
     return body, Metadata(title=title, author=_value(info.author if info else None),
                           date=_pdf_date(info)), "pdf, extracted with pypdf"
+
+
+# A running header or footer sits among the first or last lines of a page; read with its digits as one, it repeats
+# on most pages ("UN Panel of Experts S/2017/466", "Page 3 of 12"). Left in, it would be joined into the sentence
+# that runs across the page break, and could be quoted under the author's name.
+FURNITURE_LINES = 2
+FURNITURE_SHARE = 0.5
+MIN_FURNISHED_PAGES = 3
+
+
+def without_furniture(pages: list[str]) -> list[str]:
+    """Each page's text with its running headers and footers (lines repeated at the page edges) left out."""
+    def shape(line: str) -> str:
+        return re.sub(r"\d+", "#", line.strip().lower())
+
+    def edges(page: list[str]) -> set[str]:
+        lines = [line for line in page if line.strip()]
+        return {shape(line) for line in lines[:FURNITURE_LINES] + lines[-FURNITURE_LINES:]}
+
+    split = [page.strip().split("\n") for page in pages]
+    counts = Counter(edge for page in split for edge in edges(page))
+    furniture = ({edge for edge, n in counts.items() if n >= max(MIN_FURNISHED_PAGES, FURNITURE_SHARE * len(pages))}
+                 if len(pages) >= MIN_FURNISHED_PAGES else set())
+    return ["\n".join(line for line in page if not (shape(line) in furniture and shape(line) in edges(page)))
+            for page in split]
 
 
 def pdf_paragraphs(text: str) -> list[str]:
