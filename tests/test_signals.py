@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
 from libya_qa.confidence import OTHER_SUBJECT_PROBABILITY
 from libya_qa.encoders import HashingEncoder
 from libya_qa.fact_sheets import asked_row, is_fact_sheet, labels_asked, names_the_field, row_asked
 from libya_qa.qa import QA
+from libya_qa.ranking import SentenceHit, amended
 from libya_qa.schema import Article, Filters, Source
 from libya_qa.search import Query
 from libya_qa.signals import (credited_relations, initials_written, named_in_full, names_any, names_by_last_word,
@@ -191,3 +196,12 @@ def test_a_row_asked_for_in_other_words_is_the_sheet_s_row() -> None:
         assert asked_row(row, "Niger", frozenset(tokenize(question)), names_by_last_word(question)), question
     mali = "What share of Mali's people can read?"
     assert not asked_row(row, "Niger", frozenset(tokenize(mali)), names_by_last_word(mali))  # another country's row
+
+
+def test_an_amended_hit_is_a_new_hit_and_an_unknown_field_is_refused() -> None:
+    hit = SentenceHit(sentence=1, position=0, article=0, cosine=0.5, coverage=0.25, fusion=0.1)
+    changed = amended(hit, score=2.0, confidence=1.5)
+    assert (changed.score, changed.confidence, changed.cosine) == (2.0, 1.5, 0.5) and hit.score == 0.0
+    assert changed == replace(hit, score=2.0, confidence=1.5)
+    with pytest.raises(TypeError, match="scor"):
+        amended(hit, scor=1.0)

@@ -107,6 +107,12 @@ def tokenize(text: str) -> list[str]:
     return list(_stemmer().stemWords(words)) if words else []
 
 
+@lru_cache(maxsize=65_536)  # a word's stems, asked for word by word over every quote; bounded
+def word_stems(word: str) -> tuple[str, ...]:
+    """tokenize of one word, cached."""
+    return tuple(tokenize(word))
+
+
 @lru_cache(maxsize=65_536)  # sentences are asked about again and again; bounded
 def positioned_stems(text: str) -> tuple[tuple[int, str], ...]:
     """(offset, stem) of each word of a text, in order; stop words give "" (they count as words, not terms)."""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence, Set as AbstractSet
 from dataclasses import dataclass
 
-from .analysis import WORD, asked_kinds, tokenize, without_continuation
+from .analysis import WORD, asked_kinds, tokenize, without_continuation, word_stems
 from .answer_kinds import asks_for_a_person, asks_for_someone, is_person, only_places
 from .described import asked_person
 from .entities import (PART, SMALL, UNITS, TypedSpan, find_spans, folded, initialisms, new_spans,
@@ -329,7 +329,7 @@ def near_predicate(text: str, spans: Sequence[tuple[int, int]], question: str, o
     """The (start, end) spans (of text offset by `offset`) within NEAR_WORDS words of a question's predicate word."""
     asked = _asked_predicate(question)
     words = list(WORD.finditer(text))
-    anchors = [n for n, m in enumerate(words) if set(tokenize(m.group(0))) & asked]
+    anchors = [n for n, m in enumerate(words) if not asked.isdisjoint(word_stems(m.group(0)))]
     starts = [m.start() for m in words]
     if not anchors:
         return []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from .fact_sheets import asked_row, is_fact_sheet, labels_asked, of_another_subj
 from .figures import asked_figure
 from .layout import headings, is_prose, section_heading
 from .ranking import (FIELD_BONUS, OWN_WORDS_SHARE, PREVIOUS_SOURCE_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS,
-                      SentenceHit, Weights, evidence_matrix, vector_of, with_ranks)
+                      SentenceHit, Weights, amended, evidence_matrix, vector_of, with_ranks)
 from .schema import Filters
 from .signals import (ShortNames, as_written, credited_relations, initials_written, names_any, names_by_last_word,
                       named_in_full, sentence_bm25, soft_coverage, typed_answer, window_cosines)
@@ -167,6 +167,9 @@ class Searcher:
     def features(self, query: Query, vector: np.ndarray | None = None) -> Evidence:
         """Every quotable sentence of the candidate passages with its evidence (score not yet combined)."""
         text = query.retrieval_text
+        own_vector = None
+        if vector is None and text != query.question:  # a follow-up: both texts in one forward pass, not two
+            vector, own_vector = self.encoder.encode([text, query.question])
         vector = self.embed(text) if vector is None else vector
         initials = initials_written(query.question, self.snapshot.known_terms)
         terms = tokenize(text)
@@ -193,7 +196,8 @@ class Searcher:
         weights = self.snapshot.term_idf(terms)
         cosines = view.vectors @ vector.astype(np.float32)
         # a follow-up searched with its referents: how much closer each sentence is to its own words alone
-        own_gain = (view.vectors @ self.embed(query.question).astype(np.float32) - cosines
+        own_vector = self.embed(query.question) if own_vector is None and text != query.question else own_vector
+        own_gain = (view.vectors @ own_vector.astype(np.float32) - cosines
                     if text != query.question else np.zeros_like(cosines))
         best_fusion = _best_by_sentence(view, fused, relative=True)
         dense_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(dense)})
@@ -251,7 +255,7 @@ class Searcher:
         own = OWN_WORDS_SHARE * (weights or self.weights).sentence_cosine * np.array([h.own_gain for h in hits])
         scores = scores + own + PREVIOUS_SOURCE_BONUS * np.array([h.previous_source for h in hits])
         # ranking only: the confidence stays on the scale the model was fitted on
-        scored = [replace(h, score=float(s), confidence=float(c)) for h, s, c in zip(hits, scores, confidences)]
+        scored = [amended(h, score=float(s), confidence=float(c)) for h, s, c in zip(hits, scores, confidences)]
         scored.sort(key=lambda h: -h.score)
         return scored
 
