@@ -221,6 +221,12 @@ def asked_kinds(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([first, *also]))
 
 
+@lru_cache(maxsize=4096)  # one question is read against each of its ~100 candidate sentences
+def _lowered_words(question: str) -> frozenset[str]:
+    """The question's words in lower case."""
+    return frozenset(w.lower() for w in WORD.findall(question))
+
+
 def answer_fit(question: str, kind: str, sentence: str, sentence_terms: AbstractSet[str],
                question_terms: AbstractSet[str]) -> float:
     """1.0 when the sentence holds words of the kind the question asks for that the question lacks.
@@ -228,7 +234,7 @@ def answer_fit(question: str, kind: str, sentence: str, sentence_terms: Abstract
     A sentence that only restates the question ("But the vote didn't go well.") scores low; one that
     adds names, numbers or dates the question asks for scores high.
     """
-    asked = {w.lower() for w in WORD.findall(question)}
+    asked = _lowered_words(question)
     pattern = {"number": NUMBER, "time": TIME, "name": NAME}.get(kind)
     if pattern is None:
         return min(1.0, len(sentence_terms - question_terms) / 6)

@@ -196,12 +196,18 @@ def new_spans(text: str, kind: str, question: str) -> list[TypedSpan]:
     A name sharing only its last word with the question's is new: "Mahamat Idriss Deby" answers "Who took
     control after Idriss Deby was killed?" (a son, a brother: the same surname, another person).
     """
-    asked = set(folded(question).split()) | initialisms(question)
+    asked = _asked_words(question)
     spans = [s for s in find_spans(text) if s.kind == kind]
     return [s for s in spans if not _named_by(folded(text[s.start:s.end]).split(), asked)]
 
 
-def _named_by(words: list[str], asked: set[str]) -> bool:
+@lru_cache(maxsize=4096)  # one question is read against each of its ~100 candidate sentences
+def _asked_words(question: str) -> frozenset[str]:
+    """The question's folded words and the initials of its names."""
+    return frozenset(folded(question).split()) | initialisms(question)
+
+
+def _named_by(words: list[str], asked: AbstractSet[str]) -> bool:
     """True when every word is asked, or every word after the leading titles is ("Chancellor Merkel")."""
     if set(words) <= asked:
         return True
