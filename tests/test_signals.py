@@ -10,7 +10,7 @@ from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
 from libya_qa.confidence import OTHER_SUBJECT_PROBABILITY
 from libya_qa.encoders import HashingEncoder
-from libya_qa.fact_sheets import asked_row, is_fact_sheet, labels_asked, names_the_field, row_asked
+from libya_qa.fact_sheets import asked_row, is_fact_sheet, labels_asked, names_the_field, row_asked, sheet_subject
 from libya_qa.qa import QA
 from libya_qa.ranking import SentenceHit, amended
 from libya_qa.schema import Article, Filters, Source
@@ -205,3 +205,17 @@ def test_an_amended_hit_is_a_new_hit_and_an_unknown_field_is_refused() -> None:
     assert changed == replace(hit, score=2.0, confidence=1.5)
     with pytest.raises(TypeError, match="scor"):
         amended(hit, scor=1.0)
+
+
+def test_a_sheet_is_asked_by_its_peoples_name_but_not_by_a_longer_country_name() -> None:
+    body = fact_sheet("Niger", "27,322,555") + "\n\nNationality: noun: Nigerien(s); adjective: Nigerien"
+    subject = sheet_subject("Niger", body)
+    assert subject == "Niger Nigerien Nigeriens" and sheet_subject("Chad", fact_sheet("Chad", "1")) == "Chad"
+    row = "Population: total: 27,322,555 (2025 est.)"
+    for question, asked in (("What is the population of the Nigeriens?", True),
+                            ("What share of Nigeriens are literate?", False),  # no "Literacy:" row here
+                            ("What is the population of Nigeria?", False)):
+        terms = frozenset(tokenize(question))
+        assert asked_row(row, subject, terms, names_by_last_word(question)) is asked, question
+    assert not asked_row(row, "Niger", frozenset(tokenize("What is the population of the Nigeriens?")),
+                         names_by_last_word("What is the population of the Nigeriens?"))  # the title alone

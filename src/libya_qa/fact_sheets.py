@@ -29,6 +29,22 @@ def is_fact_sheet(body: str) -> bool:
     return rows >= MIN_FACT_SHEET_ROWS and 2 * rows >= len(lines)
 
 
+# A sheet names its people beside its country: "Nationality: noun: Tunisian(s); adjective: Tunisian".
+NATIONALITY = re.compile(r"^Nationality:\s*noun:\s*([^;\n]+?)(?:;\s*adjective:\s*([^;\n]+?))?\s*$", re.M)
+
+
+def sheet_subject(title: str, body: str) -> str:
+    """The sheet's title and its people's names as its "Nationality:" row writes them ("Tunisia Tunisian
+    Tunisians"), so "What share of Tunisians are literate?" asks Tunisia's sheet and "Nigeria" still not Niger's."""
+    match = NATIONALITY.search(body)
+    if not match:
+        return title
+    written = [re.sub(r"\([^)]*\)", "", form).strip() for group in match.groups() if group for form in group.split(",")]
+    plurals = [re.sub(r"\(s\)", "s", form).strip() for group in match.groups() if group for form in group.split(",")
+               if "(s)" in form]
+    return " ".join(dict.fromkeys([title, *(form for form in written + plurals if form)]))
+
+
 # Questions that ask for a row without its label's words, by the words (stems) that ask it: "How many people
 # live in Tunisia?" asks "Population:", "How long is Niger's border with Libya?" asks "Land boundaries:".
 # The asking words stand for the label; the rest of the question must still be in the row.

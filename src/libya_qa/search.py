@@ -9,12 +9,12 @@ import numpy as np
 
 from .analysis import answer_fit, is_question, question_type, tokenize
 from .encoders import Encoder
-from .fact_sheets import asked_row, is_fact_sheet, labels_asked, of_another_subject
+from .fact_sheets import asked_row, is_fact_sheet, labels_asked, of_another_subject, sheet_subject
 from .figures import asked_figure
 from .layout import headings, is_prose, section_heading
 from .ranking import (FIELD_BONUS, OWN_WORDS_SHARE, PREVIOUS_SOURCE_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS,
                       SentenceHit, Weights, amended, evidence_matrix, vector_of, with_ranks)
-from .schema import Filters
+from .schema import Article, Filters
 from .signals import (ShortNames, as_written, credited_relations, initials_written, names_any, names_by_last_word,
                       named_in_full, sentence_bm25, soft_coverage, typed_answer, window_cosines)
 from .store import Candidates, Selection, SentenceView, Snapshot
@@ -66,6 +66,7 @@ class Searcher:
         self._prose: dict[int, bool] = {}  # sentence id -> sits on a prose line (quotable), likewise
         self._headings: dict[int, list[tuple[int, str]]] = {}  # article key -> its headings, likewise
         self._fact_sheets: dict[int, bool] = {}  # article key -> its lines are mostly labelled values, likewise
+        self._sheet_subjects: dict[int, str] = {}  # a fact sheet's key -> its title and its people's names
 
     def embed(self, text: str) -> np.ndarray:
         """The unit vector of a text."""
@@ -130,14 +131,21 @@ class Searcher:
             sheet = self._fact_sheets[key] = is_fact_sheet(body)
         return sheet
 
+    def _sheet_subject(self, key: int, article: Article) -> str:
+        """fact_sheets.sheet_subject of a sheet: its title and its people's names (cached by its key)."""
+        subject = self._sheet_subjects.get(key)
+        if subject is None:
+            subject = self._sheet_subjects[key] = sheet_subject(article.source.title, article.body)
+        return subject
+
     def named_sheet_rows(self, view: SentenceView, terms: list[str], subjects: ShortNames,
                          among: Selection | None) -> list[int]:
         """The best keyword passages within each fact sheet of the view whose title names the question's subject."""
         rows: list[int] = []
         for key, article in view.articles.items():
-            if (among is not None and key not in among.keys) or not names_any(subjects, article.source.title):
+            if (among is not None and key not in among.keys) or not self._is_sheet(key, article.body):
                 continue
-            if self._is_sheet(key, article.body):
+            if names_any(subjects, self._sheet_subject(key, article)):
                 within = self.snapshot.select(Filters(sources=(article.id,)))
                 rows += self.snapshot.keywords(terms, SHEET_ROWS, within).passages.tolist()
         return rows
@@ -148,7 +156,7 @@ class Searcher:
         (chosen: a filter chose the articles, or earlier questions may have named the subject)."""
         if not self.fact_sheet(view, i):
             return 0.0, 0.0
-        title = view.articles[int(view.article[i])].source.title
+        title = self._sheet_subject(int(view.article[i]), view.articles[int(view.article[i])])
         return (float(asked_row(sentence, title, asked, subjects)),
                 float(of_another_subject(sentence, title, subjects, chosen)))
 
