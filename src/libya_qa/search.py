@@ -140,7 +140,8 @@ class Searcher:
 
     def named_sheet_rows(self, view: SentenceView, terms: list[str], subjects: ShortNames,
                          among: Selection | None) -> list[int]:
-        """The best keyword passages within each fact sheet of the view whose title names the question's subject."""
+        """The best keyword passages within each fact sheet of the view that the question names (by its title or
+        its people's name: _sheet_subject), searched through the store's own filter selection of that sheet."""
         rows: list[int] = []
         for key, article in view.articles.items():
             if (among is not None and key not in among.keys) or not self._is_sheet(key, article.body):
@@ -175,8 +176,8 @@ class Searcher:
     def features(self, query: Query, vector: np.ndarray | None = None) -> Evidence:
         """Every quotable sentence of the candidate passages with its evidence (score not yet combined)."""
         text = query.retrieval_text
-        own_vector = None
-        if vector is None and text != query.question:  # a follow-up: both texts in one forward pass, not two
+        own_vector = None  # a follow-up's own words alone, read against its search text below
+        if vector is None and text != query.question:  # both in one forward pass, not two
             vector, own_vector = self.encoder.encode([text, query.question])
         vector = self.embed(text) if vector is None else vector
         initials = initials_written(query.question, self.snapshot.known_terms)
