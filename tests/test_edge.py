@@ -312,3 +312,19 @@ def test_pruned_versions_are_never_read_back(tiny_settings: Settings) -> None:
     current = edit_alpha(tiny_settings, "x ")
     prune_versions(tiny_settings.index_dir, 1)
     assert [p.name for p in (tiny_settings.index_dir / VERSIONS).iterdir()] == [current]
+
+
+def test_a_question_runs_on_a_pool_thread_with_the_servers_thread_limit() -> None:
+    """OpenMP keeps its thread count per thread: the limit is set in the thread that answers, not only at start-up."""
+    from libya_qa import encoders
+    from libya_qa.api.gate import Gate
+
+    def seen() -> tuple[int | None, bool]:
+        return getattr(encoders._THIS_THREAD, "threads", None), threading.current_thread() is threading.main_thread()
+
+    async def ask_twice() -> list[tuple[int | None, bool]]:
+        gate = Gate(1, 1, threads=1)
+        return [await gate.answer(seen), await gate.answer(seen)]
+
+    assert asyncio.run(ask_twice()) == [(1, False), (1, False)]
+    assert seen() == (None, True)  # the caller's own thread is left as it was

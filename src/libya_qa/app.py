@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, qa: QA | None = None) -> FastAP
         ready = qa or await asyncio.to_thread(QA, settings)
         await asyncio.to_thread(slots.parser)  # spaCy's parser (2 s) at start-up, not on the first which-question
         services = Services(settings=settings, qa=ready, runner=BuildRunner(settings, ready),
-                            gate=Gate(settings.concurrent_limit, settings.queue_limit),
+                            gate=Gate(settings.concurrent_limit, settings.queue_limit, settings.serve_threads),
                             watcher=IndexWatcher(ready, RELOAD_SECONDS), templates=make_templates(settings),
                             metrics=metrics)
         metrics.watch(services)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import importlib
 import os
 from pathlib import Path
@@ -157,6 +159,17 @@ def load_encoder(name: str, precision: str = "fp32") -> Encoder:
 def encoder_for(settings: "Settings") -> Encoder:
     """The encoder Settings ask for: model and precision (LIBYA_QA_MODEL, LIBYA_QA_PRECISION)."""
     return load_encoder(settings.model, settings.precision)
+
+
+_THIS_THREAD = threading.local()
+
+
+def limit_this_thread(threads: int) -> None:
+    """limit_threads from the thread that computes, once per thread: OpenMP keeps its thread count per OS thread,
+    so a server's request threads, made after start-up, ran with the machine's default whatever start-up set."""
+    if getattr(_THIS_THREAD, "threads", None) != threads:
+        limit_threads(threads)
+        _THIS_THREAD.threads = threads
 
 
 def limit_threads(threads: int) -> None:

@@ -27,8 +27,7 @@ async def index(request: Request, qa: QADep, templates: TemplatesDep, gate: Gate
     filters = Filters(tuple(s for s in source if s), date_from=date_from.strip(), date_to=date_to.strip())
     if not q:
         return await run_in_threadpool(render_page, request, templates, qa, filters=filters)
-    async with gate.slot():
-        return await run_in_threadpool(render_page, request, templates, qa, q, h, None, filters)
+    return await gate.answer(render_page, request, templates, qa, q, h, None, filters)
 
 
 @router.post("/", response_class=HTMLResponse)
@@ -38,6 +37,5 @@ async def index_post(request: Request, qa: QADep, templates: TemplatesDep, gate:
                      date_to: Annotated[str, Form(alias="to", max_length=10)] = "") -> HTMLResponse:
     """The plain form post (JavaScript off): one question, answered on the server, with the panel's filters."""
     filters = Filters(tuple(s for s in source if s), date_from=date_from.strip(), date_to=date_to.strip())
-    async with gate.slot():
-        return await run_in_threadpool(render_page, request, templates, qa, question if question.strip() else " ",
-                                       (), None, filters)
+    return await gate.answer(render_page, request, templates, qa, question if question.strip() else " ", (), None,
+                             filters)
