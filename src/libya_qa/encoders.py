@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import importlib
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 

@@ -39,10 +39,10 @@ def sheet_subject(title: str, body: str) -> str:
     match = NATIONALITY.search(body)
     if not match:
         return title
-    written = [re.sub(r"\([^)]*\)", "", form).strip() for group in match.groups() if group for form in group.split(",")]
-    plurals = [re.sub(r"\(s\)", "s", form).strip() for group in match.groups() if group for form in group.split(",")
-               if "(s)" in form]
-    return " ".join(dict.fromkeys([title, *(form for form in written + plurals if form)]))
+    forms = [form.strip() for group in match.groups() if group for form in group.split(",")]
+    names = [re.sub(r"\([^)]*\)", "", form).strip() for form in forms] + [form.replace("(s)", "s") for form in forms
+                                                                          if "(s)" in form]
+    return " ".join(dict.fromkeys([title, *(name for name in names if name)]))
 
 
 # Questions that ask for a row without its label's words, by the words (stems) that ask it: "How many people

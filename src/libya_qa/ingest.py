@@ -295,11 +295,12 @@ def without_furniture(pages: list[str]) -> list[str]:
         return {shape(line) for line in lines[:FURNITURE_LINES] + lines[-FURNITURE_LINES:]}
 
     split = [page.strip().split("\n") for page in pages]
-    counts = Counter(edge for page in split for edge in edges(page))
+    page_edges = [edges(page) for page in split]
+    counts = Counter(edge for found in page_edges for edge in found)
     furniture = ({edge for edge, n in counts.items() if n >= max(MIN_FURNISHED_PAGES, FURNITURE_SHARE * len(pages))}
                  if len(pages) >= MIN_FURNISHED_PAGES else set())
-    return ["\n".join(line for line in page if not (shape(line) in furniture and shape(line) in edges(page)))
-            for page in split]
+    return ["\n".join(line for line in page if shape(line) not in furniture & found)
+            for page, found in zip(split, page_edges)]
 
 
 def pdf_paragraphs(text: str) -> list[str]:

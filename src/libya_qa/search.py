@@ -177,8 +177,11 @@ class Searcher:
         """Every quotable sentence of the candidate passages with its evidence (score not yet combined)."""
         text = query.retrieval_text
         own_vector = None  # a follow-up's own words alone, read against its search text below
-        if vector is None and text != query.question:  # both in one forward pass, not two
-            vector, own_vector = self.encoder.encode([text, query.question])
+        if text != query.question:
+            if vector is None:  # both in one forward pass, not two
+                vector, own_vector = self.encoder.encode([text, query.question])
+            else:
+                own_vector = self.embed(query.question)
         vector = self.embed(text) if vector is None else vector
         initials = initials_written(query.question, self.snapshot.known_terms)
         terms = tokenize(text)
@@ -205,9 +208,8 @@ class Searcher:
         weights = self.snapshot.term_idf(terms)
         cosines = view.vectors @ vector.astype(np.float32)
         # a follow-up searched with its referents: how much closer each sentence is to its own words alone
-        own_vector = self.embed(query.question) if own_vector is None and text != query.question else own_vector
         own_gain = (view.vectors @ own_vector.astype(np.float32) - cosines
-                    if text != query.question else np.zeros_like(cosines))
+                    if own_vector is not None else np.zeros_like(cosines))
         best_fusion = _best_by_sentence(view, fused, relative=True)
         dense_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(dense)})
         keyword_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(keyword)})
