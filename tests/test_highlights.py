@@ -284,6 +284,14 @@ def test_a_who_question_reads_the_doer_of_its_own_verb_even_in_a_short_list() ->
     assert read(short, one_sentence(short, "Who backed ASL?")) == ["Ahmed Abu Khattala", "Ansar Dine"]
 
 
+def test_an_irregular_simple_past_asks_for_the_doer_of_its_participle() -> None:
+    # "Who wrote ...?" had read the book's subject too: "wrote" and "written" were two verbs
+    body = ("Doaa al Zamel's true story, told in 282 pages, has been written by Melissa Fleming, the chief "
+            "spokeswoman of the UNHCR.")
+    assert read(body, one_sentence(body, "Who wrote the book?")) == ["Melissa Fleming"]
+    assert read(body, one_sentence(body, "Who took the photographs?")) != ["Melissa Fleming"]
+
+
 def test_a_who_question_asking_the_doer_leaves_out_whom_the_verb_acted_on() -> None:
     # "Who attacked the US consulate in Benghazi?" had read "Ambassador Chris Stephens · Americans · ASL · ..."
     body = ("ASL, based in Benghazi, carried out the attack on the U.S. Consulate that killed Ambassador Chris "

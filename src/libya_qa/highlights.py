@@ -39,11 +39,15 @@ LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|into|across|along|outside|inside
                       r"between|within)\b(?:\W+[\w’'-]+){0,4}?\W+$", re.IGNORECASE)
 # The verb of a passive and its "by", just before a doer ("a 'militia' led by U.S.-trained General Khalifa Haftar").
 DOER_VERB = re.compile(r"\b([a-z]+)\s+by\s+(?:the\s+)?$", re.IGNORECASE)
-# Past participles whose stem is not the verb's: "led" is how "Who leads ...?" reads in a passive.
+# Past forms whose stem is not the verb's: "led" is how "Who leads ...?" reads in a passive, and "Who wrote ...?"
+# asks for the doer of "written by" (a simple past and its participle both read as the verb).
 IRREGULAR = {"led": "lead", "held": "hold", "fought": "fight", "ran": "run", "sent": "send",
              "bought": "buy", "sold": "sell", "built": "build", "made": "make", "shot": "shoot", "brought": "bring",
-             "taught": "teach", "paid": "pay", "won": "win", "taken": "take", "kept": "keep",
-             "seen": "see", "written": "write", "chosen": "choos", "caught": "catch", "begun": "begin"}
+             "taught": "teach", "paid": "pay", "won": "win", "taken": "take", "took": "take", "kept": "keep",
+             "seen": "see", "saw": "see", "written": "write", "wrote": "write", "chosen": "choos", "chose": "choos",
+             "caught": "catch", "begun": "begin", "began": "begin", "given": "give", "gave": "give", "told": "tell",
+             "struck": "strike", "spoken": "speak", "spoke": "speak", "driven": "drive", "drove": "drive",
+             "broken": "break", "broke": "break", "thrown": "throw", "threw": "throw"}
 WHO_VERB = re.compile(r"^\W*who\s+(?:(?:has|have|had|is|was|were|are|did|does|do|will)\s+)?(?:been\s+)?([a-z]+)", re.I)
 # "Who attacked ...?", "Who has backed ...?": a doer asked for by an active verb ("Who was killed ...?" is not).
 ASKS_DOER = re.compile(r"^\W*(?:and\s+)?who\s+(?:(?:has|have|had)\s+)?(?!(?:is|was|has|does)\b)"
