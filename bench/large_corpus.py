@@ -234,7 +234,7 @@ def main() -> int:
         from libya_qa.corpus import load_corpus
         from libya_qa.encoders import encoder_for
 
-        encoder = encoder_for(settings)  # the configured precision (auto: bf16 batches where native)
+        encoder = encoder_for(settings, questions=False)  # the configured precision (auto: bf16 batches where native)
         loaded = load_corpus(settings.corpus_dir)
         report = build_index(settings, encoder, loaded, full=True, progress=True)
         print(f"index {report.version}: {report.passages:,} passages, {report.sentences:,} sentences, "

@@ -188,7 +188,7 @@ def prepare(folder: Path, rebuild: bool) -> tuple[Settings, list[Article]]:
     settings = settings_for(folder / "corpus", folder / "index")
     articles = load_corpus(settings.corpus_dir)
     if rebuild or not (folder / "index" / "CURRENT").exists():
-        build_index(settings, encoder_for(settings), articles, full=True)
+        build_index(settings, encoder_for(settings, questions=False), articles, full=True)
     return settings, articles
 
 

