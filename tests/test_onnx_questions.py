@@ -103,3 +103,23 @@ def test_questions_encoded_on_many_threads_at_once_get_the_same_vectors(torch_en
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(lambda i: (QUESTIONS[i % 3], fast.encode([QUESTIONS[i % 3]])[0]), range(60)))
     assert all(np.array_equal(vector, want[question]) for question, vector in got)
+
+
+def test_a_session_that_fails_to_run_leaves_questions_to_torch(torch_encoder, tmp_path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    def broken(self: OnnxQuestions, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        raise RuntimeError("ONNX Runtime error: bad input shape")
+
+    monkeypatch.setattr(OnnxQuestions, "encode", broken)
+    with caplog.at_level(logging.WARNING, logger="libya_qa"):
+        assert with_onnx_questions(torch_encoder, tmp_path) is torch_encoder
+    assert "RuntimeError: ONNX Runtime error: bad input shape" in caplog.text
+
+
+def test_a_user_without_a_home_still_gets_a_cache_folder(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    settings = make_settings(tmp_path, cache_dir=None)
+    assert settings.cache_folder.name == "libya_qa-cache" and settings.cache_folder.is_absolute()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,10 +115,15 @@ class Settings:
 
     @property
     def cache_folder(self) -> Path:
-        """The cache folder: the setting, else libya_qa under $XDG_CACHE_HOME or ~/.cache."""
+        """The cache folder: the setting, else libya_qa under $XDG_CACHE_HOME or ~/.cache, else under the temporary
+        folder (a service account may have no home: Path.home() raises, and no command should fail for it)."""
         if self.cache_dir is not None:
             return self.cache_dir
-        return Path(os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache") / "libya_qa"
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        try:
+            return (Path(xdg) if xdg else Path.home() / ".cache") / "libya_qa"
+        except RuntimeError:
+            return Path(tempfile.gettempdir()) / "libya_qa-cache"
 
     @property
     def cores(self) -> int:

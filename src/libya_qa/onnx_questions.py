@@ -80,11 +80,11 @@ def with_onnx_questions(base: Exportable, cache_dir: Path, threads: int = 1) -> 
         return base  # not a mean-pooled transformer: nothing to export
     try:
         fast = _loaded(base, parts, cache_dir, threads)
-    except Exception as exc:  # a missing package, a full disk, a corrupt file: each leaves torch answering
+        difference = float(np.abs(fast.encode(list(CHECK_TEXTS)) - base.encode(list(CHECK_TEXTS))).max())
+    except Exception as exc:  # a missing package, a full disk, a corrupt file, a failing run: torch answers
         LOG.warning("questions are encoded by torch: ONNX Runtime could not be used (%s: %s)",
                     exc.__class__.__name__, exc)
         return base
-    difference = float(np.abs(fast.encode(list(CHECK_TEXTS)) - base.encode(list(CHECK_TEXTS))).max())
     if difference > AGREEMENT:
         LOG.warning("questions are encoded by torch: ONNX Runtime's vectors differ from torch's by %.2g", difference)
         return base
