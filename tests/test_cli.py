@@ -57,7 +57,7 @@ def test_index_prints_a_summary(env, capsys) -> None:  # type: ignore[no-untyped
     ("LIBYA_QA_ANSWER_THRESHOLD", "nan", "LIBYA_QA_ANSWER_THRESHOLD must be a probability from 0 to 1, got nan"),
     ("LIBYA_QA_KEEP_VERSIONS", "0", "LIBYA_QA_KEEP_VERSIONS must be at least 1, got 0"),
     ("LIBYA_QA_QUESTION_ENCODER", "tensorrt", "LIBYA_QA_QUESTION_ENCODER must be one of onnx, torch, got 'tensorrt'"),
-    ("LIBYA_QA_CACHE", "/etc/hostname", "LIBYA_QA_CACHE must be a folder (or a path where one can be made)"),
+    ("LIBYA_QA_CACHE", "/etc/passwd", "LIBYA_QA_CACHE must be a folder (or a path where one can be made)"),
 ])
 def test_a_bad_setting_is_named_before_anything_runs(env, monkeypatch, capsys, variable, value, says) -> None:  # type: ignore[no-untyped-def]
     """A setting no component can use stops every command with one line naming the variable."""
