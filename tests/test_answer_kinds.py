@@ -14,6 +14,8 @@ from libya_qa.answer_kinds import asks_for_a_person, asks_for_someone, only_plac
     ("Which archaeologist did ISIS behead in Palmyra?", True, True),  # a person is someone too
     ("Who is the UN assistant secretary-general interviewed about Lake Chad?", True, True),
     ("Who had originally ordered them?", True, False),  # a navy may order ships
+    ("Which court will try the man arrested in Young?", True, False),  # bodies are no places (dev u268)
+    ("Which orchestra played at the concert in Palmyra?", True, False),
     ("Who backed Haftar?", False, False),  # backers are as often countries
     ("Who has really backed Haftar?", False, False),
     ("Which countries backed Haftar?", False, False),
@@ -36,7 +38,22 @@ def test_places_and_peoples_adjectives_are_no_one_but_a_plural_people_or_a_perso
     assert places_for_someone(group, ["Algeria", "Libya"]) == ("Algeria", "Libya")
     assert places_for_someone(group, ["Algeria", "Ansar Dine"]) == ()
     assert places_for_someone("Which countries backed Haftar?", ["Egypt"]) == ()
+    where = "The man had been detained in the small town of Young in Australia's New South Wales region."
+    assert places_for_someone("Which court will try him?", ["Australia", "New South Wales"], where) == (
+        "Australia", "New South Wales")
     # a people's name before a body of people names someone (dev f226)
     whom = "Whom does the network hold responsible for his safety?"
     assert places_for_someone(whom, ["Egyptian"], "It holds the Egyptian authorities responsible.") == ()
     assert places_for_someone(whom, ["Egyptian"], "It is an Egyptian network.") == ("Egyptian",)
+
+
+def test_a_name_is_read_where_the_quote_writes_it() -> None:
+    """Alone, the recogniser reads "Homs" as an organisation; in "Homs province" it reads a place (dev u42)."""
+    question = "Which archaeologist did ISIS behead in Palmyra?"
+    quote = ("Palmyra is in the central Homs province of Syria, around 225 kilometers (140 miles) "
+             "southwest of Raqqa, the group's de facto capital in Syria.")
+    assert not only_places(["Syria", "Homs", "Raqqa"])  # alone, "Homs" is taken for an organisation
+    assert only_places(["Syria", "Homs", "Raqqa"], quote)
+    assert places_for_someone(question, ["Syria", "Homs", "Raqqa"], quote) == ("Syria", "Homs", "Raqqa")
+    # in context a person stays someone
+    assert not only_places(["Dmitry Peskov"], "Kremlin spokesman Dmitry Peskov said the strike was a mistake.")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from .analysis import question_type, without_continuation
-from .slots import PLACE_LABELS, entity_label, person_spans
+from .slots import PLACE_LABELS, entity_label, label_in, person_spans
 
 # Verbs whose doers are as often countries as people or groups ("Who backed Haftar?": Egypt, the UAE).
 STATES_DO = (r"back|backs|backed|support|supports|supported|fund|funds|funded|arm|arms|armed|pay|pays|paid|sponsor|"
@@ -25,7 +25,8 @@ STATES_DO = (r"back|backs|backed|support|supports|supported|fund|funds|funded|ar
 SOMEONE = (r"person|people|man|woman|group|groups|militia|militias|organi[sz]ation|organi[sz]ations|party|parties|"
            r"movement|journalist|official|officials|operative|commander|leader|minister|president|spokes(?:man|woman|"
            r"person)|analyst|general|envoy|gunman|gunmen|jihadist|militant|militants|agency|unit|brigade|faction|"
-           r"rebel|rebels|politician|diplomat|author|reporter|activist|cleric|emir|chief")
+           r"rebel|rebels|politician|diplomat|author|reporter|activist|cleric|emir|chief|publisher|company|firm|"
+           r"court|orchestra|newspaper|broadcaster")
 PLACES = PLACE_LABELS - {"NORP"}  # a people's name is read apart: "Syrians" may be who
 # What a people's or a place's name before it makes someone: "the Egyptian authorities" are whom Al Jazeera holds
 # responsible (dev f226), "Syrian government forces" who closes in on al-Bab (f183).
@@ -64,10 +65,11 @@ def is_person(sentence: str, start: int, end: int) -> bool:
     return any(a < end and start < b for a, b in person_spans(sentence))
 
 
-def only_places(names: Sequence[str]) -> bool:
-    """True when every name is read, on its own, as a place or a people's adjective ("Tunisian"), not as a
-    plural people ("Syrians", who may be the someone asked for); False for no names."""
-    labels = [(name, entity_label(name)) for name in names]
+def only_places(names: Sequence[str], context: str = "") -> bool:
+    """True when every name is read as a place or a people's adjective ("Tunisian"), not as a plural people
+    ("Syrians", who may be the someone asked for); False for no names. Each name is read where the context
+    writes it, if it can be ("Homs province": a place; "Homs" alone reads as an organisation), else alone."""
+    labels = [(name, (label_in(name, context) if context else "") or entity_label(name)) for name in names]
     return bool(labels) and all(label in PLACES or (label == "NORP" and not name.endswith("s"))
                                 for name, label in labels)
 
@@ -75,7 +77,7 @@ def only_places(names: Sequence[str]) -> bool:
 def places_for_someone(question: str, names: Sequence[str], quote: str = "") -> tuple[str, ...]:
     """The short answer's names when the question asks for someone and they are all places, none of them
     naming a body of people in the quote ("the Egyptian authorities", "Syrian government forces"); else ()."""
-    if not names or not asks_for_someone(question) or not only_places(names):
+    if not names or not asks_for_someone(question) or not only_places(names, quote):
         return ()
     bodies = [n for n in names if re.search(rf"\b{re.escape(n)}\s+(?:[a-z]+\s+)?(?:{BODIES})\b", quote)]
     return () if bodies else tuple(names)

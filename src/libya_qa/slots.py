@@ -188,13 +188,27 @@ def opens_on_a_modifier(sentence: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def person_spans(sentence: str) -> tuple[tuple[int, int], ...]:
-    """The [start, end) of what the entity recogniser reads as people in the sentence, reading it whole: in
-    context it knows "Toby Lanzer is the assistant-Secretary General" names a person, which alone it does not."""
+def entity_spans(text: str) -> tuple[tuple[int, int, str], ...]:
+    """The [start, end) and label of each entity the recogniser reads in the text, reading it whole: in context
+    it knows "Toby Lanzer is the assistant-Secretary General" names a person, which alone it does not."""
     with PARSING:
         nlp = parser()
-        doc = nlp.get_pipe("ner")(nlp.make_doc(sentence))
-    return tuple((e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON")
+        doc = nlp.get_pipe("ner")(nlp.make_doc(text))
+    return tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
+
+
+def person_spans(sentence: str) -> tuple[tuple[int, int], ...]:
+    """The [start, end) of what the entity recogniser reads as people in the sentence, reading it whole."""
+    return tuple((start, end) for start, end, label in entity_spans(sentence) if label == "PERSON")
+
+
+def label_in(name: str, text: str) -> str:
+    """The recogniser's label for the name where the text writes it, read in context ("GPE" for "Homs" in "in Homs
+    province", which alone reads as an organisation), when its entities there agree; "" otherwise."""
+    entities = entity_spans(text)
+    spans = [(m.start(), m.end()) for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text)]
+    labels = {label for start, end in spans for a, b, label in entities if a <= start and end <= b}
+    return labels.pop() if len(labels) == 1 else ""
 
 
 def _names(text: str) -> list[tuple[int, int]]:
