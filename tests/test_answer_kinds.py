@@ -57,3 +57,10 @@ def test_a_name_is_read_where_the_quote_writes_it() -> None:
     assert places_for_someone(question, ["Syria", "Homs", "Raqqa"], quote) == ("Syria", "Homs", "Raqqa")
     # in context a person stays someone
     assert not only_places(["Dmitry Peskov"], "Kremlin spokesman Dmitry Peskov said the strike was a mistake.")
+
+
+def test_a_language_is_no_one() -> None:
+    """"English" answers no "Which publisher ...?" (dev u250); the quote reads it as a language."""
+    quote = "The book has so far been published in English and will soon appear in other languages."
+    assert only_places(["English"], quote)
+    assert places_for_someone("Which publisher brought out the German edition?", ["English"], quote) == ("English",)

@@ -27,7 +27,9 @@ SOMEONE = (r"person|people|man|woman|group|groups|militia|militias|organi[sz]ati
            r"person)|analyst|general|envoy|gunman|gunmen|jihadist|militant|militants|agency|unit|brigade|faction|"
            r"rebel|rebels|politician|diplomat|author|reporter|activist|cleric|emir|chief|publisher|company|firm|"
            r"court|orchestra|newspaper|broadcaster")
-PLACES = PLACE_LABELS - {"NORP"}  # a people's name is read apart: "Syrians" may be who
+# No one: a place, or a language ("English" for "Which publisher brought out the German edition?", dev u250);
+# a people's name is read apart: "Syrians" may be who.
+PLACES = (PLACE_LABELS - {"NORP"}) | {"LANGUAGE"}
 # What a people's or a place's name before it makes someone: "the Egyptian authorities" are whom Al Jazeera holds
 # responsible (dev f226), "Syrian government forces" who closes in on al-Bab (f183).
 BODIES = (r"authorities|government|governments|forces|army|armies|troops|police|officials|military|navy|regime|"

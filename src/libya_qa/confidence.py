@@ -27,8 +27,9 @@ NO_FIGURE_PROBABILITY = 0.05
 # none of the 7 such first quotes answered, (0 + 1) / (7 + 2).
 UNNAMED_PROBABILITY = 0.11
 # A question asking for someone (a person, a group) whose first quote's short answer is only places
-# (answer_kinds.py): on dev none of the 4 such first quotes answered, (0 + 1) / (4 + 2).
-PLACES_PROBABILITY = 0.17
+# (answer_kinds.py, its names read in their quote): on dev none of the 8 such first quotes answered,
+# (0 + 1) / (8 + 2); 0.17 when 4 had been read with each name alone.
+PLACES_PROBABILITY = 0.10
 # A fact sheet (a country profile) speaks of its subject: its best sentence, when neither it nor the sheet's
 # title names anything the search names ("What is the exchange rate of the Egyptian pound?" quoted from
 # Libya's "Exchange rates:" row), answers nothing. On dev none of the 16 such first quotes answered: (0 + 1) /
@@ -168,6 +169,6 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
                        "what that is. Any excerpts are the nearest passages, not an answer.")
     if absence.places_for_someone:
         places = " · ".join(absence.places_for_someone)
-        return Verdict(p, False, f"Not found: the question asks who, and the best-matching passage names only places "
-                       f"or peoples ({places}). Any excerpts are the nearest passages, not an answer.")
+        return Verdict(p, False, f"Not found: the question asks who, and the best-matching passage names only places, "
+                       f"peoples or languages ({places}). Any excerpts are the nearest passages, not an answer.")
     return Verdict(p, False)
