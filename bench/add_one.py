@@ -43,10 +43,17 @@ def main() -> int:
     rows = []
     for label, corpus in (("add one article", articles + [extra]), ("remove it again", articles)):
         report = build_index(settings, encoder, corpus)
-        rows.append({"step": label, "passages": report.passages, "embedded sentences": report.encoded_sentences,
-                     "embed s": round(report.encode_seconds, 2), "total s": round(report.seconds, 2),
-                     "besides embedding s": round(report.seconds - report.encode_seconds, 2),
-                     "index": report.index_type})
+        rows.append(
+            {
+                "step": label,
+                "passages": report.passages,
+                "embedded sentences": report.encoded_sentences,
+                "embed s": round(report.encode_seconds, 2),
+                "total s": round(report.seconds, 2),
+                "besides embedding s": round(report.seconds - report.encode_seconds, 2),
+                "index": report.index_type,
+            }
+        )
     print(f"corpus of {len(articles):,} articles loaded from Markdown in {load_s:.1f}s (CLI only; not in the build)")
     print(table(rows, title="incremental build on a large index"))
     write_results("add_one", {"corpus_load_s": load_s, "rows": rows})

@@ -28,14 +28,26 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    FOUNDING_CORPUS, RandomEncoder, folder_bytes, sentence_texts, settings_for, table, write_results,
+    FOUNDING_CORPUS,
+    RandomEncoder,
+    folder_bytes,
+    sentence_texts,
+    settings_for,
+    table,
+    write_results,
 )
 
 # (module, attribute path) of each timed stage: the file store's parts, wherever they live.
-STAGES = (("filestore", "FileStore.load"), ("tables", "Tables.keep"), ("build", "embed_articles"),
-          ("tables", "Tables.passage_vectors"), ("dense", "DenseIndex.build"),
-          ("dense", "DenseIndex.carried_forward"), ("filestore", "write_version_folder"),
-          ("filestore", "prune_versions"))
+STAGES = (
+    ("filestore", "FileStore.load"),
+    ("tables", "Tables.keep"),
+    ("build", "embed_articles"),
+    ("tables", "Tables.passage_vectors"),
+    ("dense", "DenseIndex.build"),
+    ("dense", "DenseIndex.carried_forward"),
+    ("filestore", "write_version_folder"),
+    ("filestore", "prune_versions"),
+)
 STAGE_NAMES = tuple(path.split(".")[-1] for _, path in STAGES)
 
 
@@ -54,6 +66,7 @@ def stage_timer() -> Iterator[dict[str, float]]:
                 return fn(*a, **k)
             finally:
                 totals[name] += time.perf_counter() - t0
+
         return timed
 
     for module_name, path in STAGES:
@@ -111,8 +124,9 @@ def main() -> int:
     parser.add_argument("--precision", default="fp32")
     parser.add_argument("--index-type", default="auto")
     parser.add_argument("--repeat", type=int, default=1, help="raw-encoder runs (best is the ceiling)")
-    parser.add_argument("--ask", type=int, default=50,
-                        help="then time this many evaluation questions through QA.ask on the built index")
+    parser.add_argument(
+        "--ask", type=int, default=50, help="then time this many evaluation questions through QA.ask on the built index"
+    )
     parser.add_argument("--keep", type=Path, help="build into this index folder instead of a temporary one")
     parser.add_argument("--threads", type=int, default=0, help="torch/faiss intra-op threads (0 = default)")
     args = parser.parse_args()
@@ -130,12 +144,18 @@ def main() -> int:
     corpus_load_s = time.perf_counter() - t0
     if args.max_articles:
         articles = articles[: args.max_articles]
-    held_out, initial = articles[len(articles) // 2], articles[: len(articles) // 2] + articles[len(articles) // 2 + 1:]
+    held_out, initial = (
+        articles[len(articles) // 2],
+        articles[: len(articles) // 2] + articles[len(articles) // 2 + 1 :],
+    )
     probe = settings_for(args.corpus, Path("."), index_type=args.index_type)
     encoder = RandomEncoder() if args.encoder == "random" else load_encoder(probe.model, args.precision)
     texts = sentence_texts(initial, probe)
-    print(f"{len(initial)} articles, {len(texts):,} sentences (corpus parsed in {corpus_load_s:.1f}s); "
-          f"held out for the incremental build: {held_out.id}", flush=True)
+    print(
+        f"{len(initial)} articles, {len(texts):,} sentences (corpus parsed in {corpus_load_s:.1f}s); "
+        f"held out for the incremental build: {held_out.id}",
+        flush=True,
+    )
     encoder.encode(texts[:64])  # warm-up
     raw = []
     for _ in range(args.repeat if args.encoder == "model" else 1):
@@ -158,46 +178,109 @@ def main() -> int:
             inc_s = time.perf_counter() - t0
         ask = time_questions(settings, encoder, args.ask) if args.ask else {}
     full_row: dict[str, Any] = {
-        "build": "full", "articles": full.articles, "passages": full.passages, "sentences": full.sentences,
-        "index_type": full.index_type, "seconds": full_s, "encode_s": full.encode_seconds,
-        "overhead_s": full_s - full.encode_seconds, "passages_per_s": full.passages / full_s,
+        "build": "full",
+        "articles": full.articles,
+        "passages": full.passages,
+        "sentences": full.sentences,
+        "index_type": full.index_type,
+        "seconds": full_s,
+        "encode_s": full.encode_seconds,
+        "overhead_s": full_s - full.encode_seconds,
+        "passages_per_s": full.passages / full_s,
         "sentences_per_s": full.sentences / full_s,
     }
     if args.encoder == "model":
-        full_row.update({"raw_encoder_s": raw_s, "encoder_sentences_per_s": len(texts) / raw_s,
-                         "ratio_to_encoder": raw_s / full_s})
-    inc_row = {"build": "incremental +1", "articles": inc.articles, "passages": inc.passages,
-               "sentences": inc.sentences, "index_type": inc.index_type, "seconds": inc_s,
-               "encode_s": inc.encode_seconds, "overhead_s": inc_s - inc.encode_seconds,
-               "encoded_sentences": inc.encoded_sentences, "under_5s_plus_embedding": inc_s - inc.encode_seconds < 5.0}
+        full_row.update(
+            {"raw_encoder_s": raw_s, "encoder_sentences_per_s": len(texts) / raw_s, "ratio_to_encoder": raw_s / full_s}
+        )
+    inc_row = {
+        "build": "incremental +1",
+        "articles": inc.articles,
+        "passages": inc.passages,
+        "sentences": inc.sentences,
+        "index_type": inc.index_type,
+        "seconds": inc_s,
+        "encode_s": inc.encode_seconds,
+        "overhead_s": inc_s - inc.encode_seconds,
+        "encoded_sentences": inc.encoded_sentences,
+        "under_5s_plus_embedding": inc_s - inc.encode_seconds < 5.0,
+    }
     rows = [full_row, inc_row]
     print()
-    print(table(rows, ["build", "articles", "passages", "sentences", "index_type", "seconds", "encode_s",
-                       "overhead_s", "passages_per_s"], title=f"index builds ({args.encoder} encoder)"))
+    print(
+        table(
+            rows,
+            [
+                "build",
+                "articles",
+                "passages",
+                "sentences",
+                "index_type",
+                "seconds",
+                "encode_s",
+                "overhead_s",
+                "passages_per_s",
+            ],
+            title=f"index builds ({args.encoder} encoder)",
+        )
+    )
     if args.encoder == "model":
-        print(f"\nraw encoder: {len(texts) / raw_s:,.1f} sentences/s; full build: {full.sentences / full_s:,.1f} "
-              f"sentences/s; ratio {raw_s / full_s:.3f} (target >= 0.9)")
+        print(
+            f"\nraw encoder: {len(texts) / raw_s:,.1f} sentences/s; full build: {full.sentences / full_s:,.1f} "
+            f"sentences/s; ratio {raw_s / full_s:.3f} (target >= 0.9)"
+        )
     stage_rows = []
     for name in (*STAGE_NAMES, "encode"):
-        stage_rows.append({"stage": name, "full_s": full.encode_seconds if name == "encode" else full_stages.get(name, 0.0),
-                           "incremental_s": inc.encode_seconds if name == "encode" else inc_stages.get(name, 0.0)})
-    stage_rows.append({"stage": "other (bm25 index, tables, manifest)",
-                       "full_s": bm25_index_seconds(full_stages, full_s, full.encode_seconds),
-                       "incremental_s": bm25_index_seconds(inc_stages, inc_s, inc.encode_seconds)})
+        stage_rows.append(
+            {
+                "stage": name,
+                "full_s": full.encode_seconds if name == "encode" else full_stages.get(name, 0.0),
+                "incremental_s": inc.encode_seconds if name == "encode" else inc_stages.get(name, 0.0),
+            }
+        )
+    stage_rows.append(
+        {
+            "stage": "other (bm25 index, tables, manifest)",
+            "full_s": bm25_index_seconds(full_stages, full_s, full.encode_seconds),
+            "incremental_s": bm25_index_seconds(inc_stages, inc_s, inc.encode_seconds),
+        }
+    )
     print()
-    print(table(stage_rows, title="where the time goes (wall seconds; encode is embed_articles: chunking, tokenising, embedding)"))
+    print(
+        table(
+            stage_rows,
+            title="where the time goes (wall seconds; encode is embed_articles: chunking, tokenising, embedding)",
+        )
+    )
     if ask:
-        print(f"\nQA.ask on this index ({ask['questions']} questions, in-process): "
-              f"p50 {ask['p50_ms']:.1f} ms, p95 {ask['p95_ms']:.1f} ms; of which query embedding p50 "
-              f"{ask['embed_p50_ms']:.1f} ms (load {ask['load_s']:.2f}s)")
-    print(f"\nindex on disk: {index_bytes / 2**20:.1f} MiB, {index_bytes / max(full.passages, 1):,.0f} bytes per passage")
-    label = "founding" if args.corpus == FOUNDING_CORPUS else (
-        args.corpus.parent.name if args.corpus.name == "corpus" else args.corpus.name)
+        print(
+            f"\nQA.ask on this index ({ask['questions']} questions, in-process): "
+            f"p50 {ask['p50_ms']:.1f} ms, p95 {ask['p95_ms']:.1f} ms; of which query embedding p50 "
+            f"{ask['embed_p50_ms']:.1f} ms (load {ask['load_s']:.2f}s)"
+        )
+    print(
+        f"\nindex on disk: {index_bytes / 2**20:.1f} MiB, {index_bytes / max(full.passages, 1):,.0f} bytes per passage"
+    )
+    label = (
+        "founding"
+        if args.corpus == FOUNDING_CORPUS
+        else (args.corpus.parent.name if args.corpus.name == "corpus" else args.corpus.name)
+    )
     suffix = f"-{args.precision}" if args.encoder == "model" else ""
-    write_results(f"build_throughput-{args.encoder}-{label}{suffix}",
-                  {"corpus": str(args.corpus), "encoder": args.encoder, "precision": args.precision,
-                   "rows": rows, "stages": stage_rows, "raw_encoder_runs_s": raw,
-                   "index_bytes": index_bytes, "held_out": held_out.id, "ask": ask})
+    write_results(
+        f"build_throughput-{args.encoder}-{label}{suffix}",
+        {
+            "corpus": str(args.corpus),
+            "encoder": args.encoder,
+            "precision": args.precision,
+            "rows": rows,
+            "stages": stage_rows,
+            "raw_encoder_runs_s": raw,
+            "index_bytes": index_bytes,
+            "held_out": held_out.id,
+            "ask": ask,
+        },
+    )
     return 0
 
 

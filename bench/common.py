@@ -7,9 +7,9 @@ Heavy steps should be run under `nice -n 10` on shared machines (see bench/READM
 from __future__ import annotations
 
 import json
-import re
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,11 @@ def is_reserved(*texts: str) -> bool:
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on (they mean little without it)."""
-    info: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count(),
-                            "loadavg_at_start": list(os.getloadavg())}
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "loadavg_at_start": list(os.getloadavg()),
+    }
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -106,8 +109,7 @@ def write_results(name: str, payload: dict[str, Any]) -> Path:
     """bench/results/<name>.json with the machine description and a timestamp."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    body = {"benchmark": name, "measured": datetime.now(timezone.utc).isoformat(),
-            "machine": machine(), **payload}
+    body = {"benchmark": name, "measured": datetime.now(UTC).isoformat(), "machine": machine(), **payload}
     path.write_text(json.dumps(body, indent=2, default=_json_default) + "\n", encoding="utf-8")
     print(f"\nwrote {path.relative_to(ROOT)}")
     return path
@@ -133,8 +135,13 @@ def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
     def rank(p: float) -> float:
         return float(ordered[min(len(ordered) - 1, max(0, int(np.ceil(p / 100 * len(ordered))) - 1))])
 
-    return {"p50_ms": rank(50), "p95_ms": rank(95), "p99_ms": rank(99),
-            "mean_ms": float(ordered.mean()), "max_ms": float(ordered[-1])}
+    return {
+        "p50_ms": rank(50),
+        "p95_ms": rank(95),
+        "p99_ms": rank(99),
+        "mean_ms": float(ordered.mean()),
+        "max_ms": float(ordered[-1]),
+    }
 
 
 @contextmanager
@@ -206,8 +213,13 @@ class Server:
 
 
 @contextmanager
-def serve(index_dir: Path, corpus_dir: Path, timeout: float = 600.0, threads: int | None = None,
-          extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+def serve(
+    index_dir: Path,
+    corpus_dir: Path,
+    timeout: float = 600.0,
+    threads: int | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     """Start `libya-qa serve` on a free loopback port against an existing index; stop it afterwards.
 
     Yields once /healthz answers. The index must exist (serve would otherwise build one).
@@ -217,15 +229,25 @@ def serve(index_dir: Path, corpus_dir: Path, timeout: float = 600.0, threads: in
     if not (Path(index_dir) / "CURRENT").exists():
         raise SystemExit(f"no index in {index_dir}: build it first (see bench/README.md)")
     port = free_port()
-    env = {**os.environ, "LIBYA_QA_INDEX": str(index_dir), "LIBYA_QA_CORPUS": str(corpus_dir),
-           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(extra_env or {})}
+    env = {
+        **os.environ,
+        "LIBYA_QA_INDEX": str(index_dir),
+        "LIBYA_QA_CORPUS": str(corpus_dir),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        **(extra_env or {}),
+    }
     if threads:
         env["OMP_NUM_THREADS"] = str(threads)
     log = Path(tempfile.mkstemp(prefix="libya-qa-serve-", suffix=".log")[1])
     with log.open("wb") as handle:
         started = time.perf_counter()
-        process = subprocess.Popen([str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                   env=env, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     server = Server(process, port, log, started)
     try:
         deadline = time.monotonic() + timeout
@@ -256,8 +278,7 @@ def settings_for(corpus_dir: Path, index_dir: Path, **overrides: Any):  # type: 
     """Settings pointing at a corpus and an index folder (the repository's web/)."""
     from libya_qa.config import Settings
 
-    return Settings.from_env(corpus_dir=Path(corpus_dir), index_dir=Path(index_dir),
-                             web_dir=ROOT / "web", **overrides)
+    return Settings.from_env(corpus_dir=Path(corpus_dir), index_dir=Path(index_dir), web_dir=ROOT / "web", **overrides)
 
 
 QUALITY_KEYS = ("hit@1", "hit@5", "mrr", "article_hit@1", "abstained_rate", "answered_rate")
@@ -282,7 +303,7 @@ def sentence_texts(articles: Sequence[Any], settings: Any) -> list[str]:
 
     texts = []
     for article in articles:
-        texts.extend(article.body[s.start:s.end] for s in split_sentences(article.id, article.body))
+        texts.extend(article.body[s.start : s.end] for s in split_sentences(article.id, article.body))
     return texts
 
 
@@ -294,8 +315,9 @@ def count_passages(articles: Sequence[Any], settings: Any) -> tuple[int, int]:
     for article in articles:
         sents = split_sentences(article.id, article.body)
         sentences += len(sents)
-        passages += len(make_passages(article.id, article.body, sents, settings.passage_words,
-                                      settings.passage_overlap_sentences))
+        passages += len(
+            make_passages(article.id, article.body, sents, settings.passage_words, settings.passage_overlap_sentences)
+        )
     return passages, sentences
 
 

@@ -42,8 +42,17 @@ from libya_qa.schema import Answer, Article  # noqa: E402
 EVAL = DATA / "eval"
 LARGE_CORPUS = DATA / "large" / "corpus"
 QUESTIONS = ROOT / "tests" / "data" / "eval" / "questions.jsonl"
-FIGURES = ("hit@1", "hit@5", "mrr", "article_hit@1", "answered_rate", "abstained_rate", "precision@5",
-           "followup_hit@1_with_history", "median_ms")
+FIGURES = (
+    "hit@1",
+    "hit@5",
+    "mrr",
+    "article_hit@1",
+    "answered_rate",
+    "abstained_rate",
+    "precision@5",
+    "followup_hit@1_with_history",
+    "median_ms",
+)
 
 
 def choose_distractors(wanted: int, eval_articles: list[Article]) -> tuple[list[Path], Counter[str]]:
@@ -57,8 +66,11 @@ def choose_distractors(wanted: int, eval_articles: list[Article]) -> tuple[list[
             skipped["reserved"] += 1  # counted only: kept for the outside check, never read further
             continue
         body = folded(article.body)
-        if folded(article.source.title) in titles or len(body) >= 300 and any(body[:300] in b or b[:300] in body
-                                                                             for b in bodies):
+        if (
+            folded(article.source.title) in titles
+            or len(body) >= 300
+            and any(body[:300] in b or b[:300] in body for b in bodies)
+        ):
             skipped["same as an eval article"] += 1
             continue
         usable.append(path)
@@ -129,8 +141,9 @@ def first_id(answer: Answer) -> str:
     return answer.excerpts[0].source.id if answer.excerpts else ""
 
 
-def compare(split: str, plain: tuple[Report, dict[str, Answer]], mixed: tuple[Report, dict[str, Answer]],
-            eval_ids: set[str]) -> dict[str, Any]:
+def compare(
+    split: str, plain: tuple[Report, dict[str, Answer]], mixed: tuple[Report, dict[str, Answer]], eval_ids: set[str]
+) -> dict[str, Any]:
     """Where first excerpts come from with distractors, and what took first place from questions that lost it."""
     ranks = {r.case.id: r.rank for r in plain[0].results}
     firsts, answered_unanswerable = Counter[str](), []
@@ -146,8 +159,9 @@ def compare(split: str, plain: tuple[Report, dict[str, Answer]], mixed: tuple[Re
                 firsts[f"{kind}: ... holding every answer string"] += all(a in quote for a in r.case.answer)
             elif r.status == "answered":
                 firsts["unanswerable: answered from a distractor"] += 1
-                answered_unanswerable.append({"id": r.case.id, "question": r.case.question, "distractor": source,
-                                              "quote": quote[:200]})
+                answered_unanswerable.append(
+                    {"id": r.case.id, "question": r.case.question, "distractor": source, "quote": quote[:200]}
+                )
     lost, examples, gained = Counter[str](), [], 0
     for r in mixed[0].of("answerable", "followup"):
         before = ranks[r.case.id]
@@ -156,22 +170,44 @@ def compare(split: str, plain: tuple[Report, dict[str, Answer]], mixed: tuple[Re
             continue
         answer = mixed[1][r.case.id]
         source = first_id(answer)
-        why = ("no excerpt" if not source else "another passage of the expected article" if source in r.case.articles
-               else "another eval article" if source in eval_ids else "a distractor")
+        why = (
+            "no excerpt"
+            if not source
+            else "another passage of the expected article"
+            if source in r.case.articles
+            else "another eval article"
+            if source in eval_ids
+            else "a distractor"
+        )
         lost[why] += 1
         if why == "a distractor":
             quote = answer.excerpts[0].quote
-            examples.append({"split": split, "id": r.case.id, "question": r.case.question,
-                             "answer": list(r.case.answer), "distractor": source, "rank_now": r.rank,
-                             "title": answer.excerpts[0].source.title, "quote": quote[:200],
-                             "quote_holds_answer_strings": all(a in quote for a in r.case.answer)})
-    return {"first_excerpts": dict(firsts), "lost_first_place": sum(lost.values()), "lost_to": dict(lost),
-            "gained_first_place": gained, "lost_to_distractor_examples": examples,
-            "unanswerable_answered_from_distractor": answered_unanswerable}
+            examples.append(
+                {
+                    "split": split,
+                    "id": r.case.id,
+                    "question": r.case.question,
+                    "answer": list(r.case.answer),
+                    "distractor": source,
+                    "rank_now": r.rank,
+                    "title": answer.excerpts[0].source.title,
+                    "quote": quote[:200],
+                    "quote_holds_answer_strings": all(a in quote for a in r.case.answer),
+                }
+            )
+    return {
+        "first_excerpts": dict(firsts),
+        "lost_first_place": sum(lost.values()),
+        "lost_to": dict(lost),
+        "gained_first_place": gained,
+        "lost_to_distractor_examples": examples,
+        "unanswerable_answered_from_distractor": answered_unanswerable,
+    }
 
 
 def code_state() -> dict[str, Any]:
     """The commit and the uncommitted files measured (the working tree is shared and changes under a run)."""
+
     def git(*a: str) -> str:
         return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
@@ -189,8 +225,11 @@ def main() -> int:
     os.environ["HF_HUB_OFFLINE"] = "1"
     started, load_start, code = time.perf_counter(), os.getloadavg(), code_state()  # the package is imported by now
     cases = load_cases(args.questions)  # read now: the shared working tree may change during the build
-    code["questions"] = {"path": str(args.questions), "cases": len(cases),
-                         "sha256": hashlib.sha256(args.questions.read_bytes()).hexdigest()[:16]}
+    code["questions"] = {
+        "path": str(args.questions),
+        "cases": len(cases),
+        "sha256": hashlib.sha256(args.questions.read_bytes()).hexdigest()[:16],
+    }
     eval_corpus, eval_index = EVAL / "corpus", EVAL / "index"
     eval_articles = load_corpus(eval_corpus)
     eval_ids = {a.id for a in eval_articles}
@@ -222,20 +261,37 @@ def main() -> int:
     sizes = {"plain": counts(eval_index), f"+{len(chosen)}": counts(out / "index")}
     print(table([{"index": k, **v} for k, v in sizes.items()], title="\nindexes"))
     for split, b in breakdown.items():
-        print(f"\n{split}: {b['first_excerpts']}; lost first place: {b['lost_first_place']} {b['lost_to']}; "
-              f"gained: {b['gained_first_place']}")
+        print(
+            f"\n{split}: {b['first_excerpts']}; lost first place: {b['lost_first_place']} {b['lost_to']}; "
+            f"gained: {b['gained_first_place']}"
+        )
         for e in b["lost_to_distractor_examples"]:
-            print(f"  {e['id']} {e['question']}  (expects {e['answer']}; now rank {e['rank_now']})\n"
-                  f"     {e['distractor']} \"{e['title']}\": {e['quote']!r} "
-                  f"[holds the answer strings: {e['quote_holds_answer_strings']}]")
+            print(
+                f"  {e['id']} {e['question']}  (expects {e['answer']}; now rank {e['rank_now']})\n"
+                f'     {e["distractor"]} "{e["title"]}": {e["quote"]!r} '
+                f"[holds the answer strings: {e['quote_holds_answer_strings']}]"
+            )
     load_end = os.getloadavg()
     wall = time.perf_counter() - started
     print(f"\nwall {wall:.0f}s; builds {builds}; load average at start {load_start}, at end {load_end}")
-    write_results(f"distractors-{label}", {
-        "distractors": len(chosen), "skipped": dict(skipped), "corpus": str(out / "corpus"), "builds": builds,
-        "threads": args.threads, "code": code, "figures": summaries, "indexes": sizes, "breakdown": breakdown,
-        "distractor_ids": [p.stem for p in chosen], "wall_seconds": round(wall, 1),
-        "loadavg_at_script_start": list(load_start), "loadavg_at_end": list(load_end)})
+    write_results(
+        f"distractors-{label}",
+        {
+            "distractors": len(chosen),
+            "skipped": dict(skipped),
+            "corpus": str(out / "corpus"),
+            "builds": builds,
+            "threads": args.threads,
+            "code": code,
+            "figures": summaries,
+            "indexes": sizes,
+            "breakdown": breakdown,
+            "distractor_ids": [p.stem for p in chosen],
+            "wall_seconds": round(wall, 1),
+            "loadavg_at_script_start": list(load_start),
+            "loadavg_at_end": list(load_end),
+        },
+    )
     return 0
 
 

@@ -25,8 +25,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    EVAL_FILE, FOUNDING_CORPUS, QUALITY_KEYS, ROOT, founding_quality, sentence_texts, settings_for, table, write_results,
+    EVAL_FILE,
+    FOUNDING_CORPUS,
+    QUALITY_KEYS,
+    ROOT,
+    founding_quality,
+    sentence_texts,
+    settings_for,
+    table,
+    write_results,
 )
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -72,9 +81,13 @@ def main() -> int:
             reference = vectors
         cos = np.sum(reference * vectors, axis=1)
         row: dict[str, object] = {
-            "precision": precision, "load_s": round(load_s, 2), "texts": len(texts),
-            "sent_per_s": len(texts) / min(times), "query_ms": query_ms,
-            "cos_vs_fp32_mean": float(cos.mean()), "cos_vs_fp32_min": float(cos.min()),
+            "precision": precision,
+            "load_s": round(load_s, 2),
+            "texts": len(texts),
+            "sent_per_s": len(texts) / min(times),
+            "query_ms": query_ms,
+            "cos_vs_fp32_mean": float(cos.mean()),
+            "cos_vs_fp32_min": float(cos.min()),
         }
         if not args.no_quality:
             row.update(founding_quality(encoder, articles, cases))
@@ -86,8 +99,10 @@ def main() -> int:
     for row in rows:
         row["speedup"] = float(row["sent_per_s"]) / float(base["sent_per_s"])  # type: ignore[arg-type]
         if not args.no_quality and base["precision"] == "fp32":
-            worst = min((float(row[k]) - float(base[k])) / float(base[k]) if float(base[k]) else 0.0  # type: ignore[arg-type]
-                        for k in ("hit@1", "hit@5", "mrr"))
+            worst = min(
+                (float(row[k]) - float(base[k])) / float(base[k]) if float(base[k]) else 0.0  # type: ignore[arg-type]
+                for k in ("hit@1", "hit@5", "mrr")
+            )
             row["worst_quality_change"] = worst
             row["within_1pct"] = worst >= -0.01
     columns = ["precision", "sent_per_s", "speedup", "query_ms", "cos_vs_fp32_mean", "cos_vs_fp32_min"]
@@ -97,9 +112,17 @@ def main() -> int:
     print(table(rows, columns, title="encoder paths (same texts, same run)"))
     print("ONNX Runtime: measured by bench/encoders_onnx.py in its own venv (sentence-transformers[onnx] needs 5.1.2)")
     name = "encoders-" + "-".join(r["precision"] for r in rows) + ("-speed" if args.no_quality else "")
-    write_results(name, {"rows": rows, "batch_size": args.batch_size, "repeat": args.repeat,
-                               "threads": args.threads or "default", "texts": len(texts),
-                               "onnx": "skipped: sentence-transformers[onnx]==5.1.2 conflicts with 6.x"})
+    write_results(
+        name,
+        {
+            "rows": rows,
+            "batch_size": args.batch_size,
+            "repeat": args.repeat,
+            "threads": args.threads or "default",
+            "texts": len(texts),
+            "onnx": "skipped: sentence-transformers[onnx]==5.1.2 conflicts with 6.x",
+        },
+    )
     return 0
 
 

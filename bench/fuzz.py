@@ -2,7 +2,8 @@
 
 Every operation of the app's own /openapi.json gets --examples generated requests per mode
 (positive and negative data; the examples, fuzzing and stateful phases: the coverage phase stops on
-an internal schemathesis error, "AST constructor recursion depth mismatch", under Python 3.11), all checks on except "schema-valid data is accepted"
+an internal schemathesis error, "AST constructor recursion depth mismatch", under Python 3.11), all checks
+on except "schema-valid data is accepted"
 (JSON Schema's integer admits 4.0, which /ask refuses on purpose). A 413 counts as a rejection.
 Reports requests sent, server errors and every other failed check. Only 127.0.0.1.
 
@@ -38,9 +39,26 @@ def fuzz(url: str, examples: int, token: str | None, folder: Path) -> dict[str, 
     config = folder / "schemathesis.toml"
     config.write_text(CONFIG, "utf-8")
     events = folder / f"events-{'token' if token else 'anonymous'}.ndjson"
-    command = [str(PYTHON.parent / "schemathesis"), "--config-file", str(config), "run", f"{url}/openapi.json",
-               "-n", str(examples), "--continue-on-failure", "--phases", "examples,fuzzing,stateful", "--seed", "13", "--workers", "2",
-               "--report", "ndjson", "--report-ndjson-path", str(events)]
+    command = [
+        str(PYTHON.parent / "schemathesis"),
+        "--config-file",
+        str(config),
+        "run",
+        f"{url}/openapi.json",
+        "-n",
+        str(examples),
+        "--continue-on-failure",
+        "--phases",
+        "examples,fuzzing,stateful",
+        "--seed",
+        "13",
+        "--workers",
+        "2",
+        "--report",
+        "ndjson",
+        "--report-ndjson-path",
+        str(events),
+    ]
     if token:
         command += ["-H", f"Authorization: Bearer {token}"]
     started = time.perf_counter()
@@ -48,8 +66,14 @@ def fuzz(url: str, examples: int, token: str | None, folder: Path) -> dict[str, 
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"fuzz-{'token' if token else 'anonymous'}.txt").write_text(done.stdout, "utf-8")  # every failure
     failed = {name: int(n) for name, n in re.findall(r"(ST\d+ [^:\n]+): (\d+)", done.stdout)}
-    return {"token": bool(token), **count(events), "failed_checks": failed, "seconds": round(time.perf_counter() - started),
-            "exit": done.returncode, "summary": done.stdout.strip().splitlines()[-60:]}
+    return {
+        "token": bool(token),
+        **count(events),
+        "failed_checks": failed,
+        "seconds": round(time.perf_counter() - started),
+        "exit": done.returncode,
+        "summary": done.stdout.strip().splitlines()[-60:],
+    }
 
 
 def count(events: Path) -> dict[str, Any]:
@@ -88,8 +112,10 @@ def main() -> None:
     args = parser.parse_args()
     corpus, index = build_index_copy(args.corpus)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="bench-fuzz-") as tmp, \
-            serve(index, corpus, threads=1, extra_env={"LIBYA_QA_ADMIN_TOKEN": TOKEN}) as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-fuzz-") as tmp,
+        serve(index, corpus, threads=1, extra_env={"LIBYA_QA_ADMIN_TOKEN": TOKEN}) as server,
+    ):
         for token in [None if mode == "anonymous" else TOKEN for mode in args.modes.split(",")]:
             rows.append(fuzz(server.url, args.examples, token, Path(tmp)))
             print("\n".join(rows[-1]["summary"]), flush=True)

@@ -60,26 +60,40 @@ async def attacks(port: int, url: str) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     history = b'"' + b"x" * 1000 + b'"'
     big = 100 * MB
-    seen["announced 100 MB /ask x8"] = await asyncio.gather(*[
-        raw(port, post("/ask", big) + b'{"question": "q", "history": [', 50, (history + b",") * 100) for _ in range(8)])
-    seen["chunked 100 MB /ask x8"] = await asyncio.gather(*[
-        raw(port, post("/ask", None), 100, (history + b",") * 1000, chunked=True) for _ in range(8)])
-    seen["chunked 30 MB upload, no token x8"] = await asyncio.gather(*[
-        raw(port, post("/sources", None), 30, b"x" * MB, chunked=True) for _ in range(8)])
-    seen["announced 100 MB multipart, no token x8"] = await asyncio.gather(*[
-        raw(port, post("/sources", big, "multipart/form-data; boundary=b"), 30, b"x" * MB) for _ in range(8)])
+    seen["announced 100 MB /ask x8"] = await asyncio.gather(
+        *[
+            raw(port, post("/ask", big) + b'{"question": "q", "history": [', 50, (history + b",") * 100)
+            for _ in range(8)
+        ]
+    )
+    seen["chunked 100 MB /ask x8"] = await asyncio.gather(
+        *[raw(port, post("/ask", None), 100, (history + b",") * 1000, chunked=True) for _ in range(8)]
+    )
+    seen["chunked 30 MB upload, no token x8"] = await asyncio.gather(
+        *[raw(port, post("/sources", None), 30, b"x" * MB, chunked=True) for _ in range(8)]
+    )
+    seen["announced 100 MB multipart, no token x8"] = await asyncio.gather(
+        *[raw(port, post("/sources", big, "multipart/form-data; boundary=b"), 30, b"x" * MB) for _ in range(8)]
+    )
     nested = b"[" * 15000 + b"]" * 15000
     full = json.dumps({"question": "Who backed Haftar?", "history": ["w" * 1400] * 20}).encode()
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+
         async def burst(name: str, n: int, make: Any) -> None:
             responses = await asyncio.gather(*[make() for _ in range(n)], return_exceptions=True)
             seen[name] = sorted({getattr(r, "status_code", type(r).__name__) for r in responses}, key=str)
 
-        await burst("nested JSON x32", 32, lambda: client.post("/ask", content=nested,
-                                                                headers={"content-type": "application/json"}))
+        await burst(
+            "nested JSON x32",
+            32,
+            lambda: client.post("/ask", content=nested, headers={"content-type": "application/json"}),
+        )
         for _ in range(10):
-            await burst("full history at the limit x32 (x10)", 32, lambda: client.post(
-                "/ask", content=full, headers={"content-type": "application/json"}))
+            await burst(
+                "full history at the limit x32 (x10)",
+                32,
+                lambda: client.post("/ask", content=full, headers={"content-type": "application/json"}),
+            )
         await burst("64 KB header x32", 32, lambda: client.get("/healthz", headers={"X-Big": "h" * 65536}))
         await burst("8 KB query x32", 32, lambda: client.get("/", params={"q": "Haftar", "h": ["x" * 400] * 20}))
         await burst("form at the limit x32", 32, lambda: client.post("/", data={"question": "q" * 15000}))
@@ -91,8 +105,14 @@ async def attacks(port: int, url: str) -> dict[str, Any]:
     for _, writer in slow:
         writer.close()
     seen["slowloris x200, closed by the server after 12 s"] = closed
-    return {k: (sorted({r.split(b"\r\n")[0].decode(errors="replace") for r in v}) if isinstance(v, list)
-                and v and isinstance(v[0], bytes) else v) for k, v in seen.items()}
+    return {
+        k: (
+            sorted({r.split(b"\r\n")[0].decode(errors="replace") for r in v})
+            if isinstance(v, list) and v and isinstance(v[0], bytes)
+            else v
+        )
+        for k, v in seen.items()
+    }
 
 
 async def run(port: int, url: str, pid: int) -> dict[str, Any]:
@@ -130,9 +150,14 @@ def main() -> None:
         time.sleep(2)
         after = rss_bytes(server.pid)["VmRSS"]
         alive = httpx.get(f"{server.url}/healthz", timeout=30).status_code
-    row = {"idle_mb": round(idle / MB, 1), "peak_mb": round(result["peak_rss"] / MB, 1),
-           "peak_above_idle_mb": round((result["peak_rss"] - idle) / MB, 1),
-           "held_after_mb": round((after - idle) / MB, 1), "healthz_after": alive, "seconds": result["seconds"]}
+    row = {
+        "idle_mb": round(idle / MB, 1),
+        "peak_mb": round(result["peak_rss"] / MB, 1),
+        "peak_above_idle_mb": round((result["peak_rss"] - idle) / MB, 1),
+        "held_after_mb": round((after - idle) / MB, 1),
+        "healthz_after": alive,
+        "seconds": result["seconds"],
+    }
     print(table([{"attack": k, "responses": str(v)} for k, v in result["seen"].items()], title="attacks"))
     print(table([row], title="\nresident memory"))
     write_results("hostile", {**row, "responses": result["seen"]})

@@ -53,11 +53,11 @@ class Generator:
                 b = self.seeds[self.rng.integers(0, len(self.seeds), m)]
                 mix = self.rng.uniform(0.6, 1.0, (m, 1)).astype(np.float32)
                 noise = self.rng.standard_normal((m, self.dim)).astype(np.float32) * (0.25 / np.sqrt(self.dim))
-                out[lo:lo + m] = unit(mix * a + (1 - mix) * b + noise)
+                out[lo : lo + m] = unit(mix * a + (1 - mix) * b + noise)
             else:
                 c = self.centres[self.rng.integers(0, len(self.centres), m)]
                 noise = self.rng.standard_normal((m, self.dim)).astype(np.float32) * (0.9 / np.sqrt(self.dim))
-                out[lo:lo + m] = unit(c + noise)
+                out[lo : lo + m] = unit(c + noise)
         return out
 
 
@@ -74,8 +74,12 @@ def main() -> int:
     parser.add_argument("--kinds", default="flat,hnsw,hnsw-sq8,ivf-sq8")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--real-index", type=Path, help="an index folder whose passage vectors seed the data")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="faiss OpenMP threads (default 1: one query per request; 0 = faiss default)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="faiss OpenMP threads (default 1: one query per request; 0 = faiss default)",
+    )
     args = parser.parse_args()
 
     import faiss
@@ -111,19 +115,48 @@ def main() -> int:
                 latencies.append((time.perf_counter() - t0) * 1000)
                 found.append(ids[0])
             recall = float(np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)]))
-            row = {"passages": size, "real_vectors": n_real, "synthetic": size > n_real, "kind": chosen,
-                   "build_s": build_s, **{k: v for k, v in percentiles(latencies).items() if k != "max_ms"},
-                   "recall@10": recall, "bytes_per_passage": nbytes / size, "index_mb": nbytes / 2**20}
+            row = {
+                "passages": size,
+                "real_vectors": n_real,
+                "synthetic": size > n_real,
+                "kind": chosen,
+                "build_s": build_s,
+                **{k: v for k, v in percentiles(latencies).items() if k != "max_ms"},
+                "recall@10": recall,
+                "bytes_per_passage": nbytes / size,
+                "index_mb": nbytes / 2**20,
+            }
             rows.append(row)
             print(table([row]), flush=True)
             del index
     print()
-    print(table(rows, ["passages", "synthetic", "kind", "build_s", "p50_ms", "p95_ms", "recall@10",
-                       "bytes_per_passage", "index_mb"], title="dense index types (single-query search, top 10)"))
+    print(
+        table(
+            rows,
+            [
+                "passages",
+                "synthetic",
+                "kind",
+                "build_s",
+                "p50_ms",
+                "p95_ms",
+                "recall@10",
+                "bytes_per_passage",
+                "index_mb",
+            ],
+            title="dense index types (single-query search, top 10)",
+        )
+    )
     name = "index_types" if args.kinds == parser.get_default("kinds") else f"index_types-{args.kinds.replace(',', '-')}"
-    write_results(name, {"rows": rows, "queries": args.queries,
-                         "real_index": str(args.real_index) if args.real_index else None,
-                         "note": "rows with synthetic=true include synthetic vectors"})
+    write_results(
+        name,
+        {
+            "rows": rows,
+            "queries": args.queries,
+            "real_index": str(args.real_index) if args.real_index else None,
+            "note": "rows with synthetic=true include synthetic vectors",
+        },
+    )
     return 0
 
 

@@ -27,8 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from common import FOUNDING_CORPUS, settings_for, table, write_results  # noqa: E402
 from crash import check_consistent, run_killed, versions_dir  # noqa: E402
 
-NEW_ARTICLE = ("---\nid: kill-test-article\ntitle: A test article\n---\n"
-               "Egypt and the United Arab Emirates backed Haftar with airstrikes in 2015.\n")
+NEW_ARTICLE = (
+    "---\nid: kill-test-article\ntitle: A test article\n---\n"
+    "Egypt and the United Arab Emirates backed Haftar with airstrikes in 2015.\n"
+)
 
 
 def prepare(folder: Path) -> Any:
@@ -65,7 +67,7 @@ def series(base: Any, work: Path, name: str, argv: list[str], setup: Any, tries:
     after_ids = {a.id for a in load_corpus(state.corpus_dir)}
     versions = {before_version, current_version(state.index_dir), *list_versions(state.index_dir)}
     bad, started = [], time.perf_counter()
-    for attempt in range(tries):
+    for _ in range(tries):
         point = rng.randint(1, counted.points)
         state = copy_of(base, work / "try")
         setup(state)
@@ -79,8 +81,14 @@ def series(base: Any, work: Path, name: str, argv: list[str], setup: Any, tries:
                 assert not leftovers, f"left behind: {leftovers}"
         except AssertionError as exc:
             bad.append(f"point {point}: {exc}")
-    return {"operation": name, "kill_points": counted.points, "tries": tries, "inconsistent": len(bad),
-            "seconds": round(time.perf_counter() - started, 1), "failures": bad[:5]}
+    return {
+        "operation": name,
+        "kill_points": counted.points,
+        "tries": tries,
+        "inconsistent": len(bad),
+        "seconds": round(time.perf_counter() - started, 1),
+        "failures": bad[:5],
+    }
 
 
 def main() -> None:
@@ -99,11 +107,13 @@ def main() -> None:
         def with_new_article(state: Any) -> None:
             shutil.copy(source, state.corpus_dir / "kill-test-article.md")
 
-        rows = [series(base, work, "add", ["add", str(source)], lambda s: None, args.tries, rng),
-                series(base, work, "remove", ["remove", first_id], lambda s: None, args.tries, rng),
-                series(base, work, "index", ["index"], with_new_article, args.tries, rng),
-                series(base, work, "index --full", ["index", "--full"], lambda s: None, args.tries, rng),
-                series(base, work, "rollback", ["index", "--rollback"], lambda s: None, args.tries, rng)]
+        rows = [
+            series(base, work, "add", ["add", str(source)], lambda s: None, args.tries, rng),
+            series(base, work, "remove", ["remove", first_id], lambda s: None, args.tries, rng),
+            series(base, work, "index", ["index"], with_new_article, args.tries, rng),
+            series(base, work, "index --full", ["index", "--full"], lambda s: None, args.tries, rng),
+            series(base, work, "rollback", ["index", "--rollback"], lambda s: None, args.tries, rng),
+        ]
     print(table([{k: v for k, v in r.items() if k != "failures"} for r in rows], title="kill -9 series"))
     for row in rows:
         for failure in row["failures"]:

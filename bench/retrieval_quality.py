@@ -88,11 +88,13 @@ def metrics(ranks: list[tuple[int | None, int | None]]) -> dict[str, float]:
     art = [r[0] for r in ranks]
     hit = [r[1] for r in ranks]
     n = len(ranks)
-    return {"queries": n,
-            "mrr@10": sum(1 / r for r in art if r) / n,
-            "recall@1": sum(1 for r in art if r == 1) / n,
-            "recall@10": sum(1 for r in art if r) / n,
-            "mrr@10_first_hit": sum(1 / r for r in hit if r) / n}
+    return {
+        "queries": n,
+        "mrr@10": sum(1 / r for r in art if r) / n,
+        "recall@1": sum(1 for r in art if r == 1) / n,
+        "recall@10": sum(1 for r in art if r) / n,
+        "mrr@10_first_hit": sum(1 / r for r in hit if r) / n,
+    }
 
 
 def reciprocal_rank_fusion(*rankings: list[int], k: int = 60) -> list[int]:
@@ -125,17 +127,23 @@ def whole_article_vectors(encoder: Encoder, articles: list[Article]) -> np.ndarr
     return vectors
 
 
-def paired_difference(ours: list[tuple[int | None, int | None]], reference: list[tuple[int | None, int | None]],
-                      rounds: int = 2000) -> dict[str, float]:
+def paired_difference(
+    ours: list[tuple[int | None, int | None]], reference: list[tuple[int | None, int | None]], rounds: int = 2000
+) -> dict[str, float]:
     """MRR@10 difference on the same queries, with a 95% bootstrap interval and per-query wins/losses."""
+
     def reciprocal(ranks: list[tuple[int | None, int | None]]) -> np.ndarray:
         return np.array([1 / r[0] if r[0] else 0.0 for r in ranks])
 
     diff = reciprocal(ours) - reciprocal(reference)
     means = np.random.default_rng(0).choice(diff, (rounds, len(diff))).mean(axis=1)
-    return {"difference": float(diff.mean()), "ci95_low": float(np.percentile(means, 2.5)),
-            "ci95_high": float(np.percentile(means, 97.5)),
-            "better": int((diff > 0).sum()), "worse": int((diff < 0).sum())}
+    return {
+        "difference": float(diff.mean()),
+        "ci95_low": float(np.percentile(means, 2.5)),
+        "ci95_high": float(np.percentile(means, 97.5)),
+        "better": int((diff > 0).sum()),
+        "worse": int((diff < 0).sum()),
+    }
 
 
 def seed_index(source: Path, target: Path) -> None:
@@ -155,14 +163,23 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=0, help="index only the first N articles (0 = all)")
     parser.add_argument("--queries", type=int, default=0, help="sample this many titles (0 = all), seed 0")
     parser.add_argument("--depth", type=int, default=100, help="passages/sentences ranked per method")
-    parser.add_argument("--methods", default="bm25-plain,bm25+minilm-rrf,bm25+minilm-rrf3,keyword-only,"
-                                              "dense-only,hybrid-rrf,full-question-weights,full-sentences,"
-                                              "assistant-excerpts")
-    parser.add_argument("--model", help="another embedder (directory or packaged alias) for the assistant's index "
-                                        "and the MiniLM reference's place; its files get the model's name")
-    parser.add_argument("--from-large", type=Path,
-                        help="a large-corpus folder (corpus/ + index/) holding these news articles: the news "
-                             "index is derived from its index by an incremental build, embedding nothing")
+    parser.add_argument(
+        "--methods",
+        default="bm25-plain,bm25+minilm-rrf,bm25+minilm-rrf3,keyword-only,"
+        "dense-only,hybrid-rrf,full-question-weights,full-sentences,"
+        "assistant-excerpts",
+    )
+    parser.add_argument(
+        "--model",
+        help="another embedder (directory or packaged alias) for the assistant's index "
+        "and the MiniLM reference's place; its files get the model's name",
+    )
+    parser.add_argument(
+        "--from-large",
+        type=Path,
+        help="a large-corpus folder (corpus/ + index/) holding these news articles: the news "
+        "index is derived from its index by an incremental build, embedding nothing",
+    )
     args = parser.parse_args()
 
     import bm25s
@@ -191,9 +208,12 @@ def main() -> int:
         seed_index(args.from_large / "index", folder / "index")
     t0 = time.perf_counter()
     report = build_index(settings, encoder, articles, full=False, progress=True)  # reuses vectors if built
-    print(f"index of {len(articles):,} articles: {report.passages:,} passages, {report.sentences:,} sentences; "
-          f"embedded {report.encoded_sentences:,} in {time.perf_counter() - t0:.0f}s; "
-          f"{len(queries)} title queries", flush=True)
+    print(
+        f"index of {len(articles):,} articles: {report.passages:,} passages, {report.sentences:,} sentences; "
+        f"embedded {report.encoded_sentences:,} in {time.perf_counter() - t0:.0f}s; "
+        f"{len(queries)} title queries",
+        flush=True,
+    )
     qa = QA(settings, encoder)
     data, searcher = qa.loaded.snapshot, qa.loaded.searcher
     row_of = {a.id: i for i, a in enumerate(data.articles)}
@@ -211,7 +231,9 @@ def main() -> int:
     sentence_vectors = data.tables.vectors.astype(np.float32) if "bm25+minilm-rrf3" in methods else None
     if "bm25-plain" in methods or fusions:
         plain = bm25s.BM25()
-        plain.index(bm25s.tokenize([a.body for a in articles], stopwords="en", show_progress=False), show_progress=False)
+        plain.index(
+            bm25s.tokenize([a.body for a in articles], stopwords="en", show_progress=False), show_progress=False
+        )
     depth = min(args.depth, len(data.tables.passages))
     for (title, relevant), vector in zip(queries, vectors):
         terms = tokenize(title)
@@ -219,24 +241,31 @@ def main() -> int:
             t0 = time.perf_counter()
             if method == "bm25-plain":
                 assert plain is not None
-                docs, _ = plain.retrieve(bm25s.tokenize([title], stopwords="en", show_progress=False), k=10,
-                                         show_progress=False)
+                docs, _ = plain.retrieve(
+                    bm25s.tokenize([title], stopwords="en", show_progress=False), k=10, show_progress=False
+                )
                 ranked = [int(d) for d in docs[0]]
             elif method == "bm25+minilm-rrf":
                 assert plain is not None and article_vectors is not None
-                docs, _ = plain.retrieve(bm25s.tokenize([title], stopwords="en", show_progress=False), k=100,
-                                         show_progress=False)
-                ranked = reciprocal_rank_fusion([int(d) for d in docs[0]],
-                                                [int(d) for d in np.argsort(-(article_vectors @ vector))[:100]])
+                docs, _ = plain.retrieve(
+                    bm25s.tokenize([title], stopwords="en", show_progress=False), k=100, show_progress=False
+                )
+                ranked = reciprocal_rank_fusion(
+                    [int(d) for d in docs[0]], [int(d) for d in np.argsort(-(article_vectors @ vector))[:100]]
+                )
             elif method == "bm25+minilm-rrf3":
                 assert plain is not None and article_vectors is not None and sentence_vectors is not None
-                docs, _ = plain.retrieve(bm25s.tokenize([title], stopwords="en", show_progress=False), k=100,
-                                         show_progress=False)
+                docs, _ = plain.retrieve(
+                    bm25s.tokenize([title], stopwords="en", show_progress=False), k=100, show_progress=False
+                )
                 best_sentence = np.full(len(articles), -np.inf, dtype=np.float32)
                 np.maximum.at(best_sentence, data.tables.sentences["article"], sentence_vectors @ vector)
-                ranked = reciprocal_rank_fusion([int(d) for d in docs[0]],
-                                                [int(d) for d in np.argsort(-(article_vectors @ vector))[:100]],
-                                                [int(d) for d in np.argsort(-best_sentence)[:100]], k=10)
+                ranked = reciprocal_rank_fusion(
+                    [int(d) for d in docs[0]],
+                    [int(d) for d in np.argsort(-(article_vectors @ vector))[:100]],
+                    [int(d) for d in np.argsort(-best_sentence)[:100]],
+                    k=10,
+                )
             elif method == "keyword-only":
                 scores = data.bm25.get_scores(terms) if terms else np.zeros(len(data.tables.passages))
                 top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
@@ -261,23 +290,47 @@ def main() -> int:
             ranks[method].append(first_ranks(ranked, relevant))
     rows = [{"method": m, **metrics(ranks[m]), "ms_per_query": seconds[m] / len(queries) * 1000} for m in methods]
     print()
-    print(table(rows, title=f"known-item retrieval: title -> article ({len(articles):,} articles, "
-                            f"{len(data.tables.passages):,} passages, {len(queries)} queries)"))
-    print(f"(query embedding: {encode_s / len(queries) * 1000:.1f} ms per title, batched, not in ms_per_query "
-          f"except for assistant-excerpts)")
-    comparisons = [{"ours": o, "reference": r, **paired_difference(ranks[o], ranks[r])}
-                   for o in ("full-sentences", "assistant-excerpts") if o in ranks
-                   for r in ("bm25-plain", "bm25+minilm-rrf", "bm25+minilm-rrf3") if r in ranks]
+    print(
+        table(
+            rows,
+            title=f"known-item retrieval: title -> article ({len(articles):,} articles, "
+            f"{len(data.tables.passages):,} passages, {len(queries)} queries)",
+        )
+    )
+    print(
+        f"(query embedding: {encode_s / len(queries) * 1000:.1f} ms per title, batched, not in ms_per_query "
+        f"except for assistant-excerpts)"
+    )
+    comparisons = [
+        {"ours": o, "reference": r, **paired_difference(ranks[o], ranks[r])}
+        for o in ("full-sentences", "assistant-excerpts")
+        if o in ranks
+        for r in ("bm25-plain", "bm25+minilm-rrf", "bm25+minilm-rrf3")
+        if r in ranks
+    ]
     if comparisons:
         print()
-        print(table(comparisons, title="MRR@10 difference on the same queries (95% bootstrap interval; "
-                                       "queries ranked better / worse)"))
+        print(
+            table(
+                comparisons,
+                title="MRR@10 difference on the same queries (95% bootstrap interval; queries ranked better / worse)",
+            )
+        )
     if len(articles) < 3000:
         print("NOTE: a subset of the articles; not comparable to the full-set reference figures (0.79 / 0.82).")
-    write_results(f"retrieval_quality-{len(articles)}{_model_tag(encoder.name)}", {
-        "articles": len(articles), "passages": int(len(data.tables.passages)), "sentences": int(len(data.tables.sentences)),
-        "queries": len(queries), "sampled": bool(args.queries), "rows": rows, "comparisons": comparisons,
-        "reference": {"bm25-plain": 0.79, "bm25+minilm-rrf": 0.82}})
+    write_results(
+        f"retrieval_quality-{len(articles)}{_model_tag(encoder.name)}",
+        {
+            "articles": len(articles),
+            "passages": int(len(data.tables.passages)),
+            "sentences": int(len(data.tables.sentences)),
+            "queries": len(queries),
+            "sampled": bool(args.queries),
+            "rows": rows,
+            "comparisons": comparisons,
+            "reference": {"bm25-plain": 0.79, "bm25+minilm-rrf": 0.82},
+        },
+    )
     return 0
 
 

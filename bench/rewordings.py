@@ -7,8 +7,8 @@ from the question file alone, without running the assistant. Each reworded quest
 are asked of the evaluation corpus's index (bench/data/eval, built as bench/fit_ranking.py builds it),
 in the same run, with the evaluation's hit rule (an excerpt of a right article holding every expected
 answer string). Per split and per kind of rewording it prints hit@1 and hit@5 of the originals and of the
-rewordings, how many pairs keep their first passage (the same source, overlapping quotes), and how many pairs one gets right
-and the other wrong at hit@1.
+rewordings, how many pairs keep their first passage (the same source, overlapping quotes), and how many
+pairs one gets right and the other wrong at hit@1.
 
 Run: nice -n 10 .venv/bin/python bench/rewordings.py
 """
@@ -69,8 +69,16 @@ def ask_pairs(questions: Path, reworded: Path) -> list[Pair]:
         original_id, how = labels[case.id]
         original = originals[original_id]
         first, second = qa.ask(original.question, 5), qa.ask(case.question, 5)
-        pairs.append(Pair(original, case, how, ranks(first, original)[0], ranks(second, case)[0],
-                          same_first_passage(first, second)))
+        pairs.append(
+            Pair(
+                original,
+                case,
+                how,
+                ranks(first, original)[0],
+                ranks(second, case)[0],
+                same_first_passage(first, second),
+            )
+        )
     return pairs
 
 
@@ -81,14 +89,16 @@ def summary(pairs: list[Pair]) -> dict[str, object]:
     def share(values: list[bool]) -> float:
         return round(sum(values) / n, 3) if n else 0.0
 
-    return {"pairs": n,
-            "original hit@1": share([p.original_rank == 1 for p in pairs]),
-            "reworded hit@1": share([p.reworded_rank == 1 for p in pairs]),
-            "original hit@5": share([p.original_rank is not None for p in pairs]),
-            "reworded hit@5": share([p.reworded_rank is not None for p in pairs]),
-            "same first passage": share([p.same_first for p in pairs]),
-            "right only as asked first": sum(p.original_rank == 1 and p.reworded_rank != 1 for p in pairs),
-            "right only reworded": sum(p.original_rank != 1 and p.reworded_rank == 1 for p in pairs)}
+    return {
+        "pairs": n,
+        "original hit@1": share([p.original_rank == 1 for p in pairs]),
+        "reworded hit@1": share([p.reworded_rank == 1 for p in pairs]),
+        "original hit@5": share([p.original_rank is not None for p in pairs]),
+        "reworded hit@5": share([p.reworded_rank is not None for p in pairs]),
+        "same first passage": share([p.same_first for p in pairs]),
+        "right only as asked first": sum(p.original_rank == 1 and p.reworded_rank != 1 for p in pairs),
+        "right only reworded": sum(p.original_rank != 1 and p.reworded_rank == 1 for p in pairs),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -97,16 +107,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reworded", type=Path, default=REWORDED)
     args = parser.parse_args(argv)
     pairs = ask_pairs(args.questions, args.reworded)
-    rows = [{"split": split, "how": how, **summary([p for p in pairs if p.reworded.split == split
-                                                     and how in ("all", p.how)])}
-            for split in ("dev", "test") for how in ("all", *sorted({p.how for p in pairs}))]
+    rows = [
+        {
+            "split": split,
+            "how": how,
+            **summary([p for p in pairs if p.reworded.split == split and how in ("all", p.how)]),
+        }
+        for split in ("dev", "test")
+        for how in ("all", *sorted({p.how for p in pairs}))
+    ]
     print(table(rows))
     lost = [p for p in pairs if p.original_rank == 1 and p.reworded_rank != 1]
     for p in lost:
-        print(f"  {p.reworded.split} {p.original.id} ({p.how}): {p.original.question!r} -> {p.reworded.question!r}: "
-              f"rank {p.reworded_rank}")
-    write_results("rewordings", {"rows": rows, "lost": [{"original": p.original.id, "reworded": p.reworded.id,
-                                                         "how": p.how, "rank": p.reworded_rank} for p in lost]})
+        print(
+            f"  {p.reworded.split} {p.original.id} ({p.how}): {p.original.question!r} -> {p.reworded.question!r}: "
+            f"rank {p.reworded_rank}"
+        )
+    write_results(
+        "rewordings",
+        {
+            "rows": rows,
+            "lost": [
+                {"original": p.original.id, "reworded": p.reworded.id, "how": p.how, "rank": p.reworded_rank}
+                for p in lost
+            ],
+        },
+    )
 
 
 if __name__ == "__main__":

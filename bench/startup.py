@@ -63,12 +63,21 @@ def main() -> int:
             response = httpx.post(f"{server.url}/ask", json={"question": question}, timeout=300)
             answered = time.perf_counter() - server.started
             ok = response.status_code == 200
-        rows.append({"run": run + 1, "healthz_s": healthy, "first_answer_s": answered,
-                     "first_ask_ms": (answered - healthy) * 1000, "answered_200": ok})
+        rows.append(
+            {
+                "run": run + 1,
+                "healthz_s": healthy,
+                "first_answer_s": answered,
+                "first_ask_ms": (answered - healthy) * 1000,
+                "answered_200": ok,
+            }
+        )
         print(table([rows[-1]]), flush=True)
     stages = in_process(args.index, args.corpus)
-    summary = {"first_answer_s_median": median([r["first_answer_s"] for r in rows]),
-               "healthz_s_median": median([r["healthz_s"] for r in rows])}
+    summary = {
+        "first_answer_s_median": median([r["first_answer_s"] for r in rows]),
+        "healthz_s_median": median([r["healthz_s"] for r in rows]),
+    }
     print()
     print(table(rows, title=f"serve start-up ({args.index})"))
     print()

@@ -9,17 +9,27 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+from support import (
+    ROOT,
+    STORES,
+    TINY,
+    assert_disjoint,
+    assert_verbatim,
+    eval_corpus_module,
+    fresh_database,
+    make_settings,
+    real_encoder_for,
+    start_test_server,
+    stop_test_server,
+)
 
 from libya_qa.api.server import configure_logging
 from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
-from libya_qa.qa import QA
 from libya_qa.pgserver import EmbeddedPostgres
-from support import (ROOT, STORES, TINY, assert_disjoint, assert_verbatim, eval_corpus_module, fresh_database,
-                     make_settings, real_encoder_for, start_test_server, stop_test_server)
-
+from libya_qa.qa import QA
 
 # Property tests explore at random on a developer's machine; on CI (CI=true) they replay a fixed sequence,
 # so a submission never fails on a case nobody has seen (run them locally to explore).
@@ -54,7 +64,7 @@ def every_answer_is_verbatim() -> Iterator[None]:
         assert_disjoint(answer.excerpts)
         for group in answer.groups or ():
             assert_disjoint(group.excerpts)
-        assert all(bodies[s.source_id][s.start:s.end] == s.text for s in answer.short_answer)
+        assert all(bodies[s.source_id][s.start : s.end] == s.text for s in answer.short_answer)
         return answer
 
     QA.ask = checked_ask  # type: ignore[method-assign]
@@ -92,8 +102,9 @@ def database_url(postgres_server: EmbeddedPostgres) -> Iterator[str]:
 def store_settings(tmp_path: Path, store_kind: str, request: pytest.FixtureRequest) -> Settings:
     """Settings for the test's store (a fresh database when it is PostgreSQL), corpus and index unbuilt."""
     url = request.getfixturevalue("database_url") if store_kind == "postgres" else ""
-    return make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0, store=store_kind,
-                         database_url=url)
+    return make_settings(
+        tmp_path, model="hashing-test-encoder", answer_threshold=0.0, store=store_kind, database_url=url
+    )
 
 
 @pytest.fixture()

@@ -62,11 +62,22 @@ def run_killed(settings: Settings, argv: list[str], kill_at: int, workdir: Path)
     """Run `libya-qa argv` against the settings' folders, killed at file operation `kill_at` (0: never)."""
     count_file = workdir / "points"
     count_file.unlink(missing_ok=True)
-    env = {**os.environ, "LIBYA_QA_CORPUS": str(settings.corpus_dir), "LIBYA_QA_INDEX": str(settings.index_dir),
-           "LIBYA_QA_MODEL": settings.model, "LIBYA_QA_KEEP_VERSIONS": str(settings.keep_versions),
-           "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.run([sys.executable, "-c", KILLER, str(kill_at), str(count_file), *argv], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300, check=False)
+    env = {
+        **os.environ,
+        "LIBYA_QA_CORPUS": str(settings.corpus_dir),
+        "LIBYA_QA_INDEX": str(settings.index_dir),
+        "LIBYA_QA_MODEL": settings.model,
+        "LIBYA_QA_KEEP_VERSIONS": str(settings.keep_versions),
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    process = subprocess.run(
+        [sys.executable, "-c", KILLER, str(kill_at), str(count_file), *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=300,
+        check=False,
+    )
     if process.returncode not in (0, -signal.SIGKILL):
         raise AssertionError(f"libya-qa {' '.join(argv)} failed: {process.stderr.decode()[-2000:]}")
     points = int(count_file.read_text()) if count_file.exists() else -1

@@ -36,7 +36,7 @@ def _address(hex_address: str) -> str:
     if len(raw) == 4:
         text = socket.inet_ntop(socket.AF_INET, raw[::-1])
     else:  # four little-endian 32-bit words
-        text = socket.inet_ntop(socket.AF_INET6, b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4)))
+        text = socket.inet_ntop(socket.AF_INET6, b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4)))
     return f"{text}:{int(port, 16)}"
 
 

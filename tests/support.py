@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import shutil
-import time
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,16 +30,23 @@ ROOT = Path(__file__).resolve().parents[1]
 # The model exported for ONNX Runtime goes here, not into the user's cache (subprocesses inherit it).
 os.environ.setdefault("LIBYA_QA_CACHE", str(ROOT / ".test-cache"))
 TINY = [
-    Article(Source("alpha", "Alpha", "Ann Author", "Pub", "2015-01-01", "https://example.org/a"),
-            "Haftar was backed by Egypt. The weather in Tripoli was warm.\n\n"
-            "- First item about oil exports.\n- Second item about the U.N. mission in Libya."),
-    Article(Source("beta", "Beta"), "Qatar supported Libya Dawn financially. Turkey also sent an envoy.\n\n"
-            "Weapons flowed from Libya into Mali after 2011."),
+    Article(
+        Source("alpha", "Alpha", "Ann Author", "Pub", "2015-01-01", "https://example.org/a"),
+        "Haftar was backed by Egypt. The weather in Tripoli was warm.\n\n"
+        "- First item about oil exports.\n- Second item about the U.N. mission in Libya.",
+    ),
+    Article(
+        Source("beta", "Beta"),
+        "Qatar supported Libya Dawn financially. Turkey also sent an envoy.\n\n"
+        "Weapons flowed from Libya into Mali after 2011.",
+    ),
 ]
 # Seven levels of ten YAML aliases: 533 bytes that expand to a 72 MB title (issue 13, defect 5).
-ALIAS_BOMB = "\n".join(["a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]"]
-                       + [f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]"
-                          for p, c in zip("abcdef", "bcdefg")] + ["title: *g"])
+ALIAS_BOMB = "\n".join(
+    ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]" for p, c in zip("abcdef", "bcdefg")]
+    + ["title: *g"]
+)
 ADMIN_TOKEN = "browser-admin-token"  # the library's browser tests serve a writable copy with this token
 _ENCODERS: dict[str, Encoder] = {}
 STORES = ["files", "postgres"]
@@ -49,8 +56,7 @@ TEST_SERVER_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:
     """Settings rooted in a temporary folder (corpus, index), with the repository's web/."""
-    return Settings.from_env(corpus_dir=tmp / "corpus", index_dir=tmp / "index", web_dir=ROOT / "web",
-                             **overrides)
+    return Settings.from_env(corpus_dir=tmp / "corpus", index_dir=tmp / "index", web_dir=ROOT / "web", **overrides)
 
 
 def load_snapshot(index_dir: Path, version: str | None = None, verify: bool = True) -> FileSnapshot:
@@ -68,7 +74,7 @@ def real_encoder_for(settings: Settings) -> Encoder:
 def assert_verbatim(excerpts: list[Excerpt] | tuple[Excerpt, ...], bodies: dict[str, str]) -> None:
     """Quotes are sacred: each is exactly the stored body at its offsets, highlight inside it."""
     for e in excerpts:
-        assert bodies[e.source.id][e.start:e.end] == e.quote
+        assert bodies[e.source.id][e.start : e.end] == e.quote
         for h0, h1 in (e.highlight, *e.highlights):
             assert 0 <= h0 < h1 <= len(e.quote)
         assert not e.highlights or e.highlight in e.highlights
@@ -157,8 +163,12 @@ sys.exit(main(["index", "--full"]))
 
 def kill_build_at(stall_at: str, env: dict[str, str], marker: Path) -> None:
     """Run a full build in a child process, wait until it reaches `stall_at`, and SIGKILL it there."""
-    process = subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(marker), stall_at], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE_BUILD, str(marker), stall_at],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(1200):  # a bounded wait for the stall point; no timing is asserted
             if marker.exists() or process.poll() is not None:

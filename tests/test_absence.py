@@ -5,18 +5,35 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from libya_qa.absence import (Absence, Span, check_best_source, check_quote, check_source, given_names,
-                              named_by_initials, other_word_stems)
+from support import make_settings
+
+from libya_qa.absence import (
+    Absence,
+    Span,
+    check_best_source,
+    check_quote,
+    check_source,
+    given_names,
+    named_by_initials,
+    other_word_stems,
+)
 from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
-from libya_qa.confidence import (FAR_COSINE, FAR_PROBABILITY, NO_FIGURE_PROBABILITY, OTHER_SUBJECT_PROBABILITY,
-                                 UNKNOWN_NAME_PROBABILITY, judge, probability, signals)
+from libya_qa.confidence import (
+    FAR_COSINE,
+    FAR_PROBABILITY,
+    NO_FIGURE_PROBABILITY,
+    OTHER_SUBJECT_PROBABILITY,
+    UNKNOWN_NAME_PROBABILITY,
+    judge,
+    probability,
+    signals,
+)
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.qa import QA
 from libya_qa.ranking import SentenceHit
 from libya_qa.schema import Article, Excerpt, Source
-from support import make_settings
 
 NOTHING_MISSING = Absence((), 0.0, (), (), Span(2013, 2015))
 BODY = "In May 2014 Haftar launched Operation Dignity; by 2015-16 the war had spread."
@@ -94,8 +111,11 @@ def test_a_quote_without_a_year_of_its_own_speaks_of_its_publication_year() -> N
 
 def test_a_how_many_question_quoted_without_a_figure_is_not_found_however_high_the_score() -> None:
     question = "How many U212A submarines are Norway and Germany buying?"
-    none = check_quote(NOTHING_MISSING, question, quoted("Norway and Germany are buying a new class of submarines, "
-                                                         "known as U212A, that are hard to detect."))
+    none = check_quote(
+        NOTHING_MISSING,
+        question,
+        quoted("Norway and Germany are buying a new class of submarines, known as U212A, that are hard to detect."),
+    )
     some = check_quote(NOTHING_MISSING, question, quoted("Norway and Germany are buying six U212A submarines."))
     assert none.figure_missing and not some.figure_missing
     strong = [SentenceHit(0, 0, 0, cosine=0.9, coverage=1.0, fusion=1.0, score=20.0, confidence=20.0)]
@@ -103,11 +123,16 @@ def test_a_how_many_question_quoted_without_a_figure_is_not_found_however_high_t
     assert not verdict.answered and "no figure" in verdict.message and verdict.probability <= NO_FIGURE_PROBABILITY
     assert judge(strong, some).answered
     # a figure in words or with a unit glued on counts; a "how long" question is answered by a date too
-    for text in ("They received approximately $100bn.", "It filled well over a thousand depots.",
-                 "It is the fourth biggest response.", "Dozens were hurt."):
+    for text in (
+        "They received approximately $100bn.",
+        "It filled well over a thousand depots.",
+        "It is the fourth biggest response.",
+        "Dozens were hurt.",
+    ):
         assert not check_quote(NOTHING_MISSING, "How much did they get?", quoted(text)).figure_missing, text
-    assert not check_quote(NOTHING_MISSING, "How long has the PKK fought?", quoted("It has fought since 1984.",
-                                                                                  "")).figure_missing
+    assert not check_quote(
+        NOTHING_MISSING, "How long has the PKK fought?", quoted("It has fought since 1984.", "")
+    ).figure_missing
     assert check_quote(NOTHING_MISSING, "How many fought?", quoted("It has fought since 1984.", "")).figure_missing
     assert not check_quote(NOTHING_MISSING, "Who fought?", quoted("No figure here.")).figure_missing  # not asked
 
@@ -125,8 +150,10 @@ def test_each_source_of_what_each_source_says_is_judged_on_its_own_names_and_yea
 
 
 def test_with_no_rival_article_the_margin_reads_zero() -> None:
-    alone = [SentenceHit(0, 0, 0, cosine=0.5, coverage=0.5, fusion=1.0, confidence=9.0),
-             SentenceHit(1, 1, 0, cosine=0.4, coverage=0.4, fusion=1.0, confidence=7.0)]
+    alone = [
+        SentenceHit(0, 0, 0, cosine=0.5, coverage=0.5, fusion=1.0, confidence=9.0),
+        SentenceHit(1, 1, 0, cosine=0.4, coverage=0.4, fusion=1.0, confidence=7.0),
+    ]
     rival = SentenceHit(2, 2, 1, cosine=0.3, coverage=0.3, fusion=1.0, confidence=6.0)
     assert signals(alone, NOTHING_MISSING)["margin"] == 0.0  # not 9.0: a filter to one source leaves no rival
     assert signals([*alone, rival], NOTHING_MISSING)["margin"] == 3.0
@@ -158,7 +185,7 @@ def test_a_name_the_source_writes_by_its_initials_is_not_outside_it() -> None:
 
 
 def test_a_fact_sheet_about_something_the_question_does_not_name_is_not_found_however_high_the_score() -> None:
-    """"What is the exchange rate of the Egyptian pound?" quoted from Libya's "Exchange rates:" row (dev u78)."""
+    """ "What is the exchange rate of the Egyptian pound?" quoted from Libya's "Exchange rates:" row (dev u78)."""
     strong = SentenceHit(0, 0, 0, cosine=0.9, coverage=1.0, fusion=1.0, score=20.0, confidence=20.0)
     assert judge([strong], NOTHING_MISSING).answered
     verdict = judge([replace(strong, other_subject=1.0)], NOTHING_MISSING)
@@ -178,7 +205,7 @@ def test_a_given_name_before_a_known_surname_is_not_unknown() -> None:
 
 
 def test_a_name_no_article_holds_is_not_found_however_small_its_share_of_the_names() -> None:
-    """"When did the United States launch Operation Odyssey Dawn in Libya?" had been answered at 0.57 (dev u105)."""
+    """ "When did the United States launch Operation Odyssey Dawn in Libya?" had been answered at 0.57 (dev u105)."""
     strong = SentenceHit(0, 0, 0, cosine=0.9, coverage=1.0, fusion=1.0, score=20.0, confidence=20.0)
     odyssey = Absence(("Odyssey",), 1 / 6, (), (), Span(2013, 2015))
     assert probability(signals([strong], odyssey)) > 0.5  # the model alone, reading one name word in six, answers
@@ -189,8 +216,10 @@ def test_a_name_no_article_holds_is_not_found_however_small_its_share_of_the_nam
 
 def test_a_name_the_corpus_writes_only_by_its_initials_is_no_unknown_name(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, model="hashing-test-encoder")
-    write_article(settings.corpus_dir, Article(Source("boat", "Boat"), "The boat was attacked, IOM spokesman "
-                                               "Joel Millman said. Dozens were hurt."))
+    write_article(
+        settings.corpus_dir,
+        Article(Source("boat", "Boat"), "The boat was attacked, IOM spokesman Joel Millman said. Dozens were hurt."),
+    )
     build_index(settings, HashingEncoder(), load_corpus(settings.corpus_dir))
     qa = QA(settings, HashingEncoder())
     found = qa.loaded.absence("What did the International Organization for Migration's spokesman say?")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
 from support import ROOT, make_settings, real_encoder_for
+
 from libya_qa import admin
 from libya_qa.api import admin as api_admin
 from libya_qa.app import create_app
@@ -27,8 +27,13 @@ pytestmark = pytest.mark.both_stores
 DATA = Path(__file__).parent / "data" / "ingest"
 TOKEN = "s3cret-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-GAS = {"text": "Gas from the Wafa field reached Italy through the Greenstream pipeline in 2015.",
-       "title": "Greenstream Gas", "author": "Sami Nouri", "date": "2015-08-01", "id": "greenstream-gas-2015"}
+GAS = {
+    "text": "Gas from the Wafa field reached Italy through the Greenstream pipeline in 2015.",
+    "title": "Greenstream Gas",
+    "author": "Sami Nouri",
+    "date": "2015-08-01",
+    "id": "greenstream-gas-2015",
+}
 
 
 def client_for(settings: Settings) -> Iterator[TestClient]:
@@ -62,16 +67,23 @@ def assert_error(response: Any, status: int, code: str) -> str:
 
 def test_admin_endpoints_are_off_without_a_token(tiny_settings: Settings) -> None:
     for client in client_for(tiny_settings):
-        for response in (client.post("/sources", json=GAS, headers=AUTH), client.delete("/sources/beta"),
-                         client.post("/index", headers=AUTH)):
+        for response in (
+            client.post("/sources", json=GAS, headers=AUTH),
+            client.delete("/sources/beta"),
+            client.post("/index", headers=AUTH),
+        ):
             assert "LIBYA_QA_ADMIN_TOKEN" in assert_error(response, 403, "admin_disabled")
         assert client.get("/index").json()["state"] == "idle"
     assert len(load_corpus(tiny_settings.corpus_dir)) == 2
 
 
 def test_wrong_or_missing_token_is_401(client: TestClient, tiny_settings: Settings) -> None:
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
-                    {"Authorization": f"Basic {TOKEN}"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": TOKEN},
+        {"Authorization": f"Basic {TOKEN}"},
+    ):
         assert_error(client.post("/sources", json=GAS, headers=headers), 401, "unauthorized")
         assert_error(client.delete("/sources/beta", headers=headers), 401, "unauthorized")
         assert_error(client.post("/index", headers=headers), 401, "unauthorized")
@@ -110,8 +122,10 @@ def test_upload_html_and_pdf(client: TestClient) -> None:
     ids = {a["id"] for a in client.get("/sources").json()["sources"]}
     assert "oasis-schools-teaching-kufra-2018" not in ids  # not indexed yet
     client.post("/index", headers=AUTH)
-    assert wait_build(client)["report"]["added"] == ["desert-pipelines-water-power-southern-libya-2016",
-                                                     "oasis-schools-teaching-kufra-2018"]
+    assert wait_build(client)["report"]["added"] == [
+        "desert-pipelines-water-power-southern-libya-2016",
+        "oasis-schools-teaching-kufra-2018",
+    ]
     source = client.get("/sources/oasis-schools-teaching-kufra-2018").json()
     assert source["publisher"] == "Uploaded" and source["author"] == "Omar Haddad"
 
@@ -132,8 +146,9 @@ def test_duplicate_and_replace_over_http(client: TestClient) -> None:
     assert response.status_code == 201 and response.json()["action"] == "replaced"
 
 
-def test_upload_errors_write_nothing(client: TestClient, tiny_settings: Settings,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_errors_write_nothing(
+    client: TestClient, tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def upload(name: str, payload: bytes, content_type: str = "text/plain") -> Any:
         return client.post("/sources", files={"file": (name, payload, content_type)}, headers=AUTH)
 
@@ -143,12 +158,19 @@ def test_upload_errors_write_nothing(client: TestClient, tiny_settings: Settings
     assert_error(upload("odd.txt", b"Libya \x81\x8d\x8f\x90\x9d report " * 30), 400, "undecodable_text")
     monkeypatch.setattr(api_admin, "MAX_SOURCE_BYTES", 64)
     assert_error(upload("big.txt", b"word " * 100), 413, "too_large")
-    assert_error(client.post("/sources", data={"title": "no file"}, files={"x": ("a", b"b")}, headers=AUTH),
-                 400, "missing_file")
-    assert_error(client.post("/sources", content=b"plain", headers={**AUTH, "Content-Type": "text/plain"}),
-                 415, "unsupported_media_type")
-    assert_error(client.post("/sources", content=b"{not json", headers={**AUTH, "Content-Type": "application/json"}),
-                 422, "invalid_request")
+    assert_error(
+        client.post("/sources", data={"title": "no file"}, files={"x": ("a", b"b")}, headers=AUTH), 400, "missing_file"
+    )
+    assert_error(
+        client.post("/sources", content=b"plain", headers={**AUTH, "Content-Type": "text/plain"}),
+        415,
+        "unsupported_media_type",
+    )
+    assert_error(
+        client.post("/sources", content=b"{not json", headers={**AUTH, "Content-Type": "application/json"}),
+        422,
+        "invalid_request",
+    )
     assert_error(client.post("/sources", json={"title": "no text"}, headers=AUTH), 422, "invalid_request")
     assert_error(client.post("/sources", json={**GAS, "date": "soon"}, headers=AUTH), 400, "bad_metadata")
     assert len(load_corpus(tiny_settings.corpus_dir)) == 2
@@ -193,8 +215,9 @@ def test_a_build_held_by_another_process_is_409(client: TestClient, tiny_setting
     assert client.get("/index").json()["state"] == "idle"
 
 
-def test_a_failed_build_is_reported_and_the_old_index_keeps_serving(client: TestClient,
-                                                                   tiny_settings: Settings) -> None:
+def test_a_failed_build_is_reported_and_the_old_index_keeps_serving(
+    client: TestClient, tiny_settings: Settings
+) -> None:
     version = client.get("/healthz").json()["index_version"]
     for path in tiny_settings.corpus_dir.glob("*.md"):
         path.unlink()
@@ -221,20 +244,21 @@ def test_real_model_html_and_pdf_added_over_http_are_answered(tmp_path: Path) ->
         assert status["report"]["encoded_sentences"] < status["report"]["sentences"] / 5  # incremental
         app: Any = client.app
         bodies = {a.id: a.body for a in app.state.services.qa.loaded.snapshot.articles}
-        for question, article_id in (("Who shut the valves of the Great Man-Made River?",
-                                      "desert-pipelines-water-power-southern-libya-2016"),
-                                     ("When did the primary school in Kufra reopen?",
-                                      "oasis-schools-teaching-kufra-2018")):
+        for question, article_id in (
+            ("Who shut the valves of the Great Man-Made River?", "desert-pipelines-water-power-southern-libya-2016"),
+            ("When did the primary school in Kufra reopen?", "oasis-schools-teaching-kufra-2018"),
+        ):
             answer = client.post("/ask", json={"question": question}).json()
             assert answer["status"] == "answered" and answer["index_version"] == status["current_version"]
             assert answer["excerpts"][0]["source"]["id"] == article_id
             for e in answer["excerpts"]:
-                assert bodies[e["source"]["id"]][e["start"]:e["end"]] == e["quote"]
+                assert bodies[e["source"]["id"]][e["start"] : e["end"]] == e["quote"]
 
 
 def test_a_form_flag_that_is_not_a_boolean_is_refused(client: TestClient, tiny_settings: Settings) -> None:
     files = {"file": ("note.txt", b"Some text about the Wafa field and its gas.", "text/plain")}
-    message = assert_error(client.post("/sources", files=files, data={"replace": "maybe"}, headers=AUTH), 422,
-                           "invalid_request")
+    message = assert_error(
+        client.post("/sources", files=files, data={"replace": "maybe"}, headers=AUTH), 422, "invalid_request"
+    )
     assert message == "replace: Input should be a valid boolean"
     assert len(load_corpus(tiny_settings.corpus_dir)) == 2

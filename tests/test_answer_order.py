@@ -45,4 +45,6 @@ def test_a_quote_saying_what_a_name_is_comes_before_one_that_only_names_it() -> 
     assert [e.quote for e, _ in describing_first(far, question)] == [plain, said]
     other = "Why did Libya Dawn fight?"  # asks no "what is": the order stays
     assert [e.quote for e, _ in describing_first([quoted(plain, other, 0.64), quoted(said, other, 0.60)], other)] == [
-        plain, said]
+        plain,
+        said,
+    ]

@@ -31,21 +31,24 @@ def test_ask_returns_the_documented_shape_with_verbatim_quotes(client: TestClien
     assert set(first) >= {"quote", "highlight", "score", "start", "end", "source"}
     assert set(first["source"]) >= {"id", "title", "author", "publisher", "date", "url"}
     source = client.get(f"/sources/{first['source']['id']}").json()
-    assert source["body"][first["start"]:first["end"]] == first["quote"]
+    assert source["body"][first["start"] : first["end"]] == first["quote"]
     h0, h1 = first["highlight"]
     assert 0 <= h0 < h1 <= len(first["quote"])
 
 
-@pytest.mark.parametrize("payload, status, code", [
-    ({"question": ""}, 422, "empty_question"),
-    ({"question": "   \n\t "}, 422, "empty_question"),
-    ({"question": "x" * 501}, 422, "question_too_long"),
-    ({"question": 42}, 422, "invalid_request"),
-    ({}, 422, "invalid_request"),
-    ({"question": "ok?", "top_k": 0}, 422, "invalid_request"),
-    ({"question": "ok?", "top_k": 21}, 422, "invalid_request"),
-    ({"question": "ok?", "history": "not a list"}, 422, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "payload, status, code",
+    [
+        ({"question": ""}, 422, "empty_question"),
+        ({"question": "   \n\t "}, 422, "empty_question"),
+        ({"question": "x" * 501}, 422, "question_too_long"),
+        ({"question": 42}, 422, "invalid_request"),
+        ({}, 422, "invalid_request"),
+        ({"question": "ok?", "top_k": 0}, 422, "invalid_request"),
+        ({"question": "ok?", "top_k": 21}, 422, "invalid_request"),
+        ({"question": "ok?", "history": "not a list"}, 422, "invalid_request"),
+    ],
+)
 def test_bad_requests_get_one_json_error_shape(client: TestClient, payload: dict, status: int, code: str) -> None:
     r = client.post("/ask", json=payload)
     assert r.status_code == status
@@ -85,8 +88,11 @@ def test_openapi_docs_are_served_from_local_assets(client: TestClient) -> None:
 
 # Over the founding corpus with the real model: an answer with weak lower quotes (measured: one strong quote, four
 # under the bar), one whose quotes all bear on it, and one not found (where even the first quote may be related).
-RELATED_CASES = ["When did UN member states endorse the Responsibility to Protect doctrine?",
-                 "Which countries backed Haftar?", "What is the best pizza recipe?"]
+RELATED_CASES = [
+    "When did UN member states endorse the Responsibility to Protect doctrine?",
+    "Which countries backed Haftar?",
+    "What is the best pizza recipe?",
+]
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +102,9 @@ def real_answers(real_settings: Settings, real_qa: QA) -> dict[str, dict]:
         return {q: c.post("/ask", json={"question": q}).json() for q in RELATED_CASES}
 
 
-def test_related_excerpts_are_exactly_those_under_the_bar_a_source_must_clear(real_answers: dict[str, dict],
-                                                                              real_qa: QA) -> None:
+def test_related_excerpts_are_exactly_those_under_the_bar_a_source_must_clear(
+    real_answers: dict[str, dict], real_qa: QA
+) -> None:
     bar = min(BEARS_PROBABILITY, real_qa.threshold)
     statuses = [a["status"] for a in real_answers.values()]
     assert statuses == ["answered", "answered", "not_found"]

@@ -12,21 +12,39 @@ from libya_qa.app import create_app
 from libya_qa.citations import cite, csl_item
 from libya_qa.schema import Source
 
-ORTON = Source("orton-2015", "The Islamic State, Libya, and Interventionism", "Kyle Orton", "The Syrian Intifada",
-               "2015-02-19", "https://example.org/orton")
+ORTON = Source(
+    "orton-2015",
+    "The Islamic State, Libya, and Interventionism",
+    "Kyle Orton",
+    "The Syrian Intifada",
+    "2015-02-19",
+    "https://example.org/orton",
+)
 TWO = Source("cfr-2013", "Collateral Damage", "Stewart M. Patrick and Isabella Bennett", "CFR", "2013-01")
 ANONYMOUS = Source("tnr-2015", "Clinton should take blame", publisher="The New Republic")
 BARE = Source("nato-2014", date="2014")
 
 
-@pytest.mark.parametrize("style, expected", [
-    ("apa", "Orton, K. (2015, February 19). The Islamic State, Libya, and Interventionism. The Syrian Intifada. "
-            "https://example.org/orton"),
-    ("mla", "Orton, Kyle. “The Islamic State, Libya, and Interventionism”. The Syrian Intifada, 19 Feb. 2015, "
-            "https://example.org/orton."),
-    ("chicago", "Orton, Kyle. 2015. “The Islamic State, Libya, and Interventionism”. The Syrian Intifada, "
-                "February 19. https://example.org/orton."),
-])
+@pytest.mark.parametrize(
+    "style, expected",
+    [
+        (
+            "apa",
+            "Orton, K. (2015, February 19). The Islamic State, Libya, and Interventionism. The Syrian Intifada. "
+            "https://example.org/orton",
+        ),
+        (
+            "mla",
+            "Orton, Kyle. “The Islamic State, Libya, and Interventionism”. The Syrian Intifada, 19 Feb. 2015, "
+            "https://example.org/orton.",
+        ),
+        (
+            "chicago",
+            "Orton, Kyle. 2015. “The Islamic State, Libya, and Interventionism”. The Syrian Intifada, "
+            "February 19. https://example.org/orton.",
+        ),
+    ],
+)
 def test_a_known_article_is_cited_in_each_style(style: str, expected: str) -> None:
     assert cite(ORTON, style) == expected
 
@@ -54,9 +72,17 @@ def test_bibtex_uses_the_source_id_as_its_key_and_escapes_specials() -> None:
 
 
 def test_ris_and_csl_json_carry_the_same_fields() -> None:
-    assert cite(TWO, "ris").splitlines() == ["TY  - ELEC", "ID  - cfr-2013", "TI  - Collateral Damage",
-                                             "AU  - Patrick, Stewart M.", "AU  - Bennett, Isabella", "T2  - CFR",
-                                             "PY  - 2013", "DA  - 2013/01/", "ER  -"]
+    assert cite(TWO, "ris").splitlines() == [
+        "TY  - ELEC",
+        "ID  - cfr-2013",
+        "TI  - Collateral Damage",
+        "AU  - Patrick, Stewart M.",
+        "AU  - Bennett, Isabella",
+        "T2  - CFR",
+        "PY  - 2013",
+        "DA  - 2013/01/",
+        "ER  -",
+    ]
     assert json.loads(cite(TWO, "csl-json")) == [csl_item(TWO)]
     assert csl_item(TWO)["issued"] == {"date-parts": [[2013, 1]]} and "URL" not in csl_item(TWO)
 

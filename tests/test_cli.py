@@ -47,18 +47,25 @@ def test_index_prints_a_summary(env, capsys) -> None:  # type: ignore[no-untyped
     assert "2 articles" in out and "full" in out and "passages" in out
 
 
-@pytest.mark.parametrize(("variable", "value", "says"), [
-    ("LIBYA_QA_SERVE_THREADS", "two", "LIBYA_QA_SERVE_THREADS must be a whole number, got 'two'"),
-    ("LIBYA_QA_SERVE_THREADS", "0", "LIBYA_QA_SERVE_THREADS must be at least 1, got 0"),
-    ("LIBYA_QA_ANSWER_THRESHOLD", "high", "LIBYA_QA_ANSWER_THRESHOLD must be a number, got 'high'"),
-    ("LIBYA_QA_INDEX_TYPE", "hnws", "LIBYA_QA_INDEX_TYPE must be one of auto, flat, hnsw, hnsw-sq8, ivf-sq8"),
-    ("LIBYA_QA_PRECISION", "fp16", "LIBYA_QA_PRECISION must be one of fp32, bf16, int8, auto, got 'fp16'"),
-    ("LIBYA_QA_MASKED_MAX_SHARE", "1.5", "LIBYA_QA_MASKED_MAX_SHARE must be between 0 and 1, got 1.5"),
-    ("LIBYA_QA_ANSWER_THRESHOLD", "nan", "LIBYA_QA_ANSWER_THRESHOLD must be a probability from 0 to 1, got nan"),
-    ("LIBYA_QA_KEEP_VERSIONS", "0", "LIBYA_QA_KEEP_VERSIONS must be at least 1, got 0"),
-    ("LIBYA_QA_QUESTION_ENCODER", "tensorrt", "LIBYA_QA_QUESTION_ENCODER must be one of onnx, torch, got 'tensorrt'"),
-    ("LIBYA_QA_CACHE", "/etc/passwd", "LIBYA_QA_CACHE must be a folder (or a path where one can be made)"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("LIBYA_QA_SERVE_THREADS", "two", "LIBYA_QA_SERVE_THREADS must be a whole number, got 'two'"),
+        ("LIBYA_QA_SERVE_THREADS", "0", "LIBYA_QA_SERVE_THREADS must be at least 1, got 0"),
+        ("LIBYA_QA_ANSWER_THRESHOLD", "high", "LIBYA_QA_ANSWER_THRESHOLD must be a number, got 'high'"),
+        ("LIBYA_QA_INDEX_TYPE", "hnws", "LIBYA_QA_INDEX_TYPE must be one of auto, flat, hnsw, hnsw-sq8, ivf-sq8"),
+        ("LIBYA_QA_PRECISION", "fp16", "LIBYA_QA_PRECISION must be one of fp32, bf16, int8, auto, got 'fp16'"),
+        ("LIBYA_QA_MASKED_MAX_SHARE", "1.5", "LIBYA_QA_MASKED_MAX_SHARE must be between 0 and 1, got 1.5"),
+        ("LIBYA_QA_ANSWER_THRESHOLD", "nan", "LIBYA_QA_ANSWER_THRESHOLD must be a probability from 0 to 1, got nan"),
+        ("LIBYA_QA_KEEP_VERSIONS", "0", "LIBYA_QA_KEEP_VERSIONS must be at least 1, got 0"),
+        (
+            "LIBYA_QA_QUESTION_ENCODER",
+            "tensorrt",
+            "LIBYA_QA_QUESTION_ENCODER must be one of onnx, torch, got 'tensorrt'",
+        ),
+        ("LIBYA_QA_CACHE", "/etc/passwd", "LIBYA_QA_CACHE must be a folder (or a path where one can be made)"),
+    ],
+)
 def test_a_bad_setting_is_named_before_anything_runs(env, monkeypatch, capsys, variable, value, says) -> None:  # type: ignore[no-untyped-def]
     """A setting no component can use stops every command with one line naming the variable."""
     before = sorted(p.name for p in env.index_dir.rglob("*"))
@@ -117,8 +124,9 @@ def test_serve_rebuilds_an_index_of_an_older_format_before_serving(env, tiny_set
     assert served == ["127.0.0.1"] and current_version(tiny_settings.index_dir) != old
 
 
-def test_serve_warns_of_an_index_an_older_keyword_analyser_made_and_serves_it(env, tiny_settings, monkeypatch,
-                                                                             capsys) -> None:  # type: ignore[no-untyped-def]
+def test_serve_warns_of_an_index_an_older_keyword_analyser_made_and_serves_it(
+    env, tiny_settings, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
     """Its vectors still hold: rebuilding a large corpus at start-up is the operator's call, said in one line."""
     import json
 
@@ -156,17 +164,31 @@ def test_an_answer_without_related_passages_prints_no_related_line(env, capsys) 
     assert "[1] strength" in out and "Related passages" not in out
 
 
-@pytest.mark.parametrize("content, says", [
-    (None, "cannot read"), ("not json\n", "line 1 is not JSON"), ("[1]\n", "not a JSON object"),
-    ('{"id": "q1"}\n', "line 1 is not a case: question must be"),
-    ('{"kind": "unanswerable", "question": "Q?"}\n', "it has no 'id'"),
-    # an answer given as a string would be matched letter by letter, and score a hit
-    ('{"id": "q", "kind": "answerable", "question": "Q?", "articles": ["a"], "answer": "Sudan"}\n', "answer must be"),
-    ('{"id": "q", "kind": "answerable", "question": "Q?", "articles": ["a"], "answer": []}\n', "needs its articles"),
-    ('{"id": "q", "kind": "bogus", "question": "Q?"}\n', "kind must be one of"),
-    ('{"id": "q", "kind": "unanswerable", "question": "Q?", "split": "train"}\n', "split one of dev, test"),
-    ('{"id": "q", "kind": "followup", "question": "Q?", "articles": ["a"], "answer": ["x"], "history": "Q"}\n',
-     "history must be")])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (None, "cannot read"),
+        ("not json\n", "line 1 is not JSON"),
+        ("[1]\n", "not a JSON object"),
+        ('{"id": "q1"}\n', "line 1 is not a case: question must be"),
+        ('{"kind": "unanswerable", "question": "Q?"}\n', "it has no 'id'"),
+        # an answer given as a string would be matched letter by letter, and score a hit
+        (
+            '{"id": "q", "kind": "answerable", "question": "Q?", "articles": ["a"], "answer": "Sudan"}\n',
+            "answer must be",
+        ),
+        (
+            '{"id": "q", "kind": "answerable", "question": "Q?", "articles": ["a"], "answer": []}\n',
+            "needs its articles",
+        ),
+        ('{"id": "q", "kind": "bogus", "question": "Q?"}\n', "kind must be one of"),
+        ('{"id": "q", "kind": "unanswerable", "question": "Q?", "split": "train"}\n', "split one of dev, test"),
+        (
+            '{"id": "q", "kind": "followup", "question": "Q?", "articles": ["a"], "answer": ["x"], "history": "Q"}\n',
+            "history must be",
+        ),
+    ],
+)
 def test_eval_refuses_a_missing_or_malformed_file_in_one_line(env, tmp_path, capsys, content, says) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "cases.jsonl"
     if content is not None:
@@ -178,7 +200,9 @@ def test_eval_refuses_a_missing_or_malformed_file_in_one_line(env, tmp_path, cap
 
 def test_eval_with_no_questions_to_ask_says_so_instead_of_printing_zeros(env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "cases.jsonl"
-    path.write_text('{"id": "q1", "kind": "unanswerable", "question": "Who backed Haftar?", "split": "test"}\n', "utf-8")
+    path.write_text(
+        '{"id": "q1", "kind": "unanswerable", "question": "Who backed Haftar?", "split": "test"}\n', "utf-8"
+    )
     assert main(["eval", str(path), "--split", "dev"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error [no_eval_cases]: ") and "of split dev (its splits: test)" in err, err
@@ -188,10 +212,12 @@ def test_eval_with_no_questions_to_ask_says_so_instead_of_printing_zeros(env, tm
 
 
 def test_ask_refuses_what_would_filter_or_search_for_nothing_naming_the_flags(env, capsys) -> None:  # type: ignore[no-untyped-def]
-    for argv, says in ((["--publisher", "Nobody Press"], "error [unknown_publisher]: --publisher names 1"),
-                       (["--author", "Nobody"], "error [unknown_author]: --author names 1"),
-                       (["--until", "2015-02-30"], "error [bad_date]: --until must be a real date"),
-                       (["--source", "nope"], "error [unknown_source]: --source names 1")):
+    for argv, says in (
+        (["--publisher", "Nobody Press"], "error [unknown_publisher]: --publisher names 1"),
+        (["--author", "Nobody"], "error [unknown_author]: --author names 1"),
+        (["--until", "2015-02-30"], "error [bad_date]: --until must be a real date"),
+        (["--source", "nope"], "error [unknown_source]: --source names 1"),
+    ):
         assert main(["ask", "Who backed Haftar?", *argv]) == 2
         err = capsys.readouterr().err
         assert err.startswith(says) and "filters." not in err and "GET /" not in err, err
@@ -220,7 +246,9 @@ def test_serve_refuses_a_port_that_cannot_be_one_before_loading_anything(env, po
     assert exit_info.value.code == 2 and "is not a port from 0 to 65535" in capsys.readouterr().err
 
 
-def test_a_file_where_a_folder_belongs_and_a_folder_that_cannot_be_made_are_one_line(env, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_where_a_folder_belongs_and_a_folder_that_cannot_be_made_are_one_line(
+    env, tmp_path, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
     a_file = tmp_path / "afile"
     a_file.write_text("x")
     monkeypatch.setenv("LIBYA_QA_INDEX", str(a_file))
@@ -238,7 +266,9 @@ def test_a_path_or_model_setting_set_but_empty_reads_as_unset(monkeypatch) -> No
     for name in ("LIBYA_QA_CORPUS", "LIBYA_QA_INDEX", "LIBYA_QA_MODEL"):
         monkeypatch.setenv(name, " ")
     settings = Settings.from_env()
-    assert settings.model == DEFAULT_MODEL and settings.corpus_dir.name == "corpus" and settings.index_dir.name == "index"
+    assert (
+        settings.model == DEFAULT_MODEL and settings.corpus_dir.name == "corpus" and settings.index_dir.name == "index"
+    )
 
 
 def test_serve_on_a_port_another_program_holds_is_one_line_before_anything_loads(env, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -254,8 +284,9 @@ def test_serve_on_a_port_another_program_holds_is_one_line_before_anything_loads
 def test_ask_json_reports_a_refusal_in_the_api_error_shape(env, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["ask", "?", "--json"]) == 2
     captured = capsys.readouterr()
-    assert json.loads(captured.out) == {"error": {"code": "empty_question",
-                                                  "message": "the question has no words: type a question about Libya"}}
+    assert json.loads(captured.out) == {
+        "error": {"code": "empty_question", "message": "the question has no words: type a question about Libya"}
+    }
     assert captured.err.startswith("error [empty_question]")
 
 
@@ -267,7 +298,9 @@ def test_remove_and_rollback_never_make_the_folder_they_were_pointed_at(env, tmp
     assert not (tmp_path / "no-corpus").exists() and not (tmp_path / "no-index").exists()
 
 
-def test_add_of_a_damaged_pdf_is_exactly_one_line_and_replace_with_nothing_to_replace_says_so(env, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_add_of_a_damaged_pdf_is_exactly_one_line_and_replace_with_nothing_to_replace_says_so(
+    env, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
     damaged = tmp_path / "cut.pdf"
     damaged.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n")  # no xref, no EOF marker
     assert main(["add", str(damaged)]) == 2
@@ -284,7 +317,9 @@ def test_sources_warns_when_a_file_of_the_current_index_is_damaged(env, capsys) 
     (env.index_dir / "versions" / version / "passages.npy").write_bytes(b"damaged")  # the manifest still reads
     assert main(["sources"]) == 0
     captured = capsys.readouterr()
-    assert "warning: the current index cannot be served (index_corrupt)" in captured.err and "passages.npy" in captured.err
+    assert (
+        "warning: the current index cannot be served (index_corrupt)" in captured.err and "passages.npy" in captured.err
+    )
     assert main(["index"]) == 0  # and the rebuild it asks for brings it back
     capsys.readouterr()
     assert main(["sources"]) == 0 and "warning" not in capsys.readouterr().err

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from support import ALIAS_BOMB, ROOT
+
 from libya_qa.corpus import load_corpus, parse_article, render_article, write_article
 from libya_qa.errors import CorpusError
 from libya_qa.schema import Article, Source
@@ -25,12 +25,15 @@ def test_missing_fields_are_unknown_never_invented() -> None:
     assert (article.source.author, article.source.publisher, article.source.url) == ("unknown",) * 3
 
 
-@pytest.mark.parametrize("text, words", [
-    ("no header", "no '---' YAML header"),
-    ("---\nid: Bad Id\n---\nBody", "must be lowercase"),
-    ("---\nid: ok\n---\n   \n", "body is empty"),
-    ("---\nid: [unclosed\n---\nBody", "does not parse"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("no header", "no '---' YAML header"),
+        ("---\nid: Bad Id\n---\nBody", "must be lowercase"),
+        ("---\nid: ok\n---\n   \n", "body is empty"),
+        ("---\nid: [unclosed\n---\nBody", "does not parse"),
+    ],
+)
 def test_bad_files_get_specific_errors(text: str, words: str) -> None:
     with pytest.raises(CorpusError, match=words.replace("(", r"\(")):
         parse_article(text, "f.md")
@@ -47,8 +50,16 @@ def test_duplicate_ids_are_refused(tmp_path) -> None:
 def test_founding_corpus_is_clean_and_attributed() -> None:
     articles = {a.id: a for a in load_corpus(ROOT / "corpus")}
     assert len(articles) == 5
-    furniture = ["Print Print Cite Cite", "Style: MLA", "Post a Comment", "Posted by", " date 2015-05-27",
-                 "CFR seeks to foster", "* Required", "perfidious England"]
+    furniture = [
+        "Print Print Cite Cite",
+        "Style: MLA",
+        "Post a Comment",
+        "Posted by",
+        " date 2015-05-27",
+        "CFR seeks to foster",
+        "* Required",
+        "perfidious England",
+    ]
     for article in articles.values():
         for junk in furniture:
             assert junk not in article.body, (article.id, junk)
@@ -63,14 +74,17 @@ def test_a_yaml_alias_bomb_is_refused_before_it_expands() -> None:
         parse_article(f"---\nid: bomb\n{ALIAS_BOMB}\n---\nBody.", "bomb.md")
 
 
-@pytest.mark.parametrize("header, words", [
-    ("title: " + "x" * 2001, "'title' is too long"),
-    ("notes: " + "x" * 20_001, "'notes' is too long"),
-    ("author: [" + ", ".join(["A"] * 51) + "]", "'author' is too long"),
-    ("title: {nested: mapping}", "'title' must be text or a list of texts"),
-    ("author: [[nested]]", "'author' must be text or a list of texts"),
-    ("? [a, b]\n: complex key", "does not parse"),
-])
+@pytest.mark.parametrize(
+    "header, words",
+    [
+        ("title: " + "x" * 2001, "'title' is too long"),
+        ("notes: " + "x" * 20_001, "'notes' is too long"),
+        ("author: [" + ", ".join(["A"] * 51) + "]", "'author' is too long"),
+        ("title: {nested: mapping}", "'title' must be text or a list of texts"),
+        ("author: [[nested]]", "'author' must be text or a list of texts"),
+        ("? [a, b]\n: complex key", "does not parse"),
+    ],
+)
 def test_header_fields_are_bounded_scalars(header: str, words: str) -> None:
     with pytest.raises(CorpusError, match=re.escape(words)):
         parse_article(f"---\nid: x\n{header}\n---\nBody.", "x.md")

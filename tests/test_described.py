@@ -12,31 +12,37 @@ from libya_qa.ranking import SentenceHit
 NOTHING_MISSING = Absence((), 0.0, (), (), Span(2013, 2015))
 
 
-@pytest.mark.parametrize("quote, name", [
-    ("said federal police captain Amir Abdul Kareem, whose units are fighting", "Amir Abdul Kareem"),  # a title
-    ("a meeting with Niger's Foreign Minister Ibrahim Yacoubou. Lavrov recalled", "Ibrahim Yacoubou"),
-    ("said Rose Gottemoeller, NATO's deputy secretary-general.", "Rose Gottemoeller"),  # an apposition
-    ("Jean-Marie Guéhenno, who ran the U.N.’s peacekeeping operations", "Jean-Marie Guéhenno"),
-    ("Ian Martin, then the special representative of the UN secretary-general", "Ian Martin"),
-    ("His lawyer, Farid el-Deeb, told the newspaper", "Farid el-Deeb"),  # an apposition before it
-    ("successfully, Russia's ambassador to Egypt, Sergey Kirpichenko told TASS", "Sergey Kirpichenko"),
-    ("The RAND Corporation’s Christopher Chivvis argues in his book", "Christopher Chivvis"),  # an affiliation
-    ("Jason Pack is president of and an affiliated analyst at Risk Intelligence.", "Jason Pack"),  # a copula
-    ("by the Kurdish People's Protection Units (YPG), an armed group", "Kurdish People's Protection Units"),
-    ("Libyan National Army (LNA): The banner name for the patchwork of militias", "Libyan National Army"),
-    ("Rights group Amnesty International fears that", "Amnesty International"),
-])
+@pytest.mark.parametrize(
+    "quote, name",
+    [
+        ("said federal police captain Amir Abdul Kareem, whose units are fighting", "Amir Abdul Kareem"),  # a title
+        ("a meeting with Niger's Foreign Minister Ibrahim Yacoubou. Lavrov recalled", "Ibrahim Yacoubou"),
+        ("said Rose Gottemoeller, NATO's deputy secretary-general.", "Rose Gottemoeller"),  # an apposition
+        ("Jean-Marie Guéhenno, who ran the U.N.’s peacekeeping operations", "Jean-Marie Guéhenno"),
+        ("Ian Martin, then the special representative of the UN secretary-general", "Ian Martin"),
+        ("His lawyer, Farid el-Deeb, told the newspaper", "Farid el-Deeb"),  # an apposition before it
+        ("successfully, Russia's ambassador to Egypt, Sergey Kirpichenko told TASS", "Sergey Kirpichenko"),
+        ("The RAND Corporation’s Christopher Chivvis argues in his book", "Christopher Chivvis"),  # an affiliation
+        ("Jason Pack is president of and an affiliated analyst at Risk Intelligence.", "Jason Pack"),  # a copula
+        ("by the Kurdish People's Protection Units (YPG), an armed group", "Kurdish People's Protection Units"),
+        ("Libyan National Army (LNA): The banner name for the patchwork of militias", "Libyan National Army"),
+        ("Rights group Amnesty International fears that", "Amnesty International"),
+    ],
+)
 def test_a_title_an_apposition_or_a_copula_says_who_someone_is(quote: str, name: str) -> None:
     assert describes(quote, name)
 
 
-@pytest.mark.parametrize("quote, name", [
-    ("as reported in a piece by Michael Hastings for Rolling Stone, that", "Michael Hastings"),
-    ("When Bryan Ritterby was laid off from his job making furniture", "Bryan Ritterby"),
-    ("The actual power is provided by Khalifa Haftar. Haftar met them.", "Haftar"),  # "Khalifa" is his name
-    ("Khalifa Ghwell said the talks had failed.", "Khalifa Ghwell"),
-    ("Nothing here names him.", "Khalifa Ghwell"),
-])
+@pytest.mark.parametrize(
+    "quote, name",
+    [
+        ("as reported in a piece by Michael Hastings for Rolling Stone, that", "Michael Hastings"),
+        ("When Bryan Ritterby was laid off from his job making furniture", "Bryan Ritterby"),
+        ("The actual power is provided by Khalifa Haftar. Haftar met them.", "Haftar"),  # "Khalifa" is his name
+        ("Khalifa Ghwell said the talks had failed.", "Khalifa Ghwell"),
+        ("Nothing here names him.", "Khalifa Ghwell"),
+    ],
+)
 def test_a_name_quoted_without_a_description_says_nothing_of_who_it_is(quote: str, name: str) -> None:
     assert not describes(quote, name)
 

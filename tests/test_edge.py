@@ -16,8 +16,8 @@ import structlog
 from fastapi import Request
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
-
 from support import TINY
+
 from libya_qa.api.edge import Edge
 from libya_qa.api.metrics import Metrics
 from libya_qa.app import create_app
@@ -58,8 +58,9 @@ def assert_error(response: Any, status: int, code: str) -> str:
 
 
 # --- one error shape --------------------------------------------------------------------
-def test_an_unexpected_exception_is_a_json_500_with_the_security_headers(client: TestClient, tiny_qa: QA,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_exception_is_a_json_500_with_the_security_headers(
+    client: TestClient, tiny_qa: QA, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def crash(*args: object, **kwargs: object) -> None:
         raise RuntimeError("/srv/secret/path exploded")
 
@@ -70,11 +71,17 @@ def test_an_unexpected_exception_is_a_json_500_with_the_security_headers(client:
     assert response.headers["x-request-id"] in message and "secret" not in message and "Runtime" not in message
 
 
-@pytest.mark.parametrize("body, code, words", [
-    (b'{"question": "Who backed Haftar? \\ud800"}', "invalid_text", "lone surrogate \\ud800"),
-    (b'{"question": "Who backed Haftar?", "history": ["earlier \\udfff question"]}', "invalid_request",
-     "history.0: Input should be a valid string, unable to parse raw data as a unicode string"),
-])
+@pytest.mark.parametrize(
+    "body, code, words",
+    [
+        (b'{"question": "Who backed Haftar? \\ud800"}', "invalid_text", "lone surrogate \\ud800"),
+        (
+            b'{"question": "Who backed Haftar?", "history": ["earlier \\udfff question"]}',
+            "invalid_request",
+            "history.0: Input should be a valid string, unable to parse raw data as a unicode string",
+        ),
+    ],
+)
 def test_a_lone_surrogate_is_a_422_not_a_500(client: TestClient, body: bytes, code: str, words: str) -> None:
     assert words in assert_error(client.post("/ask", content=body, headers=JSON), 422, code)
 
@@ -86,12 +93,17 @@ def test_top_k_must_be_a_real_integer(client: TestClient, top_k: object) -> None
 
 @pytest.mark.parametrize("body", [b"{not json", b'{"question": "\xff\xfe"}', b"", b"[]", b'"text"'])
 def test_malformed_bodies_are_invalid_request(client: TestClient, body: bytes) -> None:
-    assert_error(client.post("/ask", content=body, headers=JSON), 422 if body[:1] != b'{' or body == b"{not json"
-                 else 400, "invalid_request")
+    assert_error(
+        client.post("/ask", content=body, headers=JSON),
+        422 if body[:1] != b"{" or body == b"{not json" else 400,
+        "invalid_request",
+    )
 
 
-@pytest.mark.parametrize("path, allowed", [("/ask", "POST"), ("/sources", "GET, POST"), ("/index", "GET, POST"),
-                                           ("/sources/alpha", "DELETE, GET, PATCH")])
+@pytest.mark.parametrize(
+    "path, allowed",
+    [("/ask", "POST"), ("/sources", "GET, POST"), ("/index", "GET, POST"), ("/sources/alpha", "DELETE, GET, PATCH")],
+)
 def test_405_says_which_methods_are_allowed(client: TestClient, path: str, allowed: str) -> None:
     response = client.put(path, json={})
     assert_error(response, 405, "method_not_allowed")
@@ -99,14 +111,19 @@ def test_405_says_which_methods_are_allowed(client: TestClient, path: str, allow
 
 
 def test_unknown_fields_are_refused(client: TestClient) -> None:
-    assert "Extra inputs" in assert_error(client.post("/ask", json={"question": "Who?", "topk": 3}), 422, "invalid_request")
+    assert "Extra inputs" in assert_error(
+        client.post("/ask", json={"question": "Who?", "topk": 3}), 422, "invalid_request"
+    )
 
 
 # --- bounded bodies ---------------------------------------------------------------------
 def test_a_huge_history_is_refused_before_it_is_read(client: TestClient) -> None:
     history = b",".join([b'"' + b"x" * 1000 + b'"'] * 100_000)  # 100 MB: answered 200 before, 250 MB kept
-    message = assert_error(client.post("/ask", content=b'{"question": "Who?", "history": [' + history + b"]}",
-                                       headers=JSON), 413, "too_large")
+    message = assert_error(
+        client.post("/ask", content=b'{"question": "Who?", "history": [' + history + b"]}", headers=JSON),
+        413,
+        "too_large",
+    )
     assert "32 KiB" in message and "95.7 MiB" in message
 
 
@@ -125,8 +142,13 @@ def test_a_body_without_a_length_is_cut_off_at_the_limit(tiny_settings: Settings
     async def read_all(scope: Scope, receive: Receive, send: Send) -> None:
         await Request(scope, receive).body()
 
-    scope = {"type": "http", "method": "POST", "path": "/ask", "headers": [(b"content-type", b"application/json")],
-             "query_string": b""}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/ask",
+        "headers": [(b"content-type", b"application/json")],
+        "query_string": b"",
+    }
     edge = Edge(read_all, tiny_settings, Metrics())
     # A thread of its own: Playwright's sync API (the browser tests) keeps an event loop running in this one.
     worker = threading.Thread(target=lambda: asyncio.run(edge(scope, receive, send)))
@@ -136,8 +158,9 @@ def test_a_body_without_a_length_is_cut_off_at_the_limit(tiny_settings: Settings
     assert json.loads(sent[1]["body"])["error"]["code"] == "too_large"
 
 
-@pytest.mark.parametrize("history, status", [(["Who backed Haftar?"] * 20, 200), (["Who?"] * 21, 422),
-                                             (["x" * 2001], 422)])
+@pytest.mark.parametrize(
+    "history, status", [(["Who backed Haftar?"] * 20, 200), (["Who?"] * 21, 422), (["x" * 2001], 422)]
+)
 def test_history_is_bounded_in_count_and_length(client: TestClient, history: list[str], status: int) -> None:
     assert client.post("/ask", json={"question": "And Qatar?", "history": history}).status_code == status
 
@@ -151,18 +174,21 @@ def test_an_admin_upload_without_a_length_is_cut_off_at_the_limit(tiny_settings:
             yield b"x" * (1 << 20)
 
     for client in running(settings):
-        response = client.post("/sources", content=chunks(),
-                               headers={**JSON, "Authorization": f"Bearer {TOKEN}"})
+        response = client.post("/sources", content=chunks(), headers={**JSON, "Authorization": f"Bearer {TOKEN}"})
         assert "21.0 MiB" in assert_error(response, 413, "too_large")
-        big = client.post("/sources", content=b"x" * (100 << 20),
-                          headers={"content-type": "multipart/form-data; boundary=b", "Authorization": f"Bearer {TOKEN}"})
+        big = client.post(
+            "/sources",
+            content=b"x" * (100 << 20),
+            headers={"content-type": "multipart/form-data; boundary=b", "Authorization": f"Bearer {TOKEN}"},
+        )
         assert "100.0 MiB" in assert_error(big, 413, "too_large")  # the size sent, not the 20 MiB read
     assert len(load_corpus(settings.corpus_dir)) == 2
 
 
 # --- admission control ------------------------------------------------------------------
-def test_past_capacity_a_question_gets_a_fast_503_with_retry_after(tiny_settings: Settings,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_past_capacity_a_question_gets_a_fast_503_with_retry_after(
+    tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = replace(tiny_settings, max_concurrent=1, max_queued=1)
     qa = QA(settings, HashingEncoder())
     entered, release = threading.Event(), threading.Event()
@@ -176,8 +202,14 @@ def test_past_capacity_a_question_gets_a_fast_503_with_retry_after(tiny_settings
     for client in running(settings, qa):
         monkeypatch.setattr(qa, "ask", slow_ask)
         results: list[int] = []
-        workers = [threading.Thread(target=lambda: results.append(
-            client.post("/ask", json={"question": "Who backed Haftar?"}).status_code)) for _ in range(2)]
+        workers = [
+            threading.Thread(
+                target=lambda client=client, results=results: results.append(
+                    client.post("/ask", json={"question": "Who backed Haftar?"}).status_code
+                )
+            )
+            for _ in range(2)
+        ]
         workers[0].start()
         assert entered.wait(30)
         workers[1].start()  # waits in the queue
@@ -197,7 +229,10 @@ def test_past_capacity_a_question_gets_a_fast_503_with_retry_after(tiny_settings
 
 
 def test_capacity_is_sized_to_the_machine_by_default(tiny_settings: Settings) -> None:
-    assert tiny_settings.concurrent_limit == max(1, tiny_settings.cores - 1) and tiny_settings.queue_limit == 2 * tiny_settings.cores
+    assert (
+        tiny_settings.concurrent_limit == max(1, tiny_settings.cores - 1)
+        and tiny_settings.queue_limit == 2 * tiny_settings.cores
+    )
     assert replace(tiny_settings, max_concurrent=3, max_queued=7).queue_limit == 7
 
 
@@ -217,8 +252,14 @@ def test_one_log_line_per_request_with_its_id_and_never_the_token(tiny_settings:
             client.app.state.services.runner.wait(60)  # type: ignore[attr-defined]
     lines = [entry for entry in logs if entry["event"] == "request"]
     assert answer.headers["x-request-id"] == "abc-123"
-    assert lines[0] == {**lines[0], "request_id": "abc-123", "method": "POST", "route": "/ask", "status": 200,
-                        "answered": "answered"}
+    assert lines[0] == {
+        **lines[0],
+        "request_id": "abc-123",
+        "method": "POST",
+        "route": "/ask",
+        "status": 200,
+        "answered": "answered",
+    }
     assert lines[1]["route"] == "/index" and lines[1]["status"] == 202 and lines[1]["duration_ms"] >= 0
     assert TOKEN not in repr(logs)
 
@@ -227,12 +268,16 @@ def test_metrics_cover_requests_answers_the_index_and_builds(client: TestClient,
     client.post("/ask", json={"question": "Who backed Haftar?"})
     client.get("/sources/nope")
     text = client.get("/metrics").text
-    for line in ('libya_qa_requests_total{method="POST",route="/ask",status="200"} 1.0',
-                 'libya_qa_requests_total{method="GET",route="/sources/{source_id}",status="404"} 1.0',
-                 'libya_qa_answers_total{status="answered"} 1.0',
-                 f'libya_qa_index_info{{version="{tiny_qa.loaded.snapshot.version}"}} 1.0',
-                 "libya_qa_reload_failures_total 0.0", "libya_qa_watcher_up 1.0", "libya_qa_shed_total 0.0",
-                 'libya_qa_build_info{stage="",state="idle"} 1.0'):
+    for line in (
+        'libya_qa_requests_total{method="POST",route="/ask",status="200"} 1.0',
+        'libya_qa_requests_total{method="GET",route="/sources/{source_id}",status="404"} 1.0',
+        'libya_qa_answers_total{status="answered"} 1.0',
+        f'libya_qa_index_info{{version="{tiny_qa.loaded.snapshot.version}"}} 1.0',
+        "libya_qa_reload_failures_total 0.0",
+        "libya_qa_watcher_up 1.0",
+        "libya_qa_shed_total 0.0",
+        'libya_qa_build_info{stage="",state="idle"} 1.0',
+    ):
         assert line in text, line
     assert 'libya_qa_request_duration_seconds_bucket{le="1.5",method="POST",route="/ask",status="200"} 1.0' in text
     assert "libya_qa_index_age_seconds" in text
@@ -266,19 +311,26 @@ def test_a_quote_from_an_earlier_version_can_still_be_checked(tiny_settings: Set
         client.app.state.services.qa.reload()  # type: ignore[attr-defined]
         old = client.get("/sources/alpha", params={"version": first["index_version"]}).json()
         assert old["version"] == first["index_version"] and old["changed_since"] is True
-        assert old["body"][quote["start"]:quote["end"]] == quote["quote"]
+        assert old["body"][quote["start"] : quote["end"]] == quote["quote"]
         now = client.get("/sources/alpha").json()
-        assert now["changed_since"] is False and now["body"][quote["start"]:quote["end"]] != quote["quote"]
-        page = client.get("/sources/alpha", params={"version": first["index_version"], "start": quote["start"],
-                                                   "end": quote["end"]}, headers={"accept": "text/html"}).text
+        assert now["changed_since"] is False and now["body"][quote["start"] : quote["end"]] != quote["quote"]
+        page = client.get(
+            "/sources/alpha",
+            params={"version": first["index_version"], "start": quote["start"], "end": quote["end"]},
+            headers={"accept": "text/html"},
+        ).text
         assert "This article has changed since the quote was made." in page
-        assert f'<mark id="quote" class="quote" tabindex="-1" aria-describedby="quote-note">{quote["quote"]}</mark>' in page
+        assert (
+            f'<mark id="quote" class="quote" tabindex="-1" aria-describedby="quote-note">{quote["quote"]}</mark>'
+            in page
+        )
         unchanged = client.get("/sources/beta", params={"version": first["index_version"]}).json()
         assert unchanged["changed_since"] is False
         edit_alpha(settings, "A second note. ")  # keep_versions=2: the first version is pruned
         assert first["index_version"] not in list_versions(settings.index_dir)
-        message = assert_error(client.get("/sources/alpha", params={"version": first["index_version"]}), 410,
-                               "version_gone")
+        message = assert_error(
+            client.get("/sources/alpha", params={"version": first["index_version"]}), 410, "version_gone"
+        )
         assert "no longer kept" in message and "/sources/alpha" in message
         assert_error(client.get("/sources/alpha", params={"version": "../../etc"}), 422, "invalid_request")
 

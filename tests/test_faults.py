@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from crash import check_consistent, run_killed, versions_dir
 from support import TINY
+
 from libya_qa.build import build_index
 from libya_qa.cli import main
 from libya_qa.config import Settings
@@ -38,8 +38,9 @@ def snapshot(settings: Settings, folder: Path) -> Settings:
     return replace(settings, corpus_dir=folder / "corpus", index_dir=folder / "index")
 
 
-def kill_series(settings: Settings, tmp_path: Path, argv: list[str], corpora: list[set[str]],
-                versions: set[str | None]) -> list[int]:
+def kill_series(
+    settings: Settings, tmp_path: Path, argv: list[str], corpora: list[set[str]], versions: set[str | None]
+) -> list[int]:
     """Count the kill points of `argv`, then kill it at TRIES of them; the state is consistent after each."""
     counted = run_killed(snapshot(settings, tmp_path / "count"), argv, 0, tmp_path)
     assert counted.returncode == 0 and counted.points > 0
@@ -50,8 +51,11 @@ def kill_series(settings: Settings, tmp_path: Path, argv: list[str], corpora: li
         check_consistent(state, corpora, versions)
         assert run_killed(state, argv if argv[0] != "add" else [*argv, "--replace"], 0, tmp_path).returncode == 0
         check_consistent(state, [corpora[-1]], versions | {current_version(state.index_dir)})
-        leftovers = [*versions_dir(state).glob(".building-*"), *state.index_dir.glob(".current-*"),
-                     *state.corpus_dir.glob(".tmp-*")]
+        leftovers = [
+            *versions_dir(state).glob(".building-*"),
+            *state.index_dir.glob(".current-*"),
+            *state.corpus_dir.glob(".tmp-*"),
+        ]
         assert not leftovers or argv[0] == "index" and argv[1:] == ["--rollback"], leftovers
     return points
 
@@ -60,8 +64,9 @@ def test_a_killed_add_leaves_the_corpus_whole_and_the_next_add_works(tiny_settin
     source = tmp_path / "gamma.md"
     source.write_text(GAMMA, "utf-8")
     version = current_version(tiny_settings.index_dir)
-    kill_series(tiny_settings, tmp_path, ["add", str(source)], [{"alpha", "beta"}, {"alpha", "beta", "gamma"}],
-                {version})
+    kill_series(
+        tiny_settings, tmp_path, ["add", str(source)], [{"alpha", "beta"}, {"alpha", "beta", "gamma"}], {version}
+    )
 
 
 def test_a_killed_remove_leaves_the_article_or_removes_it_whole(tiny_settings: Settings, tmp_path: Path) -> None:
@@ -104,9 +109,9 @@ def fill(folder: Path, leave: int) -> None:
         handle.write(b"\0" * max(0, free - leave))
 
 
-def test_a_full_disk_is_one_clear_error_and_leaves_no_partial_build(tiny_settings: Settings, small_disk: Path,
-                                                                    capsys: pytest.CaptureFixture[str],
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_is_one_clear_error_and_leaves_no_partial_build(
+    tiny_settings: Settings, small_disk: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = replace(tiny_settings, index_dir=small_disk / "index")
     shutil.copytree(tiny_settings.index_dir, settings.index_dir)
     write_article(settings.corpus_dir, Article(Source("gamma", "Gamma"), "Egypt backed Haftar in 2015. " * 400))
@@ -122,7 +127,9 @@ def test_a_full_disk_is_one_clear_error_and_leaves_no_partial_build(tiny_setting
     monkeypatch.setenv("LIBYA_QA_MODEL", settings.model)
     assert main(["index"]) == 2  # the CLI: one line, exit 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("error [disk_full]: no space left on the disk holding") and "Traceback" not in "".join(err)
+    assert err[-1].startswith("error [disk_full]: no space left on the disk holding") and "Traceback" not in "".join(
+        err
+    )
 
 
 def test_a_full_disk_during_add_writes_nothing(tiny_settings: Settings, small_disk: Path) -> None:

@@ -6,18 +6,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import load_snapshot, make_settings
 
 from libya_qa import filestore
 from libya_qa.build import build_index
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.schema import Article, Filters, Source
-from support import load_snapshot, make_settings
 
-ARTICLES = [Article(Source(f"art-{i}", f"Article {i}", f"Author {i % 3}", f"Pub {i % 2}",
-                           "unknown" if i % 5 == 0 else f"{2011 + i}-0{1 + i % 9}-15"),
-                    " ".join(f"Sentence {j} of article {i} names Misrata and the oil port number {i * j}."
-                             for j in range(12))) for i in range(10)]
+ARTICLES = [
+    Article(
+        Source(
+            f"art-{i}",
+            f"Article {i}",
+            f"Author {i % 3}",
+            f"Pub {i % 2}",
+            "unknown" if i % 5 == 0 else f"{2011 + i}-0{1 + i % 9}-15",
+        ),
+        " ".join(f"Sentence {j} of article {i} names Misrata and the oil port number {i * j}." for j in range(12)),
+    )
+    for i in range(10)
+]
 
 
 @pytest.fixture()

@@ -7,27 +7,46 @@ import pytest
 from libya_qa.followup import Turn, is_followup, resolve, resolved, search_query
 
 
-@pytest.mark.parametrize("question", ["And who backed Libya Dawn?", "What about Qatar?", "Who led it?",
-                                      "What happened to its leader?", "Why?", "How many fighters does it have?",
-                                      "When had Islamic State taken it?", "Who did Putin say this to?",
-                                      "How did the transitional council respond?", "What happened next?",
-                                      "What did Haftar tell their citizens to do?",
-                                      "How do Pack and Brody-Barre describe the army he leads?",
-                                      "How many other refugees were on board?", "Which other dictator had done the same?",
-                                      "Who said that for the UN, and when?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "And who backed Libya Dawn?",
+        "What about Qatar?",
+        "Who led it?",
+        "What happened to its leader?",
+        "Why?",
+        "How many fighters does it have?",
+        "When had Islamic State taken it?",
+        "Who did Putin say this to?",
+        "How did the transitional council respond?",
+        "What happened next?",
+        "What did Haftar tell their citizens to do?",
+        "How do Pack and Brody-Barre describe the army he leads?",
+        "How many other refugees were on board?",
+        "Which other dictator had done the same?",
+        "Who said that for the UN, and when?",
+    ],
+)
 def test_followups_are_recognised(question: str) -> None:
     assert is_followup(question)
 
 
-@pytest.mark.parametrize("question", ["Who backed Haftar?", "Why did Libya's transitional council refuse troops?",
-                                      "How many men does the Petroleum Facilities Guard have?",
-                                      "What is Niger's capital and how many people live there?",
-                                      "What is the hot wind that blows across Libya in spring called?",
-                                      "How did Egypt respond to the murder of the Copts?", "What did Haftar do?",
-                                      "What did Qatar and Turkey give their allies?",
-                                      "How many fighters does ISIS have in their ranks?",
-                                      "Which other countries did Haftar's backers arm?",
-                                      "Who said that Libya was a failed state?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who backed Haftar?",
+        "Why did Libya's transitional council refuse troops?",
+        "How many men does the Petroleum Facilities Guard have?",
+        "What is Niger's capital and how many people live there?",
+        "What is the hot wind that blows across Libya in spring called?",
+        "How did Egypt respond to the murder of the Copts?",
+        "What did Haftar do?",
+        "What did Qatar and Turkey give their allies?",
+        "How many fighters does ISIS have in their ranks?",
+        "Which other countries did Haftar's backers arm?",
+        "Who said that Libya was a failed state?",
+    ],
+)
 def test_standalone_questions_are_not(question: str) -> None:
     assert not is_followup(question)
 
@@ -109,7 +128,8 @@ def test_a_continuation_that_asks_anew_or_points_back_keeps_the_earlier_subject(
     history = ["How many strikes did the US carry out in Yemen on Thursday?"]
     assert "Yemen" in search_query("And how many militants died?", history)
     assert search_query("And of its capital?", ["What is the population of Niger?"]) == (
-        "And of its capital? What is the population of Niger?")
+        "And of its capital? What is the population of Niger?"
+    )
 
 
 def test_a_trailing_pronoun_after_a_name_still_points_back() -> None:
@@ -141,10 +161,16 @@ def test_it_and_they_also_mean_the_thing_the_earlier_question_asked_about() -> N
     assert there == "How many died there? Raqqa school"
 
 
-@pytest.mark.parametrize("question", ["Why was it unsurprising that Islamic State loyalists emerged in Derna?",
-                                      "Is it true that Egypt bombed Derna?", "Why was it hard to secure the weapons?",
-                                      "What is Russia's goal in Syria, as Putin put it?",
-                                      "What does the proxy war do, as Orton describes it?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why was it unsurprising that Islamic State loyalists emerged in Derna?",
+        "Is it true that Egypt bombed Derna?",
+        "Why was it hard to secure the weapons?",
+        "What is Russia's goal in Syria, as Putin put it?",
+        "What does the proxy war do, as Orton describes it?",
+    ],
+)
 def test_an_it_that_points_at_nothing_does_not_make_a_followup(question: str) -> None:
     assert not is_followup(question)
     assert search_query(question, ["How big is the force fighting for Mosul?"]) == question
@@ -156,10 +182,14 @@ def test_it_before_a_raising_verb_still_points_back() -> None:
 
 
 def test_the_other_side_beside_its_name_is_left_to_the_name() -> None:
-    """"The other side" would match a sentence about both sides; the name beside it says which side is meant."""
-    assert search_query("And who supported the other side, Libya Dawn?", ["Who backed Haftar?"]) \
+    """ "The other side" would match a sentence about both sides; the name beside it says which side is meant."""
+    assert (
+        search_query("And who supported the other side, Libya Dawn?", ["Who backed Haftar?"])
         == "And who supported Libya Dawn?"
-    assert search_query("Who supported the other side?", ["Who backed Haftar?"]).startswith("Who supported the other side?")
+    )
+    assert search_query("Who supported the other side?", ["Who backed Haftar?"]).startswith(
+        "Who supported the other side?"
+    )
 
 
 def test_the_one_name_an_answer_showed_is_what_it_points_to_when_its_quote_listed_many() -> None:
@@ -169,28 +199,44 @@ def test_the_one_name_an_answer_showed_is_what_it_points_to_when_its_quote_liste
 
 
 def test_him_is_the_one_person_answered_not_every_name_of_the_quote() -> None:
-    turns = [Turn("Who led the Islamic State delegation sent to Derna in 2014?",
-                  ("Abu Nabil al-Anbari", "Saddam Hussein", "Salafi"), ("Abu Nabil al-Anbari",))]
+    turns = [
+        Turn(
+            "Who led the Islamic State delegation sent to Derna in 2014?",
+            ("Abu Nabil al-Anbari", "Saddam Hussein", "Salafi"),
+            ("Abu Nabil al-Anbari",),
+        )
+    ]
     searched = resolve("What happened to him after the Paris attacks?", turns)
     assert "Abu Nabil al-Anbari" in searched and "Saddam Hussein" not in searched and "Salafi" not in searched
 
 
 def test_it_after_a_which_group_question_is_the_group_not_a_place() -> None:
-    turns = [Turn("Which Tunisian jihadist group gets training in Libya?",
-                  ("Tunisia", "Ansar al-Sharia", "AST", "Libyan"), ("Ansar al-Sharia", "AST"))]
+    turns = [
+        Turn(
+            "Which Tunisian jihadist group gets training in Libya?",
+            ("Tunisia", "Ansar al-Sharia", "AST", "Libyan"),
+            ("Ansar al-Sharia", "AST"),
+        )
+    ]
     searched = resolve("When did the UN blacklist it?", turns)
     assert "Ansar al-Sharia" in searched and "Tunisia " not in f"{searched} " and "Libyan" not in searched
 
 
-@pytest.mark.parametrize("question", ["Why hadn't Germany been able to deport him earlier?",
-                                      "Which city besides Mosul is he talking about?"])
+@pytest.mark.parametrize(
+    "question", ["Why hadn't Germany been able to deport him earlier?", "Which city besides Mosul is he talking about?"]
+)
 def test_he_after_only_places_points_back(question: str) -> None:
     assert is_followup(question)  # a country or a city is no "he"
 
 
-@pytest.mark.parametrize("question", ["What did Haftar say he would do in Benghazi?",
-                                      "What did Libya's prime minister say he would do?",
-                                      "Why did Germany's chancellor say she went to Tunis?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Haftar say he would do in Benghazi?",
+        "What did Libya's prime minister say he would do?",
+        "Why did Germany's chancellor say she went to Tunis?",
+    ],
+)
 def test_he_after_a_person_named_or_described_in_the_question_stands_alone(question: str) -> None:
     assert not is_followup(question)
 
@@ -206,12 +252,15 @@ def test_its_may_mean_the_thing_a_hyphened_name_qualifies() -> None:
 def test_a_count_without_its_noun_counts_what_the_earlier_question_counted() -> None:
     query = search_query("And how many were wounded?", ["How many Turkish soldiers were killed near al-Bab?"])
     assert query.endswith("Turkish soldiers")
-    assert "soldiers" not in search_query("And how many civilians were wounded?",
-                                          ["How many Turkish soldiers were killed near al-Bab?"])
+    assert "soldiers" not in search_query(
+        "And how many civilians were wounded?", ["How many Turkish soldiers were killed near al-Bab?"]
+    )
 
 
 def test_a_continuation_naming_a_group_swaps_the_earlier_group_whole() -> None:
-    query = search_query("What about Germany and Norway?", ["Which transport planes will France and Germany buy jointly?"])
+    query = search_query(
+        "What about Germany and Norway?", ["Which transport planes will France and Germany buy jointly?"]
+    )
     assert query.endswith("Which transport planes will Germany and Norway buy jointly?")
     query = search_query("What about Norway?", ["Which transport planes will France and Germany buy jointly?"])
     assert query.endswith("will France and Norway buy jointly?")  # one name swaps one name

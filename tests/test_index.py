@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from support import TINY, load_snapshot
+
+from libya_qa.absence import absence
 from libya_qa.build import build_index
+from libya_qa.confidence import probability, signals
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.errors import IndexUnavailable
 from libya_qa.index import VERSIONS, current_version
-from libya_qa.absence import absence
-from libya_qa.confidence import probability, signals
 from libya_qa.qa import QA
-from libya_qa.search import Query
 from libya_qa.schema import Article, Source
+from libya_qa.search import Query
 
 
 def test_manifest_records_model_dimension_chunking_hashes_and_checksums(tiny_settings) -> None:
@@ -113,7 +113,7 @@ class CountingEncoder(HashingEncoder):
 def test_stored_bodies_are_what_quotes_come_from(tiny_qa) -> None:
     answer = tiny_qa.ask("Who backed Haftar?")
     stored = {a.id: a.body for a in tiny_qa.loaded.snapshot.articles}
-    assert answer.excerpts and all(stored[e.source.id][e.start:e.end] == e.quote for e in answer.excerpts)
+    assert answer.excerpts and all(stored[e.source.id][e.start : e.end] == e.quote for e in answer.excerpts)
     manifest = json.loads((tiny_qa.settings.index_dir / VERSIONS / answer.index_version / "manifest.json").read_text())
     assert manifest["version"] == answer.index_version
 
@@ -132,7 +132,9 @@ def test_incremental_and_full_builds_search_alike(tiny_settings) -> None:
 
     for terms in (["egypt", "haftar"], ["qatar"], ["mali", "weapon"]):
         assert by_text(incremental, incremental.bm25.get_scores(terms)) == by_text(full, full.bm25.get_scores(terms))
-    vectors_inc = by_text(incremental, incremental.dense_index.index.reconstruct_n(0, incremental.dense_index.ntotal)[:, 0])
+    vectors_inc = by_text(
+        incremental, incremental.dense_index.index.reconstruct_n(0, incremental.dense_index.ntotal)[:, 0]
+    )
     vectors_full = by_text(full, full.dense_index.index.reconstruct_n(0, full.dense_index.ntotal)[:, 0])
     assert vectors_inc == vectors_full
 
@@ -157,27 +159,33 @@ def test_article_signals_follow_articles_when_a_new_one_is_appended(tiny_setting
     from libya_qa.analysis import tokenize
 
     # "aardvark" sorts first, so it takes article row 0 while its passages are appended after the others'.
-    write_article(tiny_settings.corpus_dir, Article(Source("aardvark", "A"), "Egypt backed Haftar in 2014. "
-                                                    "Qatar backed his rivals."))
+    write_article(
+        tiny_settings.corpus_dir,
+        Article(Source("aardvark", "A"), "Egypt backed Haftar in 2014. Qatar backed his rivals."),
+    )
     build_index(tiny_settings, HashingEncoder(), load_corpus(tiny_settings.corpus_dir))
     data = load_snapshot(tiny_settings.index_dir)
     assert [a.id for a in data.articles][0] == "aardvark" and data.tables.passages["article"][-1] == 0
-    per_article = [[t for p in np.flatnonzero(data.tables.passages["article"] == row) for t in tokenize(data.passage_text(p))]
-                   for row in range(len(data.articles))]
+    per_article = [
+        [t for p in np.flatnonzero(data.tables.passages["article"] == row) for t in tokenize(data.passage_text(p))]
+        for row in range(len(data.articles))
+    ]
     reference = bm25s.BM25()
     reference.index(per_article, show_progress=False)
     for terms in (["haftar", "egypt"], ["qatar"], ["weather", "tripoli"], ["nosuchword"]):
         assert np.allclose(data.signals.bm25.get_scores(terms), reference.get_scores(terms), atol=1e-6)
     for row in range(len(data.articles)):
-        first = min(np.flatnonzero(data.tables.passages["article"] == row), key=lambda p: data.tables.passages["start"][p])
+        first = min(
+            np.flatnonzero(data.tables.passages["article"] == row), key=lambda p: data.tables.passages["start"][p]
+        )
         lo, hi = data.tables.passages[["first", "last"]][first]
-        mean = data.tables.vectors[lo:hi + 1].astype(np.float32).mean(axis=0)
+        mean = data.tables.vectors[lo : hi + 1].astype(np.float32).mean(axis=0)
         assert np.allclose(data.signals.lead_vectors[row], mean / np.linalg.norm(mean), atol=1e-6)
         indptr, holders = data.signals.lead_ptr, data.signals.lead_holders
         lead_stems = set(tokenize(data.passage_text(first)))
         for stem, token in data.bm25.vocab_dict.items():
             if stem and token + 1 < len(indptr):
-                assert (row in holders[indptr[token]:indptr[token + 1]]) == (stem in lead_stems), stem
+                assert (row in holders[indptr[token] : indptr[token + 1]]) == (stem in lead_stems), stem
 
 
 def test_article_evidence_reaches_every_sentence_hit(tiny_qa) -> None:
@@ -199,18 +207,23 @@ def test_topics_rank_by_article_evidence_but_keep_the_question_scale(tiny_qa) ->
     as_topic = searcher.search(Query("Qatar Libya Dawn"), topic=True).hits
     assert as_question and all(h.score == h.confidence for h in as_question)
     confidence = {h.sentence: h.confidence for h in as_question}
-    extra = (searcher.topic_weights.article_keywords - searcher.weights.article_keywords,
-             searcher.topic_weights.article_lead - searcher.weights.article_lead,
-             searcher.topic_weights.lead_coverage - searcher.weights.lead_coverage)
+    extra = (
+        searcher.topic_weights.article_keywords - searcher.weights.article_keywords,
+        searcher.topic_weights.article_lead - searcher.weights.article_lead,
+        searcher.topic_weights.lead_coverage - searcher.weights.lead_coverage,
+    )
     assert min(extra) > 0
     for h in as_topic:
         assert h.confidence == pytest.approx(confidence[h.sentence])
-        assert h.score == pytest.approx(h.confidence + extra[0] * h.article_keywords
-                                        + extra[1] * h.article_lead + extra[2] * h.lead_coverage)
+        assert h.score == pytest.approx(
+            h.confidence + extra[0] * h.article_keywords + extra[1] * h.article_lead + extra[2] * h.lead_coverage
+        )
     assert [h.score for h in as_topic] == sorted((h.score for h in as_topic), reverse=True)
     answer = tiny_qa.ask("Qatar Libya Dawn")  # not a question: ranked as a topic
     loaded = tiny_qa.loaded  # its confidence is the calibrated probability of the question-scale evidence
-    expected = probability(signals(as_question, absence("Qatar Libya Dawn", loaded.snapshot, loaded.span, loaded.bylines)))
+    expected = probability(
+        signals(as_question, absence("Qatar Libya Dawn", loaded.snapshot, loaded.span, loaded.bylines))
+    )
     assert answer.confidence == pytest.approx(expected) and 0.0 < answer.confidence < 1.0
     assert answer.to_dict()["confidence"] == round(answer.confidence, 4)
     assert (answer.status == "answered") == (answer.confidence >= tiny_qa.settings.answer_threshold)
@@ -218,11 +231,20 @@ def test_topics_rank_by_article_evidence_but_keep_the_question_scale(tiny_qa) ->
 
 def _one_passage_articles(n: int) -> list[Article]:
     """n short articles on distinct topics, one passage each."""
-    topics = ["oil exports from Ras Lanuf", "the U.N. mission in Tripoli", "weapons smuggled into Mali",
-              "Haftar and the Libyan National Army", "Qatar and Libya Dawn", "the Islamic State in Sirte",
-              "the NATO air campaign of 2011", "migrants crossing to Italy"]
-    return [Article(Source(f"art-{i}", f"Article {i}"), f"This article is about {topics[i]}. It has two sentences.")
-            for i in range(n)]
+    topics = [
+        "oil exports from Ras Lanuf",
+        "the U.N. mission in Tripoli",
+        "weapons smuggled into Mali",
+        "Haftar and the Libyan National Army",
+        "Qatar and Libya Dawn",
+        "the Islamic State in Sirte",
+        "the NATO air campaign of 2011",
+        "migrants crossing to Italy",
+    ]
+    return [
+        Article(Source(f"art-{i}", f"Article {i}"), f"This article is about {topics[i]}. It has two sentences.")
+        for i in range(n)
+    ]
 
 
 def test_removal_masks_passages_in_an_hnsw_graph_until_it_is_worth_rebuilding(tmp_path) -> None:
@@ -242,11 +264,17 @@ def test_removal_masks_passages_in_an_hnsw_graph_until_it_is_worth_rebuilding(tm
     texts = [masked.passage_text(int(r)) for r in every]
     assert not any("Haftar" in t for t in texts)
     # Adding keeps the mask and appends; the new passage is found.
-    build_index(settings, HashingEncoder(), [a for a in articles if a.id != "art-3"]
-                + [Article(Source("art-9", "Nine"), "Egypt backed Haftar in 2014. Egypt also bombed Derna.")])
+    build_index(
+        settings,
+        HashingEncoder(),
+        [a for a in articles if a.id != "art-3"]
+        + [Article(Source("art-9", "Nine"), "Egypt backed Haftar in 2014. Egypt also bombed Derna.")],
+    )
     grown = load_snapshot(settings.index_dir)
     assert grown.dense_index.ntotal == before.dense_index.ntotal + 1 and (grown.dense_index.rows < 0).sum() == 1
-    top = grown.dense_index.search(HashingEncoder().encode(["Egypt backed Haftar in 2014. Egypt also bombed Derna."]), 1)[1]
+    top = grown.dense_index.search(
+        HashingEncoder().encode(["Egypt backed Haftar in 2014. Egypt also bombed Derna."]), 1
+    )[1]
     assert "Derna" in grown.passage_text(int(top[0, 0]))
     # Two more removals: 3 of 9 vectors masked (> 20%), so the graph is rebuilt without them.
     build_index(settings, HashingEncoder(), [a for a in articles if a.id not in ("art-3", "art-4", "art-5")])
@@ -271,14 +299,15 @@ def test_the_masked_share_setting_decides_when_the_graph_is_rebuilt(tmp_path, sh
 def test_masked_index_searches_like_a_full_rebuild(tmp_path) -> None:
     """The masked graph returns passages as similar, in the same order, as a graph built afresh."""
     import numpy as np
-
     from support import make_settings
 
     def similarities(data, vector, k: int) -> list[float]:  # of the returned passages, computed exactly
         rows = data.dense_index.search(vector, k)[1][0]
         dense = data.dense_index
-        return [float(dense.index.reconstruct(int(i)) @ vector[0])
-                for i in (np.flatnonzero(dense.rows == r)[0] if dense.rows is not None else r for r in rows)]
+        return [
+            float(dense.index.reconstruct(int(i)) @ vector[0])
+            for i in (np.flatnonzero(dense.rows == r)[0] if dense.rows is not None else r for r in rows)
+        ]
 
     settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw")
     articles = _one_passage_articles(8)
@@ -296,9 +325,9 @@ def test_masked_index_searches_like_a_full_rebuild(tmp_path) -> None:
 def test_inconsistent_dense_rows_are_refused(tmp_path) -> None:
     """A row map that does not give every passage exactly one live vector is corruption."""
     import numpy as np
+    from support import make_settings
 
     from libya_qa.dense import ROWS_FILE as DENSE_ROWS
-    from support import make_settings
 
     settings = make_settings(tmp_path, model="hashing-test-encoder", index_type="hnsw")
     articles = _one_passage_articles(8)
@@ -315,8 +344,9 @@ def test_inconsistent_dense_rows_are_refused(tmp_path) -> None:
 
 def test_an_incremental_build_follows_the_configured_index_type(tmp_path, monkeypatch) -> None:
     """'auto' switches to HNSW when additions cross the exact-search limit; a changed setting applies."""
-    from libya_qa import dense
     from support import make_settings
+
+    from libya_qa import dense
 
     monkeypatch.setattr(dense, "FLAT_MAX_PASSAGES", 8)
     settings = make_settings(tmp_path, model="hashing-test-encoder")  # index type "auto"
@@ -354,6 +384,7 @@ def test_a_damaged_current_pointer_never_raises_while_reading_it(tiny_settings) 
 def test_bodies_with_unicode_line_separators_survive_the_index(tmp_path) -> None:
     """U+2028, U+0085 and friends stay raw in articles.jsonl; reading must split at "\\n" only (found by hypothesis)."""
     from support import make_settings
+
     from libya_qa.schema import Article, Source
 
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)

@@ -14,16 +14,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
 from support import ROOT, TINY, kill_build_at, load_snapshot, make_settings, real_encoder_for
+
 from libya_qa.app import create_app
 from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
 from libya_qa.encoders import HashingEncoder
 from libya_qa.errors import IndexUnavailable
-from libya_qa.index import (FORMAT, VERSIONS, current_version, list_versions, prune_versions, rollback,
-                            set_current)
+from libya_qa.index import FORMAT, VERSIONS, current_version, list_versions, prune_versions, rollback, set_current
 from libya_qa.qa import QA
 from libya_qa.schema import Answer, Article
 
@@ -46,7 +45,7 @@ def check_answer(answer: Answer, bodies: dict[str, dict[str, str]]) -> None:
     """The answer comes from one known version and every quote is that version's text."""
     assert answer.index_version in bodies
     for e in answer.excerpts:
-        assert bodies[answer.index_version][e.source.id][e.start:e.end] == e.quote
+        assert bodies[answer.index_version][e.source.id][e.start : e.end] == e.quote
 
 
 # --- rollback and pruning -----------------------------------------------------------------
@@ -95,16 +94,23 @@ def test_pruning_never_deletes_the_version_a_rollback_needs(tiny_settings: Setti
 
 
 # --- a build killed half-way --------------------------------------------------------------
-STALL_AT = {"encode": "libya_qa.encoders:HashingEncoder.encode",
-            "save": "libya_qa.index:_sha256"}  # files written into the temporary folder, manifest not yet
+STALL_AT = {
+    "encode": "libya_qa.encoders:HashingEncoder.encode",
+    "save": "libya_qa.index:_sha256",
+}  # files written into the temporary folder, manifest not yet
 
 
 @pytest.mark.parametrize("point", ["encode", "save"])
-def test_a_build_killed_half_way_leaves_the_current_index_serving(tiny_settings: Settings, tmp_path: Path,
-                                                                  point: str) -> None:
+def test_a_build_killed_half_way_leaves_the_current_index_serving(
+    tiny_settings: Settings, tmp_path: Path, point: str
+) -> None:
     before = rebuild_with_alpha(tiny_settings, 1)
-    env = {**os.environ, "LIBYA_QA_CORPUS": str(tiny_settings.corpus_dir),
-           "LIBYA_QA_INDEX": str(tiny_settings.index_dir), "LIBYA_QA_MODEL": "hashing-test-encoder"}
+    env = {
+        **os.environ,
+        "LIBYA_QA_CORPUS": str(tiny_settings.corpus_dir),
+        "LIBYA_QA_INDEX": str(tiny_settings.index_dir),
+        "LIBYA_QA_MODEL": "hashing-test-encoder",
+    }
     kill_build_at(STALL_AT[point], env, tmp_path / "stalled")
     index_dir = tiny_settings.index_dir
     assert current_version(index_dir) == before and list_versions(index_dir)[-1] == before
@@ -203,6 +209,7 @@ def test_concurrent_http_requests_during_swaps(tiny_settings: Settings) -> None:
     settings = replace(tiny_settings, keep_versions=10, max_queued=16)  # four clients are never shed
     qa = QA(settings, HashingEncoder())
     with TestClient(create_app(settings, qa=qa)) as client:
+
         def ask() -> dict[str, Any]:
             response = client.post("/ask", json={"question": QUESTION})
             assert response.status_code == 200, response.text
@@ -213,7 +220,7 @@ def test_concurrent_http_requests_during_swaps(tiny_settings: Settings) -> None:
     for answer in answers:
         assert answer["index_version"] in bodies
         for e in answer["excerpts"]:
-            assert bodies[answer["index_version"]][e["source"]["id"]][e["start"]:e["end"]] == e["quote"]
+            assert bodies[answer["index_version"]][e["source"]["id"]][e["start"] : e["end"]] == e["quote"]
 
 
 # --- the real corpus: incremental vs full -------------------------------------------------
@@ -224,14 +231,18 @@ def test_real_corpus_incremental_build_embeds_only_the_new_article(tmp_path: Pat
     encoder = real_encoder_for(settings)
     full = build_index(settings, encoder, load_corpus(settings.corpus_dir), full=True)
     original = load_corpus(settings.corpus_dir)[0]
-    copy = Article(replace(original.source, id=original.id + "-copy", url="unknown"),
-                   original.body.replace("Libya", "Libya's neighbour", 1) + "\n\nAn added closing note.")
+    copy = Article(
+        replace(original.source, id=original.id + "-copy", url="unknown"),
+        original.body.replace("Libya", "Libya's neighbour", 1) + "\n\nAn added closing note.",
+    )
     write_article(settings.corpus_dir, copy)
     incremental = build_index(settings, encoder, load_corpus(settings.corpus_dir))
     again = build_index(settings, encoder, load_corpus(settings.corpus_dir), full=True)
-    print(f"\nreal corpus: full {full.seconds:.2f}s (encode {full.encode_seconds:.2f}s), "
-          f"+1 article incremental {incremental.seconds:.2f}s (encode {incremental.encode_seconds:.2f}s), "
-          f"full again {again.seconds:.2f}s")
+    print(
+        f"\nreal corpus: full {full.seconds:.2f}s (encode {full.encode_seconds:.2f}s), "
+        f"+1 article incremental {incremental.seconds:.2f}s (encode {incremental.encode_seconds:.2f}s), "
+        f"full again {again.seconds:.2f}s"
+    )
     assert incremental.added == (copy.id,) and incremental.unchanged == full.articles
     assert incremental.encoded_sentences == again.sentences - full.sentences
     assert again.encoded_sentences == again.sentences

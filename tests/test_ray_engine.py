@@ -20,17 +20,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import ROOT, TINY, load_snapshot, real_encoder_for
 
 from libya_qa import cli
 from libya_qa.config import Settings
 from libya_qa.corpus import write_article
 from libya_qa.qa import QA
-from support import ROOT, TINY, load_snapshot, real_encoder_for
 
 HAS_RAY = importlib.util.find_spec("ray") is not None
 NEEDS_RAY = pytest.mark.skipif(not HAS_RAY, reason="Ray is an optional extra: pip install -e '.[scale]'")
-QUESTIONS = ["Who backed Haftar?", "Which people from Mali had fought for Gaddafi as hired soldiers?",
-             "When did the Islamic State take Sirte?", "Who won the 2012 European football championship?"]
+QUESTIONS = [
+    "Who backed Haftar?",
+    "Which people from Mali had fought for Gaddafi as hired soldiers?",
+    "When did the Islamic State take Sirte?",
+    "Who won the 2012 European football championship?",
+]
 
 
 def sandbox_refusal() -> str:
@@ -42,20 +46,28 @@ def sandbox_refusal() -> str:
 
 
 def test_the_default_cli_and_build_never_import_ray(tmp_path: Path) -> None:
-    script = ("import sys; from libya_qa import cli, build, app, qa; "
-              "code = cli.main(['index']); assert 'ray' not in sys.modules, 'ray imported'; sys.exit(code)")
+    script = (
+        "import sys; from libya_qa import cli, build, app, qa; "
+        "code = cli.main(['index']); assert 'ray' not in sys.modules, 'ray imported'; sys.exit(code)"
+    )
     corpus = tmp_path / "corpus"
     for article in TINY:
         write_article(corpus, article)
-    env = {**os.environ, "LIBYA_QA_MODEL": "hashing-test-encoder", "LIBYA_QA_CORPUS": str(corpus),
-           "LIBYA_QA_INDEX": str(tmp_path / "index"), "PYTHONPATH": str(ROOT / "src")}
+    env = {
+        **os.environ,
+        "LIBYA_QA_MODEL": "hashing-test-encoder",
+        "LIBYA_QA_CORPUS": str(corpus),
+        "LIBYA_QA_INDEX": str(tmp_path / "index"),
+        "PYTHONPATH": str(ROOT / "src"),
+    }
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "embedded" in done.stdout
 
 
 def test_engine_ray_without_ray_installed_exits_2_naming_the_extra(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
     assert cli.main(["index", "--engine", "ray"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -96,13 +108,35 @@ def ray_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
         pytest.skip(f"the Ray test runs in a private network namespace and {refusal}")
     index = tmp_path_factory.mktemp("ray") / "index"
     home = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "LIBYA_QA_CORPUS": str(ROOT / "corpus"),
-           "LIBYA_QA_INDEX": str(index), "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-           "HOME": home, "RAY_TMPDIR": home}  # the auth token and session files stay in a folder of ours
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "LIBYA_QA_CORPUS": str(ROOT / "corpus"),
+        "LIBYA_QA_INDEX": str(index),
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "HOME": home,
+        "RAY_TMPDIR": home,
+    }  # the auth token and session files stay in a folder of ours
     try:
-        done = subprocess.run(["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child",
-                               sys.executable, str(ROOT / "tests" / "ray_sandbox.py"), "index", "--engine", "ray"],
-                              env=env, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [
+                "unshare",
+                "--net",
+                "--pid",
+                "--fork",
+                "--mount-proc",
+                "--kill-child",
+                sys.executable,
+                str(ROOT / "tests" / "ray_sandbox.py"),
+                "index",
+                "--engine",
+                "ray",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         shutil.rmtree(home, ignore_errors=True)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -121,7 +155,8 @@ def test_ray_runs_a_local_cluster_that_listens_on_loopback_only(ray_index: tuple
 @pytest.mark.ray
 @pytest.mark.model
 def test_ray_vectors_equal_the_single_process_build_sentence_by_sentence(
-        ray_index: tuple[Path, dict], real_settings: Settings) -> None:
+    ray_index: tuple[Path, dict], real_settings: Settings
+) -> None:
     ray_data, local = load_snapshot(ray_index[0]), load_snapshot(real_settings.index_dir)
     assert ray_data.manifest["model"] == local.manifest["model"]
     assert ray_data.manifest["chunking"] == local.manifest["chunking"]
@@ -135,12 +170,15 @@ def test_ray_vectors_equal_the_single_process_build_sentence_by_sentence(
 @pytest.mark.ray
 @pytest.mark.model
 def test_the_ray_built_index_answers_as_the_single_process_one(
-        ray_index: tuple[Path, dict], real_settings: Settings, real_qa: QA) -> None:
-    settings = Settings.from_env(corpus_dir=real_settings.corpus_dir, index_dir=ray_index[0],
-                                 web_dir=real_settings.web_dir)
+    ray_index: tuple[Path, dict], real_settings: Settings, real_qa: QA
+) -> None:
+    settings = Settings.from_env(
+        corpus_dir=real_settings.corpus_dir, index_dir=ray_index[0], web_dir=real_settings.web_dir
+    )
     ray_qa = QA(settings, real_encoder_for(settings))
     for question in QUESTIONS:
         ours, theirs = ray_qa.ask(question), real_qa.ask(question)
         assert ours.status == theirs.status
-        assert [(e.source.id, e.start, e.end) for e in ours.excerpts] == \
-            [(e.source.id, e.start, e.end) for e in theirs.excerpts]
+        assert [(e.source.id, e.start, e.end) for e in ours.excerpts] == [
+            (e.source.id, e.start, e.end) for e in theirs.excerpts
+        ]

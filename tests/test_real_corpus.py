@@ -6,11 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from support import ROOT, assert_verbatim
-from libya_qa.evaluation import evaluate, load_cases
-from libya_qa.config import Settings
+
 from libya_qa.confidence import DESCRIBED_PROBABILITY, NO_FIGURE_PROBABILITY, UNNAMED_PROBABILITY
+from libya_qa.config import Settings
+from libya_qa.evaluation import evaluate, load_cases
 from libya_qa.qa import QA
 from libya_qa.ranking import PREVIOUS_SOURCE_BONUS
 from libya_qa.schema import Filters
@@ -35,7 +35,7 @@ def test_which_countries_backed_haftar_marks_the_three_backers_and_reads_them_as
     assert first.quote[h0:h1] in marked
     assert [s.text for s in answer.short_answer] == marked
     body = bodies(real_qa)[ORTON]
-    assert all(body[s.start:s.end] == s.text and s.source_id == ORTON for s in answer.short_answer)
+    assert all(body[s.start : s.end] == s.text and s.source_id == ORTON for s in answer.short_answer)
     assert_verbatim(answer.excerpts, bodies(real_qa))
 
 
@@ -58,14 +58,16 @@ def test_quotes_after_the_first_mark_what_sits_near_the_question_not_every_name(
         for later in answer.excerpts[1:]:
             marks = later.highlights
             assert len(marks) <= 4 and later.highlight in marks
-            whole_sentence = len(marks) == 1 and later.quote[marks[0][0]:marks[0][1]].rstrip().endswith((".", "”", '"'))
-            assert whole_sentence or all("back" in later.quote[max(0, a - 80):b + 80] for a, b in marks)
+            whole_sentence = len(marks) == 1 and later.quote[marks[0][0] : marks[0][1]].rstrip().endswith(
+                (".", "”", '"')
+            )
+            assert whole_sentence or all("back" in later.quote[max(0, a - 80) : b + 80] for a, b in marks)
             assert sum(b - a for a, b in marks) < len(later.quote)  # never the whole quote
         assert_verbatim(answer.excerpts, bodies(real_qa))
 
 
 def test_the_issues_reworded_backing_probes_quote_the_backers_first(real_qa: QA) -> None:
-    """"Khalifa Haftar" had lost to a sentence that writes the full name ("provided by Khalifa Haftar"), and
+    """ "Khalifa Haftar" had lost to a sentence that writes the full name ("provided by Khalifa Haftar"), and
     "the Libya Dawn government" to one about that government; the backers' sentences were second and fourth."""
     haftar = real_qa.ask("Who backed Khalifa Haftar?")
     assert [s.text for s in haftar.short_answer] == ["Egypt", "United Arab Emirates", "Saudi Arabia"]
@@ -76,7 +78,7 @@ def test_the_issues_reworded_backing_probes_quote_the_backers_first(real_qa: QA)
 
 
 def test_a_count_is_read_off_the_thing_the_question_counts(real_qa: QA) -> None:
-    """"less than one day's work" sits beside "72 civilians"; "under one of the programs" is no count."""
+    """ "less than one day's work" sits beside "72 civilians"; "under one of the programs" is no count."""
     civilians = real_qa.ask("How many civilians did NATO kill in Libya?")
     assert [s.text for s in civilians.short_answer] == ["72 civilians"]
     fighters = real_qa.ask("How many fighters does the Islamic State have in Libya?")
@@ -89,7 +91,7 @@ def test_a_count_is_read_off_the_thing_the_question_counts(real_qa: QA) -> None:
 
 
 def test_a_follow_up_that_opens_with_and_asks_what_its_question_asks(real_qa: QA) -> None:
-    """"And who backed Libya Dawn?" was typed as no kind of question ("And" opened it), so it read no short
+    """ "And who backed Libya Dawn?" was typed as no kind of question ("And" opened it), so it read no short
     answer; "Who launched Operation Dignity, and when?" read the doer only."""
     dawn = real_qa.ask("And who backed Libya Dawn?", history=["Who backed Haftar?"])
     assert [s.text for s in dawn.short_answer] == ["Qatar", "Turkey"]
@@ -99,7 +101,7 @@ def test_a_follow_up_that_opens_with_and_asks_what_its_question_asks(real_qa: QA
 
 
 def test_the_other_side_named_in_a_follow_up_is_the_side_asked_about(real_qa: QA) -> None:
-    """"And who supported the other side, Libya Dawn?" after "Who backed Haftar?" quoted the proxy-war sentence
+    """ "And who supported the other side, Libya Dawn?" after "Who backed Haftar?" quoted the proxy-war sentence
     ("... if Libya Dawn's Qatari and Turkish patrons, and the Tobruk/Haftar supporters ...") first: its words
     "the other side" matched "both sides". The name says which side; the answering sentence now comes first."""
     question = "And who supported the other side, Libya Dawn?"
@@ -147,7 +149,7 @@ def test_a_name_the_article_misspells_is_still_found(real_qa: QA) -> None:
 
 
 def test_a_how_many_question_whose_best_passage_gives_no_figure_is_not_found(real_qa: QA) -> None:
-    """"surface-to-air missiles are believed to have escaped Gaddafi's arsenal" says no number: it had been
+    """ "surface-to-air missiles are believed to have escaped Gaddafi's arsenal" says no number: it had been
     answered at 0.91; the quote is still shown, as the nearest passage, at the capped strength."""
     answer = real_qa.ask("How many surface-to-air missiles escaped Gaddafi's arsenal?")
     assert answer.status == "not_found" and "no figure" in answer.message and answer.short_answer == ()
@@ -156,12 +158,12 @@ def test_a_how_many_question_whose_best_passage_gives_no_figure_is_not_found(rea
     assert real_qa.ask("How many civilians did NATO kill in Libya?").status == "answered"  # "72 civilians"
 
 
-def test_a_which_or_who_question_whose_best_passage_names_none_of_what_it_describes_is_not_found(
-        real_qa: QA) -> None:
-    """"... killed Ambassador Chris Stephens and three other Americans" holds every word of the question and
+def test_a_which_or_who_question_whose_best_passage_names_none_of_what_it_describes_is_not_found(real_qa: QA) -> None:
+    """ "... killed Ambassador Chris Stephens and three other Americans" holds every word of the question and
     no American's name: it had been answered at 0.91."""
-    answer = real_qa.ask("Who were the three other Americans killed with the ambassador in the 2012 Benghazi "
-                         "consulate attack?")
+    answer = real_qa.ask(
+        "Who were the three other Americans killed with the ambassador in the 2012 Benghazi consulate attack?"
+    )
     assert answer.status == "not_found" and "“three other Americans”" in answer.message
     assert answer.confidence <= UNNAMED_PROBABILITY and answer.short_answer == ()
     assert "three other Americans" in answer.excerpts[0].quote
@@ -178,7 +180,7 @@ def test_who_someone_is_is_answered_by_sentences_not_by_the_names_around_him(rea
 
 
 def test_a_place_word_is_no_unknown_name_but_the_name_it_comes_with_still_is(real_qa: QA) -> None:
-    """"Gulf" of "Gulf states" describes; no founding article says "Gulf", which had made this not_found
+    """ "Gulf" of "Gulf states" describes; no founding article says "Gulf", which had made this not_found
     with "no article in the corpus mentions Gulf" above the backers' quote."""
     gulf = real_qa.ask("Which Gulf states supported Haftar?")
     assert gulf.status == "answered" and "Gulf" not in gulf.message
@@ -189,7 +191,7 @@ def test_a_place_word_is_no_unknown_name_but_the_name_it_comes_with_still_is(rea
 
 
 def test_a_name_spelled_otherwise_is_searched_and_answered_as_the_corpus_spells_it(real_qa: QA) -> None:
-    """"Hifter" (as some outlets write Haftar) had been a name no article mentions: not_found."""
+    """ "Hifter" (as some outlets write Haftar) had been a name no article mentions: not_found."""
     asked, usual = real_qa.ask("Who backed Hifter?"), real_qa.ask("Who backed Haftar?")
     assert asked.status == "answered" and "Haftar" in asked.search_query
     assert asked.excerpts[0].quote == usual.excerpts[0].quote
@@ -199,10 +201,12 @@ def test_a_name_spelled_otherwise_is_searched_and_answered_as_the_corpus_spells_
     assert_verbatim(asked.excerpts + misurata.excerpts, bodies(real_qa))
 
 
-@pytest.mark.parametrize(("question", "year"), [("What did Haftar do in 2019?", "2019"),
-                                                ("What happened in Libya in 2020?", "2020")])
+@pytest.mark.parametrize(
+    ("question", "year"), [("What did Haftar do in 2019?", "2019"), ("What happened in Libya in 2020?", "2020")]
+)
 def test_a_period_no_source_covers_is_not_found_and_the_answer_says_which_period_they_cover(
-        real_qa: QA, question: str, year: str) -> None:
+    real_qa: QA, question: str, year: str
+) -> None:
     answer = real_qa.ask(question)
     assert answer.status == "not_found" and answer.short_answer == ()
     message = answer.to_dict()["message"]
@@ -231,7 +235,8 @@ def test_a_source_s_author_named_in_a_question_is_not_an_unknown_name(real_qa: Q
 
 
 def test_a_followup_points_at_what_the_earlier_quote_named_even_when_it_was_not_an_answer(
-        real_qa: QA, real_settings: Settings) -> None:
+    real_qa: QA, real_settings: Settings
+) -> None:
     earlier, followup = "Which countries backed Haftar?", "What did they want from him?"
     strict = QA(replace(real_settings, answer_threshold=0.999), real_qa.encoder)  # every answer is not_found
     refused = strict.ask(earlier)
@@ -243,18 +248,21 @@ def test_a_followup_points_at_what_the_earlier_quote_named_even_when_it_was_not_
 
 
 def test_he_after_a_who_question_answered_with_countries_means_the_person_the_question_named(real_qa: QA) -> None:
-    """"Who backed Haftar?" answers Egypt, the UAE and Saudi Arabia; "he" next is Haftar (it had searched
+    """ "Who backed Haftar?" answers Egypt, the UAE and Saudi Arabia; "he" next is Haftar (it had searched
     with the three countries and answered "August")."""
     answer = real_qa.ask("When did he launch his operation against the Islamists?", history=["Who backed Haftar?"])
     assert "Haftar" in answer.search_query and "Egypt" not in answer.search_query
     assert "May 16, 2014" in [s.text for s in answer.short_answer]
 
 
-@pytest.mark.parametrize("question", [
-    "What was agreed at the Berlin conference on Libya in January 2020?",
-    "Who won the 2012 European football championship?",
-    "What is the population of Libya?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was agreed at the Berlin conference on Libya in January 2020?",
+        "Who won the 2012 European football championship?",
+        "What is the population of Libya?",
+    ],
+)
 def test_unanswerable_question_is_not_found(real_qa: QA, question: str) -> None:
     answer = real_qa.ask(question)
     assert answer.status == "not_found"
@@ -297,7 +305,7 @@ def test_index_manifest_describes_the_build(real_qa: QA) -> None:
 
 
 def test_a_quote_says_what_its_opening_pronoun_means(real_qa: QA) -> None:
-    """"It is said to have 18,000 fighters." had been quoted without the brigade "it" means (Al-Qaqa)."""
+    """ "It is said to have 18,000 fighters." had been quoted without the brigade "it" means (Al-Qaqa)."""
     answer = real_qa.ask("How many fighters does ISIS have in Libya?")
     first = next(e for e in answer.excerpts if "18,000 fighters" in e.quote)
     assert first.quote.startswith("Al-Qaqa Brigade")
@@ -313,7 +321,7 @@ def test_a_question_off_the_topic_is_not_found_in_one_source_either(real_qa: QA)
 
 
 def test_a_question_about_what_no_article_covers_is_not_found_and_says_which_words(real_qa: QA) -> None:
-    """"Why is the sky blue?" had been answered at 0.56 with "a classic case for blue helmets"."""
+    """ "Why is the sky blue?" had been answered at 0.56 with "a classic case for blue helmets"."""
     for question, word in (("Why is the sky blue?", "“sky”"), ("How many legs does a spider have?", "“spider”")):
         answer = real_qa.ask(question)
         assert answer.status == "not_found" and word in answer.message, (question, answer.message)
@@ -326,7 +334,7 @@ def test_a_question_about_what_no_article_covers_is_not_found_and_says_which_wor
 
 
 def test_a_which_question_s_first_quote_names_what_it_asks_for(real_qa: QA) -> None:
-    """"Which CIA-backed exile group did Haftar join in the late 1980s?" quoted his airlift to Zaire first, a
+    """ "Which CIA-backed exile group did Haftar join in the late 1980s?" quoted his airlift to Zaire first, a
     passage naming no group; the close runner-up names the National Front for the Salvation of Libya."""
     answer = real_qa.ask("Which CIA-backed exile group did Haftar join in the late 1980s?")
     assert "National Front for the Salvation of Libya" in answer.excerpts[0].quote
@@ -335,7 +343,7 @@ def test_a_which_question_s_first_quote_names_what_it_asks_for(real_qa: QA) -> N
 
 
 def test_him_after_a_who_question_is_the_person_it_answered(real_qa: QA) -> None:
-    """"What happened to him after the Paris attacks?" after "Who led the Islamic State delegation sent to
+    """ "What happened to him after the Paris attacks?" after "Who led the Islamic State delegation sent to
     Derna in 2014?" searched for every name the first answer's quote listed (Saddam Hussein among them)."""
     history = ["Who led the Islamic State delegation sent to Derna in 2014?"]
     answer = real_qa.ask("What happened to him after the Paris attacks?", history=history)
@@ -344,8 +352,14 @@ def test_him_after_a_who_question_is_the_person_it_answered(real_qa: QA) -> None
     assert_verbatim(answer.excerpts, bodies(real_qa))
 
 
-@pytest.mark.parametrize("question", ["Which CIA-backed exile group did Haftar join in the late 1980s?",
-                                      "Who backed Haftar?", "How many civilians did NATO kill in Libya?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which CIA-backed exile group did Haftar join in the late 1980s?",
+        "Who backed Haftar?",
+        "How many civilians did NATO kill in Libya?",
+    ],
+)
 def test_the_answer_does_not_depend_on_how_many_quotes_are_shown(real_qa: QA, question: str) -> None:
     """One quote asked for had been drafted alone: no runner-up to come first, no quote to meet and join."""
     one, five = real_qa.ask(question, 1), real_qa.ask(question, 5)
@@ -354,7 +368,7 @@ def test_the_answer_does_not_depend_on_how_many_quotes_are_shown(real_qa: QA, qu
 
 
 def test_who_someone_is_is_answered_by_the_quote_that_says_it(real_qa: QA) -> None:
-    """"Who is Baffour Amoa?" quoted "According to Baffour Amoa, the president of the West African Action Network
+    """ "Who is Baffour Amoa?" quoted "According to Baffour Amoa, the president of the West African Action Network
     on Small Arms, ..." at a probability of 0.45: a name is few words for the model to read."""
     answer = real_qa.ask("Who is Baffour Amoa?")
     assert "Baffour Amoa, the president of the West African Action Network on Small Arms" in answer.excerpts[0].quote
@@ -363,10 +377,11 @@ def test_who_someone_is_is_answered_by_the_quote_that_says_it(real_qa: QA) -> No
 
 
 def test_what_a_name_is_is_quoted_from_the_passage_that_says_it(real_qa: QA) -> None:
-    """"What is Libya Dawn?" quoted the launch of Operation DIGNITY first, a passage naming Libya Dawn in passing."""
+    """ "What is Libya Dawn?" quoted the launch of Operation DIGNITY first, a passage naming Libya Dawn in passing."""
     answer = real_qa.ask("What is Libya Dawn?")
     assert "Libya Dawn, the Islamist coalition that ousted the internationally-recognised government" in (
-        answer.excerpts[0].quote)
+        answer.excerpts[0].quote
+    )
     assert_verbatim(answer.excerpts, bodies(real_qa))
 
 
@@ -380,6 +395,7 @@ def test_the_quote_that_says_who_someone_is_shows_the_answer_s_strength(real_qa:
 
 def test_a_follow_up_s_own_words_weigh_in_its_ranking_but_not_its_confidence(real_qa: QA, monkeypatch) -> None:
     from libya_qa import search
+
     searcher = real_qa.loaded.searcher
     followup = real_qa.query_for("Which countries carried out airstrikes for him?", ["Who is Khalifa Haftar?"])
     hits = searcher.search(followup).hits

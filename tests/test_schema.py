@@ -14,8 +14,8 @@ from pathlib import Path
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
-
 from support import TINY, make_settings
+
 from libya_qa.app import create_app
 from libya_qa.build import build_index
 from libya_qa.corpus import load_corpus, write_article

@@ -26,8 +26,11 @@ def address(tiny_settings: Settings) -> Iterator[tuple[str, int]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(server_config(create_app(settings, QA(settings, HashingEncoder())), settings,
-                                          "127.0.0.1", port, log_level="warning"))
+    server = uvicorn.Server(
+        server_config(
+            create_app(settings, QA(settings, HashingEncoder())), settings, "127.0.0.1", port, log_level="warning"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(600):
@@ -62,8 +65,10 @@ def test_a_silent_connection_is_disconnected(address: tuple[str, int]) -> None:
 
 def test_a_body_that_never_arrives_is_a_408(address: tuple[str, int]) -> None:
     with socket.create_connection(address) as sock:
-        sock.sendall(b"POST /ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-                     b'{"question":')
+        sock.sendall(
+            b"POST /ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            b'{"question":'
+        )
         reply = read_all(sock)
     head, _, body = reply.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408")

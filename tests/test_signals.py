@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from support import make_settings
 
 from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
@@ -15,9 +16,15 @@ from libya_qa.qa import QA
 from libya_qa.ranking import SentenceHit, amended
 from libya_qa.schema import Article, Filters, Source
 from libya_qa.search import Query
-from libya_qa.signals import (credited_relations, initials_written, named_in_full, names_any, names_by_last_word,
-                              sentence_bm25, soft_coverage)
-from support import make_settings
+from libya_qa.signals import (
+    credited_relations,
+    initials_written,
+    named_in_full,
+    names_any,
+    names_by_last_word,
+    sentence_bm25,
+    soft_coverage,
+)
 
 
 def test_soft_coverage_matches_a_words_other_forms_that_the_stemmer_keeps_apart() -> None:
@@ -39,8 +46,10 @@ def test_short_stems_match_only_exactly() -> None:
 def test_sentence_bm25_rewards_the_short_sentence_that_holds_the_terms() -> None:
     weights = {t: 1.0 for t in tokenize("Who backed Haftar?")}
     short = tokenize("Haftar has also been backed by Saudi Arabia.")
-    long = tokenize("Haftar, who many say was backed by several states in the region over the years of "
-                    "fighting that followed the revolution, is a general.")
+    long = tokenize(
+        "Haftar, who many say was backed by several states in the region over the years of "
+        "fighting that followed the revolution, is a general."
+    )
     assert 0.0 < sentence_bm25(weights, long) < sentence_bm25(weights, short) <= 1.0
     assert sentence_bm25(weights, []) == 0.0
 
@@ -61,27 +70,37 @@ def test_a_backing_verb_said_otherwise_counts_only_where_the_sentence_names_whom
     assert credited_relations(asked, frozenset(tokenize(dawn)), names, dawn) == {"back"}
     haftar = "Haftar has been supported by Egypt."  # the same verb, about someone else
     assert credited_relations(asked, frozenset(tokenize(haftar)), names, haftar) == frozenset()
-    assert credited_relations(frozenset(tokenize("Who led Libya Dawn?")), frozenset(tokenize(dawn)),
-                              names, dawn) == frozenset()  # only backing verbs are one relation
+    assert (
+        credited_relations(frozenset(tokenize("Who led Libya Dawn?")), frozenset(tokenize(dawn)), names, dawn)
+        == frozenset()
+    )  # only backing verbs are one relation
     paid = frozenset(tokenize("Which country paid for Libya Dawn?"))  # paying for is funding (dev q192)
     assert credited_relations(paid, frozenset(tokenize(dawn)), names, dawn) == {"paid"}
 
 
 def fact_sheet(country: str, population: str) -> str:
     """A country profile as reference text writes it: mostly labelled rows (fact_sheets.is_fact_sheet)."""
-    rows = [f"Population distribution: most of the population of {country} lives in the south, along the river.",
-            f"Population: total: {population} (2025 est.); male: 13,542,629; female: 13,779,926",
-            "Net migration rate: -0.5 migrant(s)/1,000 population (2025 est.)",
-            "Coal: production: 427,000 metric tons (2023 est.); consumption: 426,000 metric tons (2023 est.)",
-            *(f"Indicator {n}: {n * 7} units (2024 est.)" for n in range(1, 21))]
+    rows = [
+        f"Population distribution: most of the population of {country} lives in the south, along the river.",
+        f"Population: total: {population} (2025 est.); male: 13,542,629; female: 13,779,926",
+        "Net migration rate: -0.5 migrant(s)/1,000 population (2025 est.)",
+        "Coal: production: 427,000 metric tons (2023 est.); consumption: 426,000 metric tons (2023 est.)",
+        *(f"Indicator {n}: {n * 7} units (2024 est.)" for n in range(1, 21)),
+    ]
     return "\n\n".join(rows)
 
 
 def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the_sheets_subject(tmp_path) -> None:
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
     news = "Niger's population growth worries aid agencies. The population of the Sahel is young, they say."
-    build_index(settings, HashingEncoder(), [Article(Source("niger", "Niger"), fact_sheet("Niger", "27,322,555")),
-                                             Article(Source("news", "Sahel news"), news)])
+    build_index(
+        settings,
+        HashingEncoder(),
+        [
+            Article(Source("niger", "Niger"), fact_sheet("Niger", "27,322,555")),
+            Article(Source("news", "Sahel news"), news),
+        ],
+    )
     qa = QA(settings, HashingEncoder())
     answer = qa.ask("What is the population of Niger?")
     assert answer.excerpts[0].source.id == "niger"
@@ -99,8 +118,10 @@ def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the
     assert of_another_subject("What is the population?", Filters(sources=("niger",))) == {0.0}  # the user chose one
     assert of_another_subject("What is the population?", history=("Where is Niger?",)) == {0.0}  # or named it earlier
     assert all(e.confidence <= OTHER_SUBJECT_PROBABILITY for e in mali.excerpts if e.source.id == "niger")
-    rows = {q: [h for h in qa.loaded.searcher.search(Query(q)).hits if h.field]
-            for q in ("What is Niger's coal production?", "What are Niger's proven coal reserves?")}
+    rows = {
+        q: [h for h in qa.loaded.searcher.search(Query(q)).hits if h.field]
+        for q in ("What is Niger's coal production?", "What are Niger's proven coal reserves?")
+    }
     assert len(rows["What is Niger's coal production?"]) == 1  # the row must hold every word the question asks
     assert rows["What are Niger's proven coal reserves?"] == []
     assert is_fact_sheet(fact_sheet("Niger", "1")) and not is_fact_sheet(news)
@@ -109,33 +130,44 @@ def test_a_fact_sheet_row_named_by_the_question_is_quoted_first_and_only_for_the
 
 
 def test_a_row_asked_for_in_other_words_is_read_and_a_border_row_answers_for_the_sheets_own_country(tmp_path) -> None:
-    """"How many people live in ...?" asks "Population:"; "How long is Niger's border with Libya?" is read off
+    """ "How many people live in ...?" asks "Population:"; "How long is Niger's border with Libya?" is read off
     Niger's "Land boundaries:" row at Libya's figure, not off Chad's row, which names both but is Chad's."""
     asked = frozenset(tokenize("How many people live in Niger?"))
     assert row_asked("Population: total: 27,322,555", asked) == frozenset({"popul", "niger"})
     assert row_asked("Population distribution: south", asked) is None
     # the Factbook's rows in the words people use: weather, the highest point, the capital, unemployment
-    for question, row in (("What is Chad's weather like?", "Climate: tropical in south, desert in north"),
-                          ("What is Chad's highest point?", "Elevation: highest point: Emi Koussi 3,415 m"),
-                          ("What is the capital of Chad?", "Major urban areas - population: 1.6 million N'DJAMENA "
-                                                           "(capital)"),
-                          ("How high is unemployment in Chad?", "Unemployment rate: 1.1% (2023 est.)")):
+    for question, row in (
+        ("What is Chad's weather like?", "Climate: tropical in south, desert in north"),
+        ("What is Chad's highest point?", "Elevation: highest point: Emi Koussi 3,415 m"),
+        ("What is the capital of Chad?", "Major urban areas - population: 1.6 million N'DJAMENA (capital)"),
+        ("How high is unemployment in Chad?", "Unemployment rate: 1.1% (2023 est.)"),
+    ):
         assert names_the_field(row, frozenset(tokenize(question))), question
     assert not names_the_field("Climate: tropical", frozenset(tokenize("What is Chad's highest point?")))
     weather = "What is the weather like in Chad?"  # "like" says how it asks: the row need not write it
     assert asked_row("Climate: tropical in south", "Chad", frozenset(tokenize(weather)), names_by_last_word(weather))
-    assert not asked_row("Climate: tropical in south", "Chad", frozenset(tokenize("What is the weather in Chad in "
-                                                                                 "June?")), names_by_last_word(weather))
-    assert row_asked("Area: total: 1.267 million sq km", frozenset(tokenize("How large are Niger's gas reserves?"))) \
-        == frozenset(tokenize("Niger's area gas reserves"))  # the row must still hold "gas reserves" (asked_row)
+    assert not asked_row(
+        "Climate: tropical in south",
+        "Chad",
+        frozenset(tokenize("What is the weather in Chad in June?")),
+        names_by_last_word(weather),
+    )
+    assert row_asked(
+        "Area: total: 1.267 million sq km", frozenset(tokenize("How large are Niger's gas reserves?"))
+    ) == frozenset(tokenize("Niger's area gas reserves"))  # the row must still hold "gas reserves" (asked_row)
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
-    niger = fact_sheet("Niger", "27,322,555") + "\n\nLand boundaries: total: 5,834 km; border countries: " \
-        "Algeria 951 km; Chad 1,196 km; Libya 342 km; Mali 838 km\n\nClimate: desert; a long dry season\n\n" \
+    niger = (
+        fact_sheet("Niger", "27,322,555") + "\n\nLand boundaries: total: 5,834 km; border countries: "
+        "Algeria 951 km; Chad 1,196 km; Libya 342 km; Mali 838 km\n\nClimate: desert; a long dry season\n\n"
         "Ethnic groups: Hausa 53.1%, Zarma/Songhai 21.2%, Tuareg 11%, Fulani (Peuhl) 6.5%, Kanuri 5.9%"
-    chad = fact_sheet("Chad", "19,093,595") + "\n\nLand boundaries: total: 6,406 km; border countries: " \
+    )
+    chad = (
+        fact_sheet("Chad", "19,093,595") + "\n\nLand boundaries: total: 6,406 km; border countries: "
         "Libya 1,050 km; Niger 1,196 km; Sudan 1,403 km"
-    build_index(settings, HashingEncoder(), [Article(Source("niger", "Niger"), niger),
-                                             Article(Source("chad", "Chad"), chad)])
+    )
+    build_index(
+        settings, HashingEncoder(), [Article(Source("niger", "Niger"), niger), Article(Source("chad", "Chad"), chad)]
+    )
     qa = QA(settings, HashingEncoder())
     border = qa.ask("How long is Niger's border with Libya?")
     assert border.excerpts[0].source.id == "niger"
@@ -153,17 +185,28 @@ def test_the_named_sheets_asked_row_is_a_candidate_though_every_sheet_writes_its
     in Niger?" still reads Niger's row, and "What is the capital of Niger?" its "Major urban areas" row (the
     Factbook writes no "Capital:" there), though the retrievers keep only two passages each."""
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0, candidates=2)
-    sheets = [Article(Source(country.lower(), country), fact_sheet(country, "1,000") + f"\n\nReligions: {faith} 90%"
-                      f"\n\nMajor urban areas - population: 1 million {city} (capital) (2023)")
-              for country, faith, city in (("Chad", "Muslim", "N'DJAMENA"), ("Mali", "Muslim", "BAMAKO"),
-                                           ("Tunisia", "Sunni", "TUNIS"), ("Niger", "Christian", "NIAMEY"))]
+    sheets = [
+        Article(
+            Source(country.lower(), country),
+            fact_sheet(country, "1,000") + f"\n\nReligions: {faith} 90%"
+            f"\n\nMajor urban areas - population: 1 million {city} (capital) (2023)",
+        )
+        for country, faith, city in (
+            ("Chad", "Muslim", "N'DJAMENA"),
+            ("Mali", "Muslim", "BAMAKO"),
+            ("Tunisia", "Sunni", "TUNIS"),
+            ("Niger", "Christian", "NIAMEY"),
+        )
+    ]
     build_index(settings, HashingEncoder(), sheets)
     qa = QA(settings, HashingEncoder())
     assert labels_asked(frozenset(tokenize("What is the capital of Niger?"))) == ["area", "major", "popul", "urban"]
-    for question, row in (("What religions are practised in Niger?", "Religions: Christian 90%"),
-                          ("What is the capital of Niger?", "NIAMEY (capital)")):
+    for question, row in (
+        ("What religions are practised in Niger?", "Religions: Christian 90%"),
+        ("What is the capital of Niger?", "NIAMEY (capital)"),
+    ):
         first = qa.ask(question).excerpts[0]
-        assert first.source.id == "niger" and row in first.quote[first.highlight[0]:first.highlight[1]], question
+        assert first.source.id == "niger" and row in first.quote[first.highlight[0] : first.highlight[1]], question
     unnamed = qa.loaded.searcher.search(qa.query_for("What religions are practised?", []))
     assert len({unnamed.view.articles[h.article].id for h in unnamed.hits}) <= 2  # no sheet named, none added
 
@@ -172,12 +215,14 @@ def test_a_name_the_corpus_writes_by_its_initials_is_found_and_credited_by_them(
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
     boat = "The boat was attacked on Friday, IOM spokesman Joel Millman said. Dozens were hurt."
     other = "International migration rose again this year, the report said, and the attack drew comment."
-    build_index(settings, HashingEncoder(), [Article(Source("boat", "Boat"), boat), Article(Source("other", "Other"),
-                                                                                           other)])
+    build_index(
+        settings, HashingEncoder(), [Article(Source("boat", "Boat"), boat), Article(Source("other", "Other"), other)]
+    )
     qa = QA(settings, HashingEncoder())
     question = "Which International Organization for Migration spokesman gave the figures on the attack?"
     assert initials_written(question, qa.loaded.snapshot.known_terms) == [
-        ("IOM", frozenset(tokenize("International Organization for Migration")))]
+        ("IOM", frozenset(tokenize("International Organization for Migration")))
+    ]
     assert qa.ask(question).excerpts[0].source.id == "boat"
     assert initials_written("Who leads the Libyan National Army?", qa.loaded.snapshot.known_terms) == []  # no "LNA"
 
@@ -190,7 +235,7 @@ def test_a_name_is_written_in_any_case_or_as_its_people() -> None:
 
 
 def test_a_row_asked_for_in_other_words_is_the_sheet_s_row() -> None:
-    """"Can read" and "literate" ask the "Literacy:" row (dev q176)."""
+    """ "Can read" and "literate" ask the "Literacy:" row (dev q176)."""
     row = "Literacy: total population: 35.6% (2022 est.)"
     for question in ("What share of Niger's people can read?", "What share of Niger's population is literate?"):
         assert asked_row(row, "Niger", frozenset(tokenize(question)), names_by_last_word(question)), question
@@ -212,10 +257,16 @@ def test_a_sheet_is_asked_by_its_peoples_name_but_not_by_a_longer_country_name()
     subject = sheet_subject("Niger", body)
     assert subject == "Niger Nigerien Nigeriens" and sheet_subject("Chad", fact_sheet("Chad", "1")) == "Chad"
     row = "Population: total: 27,322,555 (2025 est.)"
-    for question, asked in (("What is the population of the Nigeriens?", True),
-                            ("What share of Nigeriens are literate?", False),  # no "Literacy:" row here
-                            ("What is the population of Nigeria?", False)):
+    for question, asked in (
+        ("What is the population of the Nigeriens?", True),
+        ("What share of Nigeriens are literate?", False),  # no "Literacy:" row here
+        ("What is the population of Nigeria?", False),
+    ):
         terms = frozenset(tokenize(question))
         assert asked_row(row, subject, terms, names_by_last_word(question)) is asked, question
-    assert not asked_row(row, "Niger", frozenset(tokenize("What is the population of the Nigeriens?")),
-                         names_by_last_word("What is the population of the Nigeriens?"))  # the title alone
+    assert not asked_row(
+        row,
+        "Niger",
+        frozenset(tokenize("What is the population of the Nigeriens?")),
+        names_by_last_word("What is the population of the Nigeriens?"),
+    )  # the title alone

@@ -138,8 +138,9 @@ def cli_env(tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Setting
     return tiny_settings
 
 
-def test_cli_add_sources_index_remove_rollback(cli_env: Settings, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_add_sources_index_remove_rollback(
+    cli_env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "incoming"
     folder.mkdir()
     for name in ("sample-article.html", "sample-article.pdf"):
@@ -196,12 +197,12 @@ def test_cli_duplicate_and_replace(cli_env: Settings, tmp_path: Path, capsys: py
 
 def test_a_removed_article_is_never_quoted_from_a_masked_hnsw_index(tmp_path: Path) -> None:
     """Through the user's path (remove, rebuild, the running QA reloads): its own words find nothing of it."""
+    from support import load_snapshot, make_settings
+
     from libya_qa.corpus import write_article
-    from support import load_snapshot
     from libya_qa.qa import QA
     from libya_qa.schema import Article, Source
     from libya_qa.sources import rebuild
-    from support import make_settings
 
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0, index_type="hnsw")
     topics = ["oil exports", "the U.N. mission", "weapons in Mali", "Libya Dawn", "Sirte", "NATO", "migrants"]

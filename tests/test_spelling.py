@@ -10,8 +10,10 @@ from libya_qa.spelling import respellings, skeleton, skeleton_index
 CORPUS = skeleton_index(tokenize("Haftar Misrata Tobruk Zintan besieged mitigate Salim Sarraj Stephens"))
 
 
-@pytest.mark.parametrize("asked, corpus", [("Hifter", "haftar"), ("Misurata", "misrata"), ("Tubruq", "tobruk"),
-                                           ("Zentan", "zintan"), ("Stevens", "stephen")])
+@pytest.mark.parametrize(
+    "asked, corpus",
+    [("Hifter", "haftar"), ("Misurata", "misrata"), ("Tubruq", "tobruk"), ("Zentan", "zintan"), ("Stevens", "stephen")],
+)
 def test_a_transliteration_meets_the_corpus_spelling(asked: str, corpus: str) -> None:
     assert respellings(tokenize(asked)[0], CORPUS) == [corpus]
 

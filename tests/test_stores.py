@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from support import ROOT, TINY, make_settings
+
 from libya_qa.analysis import tokenize
 from libya_qa.build import build_index
 from libya_qa.cli import main
@@ -32,10 +32,18 @@ from libya_qa.schema import Article, Filters, Source
 from libya_qa.sources import build_lock
 from libya_qa.stores import open_store
 
-QUESTIONS = ["Who backed Haftar?", "Where did weapons flow after 2011?", "oil exports", "Qatar Libya Dawn",
-             "Which envoy did Turkey send?", "What was the weather in Tripoli?"]
-GAMMA = Article(Source("gamma", "Gamma", "Gil", "Pub", "2016-05-02"),
-                "Oil exports from Ras Lanuf resumed in 2016. The port had been closed for two years.")
+QUESTIONS = [
+    "Who backed Haftar?",
+    "Where did weapons flow after 2011?",
+    "oil exports",
+    "Qatar Libya Dawn",
+    "Which envoy did Turkey send?",
+    "What was the weather in Tripoli?",
+]
+GAMMA = Article(
+    Source("gamma", "Gamma", "Gil", "Pub", "2016-05-02"),
+    "Oil exports from Ras Lanuf resumed in 2016. The port had been closed for two years.",
+)
 
 
 def rebuild_with_alpha(settings: Settings, n: int) -> str:
@@ -61,16 +69,18 @@ def assert_same_answers(a: QA, b: QA, questions: list[str]) -> None:
 def test_the_two_stores_answer_the_tiny_corpus_alike(tmp_path: Path, database_url: str) -> None:
     qas = []
     for kind, url in (("files", ""), ("postgres", database_url)):
-        settings = make_settings(tmp_path / kind, model="hashing-test-encoder", answer_threshold=0.0, store=kind,
-                                 database_url=url)
+        settings = make_settings(
+            tmp_path / kind, model="hashing-test-encoder", answer_threshold=0.0, store=kind, database_url=url
+        )
         for article in [*TINY, GAMMA]:
             write_article(settings.corpus_dir, article)
         build_index(settings, HashingEncoder(), load_corpus(settings.corpus_dir))
         qas.append(QA(settings, HashingEncoder()))
     assert_same_answers(*qas, QUESTIONS)
     files, pg = (qa.loaded.snapshot for qa in qas)
-    assert [(e.source, e.passages, e.sha256) for e in files.catalogue()] == \
-           [(e.source, e.passages, e.sha256) for e in pg.catalogue()]
+    assert [(e.source, e.passages, e.sha256) for e in files.catalogue()] == [
+        (e.source, e.passages, e.sha256) for e in pg.catalogue()
+    ]
     assert pg.article_by_id("gamma") == GAMMA and pg.article_by_id("nope") is None
 
 
@@ -80,8 +90,10 @@ def test_bm25_in_sql_ranks_and_scores_as_bm25s(tmp_path: Path, database_url: str
 
     snapshots = []
     for kind, url in (("files", ""), ("postgres", database_url)):
-        settings = replace(make_settings(tmp_path / kind, model="hashing-test-encoder", store=kind, database_url=url),
-                           corpus_dir=ROOT / "corpus")
+        settings = replace(
+            make_settings(tmp_path / kind, model="hashing-test-encoder", store=kind, database_url=url),
+            corpus_dir=ROOT / "corpus",
+        )
         build_index(settings, HashingEncoder(), load_corpus(settings.corpus_dir))
         snapshots.append(open_store(settings).load())
     files, pg = snapshots
@@ -90,8 +102,11 @@ def test_bm25_in_sql_ranks_and_scores_as_bm25s(tmp_path: Path, database_url: str
     rows = {e.key: n for n, e in enumerate(pg.catalogue())}  # both list articles by id
     first_passage = {e.key: pg.spans[e.key][0] for e in pg.catalogue()}
     file_start = np.concatenate(([0], np.cumsum([e.passages for e in files.catalogue()])))
-    to_file_row = {first_passage[k] + i: int(file_start[rows[k]]) + i
-                   for k in first_passage for i in range(pg.spans[k][1] - pg.spans[k][0])}
+    to_file_row = {
+        first_passage[k] + i: int(file_start[rows[k]]) + i
+        for k in first_passage
+        for i in range(pg.spans[k][1] - pg.spans[k][0])
+    }
     for case in load_cases(ROOT / "tests/data/eval.jsonl"):
         terms = tokenize(case.question)
         a, b = files.keywords(terms, 30), pg.keywords(terms, 30)
@@ -182,14 +197,16 @@ def test_filters_restrict_both_retrievers_without_thinning_the_top_k(tiny_settin
     assert len(found.passages) == passages  # every passage of the filter, not a thinned top-k
     alpha_only = snapshot.select(Filters(sources=("alpha",)))
     assert set(snapshot.keywords(tokenize("oil exports"), 30, alpha_only).passages) <= set(
-        snapshot.dense(vector, 30, alpha_only).passages)
+        snapshot.dense(vector, 30, alpha_only).passages
+    )
     assert len(snapshot.keywords(tokenize("oil exports"), 30, alpha_only).passages) == 1
     assert not len(snapshot.dense(vector, 30, snapshot.select(Filters(sources=("nobody",)))).passages)
 
 
 # --- errors that name what to fix (PostgreSQL) ---------------------------------------------------
-def test_an_unreachable_database_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreachable_database_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/libya_qa"
     settings = make_settings(tmp_path, store="postgres", database_url=url, model="hashing-test-encoder")
     with pytest.raises(IndexUnavailable) as info:
@@ -204,8 +221,9 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path: Path, monkeypatch: 
     assert error.count("\n") == 0 and error.startswith("error [database_unreachable]")
 
 
-def test_a_database_without_pgvector_says_how_to_add_it(store_settings: Settings, postgres_server: EmbeddedPostgres,
-                                                        database_url: str) -> None:
+def test_a_database_without_pgvector_says_how_to_add_it(
+    store_settings: Settings, postgres_server: EmbeddedPostgres, database_url: str
+) -> None:
     import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as conn:  # an owner who may not create extensions
@@ -213,8 +231,11 @@ def test_a_database_without_pgvector_says_how_to_add_it(store_settings: Settings
         conn.execute("CREATE ROLE plain_owner LOGIN")
         conn.execute("GRANT CREATE ON SCHEMA public TO plain_owner")
         conn.execute(f"GRANT CREATE ON DATABASE {database_url.rsplit('/', 1)[1]} TO plain_owner")
-    settings = replace(make_settings(store_settings.corpus_dir.parent, model="hashing-test-encoder"),
-                       store="postgres", database_url=database_url.replace("postgres@", "plain_owner@"))
+    settings = replace(
+        make_settings(store_settings.corpus_dir.parent, model="hashing-test-encoder"),
+        store="postgres",
+        database_url=database_url.replace("postgres@", "plain_owner@"),
+    )
     for article in TINY:
         write_article(settings.corpus_dir, article)
     with pytest.raises(IndexUnavailable) as info:
@@ -247,12 +268,19 @@ def test_without_a_url_libya_qa_starts_and_stops_an_embedded_server() -> None:
     home = Path(tempfile.mkdtemp(prefix="libya-qa-embedded-"))
     home.chmod(0o755)  # the server's own user must reach its folder
     try:
-        env = {**os.environ, "LIBYA_QA_STORE": "postgres", "LIBYA_QA_DATABASE_URL": "",
-               "LIBYA_QA_MODEL": "hashing-test-encoder", "LIBYA_QA_CORPUS": str(ROOT / "corpus"),
-               "LIBYA_QA_INDEX": str(home / "index"), "PYTHONPATH": str(ROOT / "src")}
+        env = {
+            **os.environ,
+            "LIBYA_QA_STORE": "postgres",
+            "LIBYA_QA_DATABASE_URL": "",
+            "LIBYA_QA_MODEL": "hashing-test-encoder",
+            "LIBYA_QA_CORPUS": str(ROOT / "corpus"),
+            "LIBYA_QA_INDEX": str(home / "index"),
+            "PYTHONPATH": str(ROOT / "src"),
+        }
         for command in (["index"], ["ask", "Who backed Haftar?", "--json"]):
-            done = subprocess.run([sys.executable, "-m", "libya_qa.cli", *command], env=env, capture_output=True,
-                                  text=True, timeout=300)
+            done = subprocess.run(
+                [sys.executable, "-m", "libya_qa.cli", *command], env=env, capture_output=True, text=True, timeout=300
+            )
             assert done.returncode == 0, done.stderr[-2000:]
         assert '"orton-islamic-state-libya-2015"' in done.stdout
         server = EmbeddedPostgres(home / ".pgdata")
@@ -272,17 +300,27 @@ def synthetic_version(settings: Settings, articles: int, per_article: int, dimen
     rows = [(a, 0, 4) for a in range(articles) for _ in range(per_article)]
     vectors = rng.normal(size=(len(rows), dimension)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    fresh = Embedded(sentence_rows(rows), passage_rows([(a, s, e, i, i) for i, (a, s, e) in enumerate(rows)]),
-                     vectors.astype(np.float16), [["word"]] * len(rows))
+    fresh = Embedded(
+        sentence_rows(rows),
+        passage_rows([(a, s, e, i, i) for i, (a, s, e) in enumerate(rows)]),
+        vectors.astype(np.float16),
+        [["word"]] * len(rows),
+    )
     listed = [Article(Source(f"a{a:04d}", date=f"{2000 + a % 20}"), "text") for a in range(articles)]
-    manifest = {"format": 3, "version": "20000101T000000000000Z", "model": settings.model, "dimension": dimension,
-                "chunking": {}}
+    manifest = {
+        "format": 3,
+        "version": "20000101T000000000000Z",
+        "model": settings.model,
+        "dimension": dimension,
+        "chunking": {},
+    }
     open_store(settings).write_version(listed, fresh, None, manifest, {})
 
 
 @pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
-def test_a_selective_filter_on_the_hnsw_graph_still_returns_k_rows(store_settings: Settings,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_selective_filter_on_the_hnsw_graph_still_returns_k_rows(
+    store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The issue's trap: HNSW walked with a 1% filter returned 0.4 rows instead of 10, silently."""
     from libya_qa import pgsnapshot
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from support import make_settings
+
 from libya_qa.build import build_index
 from libya_qa.encoders import HashingEncoder
 from libya_qa.ingest import read_bytes
 from libya_qa.qa import QA
 from libya_qa.unwrap import unwrap
-from support import make_settings
 
 PARAGRAPHS = [
     "Yesterday morning in Libya, it was announced that militias from Misrata were moving into Sirte to "
@@ -33,16 +34,21 @@ def test_wrapped_paragraphs_come_back_whole_at_any_usual_width() -> None:
 
 
 def test_lines_an_author_broke_keep_their_breaks() -> None:
-    kept = ["Capital: Tripoli\nPopulation: 7 million\nArea: 1,759,540 sq km",  # short lines
-            "## A heading long enough to look like a line of wrapped prose text\nThe paragraph.",
-            "- The first item of a list, long enough to look like wrapped prose\n- The second item",
-            "    code = 'indented lines are code and are never joined to each other'\n    more = 1"]
+    kept = [
+        "Capital: Tripoli\nPopulation: 7 million\nArea: 1,759,540 sq km",  # short lines
+        "## A heading long enough to look like a line of wrapped prose text\nThe paragraph.",
+        "- The first item of a list, long enough to look like wrapped prose\n- The second item",
+        "    code = 'indented lines are code and are never joined to each other'\n    more = 1",
+    ]
     for text in kept:
         assert unwrap(text) == text
     item = "1. A point long enough to have been wrapped by the editor at the\n   margin of the page\n2. Next"
-    assert unwrap(item) == "1. A point long enough to have been wrapped by the editor at the margin of the page\n2. Next"
+    assert (
+        unwrap(item) == "1. A point long enough to have been wrapped by the editor at the margin of the page\n2. Next"
+    )
     assert unwrap("Haftar's forces are under the banner of the Tobruk-\nbased government") == (
-        "Haftar's forces are under the banner of the Tobruk-based government")
+        "Haftar's forces are under the banner of the Tobruk-based government"
+    )
 
 
 def test_a_hard_wrapped_text_file_is_quoted_in_whole_sentences(tmp_path: Path) -> None:
@@ -51,7 +57,9 @@ def test_a_hard_wrapped_text_file_is_quoted_in_whole_sentences(tmp_path: Path) -
     settings = make_settings(tmp_path, model="hashing-test-encoder", answer_threshold=0.0)
     build_index(settings, HashingEncoder(), [article])
     answer = QA(settings, HashingEncoder()).ask("Which coalition are the militias preparing to fight I.S. drawn from?")
-    sentence = ("The militias preparing to fight I.S. are drawn from Libya Dawn, the Islamist coalition that ousted "
-                "the internationally-recognised government in August 2014.")
+    sentence = (
+        "The militias preparing to fight I.S. are drawn from Libya Dawn, the Islamist coalition that ousted "
+        "the internationally-recognised government in August 2014."
+    )
     assert any(sentence in e.quote for e in answer.excerpts)  # one sentence, not the fragments between line breaks
-    assert all(article.body[e.start:e.end] == e.quote for e in answer.excerpts)
+    assert all(article.body[e.start : e.end] == e.quote for e in answer.excerpts)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
 from support import TINY
+
 from libya_qa import app as app_module
 from libya_qa.app import create_app
 from libya_qa.build import build_index
@@ -46,8 +46,9 @@ def new_version(settings: Settings, n: int) -> str:
     return build_index(settings, HashingEncoder(), load_corpus(settings.corpus_dir)).version
 
 
-def test_the_watcher_survives_a_damaged_current_and_serves_the_next_build(client: TestClient,
-                                                                          tiny_settings: Settings) -> None:
+def test_the_watcher_survives_a_damaged_current_and_serves_the_next_build(
+    client: TestClient, tiny_settings: Settings
+) -> None:
     root = tiny_settings.index_dir
     good = current_version(root)
     (root / CURRENT).write_bytes(b"\xff")  # made the next poll raise, and the watcher end, for good
@@ -61,8 +62,9 @@ def test_the_watcher_survives_a_damaged_current_and_serves_the_next_build(client
     assert healthy["status"] == "ok" and healthy["reload_error"] is None and healthy["watcher"]["state"] == "running"
 
 
-def test_a_manifest_of_the_wrong_shape_is_refused_and_rollback_takes_effect(client: TestClient,
-                                                                          tiny_settings: Settings) -> None:
+def test_a_manifest_of_the_wrong_shape_is_refused_and_rollback_takes_effect(
+    client: TestClient, tiny_settings: Settings
+) -> None:
     root = tiny_settings.index_dir
     first = current_version(root)
     second = new_version(tiny_settings, 1)
@@ -78,8 +80,9 @@ def test_a_manifest_of_the_wrong_shape_is_refused_and_rollback_takes_effect(clie
     health_until(client, lambda h: h["index_version"] == first and h["status"] == "ok")
 
 
-def test_an_unexpected_error_in_a_poll_does_not_stop_the_watcher(client: TestClient, tiny_settings: Settings,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_in_a_poll_does_not_stop_the_watcher(
+    client: TestClient, tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     qa = client.app.state.services.qa  # type: ignore[attr-defined]
     reload = qa.reload
 
@@ -104,8 +107,9 @@ def test_a_stopped_watcher_makes_healthz_fail(client: TestClient) -> None:
     assert "restart the server" in body["watcher"]["error"]
 
 
-def test_searcher_failures_are_caught_like_load_failures(tiny_settings: Settings,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_searcher_failures_are_caught_like_load_failures(
+    tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     qa = QA(tiny_settings, HashingEncoder())
     served = qa.loaded.snapshot.version
     new_version(tiny_settings, 3)
@@ -116,4 +120,3 @@ def test_searcher_failures_are_caught_like_load_failures(tiny_settings: Settings
     monkeypatch.setattr("libya_qa.qa.Searcher", broken_searcher)
     assert qa.reload() is False and "searcher set-up failed" in qa.last_reload_error
     assert qa.loaded.snapshot.version == served and qa.reload_failures == 1
-

@@ -1,4 +1,4 @@
-"""The HTML side without a browser: server-rendered answers (the no-JavaScript path), escaping, CSP, the source viewer."""
+"""The HTML side without a browser: server-rendered answers (no JavaScript), escaping, CSP, the source viewer."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from libya_qa.schema import Answer, Article, Excerpt, Source
 from libya_qa.web import CSP, EXAMPLES, answer_link, in_reading_order, year_span
 
 HTML = {"accept": "text/html"}
-XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "\"><svg onload=alert(1)>"]
+XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '"><svg onload=alert(1)>']
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -106,15 +106,21 @@ def test_empty_page_describes_corpus_and_offers_examples(client: TestClient) -> 
 
 def test_get_q_renders_the_answer_without_javascript(client: TestClient) -> None:
     page = client.get("/", params={"q": "Who backed Haftar?"}).text
-    assert '<h2 class="question" id="turn-0-q"><span class="visually-hidden">Question: </span>Who backed Haftar?</h2>' in page
+    assert (
+        '<h2 class="question" id="turn-0-q"><span class="visually-hidden">Question: </span>Who backed Haftar?</h2>'
+        in page
+    )
     assert_quoted(page, "Haftar was backed by Egypt.")
     version = initial_turn(page)["answer"]["index_version"]  # type: ignore[index]
-    assert re.search(rf'<a class="source-link" href="/sources/alpha\?version={version}&amp;start=0&amp;end=\d+#quote">'
-                     r'Alpha</a>', page)
+    assert re.search(
+        rf'<a class="source-link" href="/sources/alpha\?version={version}&amp;start=0&amp;end=\d+#quote">'
+        r"Alpha</a>",
+        page,
+    )
     assert "— Ann Author, Pub, 2015-01-01" in page
     assert 'href="https://example.org/a" rel="noopener noreferrer">original</a>' in page
     assert '<a class="answer-link" href="/?q=Who+backed+Haftar%3F">Link to this answer</a>' in page
-    assert "<details class=\"corpus\" id=\"corpus\">" in page  # folded once there is an answer
+    assert '<details class="corpus" id="corpus">' in page  # folded once there is an answer
     turn = initial_turn(page)
     assert turn["question"] == "Who backed Haftar?" and turn["history"] == []
     answer = turn["answer"]
@@ -134,8 +140,10 @@ def test_empty_question_is_a_readable_error(client: TestClient, question: str) -
     response = client.post("/", data={"question": question})
     assert response.status_code == 422
     assert '<p class="error" role="alert">the question is empty: type a question about Libya</p>' in response.text
-    assert initial_turn(response.text)["error"] == {"code": "empty_question",
-                                                    "message": "the question is empty: type a question about Libya"}
+    assert initial_turn(response.text)["error"] == {
+        "code": "empty_question",
+        "message": "the question is empty: type a question about Libya",
+    }
 
 
 def test_too_long_question_is_a_readable_error(client: TestClient, tiny_settings: Settings) -> None:
@@ -146,7 +154,10 @@ def test_too_long_question_is_a_readable_error(client: TestClient, tiny_settings
 
 @pytest.mark.parametrize("payload", XSS)
 def test_questions_are_escaped_everywhere(client: TestClient, payload: str) -> None:
-    for response in (client.get("/", params={"q": payload, "h": [payload]}), client.post("/", data={"question": payload})):
+    for response in (
+        client.get("/", params={"q": payload, "h": [payload]}),
+        client.post("/", data={"question": payload}),
+    ):
         page = response.text
         assert payload not in page
         assert "<script>alert" not in page and "<img src=x" not in page and "<svg" not in page
@@ -155,13 +166,18 @@ def test_questions_are_escaped_everywhere(client: TestClient, payload: str) -> N
         assert_no_inline_code(page)
 
 
-def test_history_is_passed_and_kept_in_the_link(client: TestClient, tiny_qa: QA,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_is_passed_and_kept_in_the_link(
+    client: TestClient, tiny_qa: QA, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[list[str]] = []
     ask = tiny_qa.ask
 
-    def recording_ask(question: str, top_k: int | None = None, history: list[str] = [],  # noqa: B006
-                      **options: object) -> object:
+    def recording_ask(
+        question: str,
+        top_k: int | None = None,
+        history: list[str] = [],  # noqa: B006
+        **options: object,
+    ) -> object:
         seen.append(list(history))
         return ask(question, top_k, history, **options)
 
@@ -219,8 +235,13 @@ def test_source_viewer_marks_the_quoted_range(client: TestClient) -> None:
     response = client.get("/sources/alpha", params={"start": 0, "end": 27}, headers=HTML)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert '<mark id="quote" class="quote" tabindex="-1" aria-describedby="quote-note">Haftar was backed by Egypt.</mark>' in page
-    assert "<h1 id=\"source-title\">Alpha</h1>" in page and "<dd>Ann Author</dd>" in page and "<dd>2015-01-01</dd>" in page
+    assert (
+        '<mark id="quote" class="quote" tabindex="-1" aria-describedby="quote-note">Haftar was backed by Egypt.</mark>'
+        in page
+    )
+    assert (
+        '<h1 id="source-title">Alpha</h1>' in page and "<dd>Ann Author</dd>" in page and "<dd>2015-01-01</dd>" in page
+    )
     assert "characters 0–27" in page and 'href="#quote"' in page
     assert re.search(r'<script type="module" src="[^"]*/static/source\.js"></script>', page)
     assert '<a class="skip-link" href="#quote">' in page
@@ -245,19 +266,35 @@ def test_source_json_is_unchanged_for_api_clients(client: TestClient) -> None:
 
 
 def test_corpus_strings_are_escaped_and_unsafe_links_dropped(tmp_path: Path) -> None:
-    hostile = Article(Source("hostile", "<script>alert('title')</script>", "<b>Author</b>", "P&amp;Q", "2012-05-01",
-                             "javascript:alert(1)"),
-                      "Haftar was backed by <img src=x onerror=alert(2)> Egypt and the UAE.\n\nMore text here.")
+    hostile = Article(
+        Source(
+            "hostile",
+            "<script>alert('title')</script>",
+            "<b>Author</b>",
+            "P&amp;Q",
+            "2012-05-01",
+            "javascript:alert(1)",
+        ),
+        "Haftar was backed by <img src=x onerror=alert(2)> Egypt and the UAE.\n\nMore text here.",
+    )
     untitled = Article(Source("untitled-one"), "Qatar supported Libya Dawn, it is said.")
-    settings = Settings.from_env(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", web_dir=ROOT / "web",
-                                 model="hashing-test-encoder", answer_threshold=0.0)
+    settings = Settings.from_env(
+        corpus_dir=tmp_path / "corpus",
+        index_dir=tmp_path / "index",
+        web_dir=ROOT / "web",
+        model="hashing-test-encoder",
+        answer_threshold=0.0,
+    )
     for article in (hostile, untitled):
         write_article(settings.corpus_dir, article)
     build_index(settings, HashingEncoder(), load_corpus(settings.corpus_dir))
     with TestClient(create_app(settings, QA(settings, HashingEncoder()))) as client:
-        pages = [client.get("/").text, client.get("/", params={"q": "Who backed Haftar?"}).text,
-                 client.get("/sources/hostile", params={"start": 0, "end": 50}, headers=HTML).text,
-                 client.get("/sources/untitled-one", headers=HTML).text]
+        pages = [
+            client.get("/").text,
+            client.get("/", params={"q": "Who backed Haftar?"}).text,
+            client.get("/sources/hostile", params={"start": 0, "end": 50}, headers=HTML).text,
+            client.get("/sources/untitled-one", headers=HTML).text,
+        ]
     for page in pages:
         assert "<script>alert" not in page and "<img src=x" not in page and "<b>Author" not in page
         assert "javascript:alert" not in page.replace("&#34;", '"').split("initial-turn")[0]  # never as a link
@@ -311,18 +348,44 @@ def test_copy_as_markdown_escapes_titles_and_quotes() -> None:
     """render.js's answerMarkdown, run by node: nothing from the corpus can format, link or open HTML."""
     if shutil.which("node") is None:
         pytest.skip("needs node to run the page's JavaScript module")
-    answer = {"question": "Who *backed* [x](javascript:alert(1))?", "status": "answered", "index_version": "v1",
-              "excerpts": [{"quote": "# Not a heading\n1. not a list <b>bold</b> _u_ & co", "highlight": [2, 5],
-                            "start": 0, "end": 9, "source": {"id": "a b", "title": "T*i*tle](evil)", "author": "unknown",
-                                                             "publisher": "P", "date": "2015", "url": "unknown"}}]}
+    answer = {
+        "question": "Who *backed* [x](javascript:alert(1))?",
+        "status": "answered",
+        "index_version": "v1",
+        "excerpts": [
+            {
+                "quote": "# Not a heading\n1. not a list <b>bold</b> _u_ & co",
+                "highlight": [2, 5],
+                "start": 0,
+                "end": 9,
+                "source": {
+                    "id": "a b",
+                    "title": "T*i*tle](evil)",
+                    "author": "unknown",
+                    "publisher": "P",
+                    "date": "2015",
+                    "url": "unknown",
+                },
+            }
+        ],
+    }
     script = MARKDOWN_JS % (ROOT / "web" / "static" / "render.js").as_uri()
-    done = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps(answer)], capture_output=True,
-                          text=True, timeout=60, check=True)
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script, json.dumps(answer)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert done.stdout.splitlines() == [
-        "## Who \\*backed\\* \\[x\\](javascript:alert(1))?", "",
-        "> \\# Not a heading", "> 1\\. not a list \\<b\\>bold\\</b\\> \\_u\\_ \\& co", "",
+        "## Who \\*backed\\* \\[x\\](javascript:alert(1))?",
+        "",
+        "> \\# Not a heading",
+        "> 1\\. not a list \\<b\\>bold\\</b\\> \\_u\\_ \\& co",
+        "",
         "— *T\\*i\\*tle\\](evil)*, author unknown, P, 2015. "
-        "[Source](<http://127.0.0.1:8000/sources/a%20b?version=v1&start=0&end=9#quote>)"]
+        "[Source](<http://127.0.0.1:8000/sources/a%20b?version=v1&start=0&end=9#quote>)",
+    ]
 
 
 READING_ORDER_JS = """
@@ -339,20 +402,33 @@ def test_the_page_script_reads_quotes_in_the_servers_order_and_exports_related_o
     if shutil.which("node") is None:
         pytest.skip("needs node to run the page's JavaScript module")
     source = Source("a", "Title", date="2015")
-    excerpts = tuple(Excerpt(quote=q, highlight=(0, 1), score=score, start=0, end=len(q), source=source,
-                             related=related) for q, score, related in
-                     [("Best of all.", 9.0, False), ("Related high.", 8.0, True), ("Bearing low.", 3.0, False),
-                      ("Related low.", 1.0, True), ("Bearing high.", 7.0, False)])
+    excerpts = tuple(
+        Excerpt(quote=q, highlight=(0, 1), score=score, start=0, end=len(q), source=source, related=related)
+        for q, score, related in [
+            ("Best of all.", 9.0, False),
+            ("Related high.", 8.0, True),
+            ("Bearing low.", 3.0, False),
+            ("Related low.", 1.0, True),
+            ("Bearing high.", 7.0, False),
+        ]
+    )
     answer = Answer("Q?", status, excerpts, took_ms=1.0, index_version="v1")  # type: ignore[arg-type]
     script = READING_ORDER_JS % (ROOT / "web" / "static" / "render.js").as_uri()
-    done = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps(answer.to_dict())],
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script, json.dumps(answer.to_dict())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     shown = json.loads(done.stdout)
     python = [e.quote for e in in_reading_order(answer)]
     assert shown["order"] == python
-    expected = (["Best of all.", "Bearing high.", "Bearing low.", "Related high.", "Related low."]
-                if status == "answered" else ["Best of all.", "Related high.", "Bearing high.", "Bearing low.",
-                                              "Related low."])
+    expected = (
+        ["Best of all.", "Bearing high.", "Bearing low.", "Related high.", "Related low."]
+        if status == "answered"
+        else ["Best of all.", "Related high.", "Bearing high.", "Bearing low.", "Related low."]
+    )
     assert python == expected
     markdown = shown["markdown"]
     quoted = [line[2:] for line in markdown.splitlines() if line.startswith("> ")]

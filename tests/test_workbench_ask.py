@@ -65,24 +65,45 @@ def test_an_unknown_date_is_left_out_by_a_date_filter_and_counted(client: TestCl
     assert none["filtered"] == {"articles": 0, "undated_left_out": 1} and none["excerpts"] == []
 
 
-@pytest.mark.parametrize("filters, code, words", [
-    ({"source": ["alpha"]}, "unknown_filter", "filters.source is not a filter"),
-    ({"sources": ["alpha", "gamma"]}, "unknown_source", "'gamma'"),
-    ({"date_from": "2015-13"}, "bad_date", "filters.date_from"),
-    ({"date_to": "15/01/2015"}, "bad_date", "filters.date_to"),
-    ({"date_from": "2016", "date_to": "2015-12-31"}, "bad_date_range", "after"),
-    ({"sources": "alpha"}, "invalid_request", "filters.sources"),
-    ({"date_to": "2015-02-30"}, "bad_date", "a real date"),
-    ({"publishers": ["pub", "Nobody Press"]}, "unknown_publisher", "'Nobody Press'"),  # a typo filters nothing out
-    ({"authors": ["Nobody"]}, "unknown_author", "'Nobody'"),
-])
+@pytest.mark.parametrize(
+    "filters, code, words",
+    [
+        ({"source": ["alpha"]}, "unknown_filter", "filters.source is not a filter"),
+        ({"sources": ["alpha", "gamma"]}, "unknown_source", "'gamma'"),
+        ({"date_from": "2015-13"}, "bad_date", "filters.date_from"),
+        ({"date_to": "15/01/2015"}, "bad_date", "filters.date_to"),
+        ({"date_from": "2016", "date_to": "2015-12-31"}, "bad_date_range", "after"),
+        ({"sources": "alpha"}, "invalid_request", "filters.sources"),
+        ({"date_to": "2015-02-30"}, "bad_date", "a real date"),
+        ({"publishers": ["pub", "Nobody Press"]}, "unknown_publisher", "'Nobody Press'"),  # a typo filters nothing out
+        ({"authors": ["Nobody"]}, "unknown_author", "'Nobody'"),
+    ],
+)
 def test_bad_filters_get_a_specific_422(client: TestClient, filters: dict[str, Any], code: str, words: str) -> None:
     assert words in assert_error(client.post("/ask", json={"question": HAFTAR, "filters": filters}), 422, code)
 
 
 def test_the_cli_filters_with_source_publisher_since_and_until(env, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["ask", HAFTAR, "--json", "--source", "alpha", "--source", "beta", "--publisher", "Pub",
-                 "--since", "2014", "--until", "2015-06"]) == 0
+    assert (
+        main(
+            [
+                "ask",
+                HAFTAR,
+                "--json",
+                "--source",
+                "alpha",
+                "--source",
+                "beta",
+                "--publisher",
+                "Pub",
+                "--since",
+                "2014",
+                "--until",
+                "2015-06",
+            ]
+        )
+        == 0
+    )
     body = json.loads(capsys.readouterr().out)
     assert body["filtered"] == {"articles": 1, "undated_left_out": 0}
     assert {e["source"]["id"] for e in body["excerpts"]} == {"alpha"}
@@ -135,8 +156,12 @@ def test_a_source_bears_on_the_question_when_its_sentences_alone_would_answer_it
 
 
 def test_sources_sort_by_partial_date_with_unknown_dates_last() -> None:
-    sources = [Source("d", date="unknown"), Source("c", date="2015-11-02"), Source("b", date="2015-11"),
-               Source("a", date="2014")]
+    sources = [
+        Source("d", date="unknown"),
+        Source("c", date="2015-11-02"),
+        Source("b", date="2015-11"),
+        Source("a", date="2014"),
+    ]
     assert [s.id for s in sorted(sources, key=date_key)] == ["a", "b", "c", "d"]
 
 

@@ -9,7 +9,8 @@ high similarity to text on the same topic must not outweigh.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence, Set as AbstractSet
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -17,8 +18,8 @@ from .analysis import WORD, question_type, tokenize
 from .answer_kinds import places_for_someone
 from .entities import PLACE_WORDS, TITLE_WORDS, find_spans, folded, names_with_initials
 from .figures import YEAR, gives_figure
-from .slots import unnamed_mention
 from .schema import Article, Excerpt
+from .slots import unnamed_mention
 from .spelling import Skeletons, respellings
 from .store import Snapshot
 
@@ -35,7 +36,7 @@ class Span:
     last: int | None
 
     def describe(self) -> str:
-        """"2013-2015", "2015", or "" when unknown."""
+        """ "2013-2015", "2015", or "" when unknown."""
         if self.first is None or self.last is None:
             return ""
         return str(self.first) if self.first == self.last else f"{self.first}–{self.last}"
@@ -77,12 +78,16 @@ def publication_span(snapshot: Snapshot) -> Span:
 
 def byline_terms(snapshot: Snapshot) -> frozenset[str]:
     """The stems of every source's title, author and publisher (a question may name a source's author)."""
-    return frozenset(t for entry in snapshot.catalogue() for t in tokenize(
-        f"{entry.source.title} {entry.source.author} {entry.source.publisher}"))
+    return frozenset(
+        t
+        for entry in snapshot.catalogue()
+        for t in tokenize(f"{entry.source.title} {entry.source.author} {entry.source.publisher}")
+    )
 
 
-def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[str],
-            spellings: Skeletons | None = None) -> Absence:
+def absence(
+    question: str, snapshot: Snapshot, span: Span, bylines: frozenset[str], spellings: Skeletons | None = None
+) -> Absence:
     """What the question names that no article holds, in its text or its byline ("according to Orton"),
     in any spelling ("Hifter" is known when the corpus writes "Haftar")."""
     words = name_word_stems(question)
@@ -91,21 +96,30 @@ def absence(question: str, snapshot: Snapshot, span: Span, bylines: frozenset[st
     asked = [t for stems in words.values() for t in stems] + [str(y) for y in years]
     initialled = names_with_initials(question)  # "International Organization for Migration": "IOM"
     # one store call for all of them (a database round trip each on PostgreSQL)
-    known = snapshot.known_terms(asked + [t for stems in others.values() for t in stems]
-                                 + [initials.lower() for initials, _ in initialled])
+    known = snapshot.known_terms(
+        asked + [t for stems in others.values() for t in stems] + [initials.lower() for initials, _ in initialled]
+    )
     known |= bylines & frozenset(asked)  # never a copy of every byline's stems
     known |= frozenset(respelled(frozenset(asked) - known, snapshot, spellings or {}))
     # A word is unknown when a stem of it that says something (not "al" of "al-Sarraj") occurs nowhere.
     # a name the corpus writes only by its initials is known ("IOM spokesman Joel Millman said")
-    excused = given_names(question, known) | {w for initials, name in initialled if initials.lower() in known
-                                              for w in name.split()}
-    unknown_names = [w for w, stems in words.items()
-                     if w not in excused and any(len(t) > 2 and t not in known for t in stems)]
+    excused = given_names(question, known) | {
+        w for initials, name in initialled if initials.lower() in known for w in name.split()
+    }
+    unknown_names = [
+        w for w, stems in words.items() if w not in excused and any(len(t) > 2 and t not in known for t in stems)
+    ]
     unknown_years = tuple(y for y in years if str(y) not in known)
     late = tuple(y for y in years if span.last is not None and y > span.last and str(y) not in known)
     unknown_others = tuple(w for w, stems in others.items() if any(len(t) > 2 and t not in known for t in stems))
-    return Absence(tuple(unknown_names), len(unknown_names) / len(words) if words else 0.0, unknown_years, late, span,
-                   unknown_words=unknown_others)
+    return Absence(
+        tuple(unknown_names),
+        len(unknown_names) / len(words) if words else 0.0,
+        unknown_years,
+        late,
+        span,
+        unknown_words=unknown_others,
+    )
 
 
 def given_names(question: str, known: AbstractSet[str]) -> set[str]:
@@ -114,11 +128,11 @@ def given_names(question: str, known: AbstractSet[str]) -> set[str]:
     given name does: in "Operation Odyssey Dawn" the unknown "Odyssey" follows a known word, and is no given name."""
     excused: set[str] = set()
     for span in find_spans(question):
-        words = question[span.start:span.end].split()
+        words = question[span.start : span.end].split()
         last = [t for t in tokenize(words[-1]) if len(t) > 2]
         if span.kind != "name" or len(words) < 2 or not last or not all(t in known for t in last):
             continue
-        given = words[next((n for n, w in enumerate(words) if folded(w) not in TITLE_WORDS), len(words)):-1]
+        given = words[next((n for n, w in enumerate(words) if folded(w) not in TITLE_WORDS), len(words)) : -1]
         if given and any(len(t) > 2 and t not in known for t in tokenize(given[0])):
             excused |= set(given)
     return excused
@@ -137,8 +151,11 @@ def respelled(stems: Iterable[str], snapshot: Snapshot, spellings: Skeletons) ->
     if not candidates:  # the usual case: no store call
         return {}
     present = snapshot.known_terms([c for found in candidates.values() for c in found])
-    return {stem: next(c for c in found if c in present) for stem, found in candidates.items()
-            if any(c in present for c in found)}
+    return {
+        stem: next(c for c in found if c in present)
+        for stem, found in candidates.items()
+        if any(c in present for c in found)
+    }
 
 
 def in_corpus_spelling(text: str, snapshot: Snapshot, spellings: Skeletons) -> str:
@@ -147,7 +164,7 @@ def in_corpus_spelling(text: str, snapshot: Snapshot, spellings: Skeletons) -> s
     Retrieval then matches the keyword the articles use, and the question's other words keep their weight
     (a word no passage holds gets the largest idf, which would swamp them).
     """
-    names = {text[s.start:s.end] for s in find_spans(text) if s.kind == "name"}
+    names = {text[s.start : s.end] for s in find_spans(text) if s.kind == "name"}
     words = {w: tokenize(w) for name in names for w in WORD.findall(name)}  # names only: "drowned" is no "drawn"
     single = {w: stems[0] for w, stems in words.items() if len(stems) == 1}
     if not single:
@@ -156,13 +173,14 @@ def in_corpus_spelling(text: str, snapshot: Snapshot, spellings: Skeletons) -> s
     found = respelled(unknown, snapshot, spellings) if unknown else {}
     if not found:
         return text
+
     def spelled(word: str) -> str:
         own = single.get(word, "")
         stem = found.get(own)
         if stem is None:
             return word
         # the word's own ending goes on the corpus's stem: "Stevens" reads "Stephens", not "Stephen"
-        respelled = stem + (word[len(own):].lower() if word.lower().startswith(own) else "")
+        respelled = stem + (word[len(own) :].lower() if word.lower().startswith(own) else "")
         return respelled.capitalize() if word[:1].isupper() else respelled
 
     return WORD.sub(lambda m: spelled(m.group(0)), text)
@@ -180,8 +198,9 @@ def check_best_source(found: Absence, question: str, best: Article) -> Absence:
     found = replace(found, names_outside_source=outside) if outside != found.names_outside_source else found
     if not (missing or designations):
         return found
-    return replace(found, unsupported_years=missing, unsupported_designations=designations,
-                   best_source=best.source.title)
+    return replace(
+        found, unsupported_years=missing, unsupported_designations=designations, best_source=best.source.title
+    )
 
 
 def check_source(found: Absence, question: str, article: Article) -> Absence:
@@ -197,14 +216,18 @@ def check_source(found: Absence, question: str, article: Article) -> Absence:
 def named_by_initials(question: str, article: Article) -> frozenset[str]:
     """The stems of the question's names that the article writes by their initials only ("IOM spokesman Joel
     Millman" names the International Organization for Migration)."""
-    return frozenset(t for initials, name in names_with_initials(question)
-                     if re.search(rf"\b{initials}\b", article.body) for t in tokenize(name))
+    return frozenset(
+        t
+        for initials, name in names_with_initials(question)
+        if re.search(rf"\b{initials}\b", article.body)
+        for t in tokenize(name)
+    )
 
 
 def name_word_stems(question: str) -> dict[str, list[str]]:
     """Each word of the question's names with its stems (no word of place: "Gulf" of "Which Gulf states ...?"
     describes, and no article need say it for the question to be answerable)."""
-    names = [question[s.start:s.end] for s in find_spans(question) if s.kind == "name"]
+    names = [question[s.start : s.end] for s in find_spans(question) if s.kind == "name"]
     return {w: stems for name in names for w in name.split() if w.lower() not in PLACE_WORDS and (stems := tokenize(w))}
 
 
@@ -235,14 +258,18 @@ def check_quote(found: Absence, question: str, excerpt: Excerpt, answer_names: S
     answer_names: the quote's short answer, read against the kind of answer the question asks for (given for
     the first quote only: QA._answer).
     """
-    return replace(found, years_outside_quote=years_missing(question, f"{excerpt.quote} {excerpt.source.date}"),
-                   figure_missing=question_type(question) == "number" and not gives_figure(excerpt.quote, question),
-                   unnamed_mention=unnamed_mention(excerpt.quote, question),
-                   places_for_someone=places_for_someone(question, answer_names, excerpt.quote))
+    return replace(
+        found,
+        years_outside_quote=years_missing(question, f"{excerpt.quote} {excerpt.source.date}"),
+        figure_missing=question_type(question) == "number" and not gives_figure(excerpt.quote, question),
+        unnamed_mention=unnamed_mention(excerpt.quote, question),
+        places_for_someone=places_for_someone(question, answer_names, excerpt.quote),
+    )
 
 
-def check_first_quote(found: Absence, question: str, articles: Iterable[Article], first: Excerpt,
-                      answer_names: Sequence[str] = ()) -> Absence:
+def check_first_quote(
+    found: Absence, question: str, articles: Iterable[Article], first: Excerpt, answer_names: Sequence[str] = ()
+) -> Absence:
     """The absence an answer is judged on: with the years its first quote and that quote's source lack.
 
     The source is taken from articles the search already loaded (no fetch); QA.ask and the fitting
@@ -255,9 +282,13 @@ def check_first_quote(found: Absence, question: str, articles: Iterable[Article]
 def designations_missing(question: str, text: str) -> tuple[str, ...]:
     """The designations the question names that the text never writes, in any case or hyphenation
     ("MiG-29" is written "Mig-29" or "MiG 29"; "Su-24" is not written by "Su-25" or "Su-245")."""
+
     def written(letters: str, number: str) -> bool:
-        return re.search(rf"(?<![A-Za-z]){re.escape(letters)}[\s‐‑–-]?{re.escape(number)}(?!\d)", text,
-                         re.IGNORECASE) is not None
+        return (
+            re.search(rf"(?<![A-Za-z]){re.escape(letters)}[\s‐‑–-]?{re.escape(number)}(?!\d)", text, re.IGNORECASE)
+            is not None
+        )
+
     return tuple(m.group(0) for m in DESIGNATION.finditer(question) if not written(m.group(1), m.group(2)))
 
 

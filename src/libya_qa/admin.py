@@ -9,7 +9,7 @@ import contextlib
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .build import BuildReport
 from .config import Settings
@@ -71,9 +71,18 @@ class BuildRunner:
         if report is not None and not self.qa.reload() and self.qa.last_reload_error:
             notes.append(f"reload failed: {self.qa.last_reload_error}")  # the old version keeps serving
         with self._lock:
-            self._state = BuildState("done" if report else "failed", full, self._state.started, _now(),
-                                     report, error, notes, self._state.stage,
-                                     100.0 if report else self._state.percent, time.perf_counter() - began)
+            self._state = BuildState(
+                "done" if report else "failed",
+                full,
+                self._state.started,
+                _now(),
+                report,
+                error,
+                notes,
+                self._state.stage,
+                100.0 if report else self._state.percent,
+                time.perf_counter() - began,
+            )
 
     def _set_stage(self, stage: str, percent: float) -> None:
         """Record the running build's current stage and progress (read by GET /index and its events)."""
@@ -103,4 +112,4 @@ class BuildRunner:
 
 def _now() -> str:
     """UTC time as ISO 8601."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -30,7 +30,13 @@ STOPWORDS = frozenset(
 
 # Names the corpus spells several ways; folded to one token so keywords meet across spellings.
 ALIASES = [
-    (re.compile(r"\b(?:the )?islamic state(?: of iraq and (?:syria|the levant))?\b|\bi\.s\.(?=\W|$)|\bisil\b|\bdaesh\b", re.I), " isis "),
+    (
+        re.compile(
+            r"\b(?:the )?islamic state(?: of iraq and (?:syria|the levant))?\b|\bi\.s\.(?=\W|$)|\bisil\b|\bdaesh\b",
+            re.I,
+        ),
+        " isis ",
+    ),
     (re.compile(r"\b(?:qaddafi|gaddafi|qadhafi|kadhafi)\b", re.I), " gaddafi "),
     (re.compile(r"\bu\.s\.(?:a\.)?(?=\W|$)|\bunited states\b|\busa\b", re.I), " usa "),
     (re.compile(r"\bu\.n\.(?=\W|$)|\bunited nations\b", re.I), " un "),
@@ -41,8 +47,14 @@ ALIASES = [
     (re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}(?=\W|$)"), lambda m: " " + m.group(0).replace(".", "") + " "),
     # "back" as a particle ("led him back to Libya", "fought back.") is a stop word, as "up", "down" and "out"
     # are; the verb ("Egypt backs Haftar", "backed by Saudi Arabia") is a key word of "Who backed Haftar?".
-    (re.compile(r"\bback(?=\s+(?:to|into|onto|from|in|on|at|of|home|out|up|down|off|away|again|then|there|"
-                r"here|and|toward|towards|inside)\b|\s*(?:[,.;:!?)\]”\"]|$))", re.I), " "),
+    (
+        re.compile(
+            r"\bback(?=\s+(?:to|into|onto|from|in|on|at|of|home|out|up|down|off|away|again|then|there|"
+            r"here|and|toward|towards|inside)\b|\s*(?:[,.;:!?)\]”\"]|$))",
+            re.I,
+        ),
+        " ",
+    ),
 ]
 
 
@@ -83,8 +95,10 @@ BRITISH = [
 
 
 # What every rule above needs the word to end or begin with: most words are turned away by this one test.
-MAYBE_BRITISH = re.compile(r"(?:is|ys)(?:e|es|ed|ing|ation|ations|er|ers)$|our\w{0,5}$|tres?$|ences?$|mmes?$|ogues?$"
-                           r"|^scep|^manoeuvr")
+MAYBE_BRITISH = re.compile(
+    r"(?:is|ys)(?:e|es|ed|ing|ation|ations|er|ers)$|our\w{0,5}$|tres?$|ences?$|mmes?$|ogues?$"
+    r"|^scep|^manoeuvr"
+)
 
 
 @lru_cache(maxsize=65_536)  # the same words come back in sentence after sentence; bounded
@@ -130,23 +144,47 @@ def tokenize_many(texts: list[str]) -> list[list[str]]:
 # What kind of words answer a question, guessed from how it opens.
 QUESTION_TYPES = [
     # "About how many ...?", "For how much longer ...?" (dev q588, q623)
-    ("number", re.compile(r"^\W*((?:(?:about|roughly|approximately|around|for|by)\s+)?"
-                          r"how (many|much|large|big|long|far|old|high|tall|deep|wide|fast)"
-                          r"|what (proportion|share|percentage|number|fraction))\b"
-                          # "What is the population of Niger?", "What was the civilian death toll ...?"
-                          r"|^\W*what(?:'s| is| was| are| were)\s+(?:the\s+|its\s+|their\s+|\w+[’']s\s+)?(?:\w+\s+){0,2}?"
-                          r"(population|area|size|gdp|budget|cost|death toll|toll|rate|percentage|share|proportion|"
-                          r"total|amount|value|price|income|debt|median age|life expectancy|unemployment|"
-                          r"distance|length|height|depth|width|elevation|altitude|duration)\b", re.I)),
-    ("time", re.compile(r"^\W*(when|since when|(?:(?:in|on|at|by|from|since|until|between)\s+)?(?:what|which)\s+"
-                        r"(?:years?|months?|dates?|days?|decades?|century|time))\b", re.I)),
-    ("name", re.compile(r"^\W*((?:by|to|from|for|with)\s+whom?|who|whom|whose|which|where|"
-                        r"what (group|country|countries|militia|organi[sz]ation|city|town))\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"^\W*((?:(?:about|roughly|approximately|around|for|by)\s+)?"
+            r"how (many|much|large|big|long|far|old|high|tall|deep|wide|fast)"
+            r"|what (proportion|share|percentage|number|fraction))\b"
+            # "What is the population of Niger?", "What was the civilian death toll ...?"
+            r"|^\W*what(?:'s| is| was| are| were)\s+(?:the\s+|its\s+|their\s+|\w+[’']s\s+)?(?:\w+\s+){0,2}?"
+            r"(population|area|size|gdp|budget|cost|death toll|toll|rate|percentage|share|proportion|"
+            r"total|amount|value|price|income|debt|median age|life expectancy|unemployment|"
+            r"distance|length|height|depth|width|elevation|altitude|duration)\b",
+            re.I,
+        ),
+    ),
+    (
+        "time",
+        re.compile(
+            r"^\W*(when|since when|(?:(?:in|on|at|by|from|since|until|between)\s+)?(?:what|which)\s+"
+            r"(?:years?|months?|dates?|days?|decades?|century|time))\b",
+            re.I,
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"^\W*((?:by|to|from|for|with)\s+whom?|who|whom|whose|which|where|"
+            r"what (group|country|countries|militia|organi[sz]ation|city|town))\b",
+            re.I,
+        ),
+    ),
 ]
-NUMBER = re.compile(r"\b(\d[\d,.]*|hundreds?|thousands?|dozens?|millions?|half|third|quarter|fifth|tenth|"
-                    r"one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty)\b", re.I)
-TIME = re.compile(r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|"
-                  r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b", re.I)
+NUMBER = re.compile(
+    r"\b(\d[\d,.]*|hundreds?|thousands?|dozens?|millions?|half|third|quarter|fifth|tenth|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty)\b",
+    re.I,
+)
+TIME = re.compile(
+    r"\b(1[89]\d\d|20\d\d|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b",
+    re.I,
+)
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+")
 
 
@@ -176,15 +214,23 @@ def without_continuation(question: str) -> str:
 
 # A request around the question ("Tell me who ...", "Can you tell me when ...", "I'd like to know how many ..."):
 # what follows is the question itself. "Name the Libyan city that ..." asks which city.
-REQUEST = re.compile(r"^\W*(?:please[,\s]+)?(?:(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:tell|show)\s+(?:me|us)"
-                     r"|(?:do|does)\s+(?:you|anyone)\s+know|i(?:['’]d|\s+would)\s+like\s+to\s+know"
-                     r"|i\s+(?:want|need)\s+to\s+know|i\s+wonder)\b[\s,:]*"
-                     r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
-NAME_REQUEST = re.compile(r"^\W*(?:please\s+)?(?:name|list|identify)\s+(?:me\s+)?(?:all\s+)?the\s+(?=\w)", re.IGNORECASE)
+REQUEST = re.compile(
+    r"^\W*(?:please[,\s]+)?(?:(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?(?:tell|show)\s+(?:me|us)"
+    r"|(?:do|does)\s+(?:you|anyone)\s+know|i(?:['’]d|\s+would)\s+like\s+to\s+know"
+    r"|i\s+(?:want|need)\s+to\s+know|i\s+wonder)\b[\s,:]*"
+    r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)",
+    re.IGNORECASE,
+)
+NAME_REQUEST = re.compile(
+    r"^\W*(?:please\s+)?(?:name|list|identify)\s+(?:me\s+)?(?:all\s+)?the\s+(?=\w)", re.IGNORECASE
+)
 # A phrase before the question word ("In his 2012 address, where did Obama ...?"): the question word types it.
-LEADING = re.compile(r"^\W*(?:in|on|at|during|after|before|according\s+to|since|for|from|under|with|without|"
-                     r"apart\s+from|besides|beyond|between|among|as\s+for)\b[^,?]{1,80},\s*"
-                     r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)", re.IGNORECASE)
+LEADING = re.compile(
+    r"^\W*(?:in|on|at|during|after|before|according\s+to|since|for|from|under|with|without|"
+    r"apart\s+from|besides|beyond|between|among|as\s+for)\b[^,?]{1,80},\s*"
+    r"(?=(?:who|whom|whose|what|which|when|where|why|how)\b)",
+    re.IGNORECASE,
+)
 
 
 def plain_question(question: str) -> str:
@@ -227,8 +273,9 @@ def _lowered_words(question: str) -> frozenset[str]:
     return frozenset(w.lower() for w in WORD.findall(question))
 
 
-def answer_fit(question: str, kind: str, sentence: str, sentence_terms: AbstractSet[str],
-               question_terms: AbstractSet[str]) -> float:
+def answer_fit(
+    question: str, kind: str, sentence: str, sentence_terms: AbstractSet[str], question_terms: AbstractSet[str]
+) -> float:
     """1.0 when the sentence holds words of the kind the question asks for that the question lacks.
 
     A sentence that only restates the question ("But the vote didn't go well.") scores low; one that

@@ -17,38 +17,54 @@ from .analysis import question_type, without_continuation
 from .slots import PLACE_LABELS, entity_label, label_in, person_spans
 
 # Verbs whose doers are as often countries as people or groups ("Who backed Haftar?": Egypt, the UAE).
-STATES_DO = (r"back|backs|backed|support|supports|supported|fund|funds|funded|arm|arms|armed|pay|pays|paid|sponsor|"
-             r"sponsors|sponsored|buy|buys|bought|sell|sells|sold|host|hosts|hosted|border|borders|bordered|"
-             r"convene|convened|recogni[sz]e|recogni[sz]ed|sanction|sanctioned|bomb|bombed|invade|invaded|"
-             r"own|owns|owned|govern|governs|governed|rule|rules|ruled|colonized|colonised|occupied|occupies")
+STATES_DO = (
+    r"back|backs|backed|support|supports|supported|fund|funds|funded|arm|arms|armed|pay|pays|paid|sponsor|"
+    r"sponsors|sponsored|buy|buys|bought|sell|sells|sold|host|hosts|hosted|border|borders|bordered|"
+    r"convene|convened|recogni[sz]e|recogni[sz]ed|sanction|sanctioned|bomb|bombed|invade|invaded|"
+    r"own|owns|owned|govern|governs|governed|rule|rules|ruled|colonized|colonised|occupied|occupies"
+)
 # Nouns a which-question asks for that only a person or a group can be.
-SOMEONE = (r"person|people|man|woman|group|groups|militia|militias|organi[sz]ation|organi[sz]ations|party|parties|"
-           r"movement|journalist|official|officials|operative|commander|leader|minister|president|spokes(?:man|woman|"
-           r"person)|analyst|general|envoy|gunman|gunmen|jihadist|militant|militants|agency|unit|brigade|faction|"
-           r"rebel|rebels|politician|diplomat|author|reporter|activist|cleric|emir|chief|publisher|company|firm|"
-           r"court|orchestra|newspaper|broadcaster")
+SOMEONE = (
+    r"person|people|man|woman|group|groups|militia|militias|organi[sz]ation|organi[sz]ations|party|parties|"
+    r"movement|journalist|official|officials|operative|commander|leader|minister|president|spokes(?:man|woman|"
+    r"person)|analyst|general|envoy|gunman|gunmen|jihadist|militant|militants|agency|unit|brigade|faction|"
+    r"rebel|rebels|politician|diplomat|author|reporter|activist|cleric|emir|chief|publisher|company|firm|"
+    r"court|orchestra|newspaper|broadcaster"
+)
 # No one: a place, or a language ("English" for "Which publisher brought out the German edition?", dev u250);
 # a people's name is read apart: "Syrians" may be who.
 PLACES = (PLACE_LABELS - {"NORP"}) | {"LANGUAGE"}
 # What a people's or a place's name before it makes someone: "the Egyptian authorities" are whom Al Jazeera holds
 # responsible (dev f226), "Syrian government forces" who closes in on al-Bab (f183).
-BODIES = (r"authorities|government|governments|forces|army|armies|troops|police|officials|military|navy|regime|"
-          r"militias?|rebels|fighters|soldiers|ministry|parliament|court|courts|prosecutors?|security|intelligence|"
-          r"coalition|administration|junta|embassy|diplomats")
+BODIES = (
+    r"authorities|government|governments|forces|army|armies|troops|police|officials|military|navy|regime|"
+    r"militias?|rebels|fighters|soldiers|ministry|parliament|court|courts|prosecutors?|security|intelligence|"
+    r"coalition|administration|junta|embassy|diplomats"
+)
 # Nouns a which-question asks for that only a person can be ("Which African Union analyst ...?").
-ONE_PERSON = (r"person|man|woman|journalist|official|operative|commander|leader|minister|president|spokes(?:man|woman|"
-              r"person)|analyst|general|envoy|gunman|politician|diplomat|author|reporter|activist|cleric|emir|chief|"
-              r"ambassador|correspondent|officer|head|secretary|coordinator|archaeologist|interviewer|editor|king|"
-              r"prince|prime minister|governor|mayor|judge|lawyer|scholar|expert|researcher|professor")
+ONE_PERSON = (
+    r"person|man|woman|journalist|official|operative|commander|leader|minister|president|spokes(?:man|woman|"
+    r"person)|analyst|general|envoy|gunman|politician|diplomat|author|reporter|activist|cleric|emir|chief|"
+    r"ambassador|correspondent|officer|head|secretary|coordinator|archaeologist|interviewer|editor|king|"
+    r"prince|prime minister|governor|mayor|judge|lawyer|scholar|expert|researcher|professor"
+)
 # A person is someone too: "Which archaeologist did ISIS behead?" is not answered by places (dev u42).
-ASKS_SOMEONE = re.compile(rf"^\W*(?:(?:who|whom)\b(?!(?:\s+\w+){{0,2}}\s+(?:{STATES_DO})\b)|"
-                          rf"(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{SOMEONE}|{ONE_PERSON})\b)", re.IGNORECASE)
+ASKS_SOMEONE = re.compile(
+    rf"^\W*(?:(?:who|whom)\b(?!(?:\s+\w+){{0,2}}\s+(?:{STATES_DO})\b)|"
+    rf"(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{SOMEONE}|{ONE_PERSON})\b)",
+    re.IGNORECASE,
+)
 # Who-questions whose answer is a person: what someone is, or what only people do ("Who heads ...?"); "Who
 # ordered them?" or "Who did Putin say this to?" may be answered by a navy or a fleet.
-PERSON_VERBS = (r"is|was|are|were|leads?|led|heads?|headed|speaks?|spoke|commands?|commanded|chairs?|chaired|"
-                r"runs?|ran|interviewed|wrote|writes?|founded|elected|appointed")
-ASKS_A_PERSON = re.compile(rf"^\W*(?:who\s+(?:{PERSON_VERBS})\b|"
-                           rf"(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{ONE_PERSON})\b)", re.IGNORECASE)
+PERSON_VERBS = (
+    r"is|was|are|were|leads?|led|heads?|headed|speaks?|spoke|commands?|commanded|chairs?|chaired|"
+    r"runs?|ran|interviewed|wrote|writes?|founded|elected|appointed"
+)
+ASKS_A_PERSON = re.compile(
+    rf"^\W*(?:who\s+(?:{PERSON_VERBS})\b|"
+    rf"(?:which|what)\s+(?:[\w'’-]+\s+){{0,3}}?(?:{ONE_PERSON})\b)",
+    re.IGNORECASE,
+)
 
 
 def asks_for_someone(question: str) -> bool:
@@ -72,8 +88,9 @@ def only_places(names: Sequence[str], context: str = "") -> bool:
     ("Syrians", who may be the someone asked for); False for no names. Each name is read where the context
     writes it, if it can be ("Homs province": a place; "Homs" alone reads as an organisation), else alone."""
     labels = [(name, (label_in(name, context) if context else "") or entity_label(name)) for name in names]
-    return bool(labels) and all(label in PLACES or (label == "NORP" and not name.endswith("s"))
-                                for name, label in labels)
+    return bool(labels) and all(
+        label in PLACES or (label == "NORP" and not name.endswith("s")) for name, label in labels
+    )
 
 
 def places_for_someone(question: str, names: Sequence[str], quote: str = "") -> tuple[str, ...]:

@@ -55,5 +55,5 @@ def describing_first(marked: list[tuple[Excerpt, Marked]], question: str) -> lis
     floor = marked[0][0].confidence - CLOSE_PROBABILITY
     for n, (excerpt, marks) in enumerate(marked[1:3], 1):
         if excerpt.confidence >= floor and describes(excerpt.quote, name):
-            return [(excerpt, marks), *marked[:n], *marked[n + 1:]]
+            return [(excerpt, marks), *marked[:n], *marked[n + 1 :]]
     return marked

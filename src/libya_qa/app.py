@@ -35,19 +35,28 @@ def create_app(settings: Settings | None = None, qa: QA | None = None) -> FastAP
         limit_threads(settings.serve_threads)
         ready = qa or await asyncio.to_thread(QA, settings)
         await asyncio.to_thread(slots.parser)  # spaCy's parser (2 s) at start-up, not on the first which-question
-        services = Services(settings=settings, qa=ready, runner=BuildRunner(settings, ready),
-                            gate=Gate(settings.concurrent_limit, settings.queue_limit, settings.serve_threads),
-                            watcher=IndexWatcher(ready, RELOAD_SECONDS), templates=make_templates(settings),
-                            metrics=metrics)
+        services = Services(
+            settings=settings,
+            qa=ready,
+            runner=BuildRunner(settings, ready),
+            gate=Gate(settings.concurrent_limit, settings.queue_limit, settings.serve_threads),
+            watcher=IndexWatcher(ready, RELOAD_SECONDS),
+            templates=make_templates(settings),
+            metrics=metrics,
+        )
         metrics.watch(services)
         app.state.services = services
         services.watcher.start()
         yield
         await services.watcher.stop()
 
-    app = FastAPIOffline(title="libya_qa", version=__version__, lifespan=lifespan,
-                         description="Verbatim, cited excerpts from a curated corpus about Libya since 2011. "
-                         "Every error has the shape {\"error\": {\"code\", \"message\"}}.")
+    app = FastAPIOffline(
+        title="libya_qa",
+        version=__version__,
+        lifespan=lifespan,
+        description="Verbatim, cited excerpts from a curated corpus about Libya since 2011. "
+        'Every error has the shape {"error": {"code", "message"}}.',
+    )
     app.state.settings = settings
     errors.install(app)
     for module in (ask, sources, admin, library, health, pages):

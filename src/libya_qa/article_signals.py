@@ -84,7 +84,7 @@ class ArticleSignals:
         for term, weight in weights.items():
             token = self.vocab.get(term)
             if token is not None and token + 1 < len(indptr):
-                covered[holders[indptr[token]:indptr[token + 1]]] += weight
+                covered[holders[indptr[token] : indptr[token + 1]]] += weight
         return covered / total if total else covered
 
     def lead_coverage(self, weights: dict[str, float]) -> np.ndarray:
@@ -94,5 +94,5 @@ class ArticleSignals:
         for term, weight in weights.items():
             token = self.vocab.get(term)
             if token is not None and token + 1 < len(self.lead_ptr):
-                covered[self.lead_holders[self.lead_ptr[token]:self.lead_ptr[token + 1]]] += weight
+                covered[self.lead_holders[self.lead_ptr[token] : self.lead_ptr[token + 1]]] += weight
         return covered / total if total else covered

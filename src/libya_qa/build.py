@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -23,8 +23,10 @@ from .stores import open_store
 from .tables import Embedded, passage_rows, sentence_rows
 
 SPLITTER = "regex-v9"  # bump when chunking changes so old vectors are not reused
-REDONE = ("every article was embedded again: the current index was made with another model, other passage "
-          "settings or another version of the keyword analyser")
+REDONE = (
+    "every article was embedded again: the current index was made with another model, other passage "
+    "settings or another version of the keyword analyser"
+)
 DAMAGED = "every article was embedded again: the current index could not be read ({code}), so none of it was reused"
 EMBED_SLICE = 1024  # sentences embedded per encoder call, so a build can report its progress
 Stage = Callable[[str, float], None]  # what a build is doing, and how far along it is (percent)
@@ -53,9 +55,12 @@ class BuildReport:
 
 def chunk_settings(settings: Settings) -> dict[str, Any]:
     """The settings that decide passages and their stored terms; vectors are reused only when these match."""
-    return {"splitter": SPLITTER, "analysis": ANALYSIS, "passage_words": settings.passage_words,
-            "overlap_sentences": settings.passage_overlap_sentences}
-
+    return {
+        "splitter": SPLITTER,
+        "analysis": ANALYSIS,
+        "passage_words": settings.passage_words,
+        "overlap_sentences": settings.passage_overlap_sentences,
+    }
 
 
 def _reusable(store: Store, encoder: Encoder, settings: Settings) -> tuple[Snapshot | None, str]:
@@ -65,22 +70,33 @@ def _reusable(store: Store, encoder: Encoder, settings: Settings) -> tuple[Snaps
     except IndexUnavailable as exc:
         return None, DAMAGED.format(code=exc.code)
     manifest = snapshot.manifest
-    same = (manifest.get("model") == encoder.name and manifest.get("dimension") == encoder.dimension
-            and manifest.get("chunking") == chunk_settings(settings))
+    same = (
+        manifest.get("model") == encoder.name
+        and manifest.get("dimension") == encoder.dimension
+        and manifest.get("chunking") == chunk_settings(settings)
+    )
     return (snapshot, "") if same else (None, REDONE)
 
 
 def _chunk(article: Article, row: int, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     """Sentence and passage rows of one article (sentence rows count from the article's first)."""
     sentences = split_sentences(article.id, article.body)
-    passages = make_passages(article.id, article.body, sentences,
-                             settings.passage_words, settings.passage_overlap_sentences)
-    return (sentence_rows([(row, s.start, s.end) for s in sentences]),
-            passage_rows([(row, p.start, p.end, p.first_sentence, p.last_sentence) for p in passages]))
+    passages = make_passages(
+        article.id, article.body, sentences, settings.passage_words, settings.passage_overlap_sentences
+    )
+    return (
+        sentence_rows([(row, s.start, s.end) for s in sentences]),
+        passage_rows([(row, p.start, p.end, p.first_sentence, p.last_sentence) for p in passages]),
+    )
 
 
-def embed_articles(articles: list[tuple[int, Article]], settings: Settings, encoder: Encoder,
-                   progress: bool = False, on_share: Callable[[float], None] | None = None) -> Embedded:
+def embed_articles(
+    articles: list[tuple[int, Article]],
+    settings: Settings,
+    encoder: Encoder,
+    progress: bool = False,
+    on_share: Callable[[float], None] | None = None,
+) -> Embedded:
     """Split, tokenise and embed new or changed articles (all sentences in one encoder call)."""
     sentence_parts, passage_parts, first = [], [], 0
     for row, article in articles:
@@ -100,29 +116,35 @@ def embed_articles(articles: list[tuple[int, Article]], settings: Settings, enco
     return Embedded(sentences, passages, vectors, terms)
 
 
-def _encode(encoder: Encoder, texts: list[str], progress: bool,
-            on_share: Callable[[float], None] | None) -> np.ndarray:
+def _encode(encoder: Encoder, texts: list[str], progress: bool, on_share: Callable[[float], None] | None) -> np.ndarray:
     """Embed the texts in slices (each sorted by length inside the encoder), reporting the share done."""
     if on_share is None or len(texts) <= EMBED_SLICE:
         return encoder.encode(texts, progress=progress)
     parts = []
     for first in range(0, len(texts), EMBED_SLICE):
-        parts.append(encoder.encode(texts[first:first + EMBED_SLICE], progress=progress))
+        parts.append(encoder.encode(texts[first : first + EMBED_SLICE], progress=progress))
         on_share(min(first + EMBED_SLICE, len(texts)) / len(texts))
     return np.concatenate(parts)
 
 
 def _manifest(settings: Settings, encoder: Encoder) -> dict[str, Any]:
     """What a version records about how it was built (the store adds counts, articles and its own parts)."""
-    now = datetime.now(timezone.utc)
-    return {"format": FORMAT, "package_version": __version__, "created": now.isoformat(),
-            "version": now.strftime("%Y%m%dT%H%M%S%fZ"), "model": encoder.name, "dimension": encoder.dimension,
-            "chunking": chunk_settings(settings)}
+    now = datetime.now(UTC)
+    return {
+        "format": FORMAT,
+        "package_version": __version__,
+        "created": now.isoformat(),
+        "version": now.strftime("%Y%m%dT%H%M%S%fZ"),
+        "model": encoder.name,
+        "dimension": encoder.dimension,
+        "chunking": chunk_settings(settings),
+    }
 
 
-def _sort_out(articles: list[Article], previous: Snapshot | None) -> tuple[dict[int, int], list[tuple[int, Article]],
-                                                                          list[str]]:
-    """Kept (old key -> new row: same body), changed (row, article) to embed, and the ids whose metadata alone changed."""
+def _sort_out(
+    articles: list[Article], previous: Snapshot | None
+) -> tuple[dict[int, int], list[tuple[int, Article]], list[str]]:
+    """Kept (old key -> new row: same body), changed (row, article) to embed, and ids whose metadata alone changed."""
     old = {e.source.id: (e.key, e.sha256) for e in previous.catalogue()} if previous else {}
     kept: dict[int, int] = {}
     changed: list[tuple[int, Article]] = []
@@ -145,9 +167,15 @@ def _same_body(previous: Snapshot | None, article: Article) -> bool:
     return stored is not None and stored.body_sha256 == article.body_sha256
 
 
-def build_index(settings: Settings, encoder: Encoder, articles: list[Article], full: bool = False,
-                progress: bool = False, on_stage: Stage | None = None,
-                store: Store | None = None) -> BuildReport:
+def build_index(
+    settings: Settings,
+    encoder: Encoder,
+    articles: list[Article],
+    full: bool = False,
+    progress: bool = False,
+    on_stage: Stage | None = None,
+    store: Store | None = None,
+) -> BuildReport:
     """Build a new version beside the current one and make it current only when complete."""
     stage = on_stage or (lambda _, __: None)
     started = time.perf_counter()
@@ -168,11 +196,19 @@ def build_index(settings: Settings, encoder: Encoder, articles: list[Article], f
     counts = (store.manifest(version) or {}).get("counts", {})
     encoded_ids = [a.id for _, a in changed]
     return BuildReport(
-        version=version, added=tuple(i for i in encoded_ids if i not in old),
+        version=version,
+        added=tuple(i for i in encoded_ids if i not in old),
         updated=tuple(i for i in encoded_ids if i in old),
         removed=tuple(sorted(set(old) - {a.id for a in articles})),
-        unchanged=len(articles) - len(changed), articles=len(articles),
-        passages=int(counts.get("passages", 0)), sentences=int(counts.get("sentences", 0)),
-        encoded_sentences=len(fresh.sentences), encode_seconds=encode_seconds, seconds=time.perf_counter() - started, full=full, index_type=kind,
-        relabelled=tuple(relabelled), notes=notes,
+        unchanged=len(articles) - len(changed),
+        articles=len(articles),
+        passages=int(counts.get("passages", 0)),
+        sentences=int(counts.get("sentences", 0)),
+        encoded_sentences=len(fresh.sentences),
+        encode_seconds=encode_seconds,
+        seconds=time.perf_counter() - started,
+        full=full,
+        index_type=kind,
+        relabelled=tuple(relabelled),
+        notes=notes,
     )

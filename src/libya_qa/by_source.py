@@ -32,9 +32,13 @@ MAX_SOURCES = 20  # a readable page; the sources that bear most strongly are kep
 Strength = Callable[[list[SentenceHit], Article], float]
 
 
-def group_by_source(searcher: Searcher, query: Query, strength: Strength,
-                    bar: float = BEARS_PROBABILITY, floor: Callable[[str], float] | None = None
-                    ) -> tuple[SourceGroup, ...]:
+def group_by_source(
+    searcher: Searcher,
+    query: Query,
+    strength: Strength,
+    bar: float = BEARS_PROBABILITY,
+    floor: Callable[[str], float] | None = None,
+) -> tuple[SourceGroup, ...]:
     """Every source whose evidence bears on the query (strength at least bar), with its best excerpts, by date.
 
     `strength` is confidence.source_probability (the answer's own model), each article judged on the
@@ -53,13 +57,20 @@ def group_by_source(searcher: Searcher, query: Query, strength: Strength,
     return tuple(sorted(groups, key=lambda g: date_key(g.source)))
 
 
-def _group(view: SentenceView, hits: list[SentenceHit], query: Query, strength: Strength,
-           bar: float, floor: Callable[[str], float] | None = None) -> SourceGroup:
+def _group(
+    view: SentenceView,
+    hits: list[SentenceHit],
+    query: Query,
+    strength: Strength,
+    bar: float,
+    floor: Callable[[str], float] | None = None,
+) -> SourceGroup:
     """One article's group: its best excerpt, and a second one when that bears on the question too."""
     article = view.articles[hits[0].article]
-    excerpts = [replace(e, confidence=max(strength(hits_inside(view, hits, e), article),
-                                          floor(e.quote) if floor else 0.0))
-                for e, _ in build_excerpts(view, hits, EXCERPTS_PER_SOURCE, query.question, query.given)]
+    excerpts = [
+        replace(e, confidence=max(strength(hits_inside(view, hits, e), article), floor(e.quote) if floor else 0.0))
+        for e, _ in build_excerpts(view, hits, EXCERPTS_PER_SOURCE, query.question, query.given)
+    ]
     kept = excerpts[:1] + [e for e in excerpts[1:] if e.confidence >= bar]
     return SourceGroup(kept[0].source, tuple(kept))
 

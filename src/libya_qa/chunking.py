@@ -39,10 +39,15 @@ def _line_sentences(text: str, line_start: int, line_end: int) -> Iterator[tuple
     bullet = BULLET.match(text, line_start, line_end)
     if bullet:
         start = bullet.end()  # the marker is layout, not words
-    cuts = sorted([*((m.start(), m.end()) for m in SHARE_BAR.finditer(text, start, line_end)),
-                   *((m.start(), m.end()) for m in POST_END.finditer(text, start, line_end)),
-                   *related_links(text, start, line_end), *sign_offs(text, start, line_end),
-                   *teaser_dates(text, start, line_end)])
+    cuts = sorted(
+        [
+            *((m.start(), m.end()) for m in SHARE_BAR.finditer(text, start, line_end)),
+            *((m.start(), m.end()) for m in POST_END.finditer(text, start, line_end)),
+            *related_links(text, start, line_end),
+            *sign_offs(text, start, line_end),
+            *teaser_dates(text, start, line_end),
+        ]
+    )
     for cut_start, cut_end in cuts:
         if cut_start < start:
             continue  # inside the one before (never seen: a share bar holds no post link)
@@ -68,7 +73,7 @@ def _segment_sentences(text: str, start: int, line_end: int) -> Iterator[tuple[i
         start += 1
     while line_end > start and text[line_end - 1].isspace():
         line_end -= 1
-    if line_end - start > 1 and text[line_end - 1] == "-" and text[line_end - 2] in ".!?\"”’)":
+    if line_end - start > 1 and text[line_end - 1] == "-" and text[line_end - 2] in '.!?"”’)':
         line_end -= 1  # "... a trip.-" before a cut sign-off: the dash broke the paragraph, it ends no words
     for match in BOUNDARY.finditer(text, start, line_end):
         end = match.end()
@@ -114,16 +119,14 @@ def _paragraph_ids(body: str, sentences: list[Sentence]) -> list[int]:
     return ids
 
 
-def make_passages(
-    article_id: str, body: str, sentences: list[Sentence], max_words: int, overlap: int
-) -> list[Passage]:
+def make_passages(article_id: str, body: str, sentences: list[Sentence], max_words: int, overlap: int) -> list[Passage]:
     """Group consecutive sentences into passages of about `max_words` words.
 
     A passage closes early at a paragraph break once it is half full (so passages follow the
     author's structure); a passage that closes mid-paragraph overlaps the next by `overlap`
     sentences so no answer is cut in two.
     """
-    words = [len(body[s.start:s.end].split()) for s in sentences]
+    words = [len(body[s.start : s.end].split()) for s in sentences]
     para = _paragraph_ids(body, sentences)
     passages: list[Passage] = []
     i, n = 0, len(sentences)
@@ -135,9 +138,7 @@ def make_passages(
             if j < n and para[j] != para[j - 1] and total >= max_words // 2:
                 break
         first, last = sentences[i], sentences[j - 1]
-        passages.append(
-            Passage(article_id, first.start, last.end, first_sentence=i, last_sentence=j - 1)
-        )
+        passages.append(Passage(article_id, first.start, last.end, first_sentence=i, last_sentence=j - 1))
         if j >= n:
             break
         i = j if para[j] != para[j - 1] else max(j - overlap, i + 1)

@@ -18,11 +18,13 @@ from .errors import BadQuestion
 from .filters import date_parts
 from .schema import UNKNOWN, Source
 
-CSL_STYLES = {"apa": "apa", "mla": "modern-language-association", "chicago": "chicago-author-date",
-              "bibtex": "bibtex"}
+CSL_STYLES = {"apa": "apa", "mla": "modern-language-association", "chicago": "chicago-author-date", "bibtex": "bibtex"}
 STYLES = (*CSL_STYLES, "ris", "csl-json")
-MEDIA_TYPES = {"bibtex": "application/x-bibtex", "ris": "application/x-research-info-systems",
-               "csl-json": "application/vnd.citationstyles.csl+json"}
+MEDIA_TYPES = {
+    "bibtex": "application/x-bibtex",
+    "ris": "application/x-research-info-systems",
+    "csl-json": "application/vnd.citationstyles.csl+json",
+}
 UNTITLED = "[Untitled article]"  # APA's bracketed description of a work without a title
 NAME_SEPARATORS = re.compile(r",\s*|\s+and\s+|\s*&\s*|;\s*")
 BIBTEX_SPECIAL = re.compile(r"([&%$#_])")
@@ -31,8 +33,11 @@ _LOCK = threading.Lock()  # citeproc-py's style objects are not documented as sa
 
 def csl_item(source: Source) -> dict[str, Any]:
     """The source as a CSL-JSON item (a web article: container-title is the publication)."""
-    item: dict[str, Any] = {"id": source.id, "type": "webpage",
-                            "title": source.title if source.title != UNKNOWN else UNTITLED}
+    item: dict[str, Any] = {
+        "id": source.id,
+        "type": "webpage",
+        "title": source.title if source.title != UNKNOWN else UNTITLED,
+    }
     names = [n for n in NAME_SEPARATORS.split(source.author) if n.strip()] if source.author != UNKNOWN else []
     if names:
         item["author"] = [_name(n) for n in names]
@@ -62,8 +67,7 @@ def cite(source: Source, style: str) -> str:
     if style == "ris":
         return ris(item)
     if style == "bibtex":
-        item = {k: BIBTEX_SPECIAL.sub(r"\\\1", v) if isinstance(v, str) and k != "URL" else v
-                for k, v in item.items()}
+        item = {k: BIBTEX_SPECIAL.sub(r"\\\1", v) if isinstance(v, str) and k != "URL" else v for k, v in item.items()}
     text = _format(item, CSL_STYLES[style])
     if style == "bibtex":  # bibtex.csl makes keys of words and spaces; the id is unique and valid
         text = re.sub(r"^@(\w+)\{[^,]*,", lambda m: f"@{m.group(1)}{{{source.id},", text.strip())
@@ -74,7 +78,9 @@ def cite(source: Source, style: str) -> str:
 def ris(item: dict[str, Any]) -> str:
     """A CSL-JSON item as an RIS record (TY ELEC: a web page)."""
     lines = [("TY", "ELEC"), ("ID", item["id"]), ("TI", item["title"])]
-    lines += [("AU", a["literal"] if "literal" in a else f"{a['family']}, {a['given']}") for a in item.get("author", [])]
+    lines += [
+        ("AU", a["literal"] if "literal" in a else f"{a['family']}, {a['given']}") for a in item.get("author", [])
+    ]
     if "container-title" in item:
         lines.append(("T2", item["container-title"]))
     if "issued" in item:

@@ -48,25 +48,35 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"note: {note}")
     if report.relabelled:
         print(f"metadata only (nothing embedded): {len(report.relabelled)}")
-    for label, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed),
-                       ("metadata", report.relabelled)):
+    for label, ids in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("removed", report.removed),
+        ("metadata", report.relabelled),
+    ):
         for article_id in ids:
             print(f"  {label}: {article_id}")
     return 0
 
 
-def _rebuild_on_ray(args: argparse.Namespace, settings: Settings) -> "BuildReport":
+def _rebuild_on_ray(args: argparse.Namespace, settings: Settings) -> BuildReport:
     """The same build, with the changed sentences embedded by a Ray actor pool (imported only here)."""
     from .ray_engine import ray_encoder
     from .sources import rebuild
 
     with ray_encoder(settings, args.address) as (encoder, cluster):
-        print(f"Embedding on Ray {cluster.ray_version} ({cluster.address}): {cluster.nodes} node(s), "
-              f"{cluster.cpus} CPUs, {encoder.actors} actors", file=sys.stderr)
+        print(
+            f"Embedding on Ray {cluster.ray_version} ({cluster.address}): {cluster.nodes} node(s), "
+            f"{cluster.cpus} CPUs, {encoder.actors} actors",
+            file=sys.stderr,
+        )
         report = rebuild(settings, encoder, full=args.full, progress=True)
     if run := encoder.last_run:
-        print(f"Ray: {run.texts} sentences in {run.batches} batches on {run.actors} actors; embedding "
-              f"{run.embedding_seconds:.1f}s of {run.seconds:.1f}s (the rest is actor start-up)", file=sys.stderr)
+        print(
+            f"Ray: {run.texts} sentences in {run.batches} batches on {run.actors} actors; embedding "
+            f"{run.embedding_seconds:.1f}s of {run.seconds:.1f}s (the rest is actor start-up)",
+            file=sys.stderr,
+        )
     return report
 
 
@@ -75,8 +85,9 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     from .ingest import Metadata, collect_sources, fetch_url, is_url, read_path
     from .sources import NEXT_STEP, add_source
 
-    overrides = Metadata(title=args.title, author=args.author, publisher=args.publisher, date=args.date,
-                         url=args.url, id=args.id)
+    overrides = Metadata(
+        title=args.title, author=args.author, publisher=args.publisher, date=args.date, url=args.url, id=args.id
+    )
     targets, skipped = collect_sources(args.paths)
     if len(targets) > 1 and (args.title or args.url or args.id):
         raise QAError("bad_metadata", "--title, --url and --id describe one article: add that source on its own")
@@ -94,8 +105,10 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
             print("  --replace: no article had that id or url, so it was added as a new one")
         if result.missing:
             flags = ", ".join(f"--{name}" for name in result.missing)
-            print(f"  missing metadata, written as unknown: {', '.join(result.missing)} (pass {flags} "
-                  f"with --replace, or edit the file)")
+            print(
+                f"  missing metadata, written as unknown: {', '.join(result.missing)} (pass {flags} "
+                f"with --replace, or edit the file)"
+            )
     for path in skipped:
         print(f"skipped {path}: not a supported file type", file=sys.stderr)
     if failures < len(targets):
@@ -149,8 +162,9 @@ def render_answer(answer: Answer, color: bool) -> str:
         lines.append(_filtered_line(answer))
     if answer.status == "not_found":
         reason = answer.message or "Not found in the corpus."
-        lines.append(reason if answer.message else reason + (" Nearest passages (not an answer):"
-                                                               if answer.excerpts else ""))
+        lines.append(
+            reason if answer.message else reason + (" Nearest passages (not an answer):" if answer.excerpts else "")
+        )
     else:
         lines.append(f"Confidence that the first quote answers: {answer.confidence:.0%}")
     lines += _ranked_lines(answer, color)
@@ -192,22 +206,37 @@ def _excerpt_lines(label: str, e: Excerpt, color: bool) -> list[str]:
         last = h1
     quote += e.quote[last:]
     s = e.source
-    cited = ", ".join((known(s.title, "untitled"), known(s.author, "author unknown"),
-                       known(s.publisher, "publisher unknown"), known(s.date, "date unknown")))
+    cited = ", ".join(
+        (
+            known(s.title, "untitled"),
+            known(s.author, "author unknown"),
+            known(s.publisher, "publisher unknown"),
+            known(s.date, "date unknown"),
+        )
+    )
     # every line marked, blank ones too: a quote may span a paragraph break
-    return [f"\n{label}", textwrap.indent(quote, "  > ", lambda _: True),
-            f"  — {cited} ({known(s.url, 'link unknown')}) [{s.id} {e.start}:{e.end}]"]
+    return [
+        f"\n{label}",
+        textwrap.indent(quote, "  > ", lambda _: True),
+        f"  — {cited} ({known(s.url, 'link unknown')}) [{s.id} {e.start}:{e.end}]",
+    ]
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer one question in the terminal."""
     from .qa import QA
 
-    filters = Filters(tuple(args.source or ()), tuple(args.publisher or ()), tuple(args.author or ()),
-                      args.since or "", args.until or "")
+    filters = Filters(
+        tuple(args.source or ()),
+        tuple(args.publisher or ()),
+        tuple(args.author or ()),
+        args.since or "",
+        args.until or "",
+    )
     try:
-        answer = QA(settings).ask(args.question, args.top_k, args.history or [], filters,
-                                  "source" if args.by_source else None)
+        answer = QA(settings).ask(
+            args.question, args.top_k, args.history or [], filters, "source" if args.by_source else None
+        )
     except BadQuestion as exc:  # the one entry point speaks the API's field names; say the flags here
         raise BadQuestion(exc.code, in_flags(exc.message)) from None
     if args.json:
@@ -217,9 +246,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-FLAG_NAMES = {"filters.date_from": "--since", "filters.date_to": "--until", "filters.sources": "--source",
-              "filters.publishers": "--publisher", "filters.authors": "--author", "GET /sources": "`libya-qa sources`",
-              "top_k": "--top-k"}
+FLAG_NAMES = {
+    "filters.date_from": "--since",
+    "filters.date_to": "--until",
+    "filters.sources": "--source",
+    "filters.publishers": "--publisher",
+    "filters.authors": "--author",
+    "GET /sources": "`libya-qa sources`",
+    "top_k": "--top-k",
+}
 
 
 def in_flags(message: str) -> str:
@@ -245,10 +280,12 @@ def check_listenable(host: str, port: int) -> None:
             pass
     except OSError as exc:
         taken = exc.errno == errno.EADDRINUSE
-        raise QAError("port_in_use" if taken else "cannot_listen",
-                      f"port {port} on {host} is in use: stop the other server or pass --port" if taken else
-                      f"cannot listen on {host}:{port} ({exc.strerror or exc}): pass --host 127.0.0.1 or 0.0.0.0"
-                      ) from None
+        raise QAError(
+            "port_in_use" if taken else "cannot_listen",
+            f"port {port} on {host} is in use: stop the other server or pass --port"
+            if taken
+            else f"cannot listen on {host}:{port} ({exc.strerror or exc}): pass --host 127.0.0.1 or 0.0.0.0",
+        ) from None
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -268,8 +305,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"the index in {settings.index_dir.name}/ has an older format; rebuilding it", file=sys.stderr)
         cmd_index(argparse.Namespace(full=True, engine="local"), settings)
     elif older_analyser(manifest):  # still servable: a rebuild of a large corpus is the operator's call
-        print(f"warning: the index in {settings.index_dir.name}/ was made by an older keyword analyser; it is "
-              "served, but run `libya-qa index --full` so its keywords read as questions now do", file=sys.stderr)
+        print(
+            f"warning: the index in {settings.index_dir.name}/ was made by an older keyword analyser; it is "
+            "served, but run `libya-qa index --full` so its keywords read as questions now do",
+            file=sys.stderr,
+        )
     qa = QA(settings)  # before the server starts, so a start-up failure is one line here, not a lifespan traceback
     run(create_app(settings, qa), settings, args.host, args.port)
     return 0
@@ -292,12 +332,21 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     cases = [c for c in every if not args.split or c.split == args.split]
     if not cases:  # a table of zeros would read as a measurement
         splits = ", ".join(sorted({c.split for c in every if c.split})) or "none"
-        raise QAError("no_eval_cases", f"{args.file} holds no questions" + (
-            f" of split {args.split} (its splits: {splits})" if every else ""))
+        raise QAError(
+            "no_eval_cases",
+            f"{args.file} holds no questions" + (f" of split {args.split} (its splits: {splits})" if every else ""),
+        )
     report = evaluate(QA(settings), cases)
     if args.json:
-        print(json.dumps({split or "all": {**report.summary(split), "reliability": report.reliability(split)}
-                          for split in report.splits()}, indent=2))
+        print(
+            json.dumps(
+                {
+                    split or "all": {**report.summary(split), "reliability": report.reliability(split)}
+                    for split in report.splits()
+                },
+                indent=2,
+            )
+        )
     else:
         print(format_report(report))
     return 0
@@ -313,15 +362,25 @@ def parser() -> argparse.ArgumentParser:
     how = p.add_mutually_exclusive_group()
     how.add_argument("--full", action="store_true", help="rebuild every article from scratch")
     how.add_argument("--rollback", action="store_true", help="make the previous index version current again")
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="embed in this process (default) or on a Ray cluster (needs the [scale] extra)")
-    p.add_argument("--address", help="with --engine ray: a running cluster's HOST:PORT (or auto); "
-                   "default: a local cluster sized to this machine")
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="embed in this process (default) or on a Ray cluster (needs the [scale] extra)",
+    )
+    p.add_argument(
+        "--address",
+        help="with --engine ray: a running cluster's HOST:PORT (or auto); "
+        "default: a local cluster sized to this machine",
+    )
     p.set_defaults(run=cmd_index)
-    p = sub.add_parser("add", help="add articles: .txt, .md, .html or .pdf files, folders of them, or URLs",
-                       description=f"Add each source to corpus/ as a normalised article (sources over "
-                       f"{MAX_SOURCE_BYTES >> 20} MiB are refused; URLs time out after {FETCH_TIMEOUT:g} s). "
-                       "Flags override extracted metadata; missing metadata is written as unknown.")
+    p = sub.add_parser(
+        "add",
+        help="add articles: .txt, .md, .html or .pdf files, folders of them, or URLs",
+        description=f"Add each source to corpus/ as a normalised article (sources over "
+        f"{MAX_SOURCE_BYTES >> 20} MiB are refused; URLs time out after {FETCH_TIMEOUT:g} s). "
+        "Flags override extracted metadata; missing metadata is written as unknown.",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     for name in ("title", "author", "publisher", "date", "url", "id"):
         p.add_argument(f"--{name}", help="date as YYYY-MM-DD" if name == "date" else None)

@@ -54,9 +54,21 @@ FAR_PROBABILITY = 0.08
 # All 17 described first quotes answered: (17 + 1) / (17 + 2); the probability is at least this.
 DESCRIBED_PROBABILITY = 0.95
 # What the model reads, the question's evidence and its signals of absence (bench/fit_ranking.py fits all).
-INPUTS = ("top_score", "margin", "context_coverage", "unknown_name_share", "unknown_year", "typed_fit",
-          "article_coverage", "best_article_coverage", "cosine", "sentence_bm25", "uncovered", "year_outside_quote",
-          "names_outside_source")
+INPUTS = (
+    "top_score",
+    "margin",
+    "context_coverage",
+    "unknown_name_share",
+    "unknown_year",
+    "typed_fit",
+    "article_coverage",
+    "best_article_coverage",
+    "cosine",
+    "sentence_bm25",
+    "uncovered",
+    "year_outside_quote",
+    "names_outside_source",
+)
 
 
 @dataclass(frozen=True)
@@ -77,13 +89,21 @@ def signals(hits: list[SentenceHit], absence: Absence) -> dict[str, float]:
     # no margin to read: 0, as a source judged on its own. Read against 0.0, the top score itself had
     # answered "What is the best pizza recipe?" at 0.42 over Orton's article alone.
     rival = next((h.confidence for h in hits if h.article != top.article), top.confidence)
-    return {"top_score": top.confidence, "margin": top.confidence - rival, "context_coverage": top.context_coverage,
-            "unknown_name_share": absence.unknown_name_share, "unknown_year": float(bool(absence.unknown_years)),
-            "typed_fit": top.typed_near, "article_coverage": top.article_coverage,
-            "best_article_coverage": top.best_article_coverage, "cosine": top.cosine,
-            "sentence_bm25": top.sentence_bm25, "uncovered": 1.0 - max(top.context_coverage, top.article_coverage),
-            "year_outside_quote": float(bool(absence.years_outside_quote)),
-            "names_outside_source": absence.names_outside_source}
+    return {
+        "top_score": top.confidence,
+        "margin": top.confidence - rival,
+        "context_coverage": top.context_coverage,
+        "unknown_name_share": absence.unknown_name_share,
+        "unknown_year": float(bool(absence.unknown_years)),
+        "typed_fit": top.typed_near,
+        "article_coverage": top.article_coverage,
+        "best_article_coverage": top.best_article_coverage,
+        "cosine": top.cosine,
+        "sentence_bm25": top.sentence_bm25,
+        "uncovered": 1.0 - max(top.context_coverage, top.article_coverage),
+        "year_outside_quote": float(bool(absence.years_outside_quote)),
+        "names_outside_source": absence.names_outside_source,
+    }
 
 
 def probability(inputs: dict[str, float], model: dict[str, float] = MODEL) -> float:
@@ -131,8 +151,13 @@ def described_probability(question: str, quote: str) -> float:
     return DESCRIBED_PROBABILITY if says_who(question, quote) else 0.0
 
 
-def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_PROBABILITY,
-          model: dict[str, float] = MODEL, floor: float = 0.0) -> Verdict:
+def judge(
+    hits: list[SentenceHit],
+    absence: Absence,
+    threshold: float = ANSWER_PROBABILITY,
+    model: dict[str, float] = MODEL,
+    floor: float = 0.0,
+) -> Verdict:
     """Answer or not_found, with the probability that the first excerpt answers (model: the fitting script's;
     floor: what its quote alone shows, described_probability)."""
     p = _capped(probability(signals(hits, absence), model), absence, hits) if hits else 0.0
@@ -140,35 +165,67 @@ def judge(hits: list[SentenceHit], absence: Absence, threshold: float = ANSWER_P
     if absence.late_years:
         years = ", ".join(str(y) for y in absence.late_years)
         covered = absence.span.describe()
-        return Verdict(p, False, f"Not found: the corpus's sources were published {covered}; none of them covers "
-                       f"{years}. Any excerpts are the nearest passages, not an answer.")
+        return Verdict(
+            p,
+            False,
+            f"Not found: the corpus's sources were published {covered}; none of them covers "
+            f"{years}. Any excerpts are the nearest passages, not an answer.",
+        )
     if absence.unsupported_years or absence.unsupported_designations:  # too specific for nearby text to satisfy
         unsupported = ", ".join([*map(str, absence.unsupported_years), *absence.unsupported_designations])
-        return Verdict(p, False, f"Not found: the best-matching source, {absence.best_source}, never mentions "
-                       f"{unsupported}. Any excerpts are the nearest passages, not an answer.")
+        return Verdict(
+            p,
+            False,
+            f"Not found: the best-matching source, {absence.best_source}, never mentions "
+            f"{unsupported}. Any excerpts are the nearest passages, not an answer.",
+        )
     if far_off(hits, absence):
         quoted = [f"“{w}”" for w in absence.unknown_words]
         words = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
-        return Verdict(p, False, f"Not found: no article in the corpus mentions {words}, and no passage comes close "
-                       "to the question's meaning. Any excerpts are the nearest passages, not an answer.")
+        return Verdict(
+            p,
+            False,
+            f"Not found: no article in the corpus mentions {words}, and no passage comes close "
+            "to the question's meaning. Any excerpts are the nearest passages, not an answer.",
+        )
     if p >= threshold:
         return Verdict(p, True)
     if absence.unknown_names:
         names = ", ".join(absence.unknown_names)
-        return Verdict(p, False, f"Not found: no article in the corpus mentions {names}. Any excerpts are the "
-                       "nearest passages, not an answer.")
+        return Verdict(
+            p,
+            False,
+            f"Not found: no article in the corpus mentions {names}. Any excerpts are the "
+            "nearest passages, not an answer.",
+        )
     if hits and hits[0].other_subject:
-        return Verdict(p, False, "Not found: the best-matching passage is from a fact sheet about something the "
-                       "question does not name. Any excerpts are the nearest passages, not an answer.")
+        return Verdict(
+            p,
+            False,
+            "Not found: the best-matching passage is from a fact sheet about something the "
+            "question does not name. Any excerpts are the nearest passages, not an answer.",
+        )
     if absence.figure_missing:
-        return Verdict(p, False, "Not found: the best-matching passage gives no figure of the kind this question asks "
-                       "for. Any excerpts are the nearest passages, not an answer.")
+        return Verdict(
+            p,
+            False,
+            "Not found: the best-matching passage gives no figure of the kind this question asks "
+            "for. Any excerpts are the nearest passages, not an answer.",
+        )
     if absence.unnamed_mention:
         mention = absence.unnamed_mention
-        return Verdict(p, False, f"Not found: the best-matching passage mentions “{mention}” without naming who or "
-                       "what that is. Any excerpts are the nearest passages, not an answer.")
+        return Verdict(
+            p,
+            False,
+            f"Not found: the best-matching passage mentions “{mention}” without naming who or "
+            "what that is. Any excerpts are the nearest passages, not an answer.",
+        )
     if absence.places_for_someone:
         places = " · ".join(absence.places_for_someone)
-        return Verdict(p, False, f"Not found: the question asks who, and the best-matching passage names only places, "
-                       f"peoples or languages ({places}). Any excerpts are the nearest passages, not an answer.")
+        return Verdict(
+            p,
+            False,
+            f"Not found: the question asks who, and the best-matching passage names only places, "
+            f"peoples or languages ({places}). Any excerpts are the nearest passages, not an answer.",
+        )
     return Verdict(p, False)

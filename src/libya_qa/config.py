@@ -87,31 +87,55 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Refuse settings no component could use, naming the variable that sets each."""
-        _check("ANSWER_THRESHOLD", self.answer_threshold is None or 0.0 <= self.answer_threshold <= 1.0,
-               "a probability from 0 to 1", self.answer_threshold)
+        _check(
+            "ANSWER_THRESHOLD",
+            self.answer_threshold is None or 0.0 <= self.answer_threshold <= 1.0,
+            "a probability from 0 to 1",
+            self.answer_threshold,
+        )
         _check("INDEX_TYPE", self.index_type in INDEX_TYPES, f"one of {', '.join(INDEX_TYPES)}", self.index_type)
         _check("PRECISION", self.precision in PRECISIONS, f"one of {', '.join(PRECISIONS)}", self.precision)
-        _check("QUESTION_ENCODER", self.question_encoder in QUESTION_ENCODERS,
-               f"one of {', '.join(QUESTION_ENCODERS)}", self.question_encoder)
-        _check("CACHE", not self.cache_folder.exists() or self.cache_folder.is_dir(), "a folder (or a path where one "
-               "can be made), not a file", str(self.cache_folder))
+        _check(
+            "QUESTION_ENCODER",
+            self.question_encoder in QUESTION_ENCODERS,
+            f"one of {', '.join(QUESTION_ENCODERS)}",
+            self.question_encoder,
+        )
+        _check(
+            "CACHE",
+            not self.cache_folder.exists() or self.cache_folder.is_dir(),
+            "a folder (or a path where one can be made), not a file",
+            str(self.cache_folder),
+        )
         _check("SERVE_THREADS", self.serve_threads >= 1, "at least 1", self.serve_threads)
         _check("MASKED_MAX_SHARE", 0.0 <= self.masked_max_share <= 1.0, "between 0 and 1", self.masked_max_share)
         _check("KEEP_VERSIONS", self.keep_versions >= 1, "at least 1", self.keep_versions)
-        _check("PUBLIC_URL", self.public_url == "" or self.public_url.startswith(("http://", "https://")),
-               "an http:// or https:// address", self.public_url)
+        _check(
+            "PUBLIC_URL",
+            self.public_url == "" or self.public_url.startswith(("http://", "https://")),
+            "an http:// or https:// address",
+            self.public_url,
+        )
         _check("STORE", self.store in STORES, f"one of {', '.join(STORES)}", self.store)
         for name, folder in (("CORPUS", self.corpus_dir), ("INDEX", self.index_dir)):  # mkdir would raise later
-            _check(name, not folder.exists() or folder.is_dir(), "a folder (or a path where one can be made), not a file",
-                   str(folder))
+            _check(
+                name,
+                not folder.exists() or folder.is_dir(),
+                "a folder (or a path where one can be made), not a file",
+                str(folder),
+            )
         _check("MAX_CONCURRENT", self.max_concurrent >= 0, "0 (sized to the machine) or more", self.max_concurrent)
         _check("MAX_QUEUED", self.max_queued >= 0, "0 (sized to the machine) or more", self.max_queued)
         _check("MAX_CONNECTIONS", self.max_connections >= 1, "at least 1", self.max_connections)
         _check("HEADER_TIMEOUT", 0 < self.header_timeout < math.inf, "a positive number", self.header_timeout)
         _check("BODY_TIMEOUT", 0 < self.body_timeout < math.inf, "a positive number", self.body_timeout)
         # A token with spaces can never match what a client sends after "Bearer " (issue 13).
-        _check("ADMIN_TOKEN", self.admin_token == "".join(self.admin_token.split()),
-               "free of whitespace (a trailing newline from a file?)", f"a value of {len(self.admin_token)} characters")
+        _check(
+            "ADMIN_TOKEN",
+            self.admin_token == "".join(self.admin_token.split()),
+            "free of whitespace (a trailing newline from a file?)",
+            f"a value of {len(self.admin_token)} characters",
+        )
 
     @property
     def cache_folder(self) -> Path:

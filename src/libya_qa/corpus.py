@@ -76,7 +76,7 @@ def parse_article(text: str, origin: str = "<text>") -> Article:
     article_id = str(meta.get("id", "")).strip()
     if not ID_PATTERN.match(article_id):
         raise CorpusError("bad_corpus_file", f"{origin}: id {article_id!r} must be lowercase a-z, 0-9 and '-'")
-    body = text[match.end():].strip()
+    body = text[match.end() :].strip()
     if not body:
         raise CorpusError("bad_corpus_file", f"{origin}: the article body is empty")
     values = {key: _field(meta.get(key)) for key in HEADER_FIELDS[1:]}
@@ -112,8 +112,11 @@ def corpus_files(corpus_dir: Path) -> dict[str, tuple[Path, Article]]:
             continue
         article = parse_article(path.read_text(encoding="utf-8"), origin=str(path))
         if article.id in found:
-            raise CorpusError("duplicate_id", f"id {article.id!r} is used by two corpus files, {found[article.id][0]} "
-                              f"and {path}: change the id in one header, or delete the copy")
+            raise CorpusError(
+                "duplicate_id",
+                f"id {article.id!r} is used by two corpus files, {found[article.id][0]} "
+                f"and {path}: change the id in one header, or delete the copy",
+            )
         found[article.id] = (path, article)
     return found
 
@@ -149,8 +152,11 @@ def write_article(corpus_dir: Path, article: Article, path: Path | None = None) 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFull("disk_full", f"no space left on the disk holding {target.parent}: nothing was "
-                           "written; free some space and try again") from exc
+            raise DiskFull(
+                "disk_full",
+                f"no space left on the disk holding {target.parent}: nothing was "
+                "written; free some space and try again",
+            ) from exc
         raise
     return target
 

@@ -79,8 +79,9 @@ class DenseIndex:
         index.add(vectors)
         return cls(index)
 
-    def carried_forward(self, kept: np.ndarray, n_old: int, fresh: np.ndarray, index_type: str,
-                        masked_max_share: float) -> DenseIndex | None:
+    def carried_forward(
+        self, kept: np.ndarray, n_old: int, fresh: np.ndarray, index_type: str, masked_max_share: float
+    ) -> DenseIndex | None:
         """This index with passages `kept` (old rows, in order) kept and `fresh` vectors appended, or None.
 
         None means rebuild: the configured type changed, the corpus crossed the exact-search limit, a
@@ -124,8 +125,11 @@ class DenseIndex:
         if self.rows is None:
             return self.ntotal == n_passages
         live = self.rows[self.rows >= 0]
-        return (len(self.rows) == self.ntotal and len(live) == n_passages
-                and np.array_equal(np.sort(live), np.arange(n_passages)))
+        return (
+            len(self.rows) == self.ntotal
+            and len(live) == n_passages
+            and np.array_equal(np.sort(live), np.arange(n_passages))
+        )
 
     def stored_vectors(self, rows: np.ndarray) -> np.ndarray | None:
         """The vectors of these passage rows as the index stores them, or None when it keeps only codes.

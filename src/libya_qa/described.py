@@ -21,13 +21,17 @@ from .slots import parsed, person_spans
 IS_WHAT = re.compile(r"^\W*(?P<wh>who|what)\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<rest>.+?)\W*$", re.IGNORECASE)
 # After the name, its initials aside: ", the ...", ", an ...", ", who ...", ", NATO's ...", or a list entry's
 # definition ("Libyan National Army (LNA): The banner name for ...").
-APPOSITION = re.compile(r"(?:\s+\([A-Z][\w-]*\))?(?:,\s+(?:(?:then|now|formerly|once)\s+)?"
-                        r"(?:[Tt]he|[Aa]n?|who|whose|which|[A-Z][\w.&-]*(?:'s|’s))\s|:\s+[A-Z])")
+APPOSITION = re.compile(
+    r"(?:\s+\([A-Z][\w-]*\))?(?:,\s+(?:(?:then|now|formerly|once)\s+)?"
+    r"(?:[Tt]he|[Aa]n?|who|whose|which|[A-Z][\w.&-]*(?:'s|’s))\s|:\s+[A-Z])"
+)
 # "is president of", "was the ...", not "was laid off"
 COPULA = re.compile(r"\s+(?:is|was|has been|had been)\s+(?:the|an?|[a-z]+\s+(?:of|at|for|to)\b|[A-Z])")
 # Before the name: "His lawyer, Farid el-Deeb"; a title word the tagger reads as a noun is taken apart below.
-APPOSED_BEFORE = re.compile(r"(?:\b(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)|[A-Z][\w.&-]*(?:'s|’s))"
-                            r"\s+[\w’'-]+(?:\s+[\w’'-]+){0,3},\s*$")
+APPOSED_BEFORE = re.compile(
+    r"(?:\b(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Ii]ts|[Tt]heir)|[A-Z][\w.&-]*(?:'s|’s))"
+    r"\s+[\w’'-]+(?:\s+[\w’'-]+){0,3},\s*$"
+)
 # "The RAND Corporation’s Christopher Chivvis": an affiliation written as an owner
 OWNER = re.compile(r"[A-Z][\w.&-]*(?:'s|’s)\s+$")
 TITLE_TAGS = frozenset({"NOUN", "PROPN"})
@@ -69,7 +73,7 @@ def describes(quote: str, name: str) -> bool:
         # the whole name the recogniser reads: "Haftar" of "provided by Khalifa Haftar" has no title "Khalifa"
         start = min((a for a, b in people if a <= found.start() < b), default=found.start())
         end = max((b for a, b in people if a < found.end() <= b), default=found.end())
-        after, before = quote[end:end + CONTEXT_CHARS], quote[max(start - CONTEXT_CHARS, 0):start]
+        after, before = quote[end : end + CONTEXT_CHARS], quote[max(start - CONTEXT_CHARS, 0) : start]
         if APPOSITION.match(after) or COPULA.match(after) or APPOSED_BEFORE.search(before):
             return True
         if OWNER.search(before) or _titled(before):

@@ -82,7 +82,8 @@ class SentenceTransformerEncoder:
         from sentence_transformers import SentenceTransformer  # heavy: imported once, here
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # a "Loading weights" bar on stderr before every CLI answer or error
+        # a "Loading weights" bar on stderr before every CLI answer or error
+        transformers_logging.disable_progress_bar()
         location = resolve_model(name)
         try:
             self._model = SentenceTransformer(str(location), device="cpu")
@@ -98,7 +99,9 @@ class SentenceTransformerEncoder:
         self.precision = precision
         self._location = Path(location) if Path(location).is_dir() else None
         self._auto_bf16 = precision == "auto" and native_bf16()
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         self.dimension = int(dimension())
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
@@ -110,8 +113,11 @@ class SentenceTransformerEncoder:
         bf16 = self.precision == "bf16" or (self._auto_bf16 and len(texts) >= AUTO_BF16_MIN_BATCH)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             vectors = self._model.encode(
-                texts, batch_size=batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=progress,
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
@@ -120,14 +126,19 @@ class SentenceTransformerEncoder:
         which onnx_questions can export; None for any other pipeline or arithmetic."""
         modules = [type(module).__name__ for module in self._model]
         pooling = getattr(self._model[1], "pooling_mode", None) if len(modules) > 1 else None
-        if self.precision not in ("fp32", "auto") or self._location is None or \
-                modules != ["Transformer", "Pooling", "Normalize"] or pooling not in ("mean", None):
+        if (
+            self.precision not in ("fp32", "auto")
+            or self._location is None
+            or modules != ["Transformer", "Pooling", "Normalize"]
+            or pooling not in ("mean", None)
+        ):
             return None
         if pooling is None and not getattr(self._model[1], "pooling_mode_mean_tokens", False):
             return None  # sentence-transformers before 5 names its mode by flags
         weights = tuple(sorted([*self._location.glob("*.safetensors"), *self._location.glob("*.bin")]))
-        return TransformerParts(self._model[0].auto_model, self._model.tokenizer, int(self._model.max_seq_length),
-                                weights)
+        return TransformerParts(
+            self._model[0].auto_model, self._model.tokenizer, int(self._model.max_seq_length), weights
+        )
 
 
 def _quantize_int8(model):  # type: ignore[no-untyped-def]
@@ -171,7 +182,7 @@ def load_encoder(name: str, precision: str = "fp32") -> Encoder:
     return SentenceTransformerEncoder(name, precision=precision)
 
 
-def encoder_for(settings: "Settings", questions: bool = True) -> Encoder:
+def encoder_for(settings: Settings, questions: bool = True) -> Encoder:
     """The encoder Settings ask for: model and precision (LIBYA_QA_MODEL, LIBYA_QA_PRECISION), with questions
     run by ONNX Runtime unless LIBYA_QA_QUESTION_ENCODER=torch (onnx_questions.py); questions=False for a
     build, which encodes batches only (no export, no session)."""

@@ -78,8 +78,10 @@ def load_cases(path: Path) -> list[Case]:
                 raise QAError("bad_eval_file", f"{path} line {number} is not JSON ({exc})") from exc
             except (ValueError, KeyError) as exc:
                 why = f"it has no {exc}" if isinstance(exc, KeyError) else str(exc)
-                raise QAError("bad_eval_file", f"{path} line {number} is not a case: {why} "
-                              "(the format: tests/data/eval/README.md)") from exc
+                raise QAError(
+                    "bad_eval_file",
+                    f"{path} line {number} is not a case: {why} (the format: tests/data/eval/README.md)",
+                ) from exc
     return cases
 
 
@@ -89,6 +91,7 @@ SPLITS = ("", "dev", "test")
 
 def _case(row: dict) -> Case:
     """One case from its JSON object; a field of the wrong shape is a ValueError naming it (no silent score)."""
+
     def texts(name: str, value: object) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise ValueError(f"{name} must be a list of non-empty strings")
@@ -145,10 +148,12 @@ def _highlight_share(excerpt: Excerpt) -> float:
 def _verbatim(qa: QA, answer: Answer) -> tuple[int, int]:
     """(exact, checked): excerpts and short-answer spans that are the stored body at their offsets."""
     snapshot = qa.loaded.snapshot
-    body = {i: snapshot.article_by_id(i).body for i in {e.source.id for e in answer.excerpts}
-            | {s.source_id for s in answer.short_answer}}
-    exact = sum(body[e.source.id][e.start:e.end] == e.quote for e in answer.excerpts)
-    exact += sum(body[s.source_id][s.start:s.end] == s.text for s in answer.short_answer)
+    body = {
+        i: snapshot.article_by_id(i).body
+        for i in {e.source.id for e in answer.excerpts} | {s.source_id for s in answer.short_answer}
+    }
+    exact = sum(body[e.source.id][e.start : e.end] == e.quote for e in answer.excerpts)
+    exact += sum(body[s.source_id][s.start : s.end] == s.text for s in answer.short_answer)
     return exact, len(answer.excerpts) + len(answer.short_answer)
 
 
@@ -163,17 +168,31 @@ def run_case(qa: QA, case: Case, other: str = "") -> Result:
     exact, checked = _verbatim(qa, answer)
     bearing = [e for e in answer.excerpts if not e.related]
     return Result(
-        case, rank, article_rank, answer.status, answer.confidence, exact, checked, answer.took_ms, without,
+        case,
+        rank,
+        article_rank,
+        answer.status,
+        answer.confidence,
+        exact,
+        checked,
+        answer.took_ms,
+        without,
         highlighted=rank == 1 and first is not None and _highlight_holds(first, case),
         highlight_share=_highlight_share(first) if first is not None else 0.0,
-        precise=sum(_names_an_answer(e, case) for e in answer.excerpts), excerpts=len(answer.excerpts),
-        precise_bearing=sum(_names_an_answer(e, case) for e in bearing), bearing=len(bearing), short_given=bool(texts),
-        short_hit=any(_matches(t, case) for t in texts), short_spans=len(texts),
-        short_spans_right=sum(_matches(t, case) for t in texts), rank_after_other=after_other,
+        precise=sum(_names_an_answer(e, case) for e in answer.excerpts),
+        excerpts=len(answer.excerpts),
+        precise_bearing=sum(_names_an_answer(e, case) for e in bearing),
+        bearing=len(bearing),
+        short_given=bool(texts),
+        short_hit=any(_matches(t, case) for t in texts),
+        short_spans=len(texts),
+        short_spans_right=sum(_matches(t, case) for t in texts),
+        rank_after_other=after_other,
         later_holding=sum(_names_an_answer(e, case) for e in answer.excerpts[1:]),
         later_marked=sum(_names_an_answer(e, case) and _highlight_holds(e, case) for e in answer.excerpts[1:]),
         later_marks=sum(len(e.highlights or (e.highlight,)) for e in answer.excerpts[1:]),
-        later=len(answer.excerpts[1:]))
+        later=len(answer.excerpts[1:]),
+    )
 
 
 def _matches(text: str, case: Case) -> bool:
@@ -217,10 +236,14 @@ class Report:
         answered = [r for r in answerable if r.status == "answered"]
         checked = sum(r.checked for r in self.of("answerable", "unanswerable", "followup", split=split))
         return {
-            "answerable": len(answerable), "unanswerable": len(unanswerable), "followup": len(followups),
+            "answerable": len(answerable),
+            "unanswerable": len(unanswerable),
+            "followup": len(followups),
             "hit@1": _rate(answerable, lambda r: r.rank == 1),
             "hit@5": _rate(answerable, lambda r: r.rank is not None),
-            "mrr": round(statistics.fmean([1 / r.rank if r.rank else 0.0 for r in answerable]), 3) if answerable else 0.0,
+            "mrr": round(statistics.fmean([1 / r.rank if r.rank else 0.0 for r in answerable]), 3)
+            if answerable
+            else 0.0,
             "article_hit@1": _rate(answerable, lambda r: r.article_rank == 1),
             "answered_rate": _rate(answerable, lambda r: r.status == "answered"),
             "abstained_rate": _rate(unanswerable, lambda r: r.status == "not_found"),
@@ -236,8 +259,11 @@ class Report:
             "short_answer_given": _rate(answered, lambda r: r.short_given),
             "short_answer_holds_answer": _rate([r for r in answered if r.short_given], lambda r: r.short_hit),
             "short_answer_span_precision": _share(answered, lambda r: r.short_spans_right, lambda r: r.short_spans),
-            "verbatim_share": round(sum(r.verbatim for r in self.of("answerable", "unanswerable", "followup",
-                                                                     split=split)) / checked, 4) if checked else 1.0,
+            "verbatim_share": round(
+                sum(r.verbatim for r in self.of("answerable", "unanswerable", "followup", split=split)) / checked, 4
+            )
+            if checked
+            else 1.0,
             "followup_hit@1_with_history": _rate(followups, lambda r: r.rank == 1),
             "followup_hit@5_with_history": _rate(followups, lambda r: r.rank is not None),
             # a follow-up's right first excerpt under not_found is no answer to the user
@@ -255,9 +281,14 @@ class Report:
         for low, high in zip(CONFIDENCE_BANDS, CONFIDENCE_BANDS[1:]):
             band = [r for r in items if low <= r.confidence < high]
             if band:
-                rows.append({"band": f"{low:.1f}-{min(high, 1.0):.1f}", "questions": len(band),
-                             "mean_confidence": round(statistics.fmean(r.confidence for r in band), 3),
-                             "first_excerpt_answers": _rate(band, lambda r: r.rank == 1)})
+                rows.append(
+                    {
+                        "band": f"{low:.1f}-{min(high, 1.0):.1f}",
+                        "questions": len(band),
+                        "mean_confidence": round(statistics.fmean(r.confidence for r in band), 3),
+                        "first_excerpt_answers": _rate(band, lambda r: r.rank == 1),
+                    }
+                )
         return rows
 
 
@@ -289,13 +320,19 @@ def format_report(report: Report) -> str:
     for key in summaries[names[0]]:
         lines.append(f"{key:{width}s} " + " ".join(f"{summaries[n][key]:>8}" for n in names))
     for split in splits:
-        lines.append(f"\nconfidence reliability ({split or 'all'}): band, questions, mean confidence, first excerpt answers")
-        lines += [f"  {r['band']:>8s} {r['questions']:>5} {r['mean_confidence']:>7} {r['first_excerpt_answers']:>7}"
-                  for r in report.reliability(split)]
+        lines.append(
+            f"\nconfidence reliability ({split or 'all'}): band, questions, mean confidence, first excerpt answers"
+        )
+        lines += [
+            f"  {r['band']:>8s} {r['questions']:>5} {r['mean_confidence']:>7} {r['first_excerpt_answers']:>7}"
+            for r in report.reliability(split)
+        ]
     misses = [r for r in report.of("answerable", "followup") if r.rank != 1]
     if misses:
         lines.append("\nnot first (rank, status, split, id, question):")
-        lines += [f"  {r.rank or '-':>2} {r.status:9s} {r.case.split:4s} {r.case.id:5s} {r.case.question}" for r in misses]
+        lines += [
+            f"  {r.rank or '-':>2} {r.status:9s} {r.case.split:4s} {r.case.id:5s} {r.case.question}" for r in misses
+        ]
     wrong = [r for r in report.of("unanswerable") if r.status == "answered"]
     if wrong:
         lines.append("\nanswered but should abstain:")

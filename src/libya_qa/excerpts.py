@@ -71,8 +71,11 @@ def _absorb(view: SentenceView, draft: _Draft, hit: SentenceHit, taken: frozense
         return False
     if draft.first <= hit.sentence <= draft.last or _repeats_edge(view, draft, hit.sentence):
         return True
-    adjacent = hit.sentence == draft.last + 1 and _together(view, draft.last, hit.sentence, paragraph=False) or (
-        hit.sentence == draft.first - 1 and _together(view, hit.sentence, draft.first, paragraph=False))
+    adjacent = (
+        hit.sentence == draft.last + 1
+        and _together(view, draft.last, hit.sentence, paragraph=False)
+        or (hit.sentence == draft.first - 1 and _together(view, hit.sentence, draft.first, paragraph=False))
+    )
     if not adjacent or draft.last - draft.first + 1 >= MAX_SENTENCES or hit.sentence in taken:
         return False
     draft.first, draft.last = min(draft.first, hit.sentence), max(draft.last, hit.sentence)
@@ -100,12 +103,14 @@ def _with_context(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> N
             draft.last += 1
 
 
-def _may_join(view: SentenceView, draft: _Draft, neighbour: int, taken: frozenset[int],
-              paragraph: bool = True) -> bool:
+def _may_join(view: SentenceView, draft: _Draft, neighbour: int, taken: frozenset[int], paragraph: bool = True) -> bool:
     """True when a neighbour of a draft may join it as context: in its paragraph (or article), prose, no repeat."""
     pair = (neighbour, draft.first) if neighbour < draft.first else (draft.last, neighbour)
-    return (_context(view, neighbour, taken) and _together(view, *pair, paragraph=paragraph)
-            and not _repeats_edge(view, draft, neighbour))
+    return (
+        _context(view, neighbour, taken)
+        and _together(view, *pair, paragraph=paragraph)
+        and not _repeats_edge(view, draft, neighbour)
+    )
 
 
 def _context(view: SentenceView, sentence: int, taken: frozenset[int]) -> bool:
@@ -176,8 +181,11 @@ def _join_met(view: SentenceView, drafts: list[_Draft]) -> None:
     for earlier in drafts[:-1]:
         meets = new.first == earlier.last + 1 or new.last == earlier.first - 1
         first, last = min(new.first, earlier.first), max(new.last, earlier.last)
-        if earlier.article == new.article and meets and \
-                sum(_words(view, s) for s in range(first, last + 1)) <= MAX_JOINED_WORDS:
+        if (
+            earlier.article == new.article
+            and meets
+            and sum(_words(view, s) for s in range(first, last + 1)) <= MAX_JOINED_WORDS
+        ):
             earlier.first, earlier.last = first, last
             earlier.joined |= frozenset(range(new.first, new.last + 1)) | new.joined
             drafts.pop()
@@ -198,21 +206,28 @@ def _with_coda(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None
     """A quote followed in its paragraph by a terse sentence takes it: "A year ago, Qadhafi was one of the
     world's longest serving dictators ..." is not what Obama said of him without "Today, he is gone." (dev q178)."""
     following = draft.last + 1
-    if draft.last - draft.first + 1 < MAX_SENTENCES and _may_join(view, draft, following, taken) \
-            and _words(view, following) <= CODA_WORDS:
+    if (
+        draft.last - draft.first + 1 < MAX_SENTENCES
+        and _may_join(view, draft, following, taken)
+        and _words(view, following) <= CODA_WORDS
+    ):
         draft.last = following
 
 
 def _with_antecedent(view: SentenceView, draft: _Draft, taken: frozenset[int]) -> None:
     """A quote that opens on a pronoun ("It is said to have 18,000 fighters.") gets the sentence it points to."""
     # across a paragraph break too: news paragraphs are often one sentence long
-    if draft.last - draft.first + 1 < MAX_SENTENCES and POINTS_BACK.match(view.text(view.position(draft.first))) \
-            and _may_join(view, draft, draft.first - 1, taken, paragraph=False):
+    if (
+        draft.last - draft.first + 1 < MAX_SENTENCES
+        and POINTS_BACK.match(view.text(view.position(draft.first)))
+        and _may_join(view, draft, draft.first - 1, taken, paragraph=False)
+    ):
         draft.first -= 1
 
 
-def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit], kind: str,
-               question: str, given: str = "") -> tuple[Excerpt, Marked]:
+def to_excerpt(
+    view: SentenceView, draft: _Draft, by_sentence: dict[int, SentenceHit], kind: str, question: str, given: str = ""
+) -> tuple[Excerpt, Marked]:
     """Cut the quote out of the stored body at its offsets, with its answering words marked."""
     article = view.articles[draft.article]
     sentences = []
@@ -222,22 +237,33 @@ def to_excerpt(view: SentenceView, draft: _Draft, by_sentence: dict[int, Sentenc
         margin = TYPED_SUPPORT_MARGIN if kind in TYPED_KINDS else SUPPORT_MARGIN
         answers = hit is not None and hit.score >= draft.score - margin and sentence not in draft.joined
         close = answers and hit is not None and hit.score >= draft.score - SUPPORT_MARGIN
-        sentences.append(QuoteSentence(int(view.start[i]), int(view.end[i]), view.text(i), answers,
-                                       sentence == draft.best, close))
+        sentences.append(
+            QuoteSentence(int(view.start[i]), int(view.end[i]), view.text(i), answers, sentence == draft.best, close)
+        )
     start, end = sentences[0].start, sentences[-1].end
-    marked = mark(start, sentences, kind, question, lowercase_words(article.body), given,
-                  midsentence_capitals(article.body))
+    marked = mark(
+        start, sentences, kind, question, lowercase_words(article.body), given, midsentence_capitals(article.body)
+    )
     if draft.joined:  # a quote it met is context: its years and figures answer nothing (judged_part)
         first, last = _own_run(draft)
-        marked = replace(marked, judged=(sentences[first - draft.first].start - start,
-                                         sentences[last - draft.first].end - start))
-    excerpt = Excerpt(quote=article.body[start:end], highlight=marked.main, score=draft.score, start=start,
-                      end=end, source=article.source, highlights=marked.spans)
+        marked = replace(
+            marked, judged=(sentences[first - draft.first].start - start, sentences[last - draft.first].end - start)
+        )
+    excerpt = Excerpt(
+        quote=article.body[start:end],
+        highlight=marked.main,
+        score=draft.score,
+        start=start,
+        end=end,
+        source=article.source,
+        highlights=marked.spans,
+    )
     return excerpt, marked
 
 
-def build_excerpts(view: SentenceView, hits: list[SentenceHit], top_k: int,
-                   question: str = "", given: str = "") -> list[tuple[Excerpt, Marked]]:
+def build_excerpts(
+    view: SentenceView, hits: list[SentenceHit], top_k: int, question: str = "", given: str = ""
+) -> list[tuple[Excerpt, Marked]]:
     """The top_k excerpts for a list of scored sentences, each with how its answering words were marked
     (given: a follow-up's earlier question, whose names answer nothing)."""
     by_sentence = {h.sentence: h for h in hits}
@@ -265,5 +291,9 @@ def judged_part(excerpt: Excerpt, marked: Marked) -> Excerpt:
 
 def hits_inside(view: SentenceView, hits: list[SentenceHit], excerpt: Excerpt) -> list[SentenceHit]:
     """The scored sentences an excerpt quotes, in the order given (best first when hits are ranked)."""
-    return [h for h in hits if view.articles[h.article].id == excerpt.source.id
-            and excerpt.start <= int(view.start[h.position]) < excerpt.end]
+    return [
+        h
+        for h in hits
+        if view.articles[h.article].id == excerpt.source.id
+        and excerpt.start <= int(view.start[h.position]) < excerpt.end
+    ]

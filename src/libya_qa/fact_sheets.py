@@ -40,8 +40,9 @@ def sheet_subject(title: str, body: str) -> str:
     if not match:
         return title
     forms = [form.strip() for group in match.groups() if group for form in group.split(",")]
-    names = [re.sub(r"\([^)]*\)", "", form).strip() for form in forms] + [form.replace("(s)", "s") for form in forms
-                                                                          if "(s)" in form]
+    names = [re.sub(r"\([^)]*\)", "", form).strip() for form in forms] + [
+        form.replace("(s)", "s") for form in forms if "(s)" in form
+    ]
     return " ".join(dict.fromkeys([title, *(name for name in names if name)]))
 
 
@@ -56,8 +57,14 @@ ASKED_AS = {
     ("languag",): (("speak",),),
     ("exchang", "rate"): (("currenc",),),
     # "What share of Niger's people can read?" (dev q176); the figure's and the people's words are the row's
-    ("literaci",): (("share", "peopl", "read"), ("peopl", "read"), ("share", "read"), ("read",), ("share", "liter"),
-                    ("liter",)),
+    ("literaci",): (
+        ("share", "peopl", "read"),
+        ("peopl", "read"),
+        ("share", "read"),
+        ("read",),
+        ("share", "liter"),
+        ("liter",),
+    ),
     # the Factbook's other rows as people ask for them, written from its labels (every country's sheet has them)
     ("climat",): (("weather",),),
     ("terrain",): (("landscap",),),
@@ -84,8 +91,7 @@ ASKED_AS = {
 ITEM_WORDS = frozenset({"largest", "biggest", "main", "chief", "princip", "domin", "top", "primari"})
 # Words that say how the question asks, not what ("How high is unemployment ...?", "What is the weather like
 # ...?", "the ethnic makeup", "What religions are practised ...?"): a row need not write them either.
-FORM_WORDS = frozenset({"high", "low", "like", "level", "makeup", "practic", "spoken", "use", "face", "follow",
-                        "fast"})
+FORM_WORDS = frozenset({"high", "low", "like", "level", "makeup", "practic", "spoken", "use", "face", "follow", "fast"})
 
 
 def asks_an_item(question_terms: frozenset[str]) -> bool:
@@ -130,8 +136,11 @@ def asked_row(sentence: str, title: str, asked: frozenset[str], subjects: ShortN
     """
     read = row_asked(sentence, asked)
     of_its_subject = not subjects or (names_every(subjects, f"{title}\n{sentence}") and names_any(subjects, title))
-    return read is not None and of_its_subject and read - ITEM_WORDS - FORM_WORDS <= frozenset(
-        tokenize(f"{title} {sentence}"))
+    return (
+        read is not None
+        and of_its_subject
+        and read - ITEM_WORDS - FORM_WORDS <= frozenset(tokenize(f"{title} {sentence}"))
+    )
 
 
 def of_another_subject(sentence: str, title: str, subjects: ShortNames, chosen: bool = False) -> bool:
@@ -170,7 +179,7 @@ def figures_asked(sentence: str, starts: list[int], question_terms: frozenset[st
 
     def in_label(start: int) -> bool:
         ends = ITEM_START.search(sentence, start)
-        return ":" in sentence[start:ends.start() if ends else len(sentence)]
+        return ":" in sentence[start : ends.start() if ends else len(sentence)]
 
     def score(item: int, start: int) -> int:
         if in_label(start):

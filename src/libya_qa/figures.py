@@ -11,44 +11,64 @@ import re
 from functools import lru_cache
 
 from .analysis import question_proper, tokenize
-from .entities import YEAR as YEAR_PATTERN, TypedSpan, new_spans
+from .entities import YEAR as YEAR_PATTERN
+from .entities import TypedSpan, new_spans
 from .slots import predicate_words, sentences
 
 AUXILIARY_WORDS = r"is|are|was|were|do|does|did|has|have|had|will|would|could|can|should|may|might"
 # Figures the typed-number rules leave aside: "the fourth biggest", "$100bn" ("well over a thousand" is one).
-FIGURE_WORDS = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"
-                          r"|\d\s?(?:bn|mn|tn|m|k)\b", re.IGNORECASE)
+FIGURE_WORDS = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"
+    r"|\d\s?(?:bn|mn|tn|m|k)\b",
+    re.IGNORECASE,
+)
 HOW_LONG = re.compile(r"\bhow (?:long|much longer)\b", re.IGNORECASE)  # a duration: "since 1984" answers it
 # An age is written bare as often as with its unit ("Mubarak, 88", "aged 69"): any new figure or date answers it.
 HOW_OLD = re.compile(r"\bhow old\b", re.IGNORECASE)
 SHARE = re.compile(r"^\W*what (?:proportion|share|percentage|fraction)\b|\bwhat percent\b", re.IGNORECASE)
-MONEY_ASKED = re.compile(r"^\W*how much\b(?=.*\b(?:money|compensation|aid|pay|paid|cost|costs|spend|spent|worth|"
-                         r"fund|funds|funding|budget|save|saved|waste|wasted|earn|earned|owe|owed)\b)", re.IGNORECASE)
+MONEY_ASKED = re.compile(
+    r"^\W*how much\b(?=.*\b(?:money|compensation|aid|pay|paid|cost|costs|spend|spent|worth|"
+    r"fund|funds|funding|budget|save|saved|waste|wasted|earn|earned|owe|owed)\b)",
+    re.IGNORECASE,
+)
 # "How much weight has he lost?", "How much oil ...?": an amount of a thing, which a span of time ("another 45
 # days") does not give; "How much time", "how much of", "how much longer" are left to the other kinds.
-AMOUNT_ASKED = re.compile(rf"^\W*(?:and\s+)?how much\s+(?!(?:time|longer|more|less|of|{AUXILIARY_WORDS})\b)[a-z]",
-                          re.IGNORECASE)
-COUNT_ASKED = re.compile(r"^\W*(?:(?:about|roughly|approximately|around)\s+)?how many\s+"
-                         r"(?:[\w’'-]+\s+){0,2}?([a-z][\w’'-]*)", re.IGNORECASE)
+AMOUNT_ASKED = re.compile(
+    rf"^\W*(?:and\s+)?how much\s+(?!(?:time|longer|more|less|of|{AUXILIARY_WORDS})\b)[a-z]", re.IGNORECASE
+)
+COUNT_ASKED = re.compile(
+    r"^\W*(?:(?:about|roughly|approximately|around)\s+)?how many\s+"
+    r"(?:[\w’'-]+\s+){0,2}?([a-z][\w’'-]*)",
+    re.IGNORECASE,
+)
 # What follows a share's figure: "86.2%", "75 percent", "a fifth", "two thirds", "half of".
-SHARE_GIVEN = re.compile(r"%|\bper ?cent\b|\bhalf\b|\b(?:thirds?|quarters?|fifths?|tenths?)\b|\bin (?:every )?"
-                         r"(?:two|three|four|five|six|seven|eight|nine|ten)\b", re.IGNORECASE)
-MONEY_GIVEN = re.compile(r"[$£€]|\b(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn)\b|\d\s?(?:bn|mn|m)\b",
-                         re.IGNORECASE)
+SHARE_GIVEN = re.compile(
+    r"%|\bper ?cent\b|\bhalf\b|\b(?:thirds?|quarters?|fifths?|tenths?)\b|\bin (?:every )?"
+    r"(?:two|three|four|five|six|seven|eight|nine|ten)\b",
+    re.IGNORECASE,
+)
+MONEY_GIVEN = re.compile(
+    r"[$£€]|\b(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn)\b|\d\s?(?:bn|mn|m)\b", re.IGNORECASE
+)
 TIME_UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centuries)"
 # "How long is the book?" asks its pages, as "How long is the border?" asks its kilometres (dev q552)
 LENGTH_UNIT = r"(?:km|kilomet(?:er|re)s?|miles?|metres?|meters?|pages?|words)"
 # "a month after the attack", "two years later": a point in time reckoned from another, not how long anything lasted
 OFFSET = r"\s+(?:after|before|ago|later|earlier)\b"
-SOME_TIME = re.compile(rf"(?<!for )\b(?:a|an|several|few|many)\s+{TIME_UNIT}\b(?!{OFFSET})|"
-                       rf"\bfor\s+(?:a|an|several|few|many)\s+{TIME_UNIT}\b", re.IGNORECASE)
+SOME_TIME = re.compile(
+    rf"(?<!for )\b(?:a|an|several|few|many)\s+{TIME_UNIT}\b(?!{OFFSET})|"
+    rf"\bfor\s+(?:a|an|several|few|many)\s+{TIME_UNIT}\b",
+    re.IGNORECASE,
+)
 SINCE = re.compile(r"\b(?:since|from|until|till|between|to)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)  # "since 1984"
 SHARE_UNIT = r"(?:%|per ?cent|half|thirds?|quarters?|fifths?|tenths?)"  # what ends a share's own figure
 MONEY_UNIT = r"(?:dollars?|euros?|pounds?|(?:m|b|tr)illion|bn|mn|m)"  # ... and a sum's
 # A measure that counts no people or things (a length, a span of time, a weight, ...): a count question quoted
 # only with these gives no count ("How many people were detained?" is not answered by "for 45 days").
-MEASURE_UNIT = (rf"(?:{LENGTH_UNIT}|{TIME_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?|litres?|liters?|barrels?|bbl|sq|"
-                r"cubic|hectares?|acres?|%|per ?cent|dollars?|euros?|pounds?)")
+MEASURE_UNIT = (
+    rf"(?:{LENGTH_UNIT}|{TIME_UNIT}|tons?|tonnes?|kg|kilo(?:gram)?s?|litres?|liters?|barrels?|bbl|sq|"
+    r"cubic|hectares?|acres?|%|per ?cent|dollars?|euros?|pounds?)"
+)
 
 
 WORDS = re.compile(r"[\w’'-]+")  # words as counts are read: "al-Bab", "Qaddafi’s"
@@ -57,11 +77,14 @@ WORDS = re.compile(r"[\w’'-]+")  # words as counts are read: "al-Bab", "Qaddaf
 # "How many countries ...?") counts something else, however near the question's words it stands.
 COUNT_START = re.compile(r"\bhow many\s+(?:of\s+(?:the|its|their|these|those)\s+)?(.*)", re.IGNORECASE)
 # A fraction's own plural ("two thirds of the population") counts nothing else either.
-NOT_COUNTED = frozenset(AUXILIARY_WORDS.split("|")
-                        + "of in on at from to for by with there they them it its their this us".split()
-                        + "halves thirds quarters fifths sixths eighths tenths".split())
-PLURAL = re.compile(r"[a-z][\w’'-]*[a-z]s|people|[a-z]*(?<!ye)men|children|police|staff|personnel|crew",
-                    re.IGNORECASE)  # "servicemen", "gunmen", not "Yemen"
+NOT_COUNTED = frozenset(
+    AUXILIARY_WORDS.split("|")
+    + "of in on at from to for by with there they them it its their this us".split()
+    + "halves thirds quarters fifths sixths eighths tenths".split()
+)
+PLURAL = re.compile(
+    r"[a-z][\w’'-]*[a-z]s|people|[a-z]*(?<!ye)men|children|police|staff|personnel|crew", re.IGNORECASE
+)  # "servicemen", "gunmen", not "Yemen"
 
 
 @lru_cache(maxsize=256)  # asked of every candidate sentence of one question; read once
@@ -82,7 +105,7 @@ def counts_other(sentence: str, span: TypedSpan, noun: str) -> bool:
     if noun == "people":  # "7 million Nigerians", "255,000 refugees": people, counted by what they are
         return False
     prefix = noun[:5] if len(noun) > 5 else noun.rstrip("s")
-    following = [w for w in WORDS.findall(sentence[span.start:span.end + 40])[:6] if not w[0].isdigit()]
+    following = [w for w in WORDS.findall(sentence[span.start : span.end + 40])[:6] if not w[0].isdigit()]
     if any(w.lower().startswith(prefix) for w in following):
         return False
     return any(PLURAL.fullmatch(w) and w.lower() not in NOT_COUNTED for w in following[:3])
@@ -158,15 +181,16 @@ def _of_asked_time(quote: str, numbers: list[TypedSpan], question: str) -> list[
     """The figures, less those whose sentence names other years and none the question names: "How many people
     died in the 1983-1985 Ethiopian famine?" is not answered by "Somalia in 2011, which killed an estimated
     260,000 people", the sentence after the one naming that famine (dev u262)."""
-    asked = set(YEAR.findall(question)) | {str(y) for a, b in YEAR_RANGE.findall(question)
-                                            for y in range(int(a), min(int(b), int(a) + 50) + 1)}
+    asked = set(YEAR.findall(question)) | {
+        str(y) for a, b in YEAR_RANGE.findall(question) for y in range(int(a), min(int(b), int(a) + 50) + 1)
+    }
     if not asked:
         return numbers
     cut = sentences(quote)  # the quote's sentences, as its marks read them ("U.S." ends none)
     kept = []
     for span in numbers:
         sentence = next(text for start, text in reversed(cut) if start <= span.start)
-        years = set(YEAR.findall(sentence)) - set(YEAR.findall(quote[span.start:span.end]))
+        years = set(YEAR.findall(sentence)) - set(YEAR.findall(quote[span.start : span.end]))
         if not years or years & asked:
             kept.append(span)
     return kept
@@ -176,33 +200,39 @@ def _gives_duration(quote: str, question: str, numbers: list[TypedSpan]) -> bool
     """True for a span of time or a length: "two-day", "nearly 100 years", "a decade", "since 1984", "1,148 km"."""
     if any(of_asked_kind(quote, span, "duration") for span in numbers):
         return True
-    return SOME_TIME.search(quote) is not None or any(SINCE.search(quote[:s.start])
-                                                      for s in new_spans(quote, "time", question))
+    return SOME_TIME.search(quote) is not None or any(
+        SINCE.search(quote[: s.start]) for s in new_spans(quote, "time", question)
+    )
 
 
 def _reckoned(quote: str, span: TypedSpan) -> bool:
     """True for a figure that places a time from another ("two years later"), unless it is what something lasted
     ("for two years after the trial")."""
-    if re.search(r"\bfor\s+$", quote[:span.start], re.IGNORECASE):
+    if re.search(r"\bfor\s+$", quote[: span.start], re.IGNORECASE):
         return False
-    return re.match(rf"[\s-]*(?:{TIME_UNIT})?{OFFSET}", quote[span.end:], re.IGNORECASE) is not None
+    return re.match(rf"[\s-]*(?:{TIME_UNIT})?{OFFSET}", quote[span.end :], re.IGNORECASE) is not None
 
 
 def _signed_sum(quote: str, span: TypedSpan) -> bool:
     """True when a currency sign opens the figure ("$1.5 million", "£20m")."""
-    return quote[max(span.start - 1, 0):span.start + 1].strip()[:1] in ("$", "£", "€")
+    return quote[max(span.start - 1, 0) : span.start + 1].strip()[:1] in ("$", "£", "€")
 
 
 def _measured(quote: str, span: TypedSpan, unit: str) -> bool:
     """True when the figure's own words end with the unit ("100 years") or the unit follows it ("two-day")."""
-    return (re.search(rf"\b{unit}$", quote[span.start:span.end], re.IGNORECASE) is not None
-            or re.match(rf"[\s-]*{unit}(?!\w)", quote[span.end:], re.IGNORECASE) is not None)
+    return (
+        re.search(rf"\b{unit}$", quote[span.start : span.end], re.IGNORECASE) is not None
+        or re.match(rf"[\s-]*{unit}(?!\w)", quote[span.end :], re.IGNORECASE) is not None
+    )
 
 
 # News counts the dead and the hurt in many words: "How many people died?" is answered by "at least 39 killed".
-FATES = (frozenset(tokenize("die died dead death deaths kill killed killing fatal slain murdered beheaded martyred "
-                             "massacred")),
-         frozenset(tokenize("injure injured injuries wound wounded hurt")))
+FATES = (
+    frozenset(
+        tokenize("die died dead death deaths kill killed killing fatal slain murdered beheaded martyred massacred")
+    ),
+    frozenset(tokenize("injure injured injuries wound wounded hurt")),
+)
 HOW_MANY_ASKED = re.compile(r"\bhow (?:many|much)\b", re.IGNORECASE)
 
 
@@ -219,8 +249,8 @@ def suffers(text: str, span: TypedSpan, fate: frozenset[str]) -> bool:
     which has killed 20,000 people has spread": a nominal fate, a run-on clause). For the verdict, which asks
     whether any figure says it; the short answer marks by befalls alone, where a nearby word over-reads ("11
     others were wounded, among 40 troops there" marks "40 troops" too: tests/test_highlights.py)."""
-    before = WORDS.findall(re.split(r"[.!?;]\s", text[max(span.start - 40, 0):span.start])[-1])[-3:]
-    after = WORDS.findall(re.split(r"[.!?;]\s", text[span.end:span.end + 40])[0])[:3]
+    before = WORDS.findall(re.split(r"[.!?;]\s", text[max(span.start - 40, 0) : span.start])[-1])[-3:]
+    after = WORDS.findall(re.split(r"[.!?;]\s", text[span.end : span.end + 40])[0])[:3]
     return bool(fate & set(tokenize(" ".join(before + after)))) or befalls(text, span, fate)
 
 

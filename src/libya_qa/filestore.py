@@ -18,11 +18,25 @@ from .article_signals import ArticleSignals
 from .dense import DenseIndex
 from .errors import IndexUnavailable
 from .filters import passes
-from .index import (FORMAT, REBUILD, REPAIR, VERSIONS, checked_name, current_version, list_versions,
-                    parse_articles, prune_versions, read_articles, read_manifest, rollback, set_current,
-                    verify_version, write_version_folder)
-from .locks import exclusive
+from .index import (
+    FORMAT,
+    REBUILD,
+    REPAIR,
+    VERSIONS,
+    checked_name,
+    current_version,
+    list_versions,
+    parse_articles,
+    prune_versions,
+    read_articles,
+    read_manifest,
+    rollback,
+    set_current,
+    verify_version,
+    write_version_folder,
+)
 from .keywords import bm25_from_ids
+from .locks import exclusive
 from .schema import Article, Filters
 from .store import ArticleEvidence, Candidates, CatalogueEntry, Selection, SentenceView
 from .tables import Embedded, Tables
@@ -74,7 +88,7 @@ class FileSnapshot:
     def passage_text(self, row: int) -> str:
         """The exact text of one passage."""
         p = self.tables.passages[row]
-        return self.articles[p["article"]].body[p["start"]:p["end"]]
+        return self.articles[p["article"]].body[p["start"] : p["end"]]
 
     def as_embedded(self) -> Embedded:
         """This version's rows as a build hands fresh rows to a store (to copy an index into another store)."""
@@ -134,8 +148,10 @@ class FileSnapshot:
     def term_idf(self, terms: Sequence[str]) -> dict[str, float]:
         """Each distinct term's idf over passages (unknown terms weigh the most)."""
         vocab = self.bm25.vocab_dict
-        return {t: float(self._idf[vocab[t]]) if t in vocab and vocab[t] < len(self._idf) else self._max_idf
-                for t in set(terms)}
+        return {
+            t: float(self._idf[vocab[t]]) if t in vocab and vocab[t] < len(self._idf) else self._max_idf
+            for t in set(terms)
+        }
 
     def known_terms(self, terms: Sequence[str]) -> frozenset[str]:
         """The terms that occur in some passage."""
@@ -155,13 +171,19 @@ class FileSnapshot:
         owners = {int(a) for a in rows["article"]}
         ids = ids[np.isin(sentences["article"][ids], list(owners))]  # neighbours stay in their article
         chosen = sentences[ids]
-        return SentenceView(ids=ids, article=chosen["article"], start=chosen["start"], end=chosen["end"],
-                            vectors=self.tables.vectors[ids].astype(np.float32),
-                            passages={int(p): (int(r["first"]), int(r["last"])) for p, r in zip(passages, rows)},
-                            articles={a: self.articles[a] for a in owners})
+        return SentenceView(
+            ids=ids,
+            article=chosen["article"],
+            start=chosen["start"],
+            end=chosen["end"],
+            vectors=self.tables.vectors[ids].astype(np.float32),
+            passages={int(p): (int(r["first"]), int(r["last"])) for p, r in zip(passages, rows)},
+            articles={a: self.articles[a] for a in owners},
+        )
 
-    def article_evidence(self, keys: np.ndarray, terms: Sequence[str], weights: Mapping[str, float],
-                         vector: np.ndarray) -> ArticleEvidence:
+    def article_evidence(
+        self, keys: np.ndarray, terms: Sequence[str], weights: Mapping[str, float], vector: np.ndarray
+    ) -> ArticleEvidence:
         """Whole-article BM25 (relative to the best article), lead cosine and lead coverage."""
         keys = np.asarray(keys, dtype=np.int64)
         keywords = self.signals.keywords(list(terms))[keys]
@@ -176,8 +198,9 @@ class FileStore:
 
     kind = "files"
 
-    def __init__(self, root: Path, index_type: str = "auto", masked_max_share: float = 0.2,
-                 keep_versions: int = 3) -> None:
+    def __init__(
+        self, root: Path, index_type: str = "auto", masked_max_share: float = 0.2, keep_versions: int = 3
+    ) -> None:
         self.root = root
         self.index_type = index_type
         self.masked_max_share = masked_max_share
@@ -236,13 +259,22 @@ class FileStore:
         except Exception as exc:  # unreadable parts are corruption whatever the library raised
             raise IndexUnavailable("index_corrupt", f"index {folder} cannot be read ({exc}); {REPAIR}") from exc
         tables = snapshot.tables
-        if (not snapshot.dense_index.matches(len(tables.passages)) or len(tables.vectors) != len(tables.sentences)
-                or len(tables.offsets) != len(tables.passages) + 1):
+        if (
+            not snapshot.dense_index.matches(len(tables.passages))
+            or len(tables.vectors) != len(tables.sentences)
+            or len(tables.offsets) != len(tables.passages) + 1
+        ):
             raise IndexUnavailable("index_corrupt", f"index {folder} tables disagree in size; {REPAIR}")
         return snapshot
 
-    def write_version(self, articles: Sequence[Article], fresh: Embedded, previous: FileSnapshot | None,
-                      manifest: dict[str, Any], kept_rows: Mapping[int, int]) -> tuple[str, str]:
+    def write_version(
+        self,
+        articles: Sequence[Article],
+        fresh: Embedded,
+        previous: FileSnapshot | None,
+        manifest: dict[str, Any],
+        kept_rows: Mapping[int, int],
+    ) -> tuple[str, str]:
         """Keep `previous`'s rows of unchanged articles, add the fresh ones, save and make it current."""
         vocab: dict[str, int] = dict(previous.bm25.vocab_dict) if previous else {}
         article_map = np.full(len(previous.articles) if previous else 0, -1, dtype=np.int64)
@@ -257,19 +289,28 @@ class FileStore:
         dense = None
         if previous is not None:
             kept_passages = np.flatnonzero(article_map[previous.tables.passages["article"]] >= 0)
-            dense = previous.dense_index.carried_forward(kept_passages, len(previous.tables.passages),
-                                                         new.passage_vectors(), self.index_type,
-                                                         self.masked_max_share)
+            dense = previous.dense_index.carried_forward(
+                kept_passages,
+                len(previous.tables.passages),
+                new.passage_vectors(),
+                self.index_type,
+                self.masked_max_share,
+            )
         dense = dense or DenseIndex.build(tables.passage_vectors(), self.index_type)
         bm25 = bm25_from_ids(tables.tokens, tables.offsets, vocab)  # stored ids: no re-tokenising
-        manifest = {**manifest, "index_type": dense.kind,
-                    "counts": {"articles": len(articles), "passages": len(tables.passages),
-                               "sentences": len(tables.sentences)},
-                    "articles": {a.id: {"sha256": a.sha256, "passages": int(n)}
-                                 for a, n in zip(articles, tables.passage_counts(len(articles)))}}
+        manifest = {
+            **manifest,
+            "index_type": dense.kind,
+            "counts": {"articles": len(articles), "passages": len(tables.passages), "sentences": len(tables.sentences)},
+            "articles": {
+                a.id: {"sha256": a.sha256, "passages": int(n)}
+                for a, n in zip(articles, tables.passage_counts(len(articles)))
+            },
+        }
         version = manifest["version"]
-        write_version_folder(self.root, version, manifest, lambda folder: _write_folder(folder, articles, tables,
-                                                                                       dense, bm25))
+        write_version_folder(
+            self.root, version, manifest, lambda folder: _write_folder(folder, articles, tables, dense, bm25)
+        )
         set_current(self.root, version)
         prune_versions(self.root, self.keep_versions)
         return version, dense.kind
@@ -279,8 +320,12 @@ def _write_folder(folder: Path, articles: Sequence[Article], tables: Tables, den
     """Every file of a version (the manifest and checksums are added by the caller)."""
     with (folder / "articles.jsonl").open("w", encoding="utf-8") as handle:
         for article in articles:
-            row = {"source": article.source.to_dict(), "notes": article.notes, "body": article.body,
-                   "sha256": article.sha256}
+            row = {
+                "source": article.source.to_dict(),
+                "notes": article.notes,
+                "body": article.body,
+                "sha256": article.sha256,
+            }
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     np.save(folder / "sentences.npy", tables.sentences)
     np.save(folder / "passages.npy", tables.passages)
@@ -296,9 +341,18 @@ def _read_folder(folder: Path, version: str, manifest: dict[str, Any]) -> FileSn
     """A version folder's files as a snapshot (size checks are the caller's)."""
     import bm25s
 
-    tables = Tables(np.load(folder / "sentences.npy"), np.load(folder / "passages.npy"),
-                    np.load(folder / "sentence_vectors.npy"), np.load(folder / "passage_tokens.npy"),
-                    np.load(folder / "token_offsets.npy"))
-    return FileSnapshot(version, manifest, parse_articles(folder / "articles.jsonl"), tables, DenseIndex.load(folder),
-                        bm25s.BM25.load(str(folder / "bm25")))
-
+    tables = Tables(
+        np.load(folder / "sentences.npy"),
+        np.load(folder / "passages.npy"),
+        np.load(folder / "sentence_vectors.npy"),
+        np.load(folder / "passage_tokens.npy"),
+        np.load(folder / "token_offsets.npy"),
+    )
+    return FileSnapshot(
+        version,
+        manifest,
+        parse_articles(folder / "articles.jsonl"),
+        tables,
+        DenseIndex.load(folder),
+        bm25s.BM25.load(str(folder / "bm25")),
+    )

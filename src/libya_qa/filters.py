@@ -33,20 +33,26 @@ def check_filters(filters: Filters) -> None:
     for name in ("date_from", "date_to"):
         value = getattr(filters, name)
         if value and date_parts(value) is None:
-            raise BadQuestion("bad_date", f"filters.{name} must be a real date, YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+            raise BadQuestion(
+                "bad_date", f"filters.{name} must be a real date, YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}"
+            )
         bounds[name] = date_parts(value) if value else None
     low, high = bounds["date_from"], bounds["date_to"]
     if low and high and _compare(low, high) > 0:
-        raise BadQuestion("bad_date_range", f"filters.date_from ({filters.date_from}) is after "
-                          f"filters.date_to ({filters.date_to})")
+        raise BadQuestion(
+            "bad_date_range", f"filters.date_from ({filters.date_from}) is after filters.date_to ({filters.date_to})"
+        )
 
 
 def check_sources(filters: Filters, exists: Callable[[str], bool]) -> None:
     """Raise a BadQuestion naming the source ids the index does not hold (a typo must not filter everything out)."""
     unknown = [s for s in filters.sources if not exists(s)]
     if unknown:
-        raise BadQuestion("unknown_source", f"filters.sources names {len(unknown)} id(s) the index does not hold: "
-                          f"{', '.join(repr(s) for s in unknown[:5])}; GET /sources lists them")
+        raise BadQuestion(
+            "unknown_source",
+            f"filters.sources names {len(unknown)} id(s) the index does not hold: "
+            f"{', '.join(repr(s) for s in unknown[:5])}; GET /sources lists them",
+        )
 
 
 def check_names(filters: Filters, sources: Iterable[Source]) -> None:
@@ -60,8 +66,11 @@ def check_names(filters: Filters, sources: Iterable[Source]) -> None:
     for field, wanted, known in (("publishers", filters.publishers, publishers), ("authors", filters.authors, authors)):
         unknown = [w for w in wanted if w.strip().casefold() not in known]
         if unknown:
-            raise BadQuestion(f"unknown_{field[:-1]}", f"filters.{field} names {len(unknown)} that no article has: "
-                              f"{', '.join(repr(w) for w in unknown[:5])}; GET /sources lists them")
+            raise BadQuestion(
+                f"unknown_{field[:-1]}",
+                f"filters.{field} names {len(unknown)} that no article has: "
+                f"{', '.join(repr(w) for w in unknown[:5])}; GET /sources lists them",
+            )
 
 
 def _compare(a: tuple[int, ...], b: tuple[int, ...]) -> int:

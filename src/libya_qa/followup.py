@@ -28,35 +28,44 @@ CONTINUATION = re.compile(
     re.IGNORECASE,
 )
 # A continuation that names its new subject but borrows the earlier predicate ("And how many died?" asks anew).
-BARE = re.compile(r"^\W*(?:and|but|what about|how about|same for|what of)\s+(?!(?:who|what|when|where|which|why|how)\b)"
-                  r"(?:the\s+)?[^\s?]+(?:\s+[^\s?]+){0,3}\W*$", re.IGNORECASE)
+BARE = re.compile(
+    r"^\W*(?:and|but|what about|how about|same for|what of)\s+(?!(?:who|what|when|where|which|why|how)\b)"
+    r"(?:the\s+)?[^\s?]+(?:\s+[^\s?]+){0,3}\W*$",
+    re.IGNORECASE,
+)
 # A reaction with nothing to react to, or what came next: "How did the transitional council respond?"
 # (dev f17, after "What did Ian Martin propose ...?") names its subject but borrows the earlier event.
-REACTION = re.compile(r"\b(?:(?:respond|react|reply|retaliate)(?:ed)?(?:\s+(?:then|next|afterwards|later))?"
-                      r"|(?:happen(?:ed)?|do|did|done)\s+(?:then|next|afterwards|after\s+that|later))\W*$",
-                      re.IGNORECASE)
+REACTION = re.compile(
+    r"\b(?:(?:respond|react|reply|retaliate)(?:ed)?(?:\s+(?:then|next|afterwards|later))?"
+    r"|(?:happen(?:ed)?|do|did|done)\s+(?:then|next|afterwards|after\s+that|later))\W*$",
+    re.IGNORECASE,
+)
 # Words that point back to something named earlier.
-ANAPHOR = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there)\b",
-                     re.IGNORECASE)
+ANAPHOR = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|this|that|these|those|there)\b", re.IGNORECASE)
 PLURAL = re.compile(r"\b(they|them|their|theirs)\b", re.IGNORECASE)  # may mean a list of names
 PERSONAL = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)
 # A pronoun that ends the question (maybe before a preposition) has no antecedent inside it, even after
 # a name: "When had Islamic State taken it?", "Who did Putin say this to?" ("there" may have one:
 # "What is Niger's capital and how many people live there?").
-TRAILING = re.compile(r"\b(?:it|them|him|her|this|that)(?:\s+(?:to|in|at|from|for|on|with|about|over))?\W*$",
-                      re.IGNORECASE)
+TRAILING = re.compile(
+    r"\b(?:it|them|him|her|this|that)(?:\s+(?:to|in|at|from|for|on|with|about|over))?\W*$", re.IGNORECASE
+)
 # A second question joined to a first that names its own subject: a pronoun ending it may mean that subject ("How
 # long is the book about Doaa, and who wrote it?"; dev q552 was read as a follow-up after an unrelated question).
 JOINED = re.compile(r"(?:,\s*|\s)and\s+(?:who|whom|what|when|where|which|why|how)\b", re.IGNORECASE)
 # A possessive before the subject it means, named right after the verb: "How much of its territory has the
 # Islamic State lost?" (dev q621).
-CATAPHORIC = re.compile(r"\b(?:its|their|his|her)\b.*?\b(?:has|have|had|did|does|do|is|are|was|were)\s+(?:the\s+)?"
-                        r"(?-i:[A-Z])", re.IGNORECASE)
+CATAPHORIC = re.compile(
+    r"\b(?:its|their|his|her)\b.*?\b(?:has|have|had|did|does|do|is|are|was|were)\s+(?:the\s+)?"
+    r"(?-i:[A-Z])",
+    re.IGNORECASE,
+)
 # Before a name, these point back; "this", "that" and the like are as often determiners or relatives there.
 POINTING = re.compile(r"\b(he|him|his|she|her|hers|they|them|their|it|its|there)\b", re.IGNORECASE)
 # ... unless "this" or "that" stands for something, not opening a clause: "Who said that for the UN, and when?"
-DEMONSTRATIVE = re.compile(r"\b(?:this|that)\b(?=\s+(?:for|in|about|to|at|on|with|from|and|or)\b|\s*[,?.!])",
-                           re.IGNORECASE)
+DEMONSTRATIVE = re.compile(
+    r"\b(?:this|that)\b(?=\s+(?:for|in|about|to|at|on|with|from|and|or)\b|\s*[,?.!])", re.IGNORECASE
+)
 # A capitalised word after the first one: the question names its own subject.
 NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
 # The thing an earlier question asks about, which "it", "they" or "there" may mean later: the noun after
@@ -64,31 +73,39 @@ NAMED = re.compile(r"(?<!^)(?<![?.!] )\b(?!I\b)[A-Z][\w’'-]+")
 # the force fighting for Mosul?" -> "Who is in it?"; "What happened to the school near Raqqa?" -> "How many
 # died there?": a word after "what" ending in -ed is a verb). Dev follow-up hit@1 0.70 -> 0.74.
 AUXILIARY = r"did|does|do|is|are|was|were|has|have|had"
-FOCUS_WH = re.compile(rf"^\W*(?:which|what)\s+(?!(?:{AUXILIARY})\b)([a-z][\w’'-]*"
-                      rf"(?:\s+(?!(?:in|of|on|at|for|from|to|by|{AUXILIARY})\b)[a-z][\w’'-]*)?)", re.IGNORECASE)
+FOCUS_WH = re.compile(
+    rf"^\W*(?:which|what)\s+(?!(?:{AUXILIARY})\b)([a-z][\w’'-]*"
+    rf"(?:\s+(?!(?:in|of|on|at|for|from|to|by|{AUXILIARY})\b)[a-z][\w’'-]*)?)",
+    re.IGNORECASE,
+)
 # The noun after "the", with a hyphened name that says which one: "the Tobruk-based government" (f154: "its").
 FOCUS_THE = re.compile(r"\bthe\s+((?:[A-Z][\w’']*-[\w’'-]+\s+)?[a-z][\w’'-]*)")
 # "And how many were wounded?": a count whose noun is left out counts what the earlier question counted (f121).
 ELLIPTIC_COUNT = re.compile(rf"\bhow\s+(?:many|much)\s+(?:{AUXILIARY}|will|would)\b", re.IGNORECASE)
-COUNTED = re.compile(rf"\bhow\s+(?:many|much)\s+((?!(?:{AUXILIARY})\b)[\w’'-]+(?:\s+(?!(?:{AUXILIARY})\b)[a-z][\w’'-]*)?)",
-                     re.IGNORECASE)
+COUNTED = re.compile(
+    rf"\bhow\s+(?:many|much)\s+((?!(?:{AUXILIARY})\b)[\w’'-]+(?:\s+(?!(?:{AUXILIARY})\b)[a-z][\w’'-]*)?)", re.IGNORECASE
+)
 THING = re.compile(r"\b(it|its|they|them|their|these|those|there)\b", re.IGNORECASE)
 # "It" that points at nothing: "Why was it unsurprising that ...", "Is it true that ...", "is it hard to",
 # and the idiom "as Putin put it" or "as Orton calls it" (dev q83 was read as a follow-up after another question).
-EXPLETIVE = re.compile(r"\b(?:(?:is|was|isn’t|isn't|wasn’t|wasn't)\s+it|it\s+(?:is|was|seems|seemed|appears))"
-                       r"\s+(?:(?:\w+\s+){1,2}?(?:that|whether)|(?:\w+(?<!ed)(?<!said)\s+){1,2}?to)\b"
-                       r"|\bas\s+(?:[\w’'-]+\s+){1,3}?(?:puts?|calls?|called|describe[sd]?|terms?|termed|sees|saw)"
-                       r"\s+it\b",
-                       re.IGNORECASE)  # "is it said to be loyal to" raises a real subject: not this
+EXPLETIVE = re.compile(
+    r"\b(?:(?:is|was|isn’t|isn't|wasn’t|wasn't)\s+it|it\s+(?:is|was|seems|seemed|appears))"
+    r"\s+(?:(?:\w+\s+){1,2}?(?:that|whether)|(?:\w+(?<!ed)(?<!said)\s+){1,2}?to)\b"
+    r"|\bas\s+(?:[\w’'-]+\s+){1,3}?(?:puts?|calls?|called|describe[sd]?|terms?|termed|sees|saw)"
+    r"\s+it\b",
+    re.IGNORECASE,
+)  # "is it said to be loyal to" raises a real subject: not this
 # "The other side" beside the side's name ("And who supported the other side, Libya Dawn?") points at the
 # conversation, not at the text: a sentence about "both sides" would match its words (dev f57).
 OTHER_SIDE = re.compile(r"\bthe\s+(?:other|opposing|rival)\s+(?:side|camp|party|faction)\b\W*", re.IGNORECASE)
 # A person named by role, whom "he" or "she" later in the question may mean: "What did Libya's prime minister say
 # he would do?" stands alone though it names only a place.
-ROLE = re.compile(r"\b(?:president|minister|premier|leader|commander|general|colonel|spokes(?:man|woman|person)|"
-                  r"official|officer|envoy|ambassador|chancellor|king|emir|prince|chief|secretary|founder|author|"
-                  r"journalist|reporter|man|woman|boy|girl|soldier|fighter|refugee|perpetrator|suspect)s?\b",
-                  re.IGNORECASE)
+ROLE = re.compile(
+    r"\b(?:president|minister|premier|leader|commander|general|colonel|spokes(?:man|woman|person)|"
+    r"official|officer|envoy|ambassador|chancellor|king|emir|prince|chief|secretary|founder|author|"
+    r"journalist|reporter|man|woman|boy|girl|soldier|fighter|refugee|perpetrator|suspect)s?\b",
+    re.IGNORECASE,
+)
 COORDINATED = re.compile(r"\s*(?:,|and|,\s*and)\s*")  # what joins the names of one group: "France and Germany"
 # "Which other dictator had done the same?", "How many other refugees were on board?": other than what the
 # conversation named; a question naming its own subject is left alone (the check above returned for it).
@@ -123,19 +140,22 @@ def is_followup(question: str) -> bool:
     conversation when it has a pronoun or demonstrative or only one or two content words.
     """
     question = without_expletive(question.strip())
-    if CONTINUATION.search(question) or REACTION.search(question) or (
-            TRAILING.search(question) and not _answers_inside(question)):
+    if (
+        CONTINUATION.search(question)
+        or REACTION.search(question)
+        or (TRAILING.search(question) and not _answers_inside(question))
+    ):
         return True
     named, pointing = NAMED.search(question), POINTING.search(question) or DEMONSTRATIVE.search(question)
     if named and pointing and pointing.start() < named.start() and not _cataphoric(question, pointing.start()):
         return True  # "What did he accuse the Americans of?": the pronoun comes before any name
     personal = PERSONAL.search(question)
-    if named and personal and re.search(r"\band\b", question[named.start():personal.start()]):
+    if named and personal and re.search(r"\band\b", question[named.start() : personal.start()]):
         return True  # "How do Pack and Brody-Barre describe the army he leads?": two names are no "he"
-    if personal and _only_places_before(question, personal.start()) and not ROLE.search(question[:personal.start()]):
+    if personal and _only_places_before(question, personal.start()) and not ROLE.search(question[: personal.start()]):
         return True  # "Why hadn't Germany been able to deport him?": a country is no "him" (f133, f120)
     plural = PLURAL.search(question)
-    if named and plural and not re.search(r"\b[a-z]{3,}s\b|\band\b|,", question[:plural.start()]):
+    if named and plural and not re.search(r"\b[a-z]{3,}s\b|\band\b|,", question[: plural.start()]):
         return True  # "What did Haftar tell their citizens to do?": one name, and "their" is not his
     if named:
         return False
@@ -146,7 +166,7 @@ def is_followup(question: str) -> bool:
 def _answers_inside(question: str) -> bool:
     """True when a pronoun ending the question closes a second question joined to a first that names something."""
     joined = JOINED.search(question)
-    return joined is not None and NAMED.search(question[:joined.start()]) is not None
+    return joined is not None and NAMED.search(question[: joined.start()]) is not None
 
 
 def _cataphoric(question: str, start: int) -> bool:
@@ -156,13 +176,13 @@ def _cataphoric(question: str, start: int) -> bool:
 
 def _only_places_before(question: str, end: int) -> bool:
     """The question names something before `end`, and all it names there are places or peoples."""
-    names = [question[s.start:s.end] for s in find_spans(question[:end]) if s.kind == "name"]
+    names = [question[s.start : s.end] for s in find_spans(question[:end]) if s.kind == "name"]
     return bool(names) and all(is_place(name) for name in names)
 
 
 def question_names(question: str) -> list[str]:
     """The names, numbers and dates an earlier question mentions, in order."""
-    return [question[s.start:s.end] for s in find_spans(question)]
+    return [question[s.start : s.end] for s in find_spans(question)]
 
 
 def focus(question: str) -> list[str]:
@@ -221,16 +241,16 @@ def in_place(continuation: str, earlier: str) -> str:
     "What about Algeria?" after "How has Libya's instability affected Tunisia?" asks how it affected
     Algeria; kept whole, the earlier question's "Tunisia" would pull the search back to Tunisia.
     """
-    new = [continuation[s.start:s.end] for s in find_spans(continuation) if s.kind == "name"]
+    new = [continuation[s.start : s.end] for s in find_spans(continuation) if s.kind == "name"]
     old = [s for s in find_spans(earlier) if s.kind == "name"]
     if not new or not old:
         return earlier
     start = old[-1].start
     for before in reversed(old[:-1] if len(new) > 1 else []):  # "What about Germany and Norway?" after "Which
-        if not COORDINATED.fullmatch(earlier[before.end:start]):  # planes will France and Germany buy?" (f139)
+        if not COORDINATED.fullmatch(earlier[before.end : start]):  # planes will France and Germany buy?" (f139)
             break
         start = before.start
-    return f"{earlier[:start]}{' and '.join(new)}{earlier[old[-1].end:]}"
+    return f"{earlier[:start]}{' and '.join(new)}{earlier[old[-1].end :]}"
 
 
 def resolve(question: str, turns: list[Turn]) -> str:

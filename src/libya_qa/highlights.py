@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Sequence, Set as AbstractSet
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from .analysis import WORD, asked_kinds, tokenize, without_continuation, word_stems
 from .answer_kinds import asks_for_a_person, asks_for_someone, is_person, only_places
 from .described import asked_person
-from .entities import (PART, SMALL, UNITS, TypedSpan, find_spans, folded, initialisms, new_spans,
-                       opens_on_common_word)
+from .entities import PART, SMALL, UNITS, TypedSpan, find_spans, folded, initialisms, new_spans, opens_on_common_word
 from .fact_sheets import asks_an_item, figures_asked, names_the_field
 from .figures import asked_fate, asked_figure, befalls, of_asked_kind
 from .schema import AnswerSpan
@@ -29,37 +29,84 @@ NEAR_WORDS = 8  # in a sentence naming more, the answer sits this close to the q
 AGENT = re.compile(r"\bby\s+(?:the\s+)?$")  # what comes before the doer of a passive ("backed by Qatar")
 # "Who is Khalifa Haftar?" asks what someone is, which a sentence says, not for a name: names there mark nothing.
 # What a "how many" question counts: the words before its verb ("How many Syrian children are ...?").
-HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w’'-]+?){0,3}?)(?=\s+(?:are|is|was|were|did|does|do|has|have|"
-                      r"had|will|would|can|could|should|must)\b|\W*$|,)", re.IGNORECASE)
+HOW_MANY = re.compile(
+    r"\bhow (?:many|much)\b((?:\s+[\w’'-]+?){0,3}?)(?=\s+(?:are|is|was|were|did|does|do|has|have|"
+    r"had|will|would|can|could|should|must)\b|\W*$|,)",
+    re.IGNORECASE,
+)
 # The last word of a quantity that counts nothing by name: a figure, a number word, a unit or a share.
 BARE = re.compile(rf"\d[\d,.]*|%|percent|cent|{UNITS}|dozens?|half|{SMALL}|{PART}", re.IGNORECASE)
 # "Where ...?" is answered by a name after a word of place ("en route to Sudan", "at Andrews Air Force Base").
 WHERE = re.compile(r"^\W*where\b", re.IGNORECASE)
-LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|into|across|along|outside|inside|around|toward|towards|through|via|off|"
-                      r"between|within)\b(?:\W+[\w’'-]+){0,4}?\W+$", re.IGNORECASE)
+LOCATIVE = re.compile(
+    r"\b(?:in|at|near|to|from|into|across|along|outside|inside|around|toward|towards|through|via|off|"
+    r"between|within)\b(?:\W+[\w’'-]+){0,4}?\W+$",
+    re.IGNORECASE,
+)
 # The verb of a passive and its "by", just before a doer ("a 'militia' led by U.S.-trained General Khalifa Haftar").
 DOER_VERB = re.compile(r"\b([a-z]+)\s+by\s+(?:the\s+)?$", re.IGNORECASE)
 # Past forms whose stem is not the verb's: "led" is how "Who leads ...?" reads in a passive, and "Who wrote ...?"
 # asks for the doer of "written by" (a simple past and its participle both read as the verb).
-IRREGULAR = {"led": "lead", "held": "hold", "fought": "fight", "ran": "run", "sent": "send",
-             "bought": "buy", "sold": "sell", "built": "build", "made": "make", "shot": "shoot", "brought": "bring",
-             "taught": "teach", "paid": "pay", "won": "win", "taken": "take", "took": "take", "kept": "keep",
-             "seen": "see", "saw": "see", "written": "write", "wrote": "write", "chosen": "choos", "chose": "choos",
-             "caught": "catch", "begun": "begin", "began": "begin", "given": "give", "gave": "give", "told": "tell",
-             "struck": "strike", "spoken": "speak", "spoke": "speak", "driven": "drive", "drove": "drive",
-             "broken": "break", "broke": "break", "thrown": "throw", "threw": "throw"}
+IRREGULAR = {
+    "led": "lead",
+    "held": "hold",
+    "fought": "fight",
+    "ran": "run",
+    "sent": "send",
+    "bought": "buy",
+    "sold": "sell",
+    "built": "build",
+    "made": "make",
+    "shot": "shoot",
+    "brought": "bring",
+    "taught": "teach",
+    "paid": "pay",
+    "won": "win",
+    "taken": "take",
+    "took": "take",
+    "kept": "keep",
+    "seen": "see",
+    "saw": "see",
+    "written": "write",
+    "wrote": "write",
+    "chosen": "choos",
+    "chose": "choos",
+    "caught": "catch",
+    "begun": "begin",
+    "began": "begin",
+    "given": "give",
+    "gave": "give",
+    "told": "tell",
+    "struck": "strike",
+    "spoken": "speak",
+    "spoke": "speak",
+    "driven": "drive",
+    "drove": "drive",
+    "broken": "break",
+    "broke": "break",
+    "thrown": "throw",
+    "threw": "throw",
+}
 WHO_VERB = re.compile(r"^\W*who\s+(?:(?:has|have|had|is|was|were|are|did|does|do|will)\s+)?(?:been\s+)?([a-z]+)", re.I)
 # "Who attacked ...?", "Who has backed ...?": a doer asked for by an active verb ("Who was killed ...?" is not).
-ASKS_DOER = re.compile(r"^\W*(?:and\s+)?who\s+(?:(?:has|have|had)\s+)?(?!(?:is|was|has|does)\b)"
-                       r"(?:[a-z]+ed|led|hit|shot|struck|took|seized|met|told|sent|held|fought|[a-z]+s)\b", re.I)
+ASKS_DOER = re.compile(
+    r"^\W*(?:and\s+)?who\s+(?:(?:has|have|had)\s+)?(?!(?:is|was|has|does)\b)"
+    r"(?:[a-z]+ed|led|hit|shot|struck|took|seized|met|told|sent|held|fought|[a-z]+s)\b",
+    re.I,
+)
 # A name right after an active verb (or after its list of victims) is what the verb acted on: "that killed
 # Ambassador Chris Stephens and three other Americans".
-ACTED_ON = re.compile(r"\b(?<!-)(?:[a-z]{2,}ed|hit|shot|struck|took|seized|met|told|sent|held|fought)\s+(?:the\s+)?"
-                      r"(?:[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+and\s+(?:\w+\s+){0,2})?$")
+ACTED_ON = re.compile(
+    r"\b(?<!-)(?:[a-z]{2,}ed|hit|shot|struck|took|seized|met|told|sent|held|fought)\s+(?:the\s+)?"
+    r"(?:[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*\s+and\s+(?:\w+\s+){0,2})?$"
+)
 BY_NEXT = re.compile(r"\s+by\b")  # "attacked by": a passive, whose doer follows
-WHICH_SUBJECT = re.compile(r"^\W*which\s+(?:[A-Za-z]+\s+)?(?:countries|states|nations|governments|powers|groups|"
-                           r"militias?|forces|organi[sz]ations?|parties|party|allies|donors|companies)\s+"
-                           r"(?!(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\b)(?=[a-z])", re.I)
+WHICH_SUBJECT = re.compile(
+    r"^\W*which\s+(?:[A-Za-z]+\s+)?(?:countries|states|nations|governments|powers|groups|"
+    r"militias?|forces|organi[sz]ations?|parties|party|allies|donors|companies)\s+"
+    r"(?!(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could)\b)(?=[a-z])",
+    re.I,
+)
 WHO = re.compile(r"^\W*(?:by\s+)?whom?\b", re.IGNORECASE)  # a doer answers "who", not "which cities"
 
 
@@ -90,8 +137,15 @@ class Marked:
     sentences: tuple[tuple[int, int], ...] = ()  # every sentence of the quote
 
 
-def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: str,
-         common: AbstractSet[str] = frozenset(), given: str = "", named: AbstractSet[str] = frozenset()) -> Marked:
+def mark(
+    quote_start: int,
+    sentences: list[QuoteSentence],
+    kind: str,
+    question: str,
+    common: AbstractSet[str] = frozenset(),
+    given: str = "",
+    named: AbstractSet[str] = frozenset(),
+) -> Marked:
     """The answering spans of a quote made of `sentences` that starts at body offset quote_start.
 
     common: the words its article writes in lower case ("Street protests began ..." names no Street).
@@ -105,8 +159,15 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         every = [(s, _asked_spans(s.text, kinds or [kind], f"{question} {given}", common, named)) for s in answering]
         # a row the question asks a figure of lists its figures apart, none nearer the question than another
         terms = frozenset(tokenize(question))
-        near = [(s, spans if kind == "number" and names_the_field(s.text, terms)
-                 else _near_question(s.text, spans, question)) for s, spans in every]
+        near = [
+            (
+                s,
+                spans
+                if kind == "number" and names_the_field(s.text, terms)
+                else _near_question(s.text, spans, question),
+            )
+            for s, spans in every
+        ]
         if kind == "number":
             counted = _doing_the_asked(_counting_the_asked(near, question), question)
             near = _first_of_an_asked_row(_figures_of_the_asked_kind(counted, question), question)
@@ -116,15 +177,24 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
         opening = without_continuation(question)  # "And who ...?" asks "who" (analysis reads past the "And")
         near = [(s, _places(s.text, spans)) for s, spans in near] if WHERE.match(opening) else near
         subject = WHICH_SUBJECT.match(opening)  # "Which countries back Libya Dawn?" asks who backs it
-        opening = f"Who {opening[subject.end():]}" if subject else opening
+        opening = f"Who {opening[subject.end() :]}" if subject else opening
         doers = WHO.match(opening) is not None  # of the best sentence: a weaker one's list is no answer to cut
-        typed = [(s, span) for (s, spans), (_, whole) in zip(near, every)
-                 for span in (_doers(s.text, spans, opening, whole) if doers and s.best else spans)]
+        typed = [
+            (s, span)
+            for (s, spans), (_, whole) in zip(near, every)
+            for span in (_doers(s.text, spans, opening, whole) if doers and s.best else spans)
+        ]
         typed = _naming_the_described(typed, question) if kind == "name" else typed
         typed = _someone_asked(typed, question) if kind == "name" else typed
         if typed:
-            listed = _relative(quote_start, [(s, span) for s, spans in near
-                                             for span in (_not_acted_on(s.text, spans, opening) if s.best else spans)])
+            listed = _relative(
+                quote_start,
+                [
+                    (s, span)
+                    for s, spans in near
+                    for span in (_not_acted_on(s.text, spans, opening) if s.best else spans)
+                ],
+            )
             spans, close = _relative(quote_start, typed)
             main = next((spans[i] for i, (s, _) in enumerate(typed) if s.best), spans[0])
             best_sentence, every_sentence = _sentence_bounds(quote_start, sentences)
@@ -136,20 +206,34 @@ def mark(quote_start: int, sentences: list[QuoteSentence], kind: str, question: 
     return Marked(tuple(spans), main, False, sentence=best_sentence, sentences=every_sentence)
 
 
-def _sentence_bounds(quote_start: int, sentences: list[QuoteSentence]
-                     ) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]]:
+def _sentence_bounds(
+    quote_start: int, sentences: list[QuoteSentence]
+) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]]:
     """The offsets in the quote of its highest-scoring sentence, and of every sentence."""
     best = next((s for s in sentences if s.best), sentences[0])
-    return ((best.start - quote_start, best.end - quote_start),
-            tuple((s.start - quote_start, s.end - quote_start) for s in sentences))
+    return (
+        (best.start - quote_start, best.end - quote_start),
+        tuple((s.start - quote_start, s.end - quote_start) for s in sentences),
+    )
 
 
-def _asked_spans(text: str, kinds: list[str], question: str, common: AbstractSet[str] = frozenset(),
-                 named: AbstractSet[str] = frozenset()) -> list[TypedSpan]:
+def _asked_spans(
+    text: str,
+    kinds: list[str],
+    question: str,
+    common: AbstractSet[str] = frozenset(),
+    named: AbstractSet[str] = frozenset(),
+) -> list[TypedSpan]:
     """The spans of every asked kind that the question does not already give, in reading order."""
     spans = (span for kind in kinds for span in new_spans(text, kind, question))
-    return sorted((span for span in spans if not opens_on_common_word(text, span, common)
-                   and not _opens_on_a_modifier(text, span, named)), key=lambda span: span.start)
+    return sorted(
+        (
+            span
+            for span in spans
+            if not opens_on_common_word(text, span, common) and not _opens_on_a_modifier(text, span, named)
+        ),
+        key=lambda span: span.start,
+    )
 
 
 def _opens_on_a_modifier(text: str, span: TypedSpan, named: AbstractSet[str]) -> bool:
@@ -157,9 +241,14 @@ def _opens_on_a_modifier(text: str, span: TypedSpan, named: AbstractSet[str]) ->
     ("Simply, ...", "Recent reports ..."): a capital there marks the sentence, not a name. Not an initialism:
     the tagger reads "IS fighters" as a verb. A word the article capitalises inside a sentence is a name, and
     saves the tagger's 2 ms."""
-    word = text[span.start:span.end]
-    return (span.kind == "name" and word[1:].islower() and word not in named
-            and not text[:span.start].strip(" “\"‘'(") and opens_on_a_modifier(text))
+    word = text[span.start : span.end]
+    return (
+        span.kind == "name"
+        and word[1:].islower()
+        and word not in named
+        and not text[: span.start].strip(" “\"‘'(")
+        and opens_on_a_modifier(text)
+    )
 
 
 def _places(text: str, spans: list[TypedSpan]) -> list[TypedSpan]:
@@ -168,8 +257,9 @@ def _places(text: str, spans: list[TypedSpan]) -> list[TypedSpan]:
     "The boat was heading across the Red Sea en route to Sudan, UNHCR's Mantoo said" reads Red Sea and
     Sudan, not UNHCR or Mantoo.
     """
-    placed = [span for span in spans
-              if span.kind != "name" or LOCATIVE.search(text, max(span.start - 40, 0), span.start)]
+    placed = [
+        span for span in spans if span.kind != "name" or LOCATIVE.search(text, max(span.start - 40, 0), span.start)
+    ]
     return placed if any(span.kind == "name" for span in placed) else spans
 
 
@@ -178,8 +268,9 @@ def _asks_who_someone_is(question: str) -> bool:
     return bool(asked_person(question))
 
 
-def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
-                        ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+def _counting_the_asked(
+    near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
     """The quantities less those that count something else, when some count what the question counts.
 
     "How many civilians has the coalition killed?" marks "at least 220 civilians", not "more than 19,000
@@ -194,7 +285,7 @@ def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], quest
 
     def noun(sentence: QuoteSentence, span: TypedSpan) -> str:
         """The stem of what a quantity counts ("" for a bare number, a unit or a share)."""
-        last = WORD.findall(sentence.text[span.start:span.end])[-1:]
+        last = WORD.findall(sentence.text[span.start : span.end])[-1:]
         if not last or BARE.fullmatch(last[0]):
             return ""
         return next(iter(tokenize(last[0])), "")
@@ -205,8 +296,9 @@ def _counting_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], quest
     return [(s, [span for span in spans if noun(s, span) in kept]) for s, spans in near]
 
 
-def _doing_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
-                     ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+def _doing_the_asked(
+    near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
     """The quantities that befell what the question asks (killed, injured), when some did: "More than 800
     people were taken hostage, and at least 39 killed" answers "How many people died?" with 39 alone."""
     fate = asked_fate(question)
@@ -218,17 +310,20 @@ def _doing_the_asked(near: list[tuple[QuoteSentence, list[TypedSpan]]], question
     return _numbers_that(near, lambda sentence, span: befalls(sentence.text, span, fate))
 
 
-def _figures_of_the_asked_kind(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
-                               ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+def _figures_of_the_asked_kind(
+    near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
     """The figures of the asked kind, when some are: "How long did Haftar live in the US?" marks "twenty
     years", not "three hundred and fifty" of his men beside it; other kinds of span stay."""
     asked = asked_figure(question)
     return _numbers_that(near, lambda sentence, span: of_asked_kind(sentence.text, span, asked))
 
 
-def _numbers_that(near: list[tuple[QuoteSentence, list[TypedSpan]]],
-                  test: Callable[[QuoteSentence, TypedSpan], bool]) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+def _numbers_that(
+    near: list[tuple[QuoteSentence, list[TypedSpan]]], test: Callable[[QuoteSentence, TypedSpan], bool]
+) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
     """The numbers passing the test, when some do (every number otherwise); other kinds of span stay."""
+
     def kept(sentence: QuoteSentence, span: TypedSpan) -> bool:
         return span.kind != "number" or test(sentence, span)
 
@@ -237,18 +332,22 @@ def _numbers_that(near: list[tuple[QuoteSentence, list[TypedSpan]]],
     return [(s, [span for span in spans if kept(s, span)]) for s, spans in near]
 
 
-def _first_of_an_asked_row(near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
-                           ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+def _first_of_an_asked_row(
+    near: list[tuple[QuoteSentence, list[TypedSpan]]], question: str
+) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
     """In a labelled row the question asks for, its first figure only: "Population: total: 27,322,555 (2025
     est.); male: 13,542,629; female: 13,779,926" answers "What is the population of Niger?" with the total,
     and "Unemployment rate: Unemployment rate 2024: 16.3% ...; Unemployment rate 2023: 15.2%" with the latest."""
     asked = frozenset(tokenize(question))
-    return [(s, _first_after_an_asked_item(s.text, spans, question)[:1] if names_the_field(s.text, asked) else spans)
-            for s, spans in near]
+    return [
+        (s, _first_after_an_asked_item(s.text, spans, question)[:1] if names_the_field(s.text, asked) else spans)
+        for s, spans in near
+    ]
 
 
-def _of_the_asked_items(near: list[tuple[QuoteSentence, list[TypedSpan]]], terms: frozenset[str]
-                        ) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
+def _of_the_asked_items(
+    near: list[tuple[QuoteSentence, list[TypedSpan]]], terms: frozenset[str]
+) -> list[tuple[QuoteSentence, list[TypedSpan]]]:
     """In a labelled row of several items, the figures of the item the question (its stems: terms) asks for
     (fact_sheets.figures_asked): "How big are Tunisia's crude oil reserves?" marks the reserves, not the production."""
     kept = []
@@ -263,14 +362,15 @@ def _of_the_asked_items(near: list[tuple[QuoteSentence, list[TypedSpan]]], terms
 def _first_after_an_asked_item(text: str, spans: list[TypedSpan], question: str) -> list[TypedSpan]:
     """A row's figures from the first item the question names on: "Land boundaries: total: 5,834 km; border
     countries: ...; Libya 342 km" answers "How long is Niger's border with Libya?" with 342 km, not the total."""
-    names = [re.escape(question[s.start:s.end]) for s in find_spans(question) if s.kind == "name"]
+    names = [re.escape(question[s.start : s.end]) for s in find_spans(question) if s.kind == "name"]
     first = min((m.end() for name in names for m in re.finditer(rf"(?<!\w){name}(?!\w)", text)), default=None)
     after = [span for span in spans if first is not None and span.start >= first]
     return after or spans
 
 
-def _naming_the_described(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
-                          ) -> list[tuple[QuoteSentence, TypedSpan]]:
+def _naming_the_described(
+    typed: list[tuple[QuoteSentence, TypedSpan]], question: str
+) -> list[tuple[QuoteSentence, TypedSpan]]:
     """The names that name what the question describes, when some do (slots.naming_names): "Who is the
     spokesman for Operation Inherent Resolve?" marks "Joseph Scrocca" of "the coalition spokesman, Col.
     Joseph Scrocca", not the other names of the sentence. Only the best and close sentences are read (those
@@ -280,8 +380,9 @@ def _naming_the_described(typed: list[tuple[QuoteSentence, TypedSpan]], question
     return named or typed
 
 
-def _someone_asked(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
-                   ) -> list[tuple[QuoteSentence, TypedSpan]]:
+def _someone_asked(
+    typed: list[tuple[QuoteSentence, TypedSpan]], question: str
+) -> list[tuple[QuoteSentence, TypedSpan]]:
     """A question asking for someone marks no places beside them; one asking for a person, whose quote marks more
     names than a glance takes, marks its people.
 
@@ -292,7 +393,7 @@ def _someone_asked(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
     person = asks_for_a_person(question)
     if not (person or asks_for_someone(question)):
         return typed
-    if len({folded(s.text[span.start:span.end]) for s, span in best or typed}) <= MAX_SHORT_SPANS:
+    if len({folded(s.text[span.start : span.end]) for s, span in best or typed}) <= MAX_SHORT_SPANS:
         # a few names: beside someone in the same sentence, places and peoples are no one ("U.S. · Ambassador Chris
         # Stephens" for a person, "Benghazi · ASL" for "Who attacked the consulate?"), though a plural people may be
         # the someone asked for ("Members of Congress and Americans welcomed ..."); a sentence naming only places
@@ -300,8 +401,9 @@ def _someone_asked(typed: list[tuple[QuoteSentence, TypedSpan]], question: str
         def nobody(name: str) -> bool:
             return is_place(name) if person else only_places([name])
 
-        places = {(s.start, span.start) for s, span in typed
-                  if span.kind == "name" and nobody(s.text[span.start:span.end])}
+        places = {
+            (s.start, span.start) for s, span in typed if span.kind == "name" and nobody(s.text[span.start : span.end])
+        }
         someone = {s.start for s, span in typed if span.kind == "name" and (s.start, span.start) not in places}
         return [(s, span) for s, span in typed if s.start not in someone or (s.start, span.start) not in places]
     if not person:  # a list too long to read, asking for a group: no name can be told from the rest
@@ -324,12 +426,15 @@ def _near_question(text: str, spans: list[TypedSpan], question: str) -> list[Typ
 def _asked_predicate(question: str) -> set[str]:
     """The stems of the question's words less those of the names it gives ("backed", not "Libya Dawn"), or all."""
     asked = set(tokenize(question))
-    named = {t for span in find_spans(question) if span.kind == "name" for t in tokenize(question[span.start:span.end])}
+    named = {
+        t for span in find_spans(question) if span.kind == "name" for t in tokenize(question[span.start : span.end])
+    }
     return asked - named or asked  # the predicate ("supported"), not the subject ("Libya Dawn"), points at answers
 
 
-def near_predicate(text: str, spans: Sequence[tuple[int, int]], question: str, offset: int = 0
-                   ) -> list[tuple[int, int]]:
+def near_predicate(
+    text: str, spans: Sequence[tuple[int, int]], question: str, offset: int = 0
+) -> list[tuple[int, int]]:
     """The (start, end) spans (of text offset by `offset`) within NEAR_WORDS words of a question's predicate word."""
     asked = _asked_predicate(question)
     words = list(WORD.finditer(text))
@@ -346,8 +451,7 @@ def near_predicate(text: str, spans: Sequence[tuple[int, int]], question: str, o
     return [span for span in spans if distance(*span) <= NEAR_WORDS]
 
 
-def _doers(text: str, spans: list[TypedSpan], question: str, every: list[TypedSpan] | None = None
-           ) -> list[TypedSpan]:
+def _doers(text: str, spans: list[TypedSpan], question: str, every: list[TypedSpan] | None = None) -> list[TypedSpan]:
     """The sentence's doers of the question's own verb; else, for "Who <verb>ed ...?", its names less whom an
     active verb acted on, cut to the doers of any passive when they are more than a glance takes.
 
@@ -357,8 +461,13 @@ def _doers(text: str, spans: list[TypedSpan], question: str, every: list[TypedSp
     """
     asked = WHO_VERB.match(question)
     verb = _lemma(asked.group(1)) if asked else ""
-    own = [span for span in spans if verb and (passive := DOER_VERB.search(text, max(span.start - 40, 0), span.start))
-           and _lemma(passive.group(1)) == verb]
+    own = [
+        span
+        for span in spans
+        if verb
+        and (passive := DOER_VERB.search(text, max(span.start - 40, 0), span.start))
+        and _lemma(passive.group(1)) == verb
+    ]
     if own:
         return own
     subjects = _subjects(text, every or spans, verb) if verb and ASKS_DOER.match(question) else []
@@ -394,8 +503,9 @@ def _lemma(word: str) -> str:
     return IRREGULAR.get(stem, stem)
 
 
-def _relative(quote_start: int, typed: list[tuple[QuoteSentence, TypedSpan]]
-              ) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+def _relative(
+    quote_start: int, typed: list[tuple[QuoteSentence, TypedSpan]]
+) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
     """The typed spans as offsets in the quote, all of them and those of the best and close sentences."""
     spans = tuple((s.start - quote_start + span.start, s.start - quote_start + span.end) for s, span in typed)
     return spans, tuple(span for span, (s, _) in zip(spans, typed) if s.best or s.close)
@@ -412,8 +522,9 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def short_answer(source_id: str, quote: str, quote_start: int, marked: Marked,
-                 listed: bool = False) -> tuple[AnswerSpan, ...]:
+def short_answer(
+    source_id: str, quote: str, quote_start: int, marked: Marked, listed: bool = False
+) -> tuple[AnswerSpan, ...]:
     """The typed highlights of the first quote as verbatim spans, each once; empty for sentence highlights.
 
     Those of its best and closest sentences, when they hold any: a weaker sentence the quote marks is
@@ -424,7 +535,7 @@ def short_answer(source_id: str, quote: str, quote_start: int, marked: Marked,
     """
     if not marked.typed:
         return ()
-    for spans in (marked.listed if listed and marked.listed else (marked.close_spans, marked.spans)):
+    for spans in marked.listed if listed and marked.listed else (marked.close_spans, marked.spans):
         # a name's initials beside it name it again ("Abu Salim Martyrs’ Brigade · ASMB")
         seen, out = initialisms(" · ".join(quote[start:end] for start, end in spans)), []
         for start, end in spans:

@@ -34,8 +34,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_version_folder(root: Path, version: str, manifest: dict[str, Any],
-                         write_files: Callable[[Path], None]) -> Path:
+def write_version_folder(
+    root: Path, version: str, manifest: dict[str, Any], write_files: Callable[[Path], None]
+) -> Path:
     """Write a version's files under a temporary name, checksum them in its manifest, rename into place.
 
     On any failure the temporary folder is removed; a full disk becomes one DiskFull error.
@@ -79,8 +80,11 @@ def is_disk_full(exc: BaseException, folder: Path) -> bool:
 
 def disk_full(folder: Path) -> DiskFull:
     """The one error for a full disk, naming the folder."""
-    return DiskFull("disk_full", f"no space left on the disk holding {folder}: nothing was changed and the "
-                    "half-written files were removed; free some space and try again")
+    return DiskFull(
+        "disk_full",
+        f"no space left on the disk holding {folder}: nothing was changed and the "
+        "half-written files were removed; free some space and try again",
+    )
 
 
 def set_current(root: Path, version: str) -> None:
@@ -159,8 +163,11 @@ def rollback(root: Path) -> tuple[str | None, str]:
     version = rollback_target(root, current)
     if version is None:
         since = f"older than {current} " if current else ""
-        raise IndexUnavailable("no_previous_version", f"no intact index version {since}in {root}; "
-                               "run `libya-qa index --full` to build a new one", status=409)  # the request's fault
+        raise IndexUnavailable(
+            "no_previous_version",
+            f"no intact index version {since}in {root}; run `libya-qa index --full` to build a new one",
+            status=409,
+        )  # the request's fault
     set_current(root, version)
     return current, version
 
@@ -173,9 +180,13 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise IndexUnavailable("index_corrupt", f"index {folder} has no readable manifest; {REPAIR}") from exc
     shaped = isinstance(manifest, dict)
     files, articles = (manifest.get("files", {}), manifest.get("articles", {})) if shaped else ("", "")
-    if not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
-            and isinstance(articles, dict) and all(isinstance(v, dict) for v in articles.values())
-            and all(type(v.get("passages", 0)) is int for v in articles.values())):
+    if not (
+        isinstance(files, dict)
+        and all(isinstance(v, str) for v in files.values())
+        and isinstance(articles, dict)
+        and all(isinstance(v, dict) for v in articles.values())
+        and all(type(v.get("passages", 0)) is int for v in articles.values())
+    ):
         raise IndexUnavailable("index_corrupt", f"index {folder} has a manifest of the wrong shape; {REPAIR}")
     return manifest
 

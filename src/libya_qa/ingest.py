@@ -29,10 +29,23 @@ from .unwrap import unwrap
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 FETCH_TIMEOUT = 20.0
 USER_AGENT = "libya-qa/0.1 (adds one article to a local corpus)"
-SUPPORTED = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-             ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf"}
-CONTENT_TYPES = {"text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf",
-                 "text/plain": "text", "text/markdown": "markdown"}
+SUPPORTED = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".pdf": "pdf",
+}
+CONTENT_TYPES = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "application/pdf": "pdf",
+    "text/plain": "text",
+    "text/markdown": "markdown",
+}
 MIN_HTML_WORDS = 8  # trafilatura falls back to menu text on pages without an article
 METADATA_FIELDS = ("title", "author", "publisher", "date", "url")
 ID_STOPWORDS = frozenset("a an and at by for from in of on or the to with".split())
@@ -78,8 +91,11 @@ def kind_for(name: str, raw: bytes = b"") -> str:
         if head.startswith(b"%pdf-"):
             return "pdf"
         return "html" if head.startswith((b"<!doctype html", b"<html")) else "text"
-    raise IngestError("unsupported_file", f"{name}: unsupported file type {suffix or '(none)'}; "
-                      f"add {', '.join(sorted(SUPPORTED))} files (convert other documents to PDF or text first)")
+    raise IngestError(
+        "unsupported_file",
+        f"{name}: unsupported file type {suffix or '(none)'}; "
+        f"add {', '.join(sorted(SUPPORTED))} files (convert other documents to PDF or text first)",
+    )
 
 
 def check_overrides(meta: Metadata) -> Metadata:
@@ -88,7 +104,9 @@ def check_overrides(meta: Metadata) -> Metadata:
     for name in METADATA_FIELDS:
         value = getattr(meta, name)
         if value and (CONTROL.search(value) or LINE_BREAK.search(value)):
-            raise IngestError("bad_metadata", f"--{name} holds a line break or control character; give one line of text")
+            raise IngestError(
+                "bad_metadata", f"--{name} holds a line break or control character; give one line of text"
+            )
         if value and len(value) > MAX_OTHER_FIELD_CHARS:
             raise IngestError("bad_metadata", f"--{name} has {len(value)} characters; at most {MAX_OTHER_FIELD_CHARS}")
     if meta.date and not date_parts(meta.date):  # the filters' rule: a real YYYY[-MM[-DD]]
@@ -114,9 +132,15 @@ def read_path(path: Path, overrides: Metadata = Metadata(), max_bytes: int = MAX
     return read_bytes(path.read_bytes(), path.name, overrides, kind=kind, origin=str(path), max_bytes=max_bytes)
 
 
-def read_bytes(raw: bytes, name: str, overrides: Metadata = Metadata(), kind: str | None = None,
-               origin: str | None = None, url: str | None = None,
-               max_bytes: int = MAX_SOURCE_BYTES) -> Extracted:
+def read_bytes(
+    raw: bytes,
+    name: str,
+    overrides: Metadata = Metadata(),
+    kind: str | None = None,
+    origin: str | None = None,
+    url: str | None = None,
+    max_bytes: int = MAX_SOURCE_BYTES,
+) -> Extracted:
     """Extract an Article from a source's bytes; `name` gives the kind and the fallback id."""
     origin = origin or name
     overrides = check_overrides(overrides)
@@ -137,12 +161,20 @@ def read_bytes(raw: bytes, name: str, overrides: Metadata = Metadata(), kind: st
         how = f"{kind}, {encoding}"
     if url:
         found = replace(found, url=url)
-    return finish(body, overrides.over(found), origin, how, fallback=Path(unquote(name)).stem,
-                  explicit_id=bool(overrides.id or found.id), kind=kind)
+    return finish(
+        body,
+        overrides.over(found),
+        origin,
+        how,
+        fallback=Path(unquote(name)).stem,
+        explicit_id=bool(overrides.id or found.id),
+        kind=kind,
+    )
 
 
-def fetch_url(url: str, overrides: Metadata = Metadata(), timeout: float = FETCH_TIMEOUT,
-              max_bytes: int = MAX_SOURCE_BYTES) -> Extracted:
+def fetch_url(
+    url: str, overrides: Metadata = Metadata(), timeout: float = FETCH_TIMEOUT, max_bytes: int = MAX_SOURCE_BYTES
+) -> Extracted:
     """Fetch a web page or PDF and extract it; network failures become one clear error."""
     try:
         scheme = urlsplit(url).scheme
@@ -151,8 +183,9 @@ def fetch_url(url: str, overrides: Metadata = Metadata(), timeout: float = FETCH
     if scheme not in ("http", "https"):
         raise IngestError("bad_url", f"{url!r}: only http:// and https:// addresses can be fetched")
     check_overrides(overrides)  # before any network traffic
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
-                                                   "Accept": "text/html,application/pdf,text/plain;q=0.9"})
+    request = urllib.request.Request(
+        url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/pdf,text/plain;q=0.9"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read(max_bytes + 1)
@@ -162,8 +195,11 @@ def fetch_url(url: str, overrides: Metadata = Metadata(), timeout: float = FETCH
     except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         what = f"timed out after {timeout:g} s" if "timed out" in str(reason) else f"failed ({reason})"
-        raise IngestError("fetch_failed", f"fetching {url} {what}; check the address and the network, "
-                          "or save the page and add the file", status=502) from exc
+        raise IngestError(
+            "fetch_failed",
+            f"fetching {url} {what}; check the address and the network, or save the page and add the file",
+            status=502,
+        ) from exc
     name = Path(urlsplit(url).path).name or "page"
     kind = CONTENT_TYPES.get(content_type) or SUPPORTED.get(Path(name).suffix.lower()) or kind_for("", raw)
     return read_bytes(raw, name, overrides, kind=kind, origin=url, url=url, max_bytes=max_bytes)
@@ -171,8 +207,11 @@ def fetch_url(url: str, overrides: Metadata = Metadata(), timeout: float = FETCH
 
 def decode_text(raw: bytes, origin: str) -> tuple[str, str]:
     """Decode text as UTF-8 (BOMs honoured), then cp1252, then latin-1 only if it looks like text."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if raw.startswith(bom):
             try:
                 return _check_text(raw.decode(encoding), origin), encoding
@@ -207,12 +246,13 @@ def parse_markdown(text: str) -> tuple[str, Metadata]:
             meta = load_header(match.group(1))
         except ValueError as exc:
             raise IngestError("bad_metadata", f"the metadata header is refused: {exc}") from exc
-        text = text[match.end():]
-    found = Metadata(**{k: _value(meta.get(k) or (meta.get("authors") if k == "author" else None))
-                        for k in (*METADATA_FIELDS, "id")})
+        text = text[match.end() :]
+    found = Metadata(
+        **{k: _value(meta.get(k) or (meta.get("authors") if k == "author" else None)) for k in (*METADATA_FIELDS, "id")}
+    )
     heading = re.match(r"\s*# +(.+?)\s*(\n|$)", text)
     if heading and not found.title:
-        found, text = replace(found, title=heading.group(1).strip()), text[heading.end():]
+        found, text = replace(found, title=heading.group(1).strip()), text[heading.end() :]
     if found.id and not ID_PATTERN.match(found.id):
         raise IngestError("bad_metadata", f"id {found.id!r} in the header must be lowercase a-z, 0-9 and '-'")
     if found.url and not WEB_URL.match(found.url):  # the same rule as --url: never a javascript: link
@@ -227,8 +267,15 @@ def extract_html(raw: bytes, url: str | None) -> tuple[str, Metadata]:
     # Dates from the page's markup only (meta tags, <time>, the URL): an extensive search also takes a
     # year the text merely mentions ("ruled from 1969 until 2011" became a 2011-01-01 publication date).
     dates = {"original_date": True, "extensive_search": False, "max_date": Date.today().isoformat()}
-    doc = trafilatura.bare_extraction(raw, url=url, with_metadata=True, include_comments=False,
-                                      include_images=False, include_links=False, date_extraction_params=dates)
+    doc = trafilatura.bare_extraction(
+        raw,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_images=False,
+        include_links=False,
+        date_extraction_params=dates,
+    )
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     title = _value(getattr(doc, "title", None))
     lines = [line.strip() for line in text.split("\n") if line.strip()]
@@ -240,9 +287,13 @@ def extract_html(raw: bytes, url: str | None) -> tuple[str, Metadata]:
     publisher = _value(getattr(doc, "sitename", None))
     if publisher and publisher in (getattr(doc, "hostname", None), urlsplit(url or "").netloc):
         publisher = None  # trafilatura's fallback to the host name is a guess, not metadata
-    meta = Metadata(title=title, author=author.replace("; ", " and ") if author else None,
-                    publisher=publisher, date=_iso_date(getattr(doc, "date", None)),
-                    url=_value(getattr(doc, "url", None)))
+    meta = Metadata(
+        title=title,
+        author=author.replace("; ", " and ") if author else None,
+        publisher=publisher,
+        date=_iso_date(getattr(doc, "date", None)),
+        url=_value(getattr(doc, "url", None)),
+    )
     return "\n\n".join(lines), meta
 
 
@@ -273,8 +324,11 @@ def extract_pdf(raw: bytes, origin: str) -> tuple[str, Metadata, str]:
     title = _value(info.title if info else None)
     if title and re.search(r"^Microsoft Word - |\.(docx?|pdf|odt)$", title):
         title = None  # a file name left by the authoring tool is not a title
-    return body, Metadata(title=title, author=_value(info.author if info else None),
-                          date=_pdf_date(info)), "pdf, extracted with pypdf"
+    return (
+        body,
+        Metadata(title=title, author=_value(info.author if info else None), date=_pdf_date(info)),
+        "pdf, extracted with pypdf",
+    )
 
 
 # A running header or footer sits among the first or last lines of a page; read with its digits as one, it repeats
@@ -287,6 +341,7 @@ MIN_FURNISHED_PAGES = 3
 
 def without_furniture(pages: list[str]) -> list[str]:
     """Each page's text with its running headers and footers (lines repeated at the page edges) left out."""
+
     def shape(line: str) -> str:
         return re.sub(r"\d+", "#", line.strip().lower())
 
@@ -297,10 +352,15 @@ def without_furniture(pages: list[str]) -> list[str]:
     split = [page.strip().split("\n") for page in pages]
     page_edges = [edges(page) for page in split]
     counts = Counter(edge for found in page_edges for edge in found)
-    furniture = ({edge for edge, n in counts.items() if n >= max(MIN_FURNISHED_PAGES, FURNITURE_SHARE * len(pages))}
-                 if len(pages) >= MIN_FURNISHED_PAGES else set())
-    return ["\n".join(line for line in page if shape(line) not in furniture & found)
-            for page, found in zip(split, page_edges)]
+    furniture = (
+        {edge for edge, n in counts.items() if n >= max(MIN_FURNISHED_PAGES, FURNITURE_SHARE * len(pages))}
+        if len(pages) >= MIN_FURNISHED_PAGES
+        else set()
+    )
+    return [
+        "\n".join(line for line in page if shape(line) not in furniture & found)
+        for page, found in zip(split, page_edges)
+    ]
 
 
 def pdf_paragraphs(text: str) -> list[str]:
@@ -315,7 +375,7 @@ def pdf_paragraphs(text: str) -> list[str]:
                 current = current[:-1] + line
             else:
                 current = f"{current} {line}".strip()
-        ends = not line or (line[-1] in ".!?:\"”’)" and len(line) < 0.8 * width)
+        ends = not line or (line[-1] in '.!?:"”’)' and len(line) < 0.8 * width)
         if ends and current:
             paragraphs.append(current)
             current = ""
@@ -330,8 +390,7 @@ def normalise_body(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def finish(body: str, meta: Metadata, origin: str, how: str, fallback: str, explicit_id: bool,
-           kind: str) -> Extracted:
+def finish(body: str, meta: Metadata, origin: str, how: str, fallback: str, explicit_id: bool, kind: str) -> Extracted:
     """Build the Article: normalised body, unknown for missing fields, an id from the title."""
     body = normalise_body(body)
     if kind in ("text", "markdown"):
@@ -340,8 +399,7 @@ def finish(body: str, meta: Metadata, origin: str, how: str, fallback: str, expl
         raise IngestError("empty_source", f"{origin} has no text once normalised: there is nothing to add")
     values = {k: _within_bounds(getattr(meta, k) or UNKNOWN) for k in METADATA_FIELDS}
     values["date"] = _iso_date(values["date"]) or UNKNOWN
-    article_id = meta.id or make_id(values["title"] if values["title"] != UNKNOWN else fallback,
-                                    values["date"], body)
+    article_id = meta.id or make_id(values["title"] if values["title"] != UNKNOWN else fallback, values["date"], body)
     notes = f"Added with `libya-qa add` from {Path(origin).name or origin} ({how}) on {Date.today().isoformat()}."
     missing = tuple(k for k in METADATA_FIELDS if values[k] == UNKNOWN)
     article = Article(Source(id=article_id, **values), body, notes)
@@ -354,7 +412,7 @@ def _within_bounds(value: str) -> str:
     value = " ".join(CONTROL.sub("", value).split())
     if len(value) <= MAX_OTHER_FIELD_CHARS:
         return value
-    return value[:MAX_OTHER_FIELD_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return value[: MAX_OTHER_FIELD_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def make_id(base: str, date: str, body: str) -> str:
@@ -415,14 +473,20 @@ def _refuse_binary(raw: bytes, origin: str) -> None:
 
 def _undecodable(origin: str) -> IngestError:
     """The error for text in an encoding we cannot tell."""
-    return IngestError("undecodable_text", f"{origin}: cannot decode the text as UTF-8 or cp1252 "
-                       "(latin-1 would give control characters); save it as UTF-8 and add it again")
+    return IngestError(
+        "undecodable_text",
+        f"{origin}: cannot decode the text as UTF-8 or cp1252 "
+        "(latin-1 would give control characters); save it as UTF-8 and add it again",
+    )
 
 
 def _too_large(origin: str, size: int, limit: int) -> IngestError:
     """The error for a source over the size limit."""
-    return IngestError("too_large", f"{origin} is {size / 1048576:.1f} MiB; the limit is "
-                       f"{limit / 1048576:.0f} MiB (MAX_SOURCE_BYTES)", status=413)
+    return IngestError(
+        "too_large",
+        f"{origin} is {size / 1048576:.1f} MiB; the limit is {limit / 1048576:.0f} MiB (MAX_SOURCE_BYTES)",
+        status=413,
+    )
 
 
 def is_url(item: str) -> bool:
@@ -443,8 +507,11 @@ def collect_sources(items: list[str]) -> tuple[list[str], list[str]]:
         if is_url(item) or not folder.is_dir():
             targets.append(item)
             continue
-        files = sorted(p for p in folder.rglob("*")
-                       if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+        files = sorted(
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        )
         supported = [str(p) for p in files if p.suffix.lower() in SUPPORTED]
         if not supported:
             raise IngestError("empty_folder", f"{folder} has no {', '.join(sorted(SUPPORTED))} file to add")

@@ -32,14 +32,21 @@ def bm25_from_token_docs(tokens: np.ndarray, token_docs: np.ndarray, n_docs: int
     df = np.bincount(terms, minlength=n_vocab)
     with np.errstate(divide="ignore", invalid="ignore"):
         idf = np.where(df > 0, np.log(1 + (n_docs - df + 0.5) / (df + 0.5)), 0.0).astype(model.dtype)
-    tfc = _select_tfc_scorer(model.method)(tf_array=tf.astype(model.dtype), l_d=lengths[docs],
-                                           l_avg=lengths.mean() if n_docs else 0.0,
-                                           k1=model.k1, b=model.b, delta=model.delta)
+    tfc = _select_tfc_scorer(model.method)(
+        tf_array=tf.astype(model.dtype),
+        l_d=lengths[docs],
+        l_avg=lengths.mean() if n_docs else 0.0,
+        k1=model.k1,
+        b=model.b,
+        delta=model.delta,
+    )
     order = np.lexsort((docs, terms))  # column-major (one column per term), rows ascending
-    model.scores = {"data": (idf[terms] * tfc).astype(model.dtype)[order],
-                    "indices": docs[order].astype(np.int32),
-                    "indptr": np.concatenate(([0], np.cumsum(df))).astype(np.int64),
-                    "num_docs": n_docs}
+    model.scores = {
+        "data": (idf[terms] * tfc).astype(model.dtype)[order],
+        "indices": docs[order].astype(np.int32),
+        "indptr": np.concatenate(([0], np.cumsum(df))).astype(np.int64),
+        "num_docs": n_docs,
+    }
     if "" not in vocab:  # as bm25s does: an empty token scores passages with no keyword
         vocab[""] = max(vocab.values(), default=-1) + 1
     model.vocab_dict = vocab

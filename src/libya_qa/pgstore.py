@@ -60,8 +60,10 @@ class Database:
     def unreachable(self, exc: BaseException) -> IndexUnavailable:
         """The error for a database that cannot be reached."""
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else exc.__class__.__name__
-        return IndexUnavailable("database_unreachable", f"cannot reach PostgreSQL at {self.where} ({reason}): "
-                                "start the server or fix LIBYA_QA_DATABASE_URL")
+        return IndexUnavailable(
+            "database_unreachable",
+            f"cannot reach PostgreSQL at {self.where} ({reason}): start the server or fix LIBYA_QA_DATABASE_URL",
+        )
 
     @contextlib.contextmanager
     def pooled(self) -> Iterator[Any]:
@@ -87,9 +89,16 @@ class Database:
                 from psycopg_pool import ConnectionPool
 
                 self.connect().close()  # fail fast with the clear message, not after the pool's timeout
-                self._pool = ConnectionPool(self.url, min_size=1, max_size=16, timeout=15, open=True,
-                                            kwargs={"autocommit": True, "connect_timeout": 10},
-                                            configure=_configure, name=f"libya_qa {self.where}")
+                self._pool = ConnectionPool(
+                    self.url,
+                    min_size=1,
+                    max_size=16,
+                    timeout=15,
+                    open=True,
+                    kwargs={"autocommit": True, "connect_timeout": 10},
+                    configure=_configure,
+                    name=f"libya_qa {self.where}",
+                )
                 weakref.finalize(self, self._pool.close)
             return self._pool
 
@@ -107,8 +116,9 @@ class Database:
         missing = [k for k in keys if k not in self._bodies]
         if missing:
             with self.pooled() as conn:
-                rows = conn.execute(f"SELECT id, source, body, notes FROM {SCHEMA}.articles WHERE id = ANY(%s)",
-                                    (missing,)).fetchall()
+                rows = conn.execute(
+                    f"SELECT id, source, body, notes FROM {SCHEMA}.articles WHERE id = ANY(%s)", (missing,)
+                ).fetchall()
             with self._lock:
                 for key, source, body, notes in rows:
                     self._bodies[int(key)] = Article(Source(**source), body, notes)
@@ -206,8 +216,11 @@ class PostgresStore:
         with self.db.pooled() as conn:
             if read_meta(conn) is None:
                 return None
-            row = conn.execute(f"SELECT manifest FROM {SCHEMA}.versions WHERE name = "
-                               f"coalesce(%s, (SELECT version FROM {SCHEMA}.current))", (version,)).fetchone()
+            row = conn.execute(
+                f"SELECT manifest FROM {SCHEMA}.versions WHERE name = "
+                f"coalesce(%s, (SELECT version FROM {SCHEMA}.current))",
+                (version,),
+            ).fetchone()
         return dict(row[0]) if row else None
 
     def load(self, version: str | None = None, verify: bool = True) -> PostgresSnapshot:
@@ -215,14 +228,16 @@ class PostgresStore:
         with self.db.pooled() as conn:
             meta = read_meta(conn)
             if meta is None:
-                raise IndexUnavailable("index_missing", f"no index in the database {self.db.where}; "
-                                       "run `libya-qa index` to build it")
+                raise IndexUnavailable(
+                    "index_missing", f"no index in the database {self.db.where}; run `libya-qa index` to build it"
+                )
             check_pgvector(conn, self.db.where, create=False)
             check_meta(meta, self.db.where)
             version = version or self.current_version()
             if version is None:
-                raise IndexUnavailable("index_missing", f"no current index version in {self.db.where}; "
-                                       "run `libya-qa index` to build it")
+                raise IndexUnavailable(
+                    "index_missing", f"no current index version in {self.db.where}; run `libya-qa index` to build it"
+                )
             snapshot = PostgresSnapshot.read(self.db, conn, version)
             if verify:
                 snapshot.verify(conn)
@@ -239,14 +254,21 @@ class PostgresStore:
         conn = self.db.connect()
         try:
             if not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
-                raise Conflict("busy", f"another index build is already running on {self.db.where}; "
-                               "try again when it is done")
+                raise Conflict(
+                    "busy", f"another index build is already running on {self.db.where}; try again when it is done"
+                )
             yield
         finally:
             conn.close()
 
-    def write_version(self, articles: Sequence[Article], fresh: Embedded, previous: PostgresSnapshot | None,
-                      manifest: dict[str, Any], kept: Mapping[int, int]) -> tuple[str, str]:
+    def write_version(
+        self,
+        articles: Sequence[Article],
+        fresh: Embedded,
+        previous: PostgresSnapshot | None,
+        manifest: dict[str, Any],
+        kept: Mapping[int, int],
+    ) -> tuple[str, str]:
         """Write the fresh rows and the version, and make it current, in one transaction; then prune."""
         from .pgwrite import write_version
 
@@ -268,8 +290,11 @@ class PostgresStore:
         current = self.current_version()
         older = [v for v in self.versions() if current is None or v < current]
         if not older:
-            raise IndexUnavailable("no_previous_version", f"no index version older than {current} in "
-                                   f"{self.db.where}; run `libya-qa index --full` to build a new one")
+            raise IndexUnavailable(
+                "no_previous_version",
+                f"no index version older than {current} in "
+                f"{self.db.where}; run `libya-qa index --full` to build a new one",
+            )
         with self.db.pooled() as conn:
             conn.execute(f"UPDATE {SCHEMA}.current SET version = %s", (older[-1],))
         return current, older[-1]
@@ -279,7 +304,7 @@ class PostgresStore:
         with self.db.connect(autocommit=False) as conn:
             names = [r[0] for r in conn.execute(f"SELECT name FROM {SCHEMA}.versions ORDER BY name").fetchall()]
             current = conn.execute(f"SELECT version FROM {SCHEMA}.current").fetchone()[0]
-            doomed = [n for n in names[:-self.keep_versions] if n != current]
+            doomed = [n for n in names[: -self.keep_versions] if n != current]
             if doomed:
                 conn.execute(f"DELETE FROM {SCHEMA}.versions WHERE name = ANY(%s)", (doomed,))
                 _delete_orphans(conn)
@@ -290,12 +315,16 @@ class PostgresStore:
 def _delete_orphans(conn: Any) -> None:
     """Delete the rows of articles that no remaining version holds."""
     s = SCHEMA
-    conn.execute(f"CREATE TEMP TABLE orphans ON COMMIT DROP AS SELECT id, lower(passages) AS p0, upper(passages) AS p1, "
-                 f"lower(sentences) AS s0, upper(sentences) AS s1 FROM {s}.articles a "
-                 f"WHERE NOT EXISTS (SELECT 1 FROM {s}.versions v WHERE a.id <@ v.articles)")
-    for table, column, low, high in (("passage_terms", "passage", "p0", "p1"), ("passages", "id", "p0", "p1"),
-                                     ("sentences", "id", "s0", "s1")):
+    conn.execute(
+        f"CREATE TEMP TABLE orphans ON COMMIT DROP AS SELECT id, lower(passages) AS p0, upper(passages) AS p1, "
+        f"lower(sentences) AS s0, upper(sentences) AS s1 FROM {s}.articles a "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {s}.versions v WHERE a.id <@ v.articles)"
+    )
+    for table, column, low, high in (
+        ("passage_terms", "passage", "p0", "p1"),
+        ("passages", "id", "p0", "p1"),
+        ("sentences", "id", "s0", "s1"),
+    ):
         conn.execute(f"DELETE FROM {s}.{table} t USING orphans o WHERE t.{column} >= o.{low} AND t.{column} < o.{high}")
     conn.execute(f"DELETE FROM {s}.article_terms t USING orphans o WHERE t.article = o.id")
     conn.execute(f"DELETE FROM {s}.articles t USING orphans o WHERE t.id = o.id")
-

@@ -7,8 +7,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .absence import (Absence, Span, absence, byline_terms, check_first_quote, check_quote, check_source,
-                      in_corpus_spelling, publication_span)
+from .absence import (
+    Absence,
+    Span,
+    absence,
+    byline_terms,
+    check_first_quote,
+    check_quote,
+    check_source,
+    in_corpus_spelling,
+    publication_span,
+)
 from .analysis import CONTROL, plain_question
 from .answer_order import describing_first, naming_first
 from .by_source import BEARS_PROBABILITY, Strength, group_by_source
@@ -24,9 +33,9 @@ from .index import REPAIR, check_compatible
 from .later_quotes import narrowed
 from .memory import AnswerMemory, Remembered
 from .ranking import SentenceHit
-from .spelling import Skeletons, skeleton_index
 from .schema import Answer, Article, Excerpt, FilterReport, Filters
 from .search import Evidence, Query, Searcher
+from .spelling import Skeletons, skeleton_index
 from .store import CatalogueEntry, Snapshot, Store
 from .stores import open_store
 
@@ -77,20 +86,33 @@ class QA:
             wanted: str | None = None
             try:
                 wanted = self.store.current_version()
-                skip = (self._loaded.snapshot.version if self._loaded else None,
-                        None if retry_failed else self._failed_version)
+                skip = (
+                    self._loaded.snapshot.version if self._loaded else None,
+                    None if retry_failed else self._failed_version,
+                )
                 if self._loaded is not None and wanted in skip:
                     return False
                 snapshot = self.store.load(wanted)
                 check_compatible(dict(snapshot.manifest), self.encoder.name, self.encoder.dimension)
                 searcher = Searcher(snapshot, self.encoder, self.settings.candidates, self.settings.rrf_k)
                 deep = Searcher(snapshot, self.encoder, self.settings.group_candidates, self.settings.rrf_k)
-                loaded = Loaded(snapshot, searcher, deep, publication_span(snapshot), byline_terms(snapshot),
-                                skeleton_index(snapshot.vocabulary()))
+                loaded = Loaded(
+                    snapshot,
+                    searcher,
+                    deep,
+                    publication_span(snapshot),
+                    byline_terms(snapshot),
+                    skeleton_index(snapshot.vocabulary()),
+                )
             except Exception as exc:  # whatever went wrong, the old version keeps serving
-                error = exc if isinstance(exc, IndexUnavailable) else IndexUnavailable(
-                    "index_reload_failed", f"loading index version {wanted} failed "
-                    f"({exc.__class__.__name__}: {exc}); {REPAIR}")
+                error = (
+                    exc
+                    if isinstance(exc, IndexUnavailable)
+                    else IndexUnavailable(
+                        "index_reload_failed",
+                        f"loading index version {wanted} failed ({exc.__class__.__name__}: {exc}); {REPAIR}",
+                    )
+                )
                 self.last_reload_error, self._failed_version = error.message, wanted
                 self.reload_failures += 1
                 if strict or self._loaded is None:
@@ -125,8 +147,14 @@ class QA:
             _check_text(text, what)
         return question, cleaned
 
-    def ask(self, question: str, top_k: int | None = None, history: Sequence[str] = (),
-            filters: Filters | None = None, group: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        history: Sequence[str] = (),
+        filters: Filters | None = None,
+        group: str | None = None,
+    ) -> Answer:
         """Answer one question with verbatim excerpts, or say the corpus does not support it.
 
         group="source" adds what each source says (by_source); filters narrow the articles first.
@@ -135,31 +163,50 @@ class QA:
         top_k = self.settings.default_top_k if top_k is None else top_k
         question, history = self.validate(question, top_k, history)
         if group not in (None, "source"):
-            raise BadQuestion("bad_group", f"group must be \"source\" or left out, got {group!r}")
+            raise BadQuestion("bad_group", f'group must be "source" or left out, got {group!r}')
         if filters is not None and filters.active():
             check_filters(filters)
             check_sources(filters, lambda i: self.loaded.snapshot.article_by_id(i) is not None)
             check_names(filters, (entry.source for entry in self.loaded.snapshot.catalogue()))
         return self._answer(question, top_k, history, filters, started, recall=True, group=group)
 
-    def query_for(self, question: str, history: list[str], filters: Filters | None = None,
-                  recall: bool = True) -> Query:
+    def query_for(
+        self, question: str, history: list[str], filters: Filters | None = None, recall: bool = True
+    ) -> Query:
         """What retrieval searches for: the question, a follow-up's referents, and the filter's articles."""
         loaded = self.loaded
         among = loaded.snapshot.select(filters) if filters is not None and filters.active() else None
-        turns = self._turns(history, filters) if recall and history and is_followup(question) else [
-            Turn(h) for h in history]
+        turns = (
+            self._turns(history, filters)
+            if recall and history and is_followup(question)
+            else [Turn(h) for h in history]
+        )
         # "Who backed Hifter?" searches for, and does not answer with, the corpus's "Haftar"
         plain = plain_question(question)  # "Tell me who ...": the question itself is analysed and searched
         asked = in_corpus_spelling(plain, loaded.snapshot, loaded.spellings)
         text, referents = resolved(question, turns)
         given = history[-1] if history and is_followup(question) else ""
         previous = turns[-1].answer_source if given and turns else ""
-        return Query(asked, asked if text == question else in_corpus_spelling(text, loaded.snapshot, loaded.spellings),
-                     among, given, previous, in_conversation=bool(history), referents=referents)
+        return Query(
+            asked,
+            asked if text == question else in_corpus_spelling(text, loaded.snapshot, loaded.spellings),
+            among,
+            given,
+            previous,
+            in_conversation=bool(history),
+            referents=referents,
+        )
 
-    def _answer(self, question: str, top_k: int, history: list[str], filters: Filters | None, started: float,
-                recall: bool, group: str | None = None) -> Answer:
+    def _answer(
+        self,
+        question: str,
+        top_k: int,
+        history: list[str],
+        filters: Filters | None,
+        started: float,
+        recall: bool,
+        group: str | None = None,
+    ) -> Answer:
         """Answer a validated question (recall: look up what the previous answer named, for follow-ups)."""
         loaded = self.loaded
         query = self.query_for(question, history, filters, recall)
@@ -174,29 +221,46 @@ class QA:
             evidence = replace(evidence, hits=led_by(evidence, first[0]))
         spans = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1]) if first else ()
         if first:  # a year the question names must be in the source it would be answered from, and its quote
-            missing = check_first_quote(missing, query.question, evidence.view.articles.values(), judged_part(*first),
-                                        answer_names(*first))
+            missing = check_first_quote(
+                missing, query.question, evidence.view.articles.values(), judged_part(*first), answer_names(*first)
+            )
         said = described_probability(query.question, first[0].quote) if first else 0.0  # "Who is X?" answered
         verdict = judge(evidence.hits, missing, self.threshold, floor=said)
         # A follow-up may point at what the nearest quote names even when it fell short of an answer, and
         # its referents then do not move with the threshold; the user sees a short answer only when answered.
         named = short_answer(first[0].source.id, first[0].quote, first[0].start, first[1], listed=True) if first else ()
-        self.memory.remember((loaded.snapshot.version, question, tuple(history)),
-                             Remembered(tuple(s.text for s in named), tuple(s.text for s in spans),
-                                        first[0].source.id if first else ""))
+        self.memory.remember(
+            (loaded.snapshot.version, question, tuple(history)),
+            Remembered(tuple(s.text for s in named), tuple(s.text for s in spans), first[0].source.id if first else ""),
+        )
         spans = without_own_publisher(spans, first[0].source.publisher) if verdict.answered and first else ()
         bar = min(BEARS_PROBABILITY, self.threshold)  # a source never needs more than an answer does
-        groups = group_by_source(loaded.deep, query, source_strength(asked, query.question), bar,
-                                 floor=lambda quote: described_probability(query.question, quote)) if group else None
+        groups = (
+            group_by_source(
+                loaded.deep,
+                query,
+                source_strength(asked, query.question),
+                bar,
+                floor=lambda quote: described_probability(query.question, quote),
+            )
+            if group
+            else None
+        )
         filtered = FilterReport(len(query.among.keys), query.among.undated_left_out) if query.among else None
         shown = [marked[0][0], *(narrowed(e, m, query.question) for e, m in marked[1:])] if marked else []
         excerpts = label_related(shown, bar, verdict.answered)  # the same bar as a source's
         return Answer(
-            question=question, status="answered" if verdict.answered else "not_found",
-            excerpts=excerpts, took_ms=(time.perf_counter() - started) * 1000,
-            search_query=query.retrieval_text, index_version=loaded.snapshot.version,
-            confidence=verdict.probability, short_answer=spans, message=verdict.message,
-            filtered=filtered, groups=groups,
+            question=question,
+            status="answered" if verdict.answered else "not_found",
+            excerpts=excerpts,
+            took_ms=(time.perf_counter() - started) * 1000,
+            search_query=query.retrieval_text,
+            index_version=loaded.snapshot.version,
+            confidence=verdict.probability,
+            short_answer=spans,
+            message=verdict.message,
+            filtered=filtered,
+            groups=groups,
         )
 
     def _turns(self, history: list[str], filters: Filters | None) -> list[Turn]:
@@ -239,10 +303,23 @@ def scored_excerpts(evidence: Evidence, top_k: int, query: Query, missing: Absen
     # answer reads, for the first quote only (QA._answer): reading every quoted article's text cost the
     # 100,000-passage index 30 ms at p95, and each new name costs an entity-recogniser call (~2.5 ms).
     # a quote that says who a "Who is <a name>?" question asks about answers as the verdict judges it
-    return [(replace(e, confidence=max(excerpt_probability(hits_inside(evidence.view, evidence.hits, e), evidence.hits,
-                                                           check_quote(missing, query.question, judged_part(e, m))),
-                                       described_probability(query.question, e.quote))), m)
-            for e, m in build_excerpts(evidence.view, evidence.hits, top_k, query.question, query.given)]
+    return [
+        (
+            replace(
+                e,
+                confidence=max(
+                    excerpt_probability(
+                        hits_inside(evidence.view, evidence.hits, e),
+                        evidence.hits,
+                        check_quote(missing, query.question, judged_part(e, m)),
+                    ),
+                    described_probability(query.question, e.quote),
+                ),
+            ),
+            m,
+        )
+        for e, m in build_excerpts(evidence.view, evidence.hits, top_k, query.question, query.given)
+    ]
 
 
 def led_by(evidence: Evidence, excerpt: Excerpt) -> list[SentenceHit]:
@@ -287,7 +364,7 @@ def clean_history(history: Sequence[str], settings: Settings) -> list[str]:
     """
     limit = settings.max_question_chars
     cleaned = [" ".join(h.split())[:limit] for h in history if isinstance(h, str) and h.strip()]
-    return cleaned[-settings.max_history:]
+    return cleaned[-settings.max_history :]
 
 
 def _check_text(text: str, what: str) -> None:
@@ -296,6 +373,6 @@ def _check_text(text: str, what: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         bad = f"\\u{ord(text[exc.start]):04x}"
-        raise BadQuestion("invalid_text", f"{what} is not valid text: it holds the lone surrogate {bad}; "
-                          "send UTF-8 text") from None
-
+        raise BadQuestion(
+            "invalid_text", f"{what} is not valid text: it holds the lone surrogate {bad}; send UTF-8 text"
+        ) from None

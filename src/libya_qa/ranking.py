@@ -96,15 +96,34 @@ class Weights:
 
 
 # Weights field -> SentenceHit field: the evidence each weight multiplies.
-FEATURES = {"sentence_cosine": "cosine", "keyword_coverage": "coverage", "passage_fusion": "fusion",
-            "neighbour_cosine": "neighbour", "answer_fit": "fit", "article_keywords": "article_keywords",
-            "article_lead": "article_lead", "lead_coverage": "lead_coverage", "context_coverage": "context_coverage",
-            "dense_rank": "dense_rank", "keyword_rank": "keyword_rank", "cosine_gap": "cosine_gap",
-            "opening": "opening", "length": "length", "typed_answer": "typed_answer", "typed_near": "typed_near",
-            "window_cosine": "window_cosine", "passage_cosine": "passage_cosine", "cosine_rank": "cosine_rank",
-            "coverage_rank": "coverage_rank", "context_rank": "context_rank", "window_rank": "window_rank",
-            "cosine_context": "cosine_context", "article_coverage": "article_coverage",
-            "sentence_bm25": "sentence_bm25", "soft_coverage": "soft_coverage"}
+FEATURES = {
+    "sentence_cosine": "cosine",
+    "keyword_coverage": "coverage",
+    "passage_fusion": "fusion",
+    "neighbour_cosine": "neighbour",
+    "answer_fit": "fit",
+    "article_keywords": "article_keywords",
+    "article_lead": "article_lead",
+    "lead_coverage": "lead_coverage",
+    "context_coverage": "context_coverage",
+    "dense_rank": "dense_rank",
+    "keyword_rank": "keyword_rank",
+    "cosine_gap": "cosine_gap",
+    "opening": "opening",
+    "length": "length",
+    "typed_answer": "typed_answer",
+    "typed_near": "typed_near",
+    "window_cosine": "window_cosine",
+    "passage_cosine": "passage_cosine",
+    "cosine_rank": "cosine_rank",
+    "coverage_rank": "coverage_rank",
+    "context_rank": "context_rank",
+    "window_rank": "window_rank",
+    "cosine_context": "cosine_context",
+    "article_coverage": "article_coverage",
+    "sentence_bm25": "sentence_bm25",
+    "soft_coverage": "soft_coverage",
+}
 
 
 def _fitted() -> dict[str, Any]:
@@ -117,8 +136,9 @@ QUESTION_WEIGHTS = Weights(**FITTED["ranking"])
 # Headlines and topics ask for articles more than for one sentence, so whole-article evidence weighs
 # more for them: the question weights plus fitted.json's topic extras (checked on the news known-item
 # task by bench/retrieval_quality.py; reserved articles excluded).
-TOPIC_WEIGHTS = replace(QUESTION_WEIGHTS, **{name: getattr(QUESTION_WEIGHTS, name) + extra
-                                             for name, extra in FITTED["topic_extra"].items()})
+TOPIC_WEIGHTS = replace(
+    QUESTION_WEIGHTS, **{name: getattr(QUESTION_WEIGHTS, name) + extra for name, extra in FITTED["topic_extra"].items()}
+)
 
 # A fact sheet's row whose label the question asks for ("What is the population of Niger?" -> "Population:
 # total: 27,322,555 ...") goes before its neighbours ("Population distribution: ...", "Net migration rate:
@@ -161,8 +181,12 @@ def amended(hit: SentenceHit, **changes: float) -> SentenceHit:
     return copy
 
 
-RANKED = {"cosine_rank": "cosine", "coverage_rank": "coverage", "context_rank": "context_coverage",
-          "window_rank": "window_cosine"}
+RANKED = {
+    "cosine_rank": "cosine",
+    "coverage_rank": "coverage",
+    "context_rank": "context_coverage",
+    "window_rank": "window_cosine",
+}
 
 
 def with_ranks(hits: list[SentenceHit]) -> list[SentenceHit]:
@@ -173,5 +197,7 @@ def with_ranks(hits: list[SentenceHit]) -> list[SentenceHit]:
     for field, source in RANKED.items():
         values = np.array([getattr(h, source) for h in hits])
         ranks[field] = 1.0 / (1.0 + np.argsort(np.argsort(-values, kind="stable")))
-    return [amended(h, cosine_context=h.cosine * h.context_coverage,
-                    **{field: float(ranks[field][n]) for field in RANKED}) for n, h in enumerate(hits)]
+    return [
+        amended(h, cosine_context=h.cosine * h.context_coverage, **{field: float(ranks[field][n]) for field in RANKED})
+        for n, h in enumerate(hits)
+    ]

@@ -127,8 +127,14 @@ class RayEncoder:
                 spans[batch["row"]] = batch["span"]
         except Exception as exc:  # a worker without the model, a lost node: one line, no index written
             raise RayUnavailable("ray_failed", f"embedding on Ray failed ({_one_line(exc)})") from exc
-        self.last_run = RunStats(len(texts), self.actors, batches, time.perf_counter() - started,
-                                 float(spans[:, 1].max() - spans[:, 0].min()), float(spans[:, 2].sum()))
+        self.last_run = RunStats(
+            len(texts),
+            self.actors,
+            batches,
+            time.perf_counter() - started,
+            float(spans[:, 1].max() - spans[:, 0].min()),
+            float(spans[:, 2].sum()),
+        )
         return out
 
     def _dataset(self, texts: list[str], batch_size: int, progress: bool) -> tuple[Any, int]:
@@ -143,10 +149,17 @@ class RayEncoder:
         # One block per batch, so no batch is stitched from two ends of the length order.
         items = ray.data.from_items([{"row": i, "text": texts[i]} for i in order], override_num_blocks=batches)
         dataset = items.map_batches(
-            EmbedActor, batch_size=rows, batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=self.actors), num_cpus=1,
-            fn_constructor_kwargs={"model": self.name, "precision": self.precision, "texts": len(texts),
-                                   "batch_size": batch_size},
+            EmbedActor,
+            batch_size=rows,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=self.actors),
+            num_cpus=1,
+            fn_constructor_kwargs={
+                "model": self.name,
+                "precision": self.precision,
+                "texts": len(texts),
+                "batch_size": batch_size,
+            },
         )
         return dataset, batches
 
@@ -168,14 +181,15 @@ def check_reachable(address: str) -> None:
         socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
     except OSError as exc:
         raise RayUnavailable(
-            "ray_unreachable", f"no Ray cluster answers at {address} ({exc.strerror or exc}); "
-            "start one with `ray start --head` (see README, Scaling out)") from exc
+            "ray_unreachable",
+            f"no Ray cluster answers at {address} ({exc.strerror or exc}); "
+            "start one with `ray start --head` (see README, Scaling out)",
+        ) from exc
 
 
 def connect(ray: Any, address: str | None) -> Cluster:
     """Join the cluster at `address`, or start a local one sized to this machine, bound to 127.0.0.1."""
-    options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING,
-                               "configure_logging": True}
+    options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING, "configure_logging": True}
     if address:
         options["address"] = address
     else:  # a private cluster: every Ray process listens on loopback only
@@ -183,16 +197,22 @@ def connect(ray: Any, address: str | None) -> Cluster:
     try:
         ray.init(**options)
     except Exception as exc:  # ConnectionError, auth and version mismatches: all mean "fix the cluster"
-        raise RayUnavailable("ray_unreachable",
-                             f"cannot join Ray at {address or 'a local cluster'} ({_one_line(exc)})") from exc
+        raise RayUnavailable(
+            "ray_unreachable", f"cannot join Ray at {address or 'a local cluster'} ({_one_line(exc)})"
+        ) from exc
     nodes = [n for n in ray.nodes() if n.get("Alive")]
-    return Cluster(address=address or "local", cpus=int(ray.cluster_resources().get("CPU", 0)),
-                   nodes=len(nodes), ray_version=ray.__version__)
+    return Cluster(
+        address=address or "local",
+        cpus=int(ray.cluster_resources().get("CPU", 0)),
+        nodes=len(nodes),
+        ray_version=ray.__version__,
+    )
 
 
 @contextmanager
-def ray_encoder(settings: Settings, address: str | None = None,
-                actors: int | None = None) -> Iterator[tuple[RayEncoder, Cluster]]:
+def ray_encoder(
+    settings: Settings, address: str | None = None, actors: int | None = None
+) -> Iterator[tuple[RayEncoder, Cluster]]:
     """A RayEncoder on a connected cluster, one actor per CPU unless `actors` says; disconnects after."""
     ray = import_ray()
     if address:
@@ -203,8 +223,10 @@ def ray_encoder(settings: Settings, address: str | None = None,
     cluster = connect(ray, address)
     try:
         if cluster.cpus < 1:  # an actor pool would wait for a CPU forever
-            raise RayUnavailable("ray_no_cpus", f"the Ray cluster at {cluster.address} has no CPUs: "
-                                 "add a node with `ray start --address ...`")
+            raise RayUnavailable(
+                "ray_no_cpus",
+                f"the Ray cluster at {cluster.address} has no CPUs: add a node with `ray start --address ...`",
+            )
         yield RayEncoder(name, dimension, settings.precision, actors or cluster.cpus), cluster
     finally:
         ray.shutdown()  # a local cluster stops with it; a joined one keeps running

@@ -10,8 +10,9 @@ from typing import Literal
 UNKNOWN = "unknown"
 
 Status = Literal["answered", "not_found"]
-NOT_FOUND_MESSAGE = ("Not found in the corpus: no article answers this clearly. "
-                     "Any excerpts are the nearest passages, not an answer.")
+NOT_FOUND_MESSAGE = (
+    "Not found in the corpus: no article answers this clearly. Any excerpts are the nearest passages, not an answer."
+)
 
 
 def known(value: str, fallback: str) -> str:
@@ -32,8 +33,14 @@ class Source:
 
     def to_dict(self) -> dict[str, str]:
         """Plain JSON-ready form (explicit: dataclasses.asdict deep-copies and is 20x slower)."""
-        return {"id": self.id, "title": self.title, "author": self.author, "publisher": self.publisher,
-                "date": self.date, "url": self.url}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "author": self.author,
+            "publisher": self.publisher,
+            "date": self.date,
+            "url": self.url,
+        }
 
 
 @dataclass(frozen=True)

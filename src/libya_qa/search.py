@@ -12,11 +12,33 @@ from .encoders import Encoder
 from .fact_sheets import asked_row, is_fact_sheet, labels_asked, of_another_subject, sheet_subject
 from .figures import asked_figure
 from .layout import headings, is_prose, section_heading
-from .ranking import (FIELD_BONUS, OWN_WORDS_SHARE, PREVIOUS_SOURCE_BONUS, QUESTION_WEIGHTS, TOPIC_WEIGHTS,
-                      SentenceHit, Weights, amended, evidence_matrix, vector_of, with_ranks)
+from .ranking import (
+    FIELD_BONUS,
+    OWN_WORDS_SHARE,
+    PREVIOUS_SOURCE_BONUS,
+    QUESTION_WEIGHTS,
+    TOPIC_WEIGHTS,
+    SentenceHit,
+    Weights,
+    amended,
+    evidence_matrix,
+    vector_of,
+    with_ranks,
+)
 from .schema import Article, Filters
-from .signals import (ShortNames, as_written, credited_relations, initials_written, names_any, names_by_last_word,
-                      named_in_full, sentence_bm25, soft_coverage, typed_answer, window_cosines)
+from .signals import (
+    ShortNames,
+    as_written,
+    credited_relations,
+    initials_written,
+    named_in_full,
+    names_any,
+    names_by_last_word,
+    sentence_bm25,
+    soft_coverage,
+    typed_answer,
+    window_cosines,
+)
 from .store import Candidates, Selection, SentenceView, Snapshot
 
 # Passages read from a fact sheet the question names, by its own words within it: every sheet writes the same
@@ -53,8 +75,15 @@ class Evidence:
 class Searcher:
     """Scores the sentences of the best passages for one question against one snapshot."""
 
-    def __init__(self, snapshot: Snapshot, encoder: Encoder, candidates: int = 30, rrf_k: int = 60,
-                 weights: Weights = QUESTION_WEIGHTS, topic_weights: Weights = TOPIC_WEIGHTS) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        encoder: Encoder,
+        candidates: int = 30,
+        rrf_k: int = 60,
+        weights: Weights = QUESTION_WEIGHTS,
+        topic_weights: Weights = TOPIC_WEIGHTS,
+    ) -> None:
         self.snapshot = snapshot
         self.encoder = encoder
         self.candidates = candidates
@@ -79,8 +108,10 @@ class Searcher:
 
     def retrieve(self, vector: np.ndarray, terms: list[str], among: Selection | None) -> tuple[Candidates, Candidates]:
         """The dense and the keyword candidate passages, each best first."""
-        return (self.snapshot.dense(vector, self.candidates, among),
-                self.snapshot.keywords(terms, self.candidates, among))
+        return (
+            self.snapshot.dense(vector, self.candidates, among),
+            self.snapshot.keywords(terms, self.candidates, among),
+        )
 
     def sentence_terms(self, sentence: int, text: str) -> frozenset[str]:
         """The stems of one sentence (cached: a snapshot never changes)."""
@@ -105,8 +136,9 @@ class Searcher:
                 marks = self._headings[key] = headings(article.body, article.source.title)
             heading = section_heading(marks, int(view.start[i]))
             source = article.source  # "according to Orton", "the BBC's analysis": the byline is context too
-            terms = self._terms[sentence] = frozenset(tokenize(f"{source.title} {heading} {source.author} "
-                                                               f"{source.publisher}".replace("unknown", "")))
+            terms = self._terms[sentence] = frozenset(
+                tokenize(f"{source.title} {heading} {source.author} {source.publisher}".replace("unknown", ""))
+            )
         return terms
 
     def quotable(self, view: SentenceView, i: int) -> bool:
@@ -115,8 +147,9 @@ class Searcher:
         prose = self._prose.get(sentence)
         if prose is None:
             article = view.articles[int(view.article[i])]
-            prose = self._prose[sentence] = is_prose(article.body, int(view.start[i]), int(view.end[i]),
-                                                     article.source.title)
+            prose = self._prose[sentence] = is_prose(
+                article.body, int(view.start[i]), int(view.end[i]), article.source.title
+            )
         return prose
 
     def fact_sheet(self, view: SentenceView, i: int) -> bool:
@@ -138,8 +171,9 @@ class Searcher:
             subject = self._sheet_subjects[key] = sheet_subject(article.source.title, article.body)
         return subject
 
-    def named_sheet_rows(self, view: SentenceView, terms: list[str], subjects: ShortNames,
-                         among: Selection | None) -> list[int]:
+    def named_sheet_rows(
+        self, view: SentenceView, terms: list[str], subjects: ShortNames, among: Selection | None
+    ) -> list[int]:
         """The best keyword passages within each fact sheet of the view that the question names (by its title or
         its people's name: _sheet_subject), searched through the store's own filter selection of that sheet."""
         rows: list[int] = []
@@ -151,15 +185,24 @@ class Searcher:
                 rows += self.snapshot.keywords(terms, SHEET_ROWS, within).passages.tolist()
         return rows
 
-    def sheet_evidence(self, view: SentenceView, i: int, sentence: str, asked: frozenset[str], subjects: ShortNames,
-                       chosen: bool = False) -> tuple[float, float]:
+    def sheet_evidence(
+        self,
+        view: SentenceView,
+        i: int,
+        sentence: str,
+        asked: frozenset[str],
+        subjects: ShortNames,
+        chosen: bool = False,
+    ) -> tuple[float, float]:
         """(a fact sheet's row the question names, a fact sheet's sentence about something else) as 1.0 or 0.0
         (chosen: a filter chose the articles, or earlier questions may have named the subject)."""
         if not self.fact_sheet(view, i):
             return 0.0, 0.0
         title = self._sheet_subject(int(view.article[i]), view.articles[int(view.article[i])])
-        return (float(asked_row(sentence, title, asked, subjects)),
-                float(of_another_subject(sentence, title, subjects, chosen)))
+        return (
+            float(asked_row(sentence, title, asked, subjects)),
+            float(of_another_subject(sentence, title, subjects, chosen)),
+        )
 
     @staticmethod
     def coverage(weights: dict[str, float], sentence_terms: frozenset[str]) -> float:
@@ -190,8 +233,9 @@ class Searcher:
         # words (not weighed as one more word: "Government of National Accord (GNA)" would count it twice).
         by_initials = as_written(initials)
         labels = labels_asked(frozenset(terms))  # "capital" finds "Major urban areas - population:" rows
-        dense_found, keyword_found = self.retrieve(vector, terms + [word.lower() for word, _ in initials] + labels,
-                                                   query.among)
+        dense_found, keyword_found = self.retrieve(
+            vector, terms + [word.lower() for word, _ in initials] + labels, query.among
+        )
         dense, keyword = dense_found.passages.tolist(), keyword_found.passages.tolist()
         fused = fused_ranks((dense, keyword), self.rrf_k)
         if not fused:
@@ -199,8 +243,11 @@ class Searcher:
         view = self.snapshot.sentences(list(fused))
         short_names = names_by_last_word(query.question)
         # a follow-up's "its" is the name its search text carries
-        subjects = short_names if text == query.question else names_by_last_word(
-            "; ".join([query.question, *query.referents]) if query.referents else text)
+        subjects = (
+            short_names
+            if text == query.question
+            else names_by_last_word("; ".join([query.question, *query.referents]) if query.referents else text)
+        )
         rows = [p for p in self.named_sheet_rows(view, terms + labels, subjects, query.among) if p not in fused]
         if rows:  # the named sheet's asked row, which its own words seldom find among every sheet's rows
             fused.update(dict.fromkeys(rows, min(fused.values())))
@@ -208,8 +255,9 @@ class Searcher:
         weights = self.snapshot.term_idf(terms)
         cosines = view.vectors @ vector.astype(np.float32)
         # a follow-up searched with its referents: how much closer each sentence is to its own words alone
-        own_gain = (view.vectors @ own_vector.astype(np.float32) - cosines
-                    if own_vector is not None else np.zeros_like(cosines))
+        own_gain = (
+            view.vectors @ own_vector.astype(np.float32) - cosines if own_vector is not None else np.zeros_like(cosines)
+        )
         best_fusion = _best_by_sentence(view, fused, relative=True)
         dense_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(dense)})
         keyword_rank = _best_by_sentence(view, {p: 1 / (1 + r) for r, p in enumerate(keyword)})
@@ -234,24 +282,42 @@ class Searcher:
             context = stems | self.context_terms(view, i)
             a = by_article[article]
             typed, near = typed_answer(sentence_text, kind, known, question_terms, figure)
-            field, other_subject = self.sheet_evidence(view, i, sentence_text, asked_terms, subjects,
-                                                      query.among is not None or query.in_conversation)
-            hits.append(SentenceHit(
-                sentence=sentence, position=i, article=article, cosine=float(cosines[i]),
-                coverage=self.coverage(weights, stems), fusion=best_fusion[sentence],
-                neighbour=_neighbour_cosine(view, cosines, i, best_fusion),
-                fit=answer_fit(query.question, kind, sentence_text, stems, question_terms),
-                article_keywords=float(evidence.keywords[a]), article_lead=float(evidence.lead[a]),
-                lead_coverage=float(evidence.lead_coverage[a]),
-                context_coverage=self.coverage(weights, context), soft_coverage=soft_coverage(weights, context),
-                dense_rank=dense_rank.get(sentence, 0.0), keyword_rank=keyword_rank.get(sentence, 0.0),
-                cosine_gap=float(cosines[i]) - top_cosine, opening=float(_opens_article(view, i)),
-                length=min(np.log2(1 + len(sentence_text.split())) / 6, 1.0), typed_answer=typed, typed_near=near,
-                window_cosine=float(windows[i]), passage_cosine=passage_cosine.get(sentence, 0.0),
-                article_coverage=float(evidence.coverage[a]), best_article_coverage=evidence.best_coverage,
-                sentence_bm25=sentence_bm25(weights, self.sentence_tokens(sentence, sentence_text)),
-                field=field, other_subject=other_subject, own_gain=float(own_gain[i]),
-                previous_source=float(view.articles[article].id == query.previous_source)))
+            field, other_subject = self.sheet_evidence(
+                view, i, sentence_text, asked_terms, subjects, query.among is not None or query.in_conversation
+            )
+            hits.append(
+                SentenceHit(
+                    sentence=sentence,
+                    position=i,
+                    article=article,
+                    cosine=float(cosines[i]),
+                    coverage=self.coverage(weights, stems),
+                    fusion=best_fusion[sentence],
+                    neighbour=_neighbour_cosine(view, cosines, i, best_fusion),
+                    fit=answer_fit(query.question, kind, sentence_text, stems, question_terms),
+                    article_keywords=float(evidence.keywords[a]),
+                    article_lead=float(evidence.lead[a]),
+                    lead_coverage=float(evidence.lead_coverage[a]),
+                    context_coverage=self.coverage(weights, context),
+                    soft_coverage=soft_coverage(weights, context),
+                    dense_rank=dense_rank.get(sentence, 0.0),
+                    keyword_rank=keyword_rank.get(sentence, 0.0),
+                    cosine_gap=float(cosines[i]) - top_cosine,
+                    opening=float(_opens_article(view, i)),
+                    length=min(np.log2(1 + len(sentence_text.split())) / 6, 1.0),
+                    typed_answer=typed,
+                    typed_near=near,
+                    window_cosine=float(windows[i]),
+                    passage_cosine=passage_cosine.get(sentence, 0.0),
+                    article_coverage=float(evidence.coverage[a]),
+                    best_article_coverage=evidence.best_coverage,
+                    sentence_bm25=sentence_bm25(weights, self.sentence_tokens(sentence, sentence_text)),
+                    field=field,
+                    other_subject=other_subject,
+                    own_gain=float(own_gain[i]),
+                    previous_source=float(view.articles[article].id == query.previous_source),
+                )
+            )
         return Evidence(with_ranks(hits), view)
 
     def rank(self, hits: list[SentenceHit], weights: Weights | None = None) -> list[SentenceHit]:
@@ -261,8 +327,9 @@ class Searcher:
         evidence = evidence_matrix(hits)
         fields = FIELD_BONUS * np.array([h.field for h in hits])  # evidence too: confidence reads it (dev: q161)
         scores = evidence @ vector_of(weights or self.weights) + fields
-        confidences = scores if weights is None or weights == self.weights else (
-            evidence @ vector_of(self.weights) + fields)
+        confidences = (
+            scores if weights is None or weights == self.weights else (evidence @ vector_of(self.weights) + fields)
+        )
         own = OWN_WORDS_SHARE * (weights or self.weights).sentence_cosine * np.array([h.own_gain for h in hits])
         scores = scores + own + PREVIOUS_SOURCE_BONUS * np.array([h.previous_source for h in hits])
         # ranking only: the confidence stays on the scale the model was fitted on
@@ -305,7 +372,12 @@ def _opens_article(view: SentenceView, i: int) -> bool:
 def _neighbour_cosine(view: SentenceView, cosines: np.ndarray, i: int, scored: dict[int, float]) -> float:
     """The best cosine of the scored sentences just before and after position i in the same article."""
     sentence = int(view.ids[i])
-    values = [float(cosines[j]) for j in (i - 1, i + 1)
-              if 0 <= j < len(view.ids) and int(view.ids[j]) in (sentence - 1, sentence + 1)
-              and view.article[j] == view.article[i] and int(view.ids[j]) in scored]
+    values = [
+        float(cosines[j])
+        for j in (i - 1, i + 1)
+        if 0 <= j < len(view.ids)
+        and int(view.ids[j]) in (sentence - 1, sentence + 1)
+        and view.article[j] == view.article[i]
+        and int(view.ids[j]) in scored
+    ]
     return max(values, default=0.0)

@@ -18,8 +18,9 @@ TYPED = ("name", "number", "time")
 NEAR_WORDS = 4  # a typed answer this close to a question word reads as its answer ("39 people ... injured")
 
 
-def typed_answer(sentence: str, kind: str, question: str, question_terms: frozenset[str],
-                 figure: str | None = None) -> tuple[float, float]:
+def typed_answer(
+    sentence: str, kind: str, question: str, question_terms: frozenset[str], figure: str | None = None
+) -> tuple[float, float]:
     """(holds a name/number/date of the asked kind the question lacks, and one within a few words of its terms).
 
     figure: the kind of figure a number question asks for (figures.asked_figure of the question alone), read
@@ -42,8 +43,12 @@ def typed_answer(sentence: str, kind: str, question: str, question_terms: frozen
         return int(np.searchsorted(positions, offset, side="right")) - 1
 
     counted = counted_noun(question) if kind == "number" else ""  # a number counting something else is no answer
-    near = any(abs(index(s.start) - index(a)) <= NEAR_WORDS or abs(index(s.end - 1) - index(a)) <= NEAR_WORDS
-               for s in spans if not (counted and counts_other(sentence, s, counted)) for a in anchors)
+    near = any(
+        abs(index(s.start) - index(a)) <= NEAR_WORDS or abs(index(s.end - 1) - index(a)) <= NEAR_WORDS
+        for s in spans
+        if not (counted and counts_other(sentence, s, counted))
+        for a in anchors
+    )
     return 1.0, float(near)
 
 
@@ -52,8 +57,11 @@ def window_cosines(view: SentenceView, vector: np.ndarray) -> np.ndarray:
     window = view.vectors.copy()
     for i in range(len(view.ids)):
         for j in (i - 1, i + 1):
-            if 0 <= j < len(view.ids) and abs(int(view.ids[j]) - int(view.ids[i])) == 1 \
-                    and view.same_paragraph(min(i, j), max(i, j)):
+            if (
+                0 <= j < len(view.ids)
+                and abs(int(view.ids[j]) - int(view.ids[i])) == 1
+                and view.same_paragraph(min(i, j), max(i, j))
+            ):
                 window[i] += view.vectors[j]
     norms = np.linalg.norm(window, axis=1)
     return (window @ vector.astype(np.float32)) / np.maximum(norms, 1e-9)
@@ -88,8 +96,10 @@ def soft_coverage(weights: dict[str, float], terms: frozenset[str]) -> float:
     if not total:
         return 0.0
     prefixes = {t[:SOFT_PREFIX] for t in terms if len(t) >= SOFT_PREFIX}
-    return sum(w for t, w in weights.items()
-               if t in terms or (len(t) >= SOFT_PREFIX and t[:SOFT_PREFIX] in prefixes)) / total
+    return (
+        sum(w for t, w in weights.items() if t in terms or (len(t) >= SOFT_PREFIX and t[:SOFT_PREFIX] in prefixes))
+        / total
+    )
 
 
 ShortNames = list[tuple[re.Pattern[str], frozenset[str]]]
@@ -104,7 +114,7 @@ def names_by_last_word(question: str) -> ShortNames:
     """
     found: ShortNames = []
     for span in find_spans(question):
-        words = question[span.start:span.end].split()
+        words = question[span.start : span.end].split()
         if span.kind == "name" and words[-1][:1].isupper():
             if any(w.lower() in PLACE_WORDS for w in words):
                 continue
@@ -135,12 +145,29 @@ def named_in_full(short_names: ShortNames, sentence: str) -> frozenset[str]:
 # Verbs of backing that questions and articles swap ("Who backed Libya Dawn?" / "supported financially
 # by Qatar"). One group, kept for its dev gain (hit@1 +2: q190, q191; nothing lost; paying for, +1: q192);
 # groups for killing, leading, capturing, attacking and saying were tried on dev and moved nothing but noise.
-SAME_RELATION = [frozenset({"back", "backer", "support", "fund", "financ", "financi", "sponsor", "patron", "assist",
-                           "pay", "paid", "bankrol"})]
+SAME_RELATION = [
+    frozenset(
+        {
+            "back",
+            "backer",
+            "support",
+            "fund",
+            "financ",
+            "financi",
+            "sponsor",
+            "patron",
+            "assist",
+            "pay",
+            "paid",
+            "bankrol",
+        }
+    )
+]
 
 
-def credited_relations(question_stems: frozenset[str], sentence_stems: frozenset[str], short_names: ShortNames,
-                       sentence: str) -> frozenset[str]:
+def credited_relations(
+    question_stems: frozenset[str], sentence_stems: frozenset[str], short_names: ShortNames, sentence: str
+) -> frozenset[str]:
     """The question's relation stems a sentence says in other words ("backed" -> "supported"), when it also
     names everyone the question names: "Libya Dawn has been supported by Qatar" does not answer who backed
     Haftar."""
@@ -170,4 +197,3 @@ def _word_of(pattern: re.Pattern[str]) -> str:
 def names_every(short_names: ShortNames, sentence: str) -> bool:
     """True when the sentence writes the last word of every name (False when there are none)."""
     return bool(short_names) and all(last.search(sentence) for last, _ in short_names)
-

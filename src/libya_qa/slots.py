@@ -72,7 +72,7 @@ def asked_description(question: str) -> tuple[tuple[str, ...], str]:
     nouns = [n for n, t in enumerate(words) if t.pos_ == "NOUN" or (t.pos_ == "PROPN" and t.lower_.endswith("s"))]
     if not nouns or words[nouns[-1]].lower_ in KIND_NOUNS:
         return (), ""
-    described = tuple(dict.fromkeys(s for t in words[:nouns[-1] + 1] for s in tokenize(t.text)))
+    described = tuple(dict.fromkeys(s for t in words[: nouns[-1] + 1] for s in tokenize(t.text)))
     head = tokenize(words[nouns[-1]].text)
     return (described, head[0]) if head else ((), "")
 
@@ -121,7 +121,7 @@ def _mentions(text: str, question: str, strict: bool) -> list[tuple[str, list[in
             root = token
             while root.dep_ == "compound" and root.head.i != root.i:
                 root = root.head
-            phrase = root.doc[root.left_edge.i:root.i + 1]
+            phrase = root.doc[root.left_edge.i : root.i + 1]
             if set(described) <= set(tokenize(phrase.text)):
                 found.append((phrase.text, [start + t.idx for t in _naming(root, asked, names, strict)]))
     return found
@@ -219,8 +219,12 @@ def _names(text: str) -> list[tuple[int, int]]:
 def _describing(root: Any) -> set[int]:
     """The token indices of what hangs on a preposition, a possessive or a clause of root, which describe it
     ("the former dictator of Tunisia"); a naming clause names it ("a unit known as Rapid Response")."""
-    return {t.i for child in root.children if child.dep_ in DESCRIBING_DEPS and child.lower_ not in NAMING_VERBS
-            for t in child.subtree}
+    return {
+        t.i
+        for child in root.children
+        if child.dep_ in DESCRIBING_DEPS and child.lower_ not in NAMING_VERBS
+        for t in child.subtree
+    }
 
 
 def _naming(root: Any, asked: set[str], names: list[tuple[int, int]], strict: bool = True) -> list[Any]:
@@ -229,23 +233,35 @@ def _naming(root: Any, asked: set[str], names: list[tuple[int, int]], strict: bo
     find_spans. What hangs on a preposition or a possessive describes it instead ("the former dictator of
     Tunisia", "Niger's foreign minister"), unless something there stands in apposition (the parser often
     hangs "..., Zine El Abidine Ben Ali," on Tunisia rather than on the dictator)."""
+
     def new_names(tokens: Any) -> list[Any]:
-        return [t for t in tokens if (t.pos_ == "PROPN" or any(a <= t.idx < b for a, b in names))
-                and not set(tokenize(t.text)) <= asked]
+        return [
+            t
+            for t in tokens
+            if (t.pos_ == "PROPN" or any(a <= t.idx < b for a, b in names)) and not set(tokenize(t.text)) <= asked
+        ]
 
     describing = _describing(root) if strict else set()
     appositions = [t for a in root.subtree if a.dep_ == "appos" for t in a.subtree]
     # the parser may split off a name written straight after: "take travel company TUI to court"
     found = new_names(t for t in root.subtree if t.i not in describing) + new_names(appositions)
-    found += new_names(root.doc[root.i + 1:root.i + 2])
+    found += new_names(root.doc[root.i + 1 : root.i + 2])
     if root.dep_ == "appos":  # "Andrei Karlov, the Russian ambassador, ..."
         found += new_names(t for t in root.head.subtree if t.i < root.left_edge.i)
     if root.dep_ in ("attr", "nsubj", "nsubjpass") and root.head.lower_ in COPULA:  # "Karlov was the ambassador"
-        found += [t for child in root.head.children if child.i != root.i and child.dep_ in ("nsubj", "attr")
-                  for t in new_names(child.subtree)]
+        found += [
+            t
+            for child in root.head.children
+            if child.i != root.i and child.dep_ in ("nsubj", "attr")
+            for t in new_names(child.subtree)
+        ]
     if root.dep_ == "pobj" and root.head.lower_ == "as":  # "As the AU commission chairperson, Jean Ping led ..."
-        found += [t for child in root.head.head.children if child.dep_ in ("nsubj", "nsubjpass")
-                  for t in new_names(c for c in child.subtree if not strict or c.i not in _describing(child))]
+        found += [
+            t
+            for child in root.head.head.children
+            if child.dep_ in ("nsubj", "nsubjpass")
+            for t in new_names(c for c in child.subtree if not strict or c.i not in _describing(child))
+        ]
     return list({t.i: t for t in found}.values())
 
 
@@ -267,8 +283,13 @@ def predicate_words(sentence: str, start: int, end: int) -> str:
     words = []
     while token.head.i != token.i and token.pos_ not in PREDICATES:  # the root is its own head
         words += [c.text for c in token.children if c.dep_ in CLAUSES]
-        words += [g.text for c in token.children if c.dep_ == "prep" and c.lower_ == "of"  # "24 of the injured"
-                  for g in c.children if g.dep_ == "pobj"]
+        words += [
+            g.text
+            for c in token.children
+            if c.dep_ == "prep" and c.lower_ == "of"  # "24 of the injured"
+            for g in c.children
+            if g.dep_ == "pobj"
+        ]
         if token.dep_ == "pobj":
             return " ".join(words)
         token = token.head

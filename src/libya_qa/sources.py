@@ -32,8 +32,14 @@ class AddResult:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (no server paths)."""
-        return {"id": self.article.id, "action": self.action, "title": self.article.source.title,
-                "missing": list(self.missing), "indexed": False, "next": NEXT_STEP}
+        return {
+            "id": self.article.id,
+            "action": self.action,
+            "title": self.article.source.title,
+            "missing": list(self.missing),
+            "indexed": False,
+            "next": NEXT_STEP,
+        }
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,17 @@ class SourceRow:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {"id": self.id, "title": self.title, "author": self.author, "publisher": self.publisher,
-                "date": self.date, "url": self.url, "passages": self.passages, "status": self.status,
-                "indexed": self.status == "indexed"}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "author": self.author,
+            "publisher": self.publisher,
+            "date": self.date,
+            "url": self.url,
+            "passages": self.passages,
+            "status": self.status,
+            "indexed": self.status == "indexed",
+        }
 
 
 def text_key(body: str) -> str:
@@ -72,19 +86,26 @@ def add_source(settings: Settings, extracted: Extracted, replace_existing: bool 
         target = _target(article, existing)
         key = text_key(article.body)
         same_text = next((a for _, a in existing.values() if text_key(a.body) == key), None)
-        if same_text is not None and not (replace_existing and target is same_text
-                                          and same_text.source != article.source):
+        if same_text is not None and not (
+            replace_existing and target is same_text and same_text.source != article.source
+        ):
             metadata_only = target is same_text and not replace_existing
             hint = "; to change its metadata add it with --replace" if metadata_only else ""
-            raise Conflict("duplicate_article", f"this text is already in the corpus as {same_text.id!r} "
-                           f"({existing[same_text.id][0].name}); nothing was written{hint}")
+            raise Conflict(
+                "duplicate_article",
+                f"this text is already in the corpus as {same_text.id!r} "
+                f"({existing[same_text.id][0].name}); nothing was written{hint}",
+            )
         if target is None:
             path = write_article(corpus_dir, article)
             return AddResult(article, "added", path, extracted.missing)
         if not replace_existing:
             why = "id" if target.id == article.id else f"url {article.source.url}"
-            raise Conflict("article_exists", f"article {target.id!r} already exists with the same {why} and "
-                           "a different text; add it with --replace (replace=true) to replace it")
+            raise Conflict(
+                "article_exists",
+                f"article {target.id!r} already exists with the same {why} and "
+                "a different text; add it with --replace (replace=true) to replace it",
+            )
         article = replace(article, source=replace(article.source, id=target.id))
         path = write_article(corpus_dir, article, existing[target.id][0])
         return AddResult(article, "replaced", path, extracted.missing)
@@ -113,8 +134,11 @@ def _target(article: Article, existing: dict[str, tuple[Path, Article]]) -> Arti
     url = article.source.url
     by_url = next((a for _, a in existing.values() if url != UNKNOWN and a.source.url == url), None)
     if by_id is not None and by_url is not None and by_id is not by_url:
-        raise Conflict("ambiguous_article", f"id {article.id!r} and url {url} name two different articles "
-                       f"({by_id.id!r} and {by_url.id!r}); pass the id of the one to replace")
+        raise Conflict(
+            "ambiguous_article",
+            f"id {article.id!r} and url {url} name two different articles "
+            f"({by_id.id!r} and {by_url.id!r}); pass the id of the one to replace",
+        )
     return by_id or by_url
 
 
@@ -126,8 +150,9 @@ def remove_source(settings: Settings, article_id: str) -> Path:
         remove_stale_temp_files(settings.corpus_dir)
         existing = corpus_files(settings.corpus_dir)
         if article_id not in existing:
-            raise NotFound("unknown_source", f"no article {article_id!r} in {settings.corpus_dir}; "
-                           "`libya-qa sources` lists them")
+            raise NotFound(
+                "unknown_source", f"no article {article_id!r} in {settings.corpus_dir}; `libya-qa sources` lists them"
+            )
         path = existing[article_id][0]
         path.unlink()
         return path
@@ -141,8 +166,9 @@ def edit_metadata(settings: Settings, article_id: str, changes: dict[str, str]) 
     """
     unknown = set(changes) - set(METADATA_FIELDS)
     if unknown:
-        raise BadQuestion("unknown_field", f"{', '.join(sorted(unknown))}: not a metadata field "
-                       f"({', '.join(METADATA_FIELDS)})")
+        raise BadQuestion(
+            "unknown_field", f"{', '.join(sorted(unknown))}: not a metadata field ({', '.join(METADATA_FIELDS)})"
+        )
     checked = check_overrides(Metadata(**changes))  # the same date and url rules as adding
     with exclusive(settings.corpus_dir, "another corpus change"):
         remove_stale_temp_files(settings.corpus_dir)
@@ -168,8 +194,7 @@ def list_sources(settings: Settings) -> list[SourceRow]:
         else:
             rows.append(_row(article, _count_passages(article, settings), "changed" if entry else "not indexed"))
     for article_id, entry in sorted(indexed.items()):
-        rows.append(SourceRow(article_id, UNKNOWN, UNKNOWN, int(entry.get("passages", 0)),
-                              "removed (still indexed)"))
+        rows.append(SourceRow(article_id, UNKNOWN, UNKNOWN, int(entry.get("passages", 0)), "removed (still indexed)"))
     return rows
 
 
@@ -207,8 +232,9 @@ def _indexed(settings: Settings) -> dict[str, dict[str, Any]]:
 def _count_passages(article: Article, settings: Settings) -> int:
     """How many passages an article will have once indexed (chunking only, no model)."""
     sentences = split_sentences(article.id, article.body)
-    return len(make_passages(article.id, article.body, sentences, settings.passage_words,
-                             settings.passage_overlap_sentences))
+    return len(
+        make_passages(article.id, article.body, sentences, settings.passage_words, settings.passage_overlap_sentences)
+    )
 
 
 def build_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
@@ -216,13 +242,15 @@ def build_lock(settings: Settings) -> contextlib.AbstractContextManager[None]:
     return open_store(settings).lock()
 
 
-def build_from_corpus(settings: Settings, encoder: Encoder, full: bool = False, progress: bool = False,
-                      on_stage: Stage | None = None) -> BuildReport:
+def build_from_corpus(
+    settings: Settings, encoder: Encoder, full: bool = False, progress: bool = False, on_stage: Stage | None = None
+) -> BuildReport:
     """Build a new index version from the corpus as it is now (the caller holds build_lock)."""
     if on_stage:
         on_stage("reading the corpus", 0.0)
-    return build_index(settings, encoder, load_corpus(settings.corpus_dir), full=full, progress=progress,
-                       on_stage=on_stage)
+    return build_index(
+        settings, encoder, load_corpus(settings.corpus_dir), full=full, progress=progress, on_stage=on_stage
+    )
 
 
 def rebuild(settings: Settings, encoder: Encoder, full: bool = False, progress: bool = False) -> BuildReport:
@@ -235,7 +263,10 @@ def roll_back(settings: Settings) -> tuple[str | None, str]:
     """Make the previous index version current again (under the build lock)."""
     store = open_store(settings)
     if store.current_version() is None:  # nothing to roll back from; the lock would make an empty index folder
-        raise IndexUnavailable("no_previous_version", f"there is no index in {settings.index_dir} to roll back; "
-                               "run `libya-qa index` to build one", status=409)
+        raise IndexUnavailable(
+            "no_previous_version",
+            f"there is no index in {settings.index_dir} to roll back; run `libya-qa index` to build one",
+            status=409,
+        )
     with store.lock():
         return store.rollback()

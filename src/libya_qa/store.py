@@ -58,13 +58,13 @@ class SentenceView:
 
     def text(self, i: int) -> str:
         """The exact text of the sentence at position i."""
-        return self.articles[int(self.article[i])].body[self.start[i]:self.end[i]]
+        return self.articles[int(self.article[i])].body[self.start[i] : self.end[i]]
 
     def same_paragraph(self, i: int, j: int) -> bool:
         """True when positions i < j hold sentences of one article with no line break between them."""
         if self.article[i] != self.article[j]:
             return False
-        return "\n" not in self.articles[int(self.article[i])].body[int(self.end[i]):int(self.start[j])]
+        return "\n" not in self.articles[int(self.article[i])].body[int(self.end[i]) : int(self.start[j])]
 
     def scored(self) -> Iterator[int]:
         """Positions of the sentences inside the requested passages (neighbours outside them excluded)."""
@@ -145,8 +145,9 @@ class Snapshot(Protocol):
         """The sentences of these passages, plus `margin` neighbours each side within the article."""
         ...
 
-    def article_evidence(self, keys: np.ndarray, terms: Sequence[str], weights: Mapping[str, float],
-                         vector: np.ndarray) -> ArticleEvidence:
+    def article_evidence(
+        self, keys: np.ndarray, terms: Sequence[str], weights: Mapping[str, float], vector: np.ndarray
+    ) -> ArticleEvidence:
         """Whole-article keyword score, lead cosine, lead and whole keyword coverage for some articles."""
         ...
 
@@ -172,8 +173,14 @@ class Store(Protocol):
         """A version's manifest without loading it (None when there is no index)."""
         ...
 
-    def write_version(self, articles: Sequence[Article], fresh: Embedded, previous: Snapshot | None,
-                      manifest: dict[str, Any], kept: Mapping[int, int]) -> tuple[str, str]:
+    def write_version(
+        self,
+        articles: Sequence[Article],
+        fresh: Embedded,
+        previous: Snapshot | None,
+        manifest: dict[str, Any],
+        kept: Mapping[int, int],
+    ) -> tuple[str, str]:
         """Store a new version and make it current; (version, index type).
 
         The version holds `articles`: those in `kept` (previous article key -> row in `articles`) keep

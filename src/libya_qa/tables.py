@@ -46,21 +46,30 @@ class Tables:
     @classmethod
     def empty(cls, dimension: int) -> Tables:
         """Tables with no rows."""
-        return cls(np.zeros(0, SENTENCE), np.zeros(0, PASSAGE), np.zeros((0, dimension), np.float16),
-                   np.zeros(0, np.int32), np.zeros(1, np.int64))
+        return cls(
+            np.zeros(0, SENTENCE),
+            np.zeros(0, PASSAGE),
+            np.zeros((0, dimension), np.float16),
+            np.zeros(0, np.int32),
+            np.zeros(1, np.int64),
+        )
 
     def passage_tokens(self, row: int) -> np.ndarray:
         """The token ids of one passage."""
-        return self.tokens[self.offsets[row]:self.offsets[row + 1]]
+        return self.tokens[self.offsets[row] : self.offsets[row + 1]]
 
     def join(self, other: Tables) -> Tables:
         """These rows followed by another table's (its sentence rows shift past ours)."""
         shifted = other.passages.copy()
         shifted["first"] += len(self.sentences)
         shifted["last"] += len(self.sentences)
-        return Tables(np.concatenate([self.sentences, other.sentences]), np.concatenate([self.passages, shifted]),
-                      np.vstack([self.vectors, other.vectors]), np.concatenate([self.tokens, other.tokens]),
-                      np.concatenate([self.offsets, other.offsets[1:] + self.offsets[-1]]))
+        return Tables(
+            np.concatenate([self.sentences, other.sentences]),
+            np.concatenate([self.passages, shifted]),
+            np.vstack([self.vectors, other.vectors]),
+            np.concatenate([self.tokens, other.tokens]),
+            np.concatenate([self.offsets, other.offsets[1:] + self.offsets[-1]]),
+        )
 
     def keep(self, article_map: np.ndarray) -> Tables:
         """The rows of articles that `article_map` keeps (old article row -> new row, -1 drops), renumbered."""
@@ -74,19 +83,24 @@ class Tables:
         passages["first"], passages["last"] = new_row[passages["first"]], new_row[passages["last"]]
         lengths = np.diff(self.offsets)[kept_passages]
         tokens = self.tokens[_gather(self.offsets[kept_passages], lengths)]
-        return Tables(sentences, passages, self.vectors[keep_sentence], tokens,
-                      np.concatenate(([0], np.cumsum(lengths))).astype(np.int64))
+        return Tables(
+            sentences,
+            passages,
+            self.vectors[keep_sentence],
+            tokens,
+            np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+        )
 
     def passage_vectors(self, rows: np.ndarray | None = None, block: int = 20_000) -> np.ndarray:
         """Unit vectors of passages (all, or `rows`): the normalised mean of their sentences' vectors."""
         passages = self.passages if rows is None else self.passages[rows]
         out = np.zeros((len(passages), self.vectors.shape[1]), dtype=np.float32)
         for lo in range(0, len(passages), block):  # blocks bound the temporary copy
-            part = passages[lo:lo + block]
+            part = passages[lo : lo + block]
             counts = part["last"] - part["first"] + 1
             members = _gather(part["first"], counts)
             starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-            out[lo:lo + block] = np.add.reduceat(self.vectors[members].astype(np.float32), starts)
+            out[lo : lo + block] = np.add.reduceat(self.vectors[members].astype(np.float32), starts)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
     def lead_passages(self) -> np.ndarray:

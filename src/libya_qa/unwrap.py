@@ -48,8 +48,12 @@ def _unwrap_block(block: str) -> str:
     out, previous, listing = [lines[0]], lines[0].rstrip(), _opens_item(lines[0])
     for line in lines[1:]:
         opens = STRUCTURE.match(line) or (NUMBERED.match(line) and (listing or ENDED.search(previous)))
-        if (line.strip() and _wrapped(previous, line, width) and not opens
-                and not (LABEL.match(line) and ENDED.search(previous))):
+        if (
+            line.strip()
+            and _wrapped(previous, line, width)
+            and not opens
+            and not (LABEL.match(line) and ENDED.search(previous))
+        ):
             out[-1] = _join(out[-1].rstrip(), line.strip())
         else:
             out.append(line)
@@ -66,8 +70,7 @@ def _opens_item(line: str) -> bool:
 def _wrapped(line: str, following: str, width: int) -> bool:
     """True when a line ended where the wrapping did, not where its author did: the next word would not
     have fitted on it (a heading never wraps)."""
-    return (len(line) >= FILL * width and len(line) + 1 + len(following.split()[0]) > width
-            and not HEADING.match(line))
+    return len(line) >= FILL * width and len(line) + 1 + len(following.split()[0]) > width and not HEADING.match(line)
 
 
 def _join(before: str, line: str) -> str:

@@ -19,8 +19,10 @@ from .errors import QAError
 from .qa import QA, clean_history
 from .schema import Answer, Article, Excerpt, Filters, Source, known
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 STRENGTH_MARGIN = 0.2  # a probability below the threshold by less than this is "moderate"
 CITE_STYLES = (("apa", "APA"), ("mla", "MLA"), ("chicago", "Chicago"), ("bibtex", "BibTeX"))
@@ -49,21 +51,42 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     """The page templates (autoescaped), with the helpers they call."""
     templates = Jinja2Templates(directory=str(settings.web_dir / "templates"))
     templates.env.filters["known"] = known
-    templates.env.globals.update(title_of=title_of, answer_link=answer_link, web_url=web_url, source_link=source_link,
-                                 quote_parts=quote_parts, strength=strength, reading_sections=reading_sections,
-                                 CITE_STYLES=CITE_STYLES)
+    templates.env.globals.update(
+        title_of=title_of,
+        answer_link=answer_link,
+        web_url=web_url,
+        source_link=source_link,
+        quote_parts=quote_parts,
+        strength=strength,
+        reading_sections=reading_sections,
+        CITE_STYLES=CITE_STYLES,
+    )
     return templates
 
 
-def render_page(request: Request, templates: Jinja2Templates, qa: QA, question: str = "",
-                history: Sequence[str] = (), error: QAError | None = None, filters: Filters = Filters()) -> HTMLResponse:
+def render_page(
+    request: Request,
+    templates: Jinja2Templates,
+    qa: QA,
+    question: str = "",
+    history: Sequence[str] = (),
+    error: QAError | None = None,
+    filters: Filters = Filters(),
+) -> HTMLResponse:
     """The chat page, with the answer to `question` (or an error) when there is one."""
     history = clean_history(history, qa.settings)  # as QA will use it, so the link replays the same turn
     articles = qa.articles()
     context: dict[str, object] = {
-        "question": question, "history": history, "answer": None, "error": error, "filters": filters,
-        "sources": articles, "years": year_span(e.source for e in articles), "examples": EXAMPLES,
-        "threshold": qa.threshold, "public_url": qa.settings.public_url,
+        "question": question,
+        "history": history,
+        "answer": None,
+        "error": error,
+        "filters": filters,
+        "sources": articles,
+        "years": year_span(e.source for e in articles),
+        "examples": EXAMPLES,
+        "threshold": qa.threshold,
+        "public_url": qa.settings.public_url,
     }
     status = error.status if error else 200
     if question:
@@ -83,10 +106,19 @@ def render_source(request: Request, templates: Jinja2Templates, view: SourceView
     """The whole article with the quoted range (?start=&end=) marked and scrolled to."""
     body = view.article.body
     start, end = _range(request, len(body))
-    context = {"article": view.article, "passages": view.passages, "before": body[:start],
-               "quoted": body[start:end], "after": body[end:], "has_quote": end > start,
-               "start": start, "end": end, "version": view.version, "changed": view.changed_since,
-               "old_version": view.version != current}
+    context = {
+        "article": view.article,
+        "passages": view.passages,
+        "before": body[:start],
+        "quoted": body[start:end],
+        "after": body[end:],
+        "has_quote": end > start,
+        "start": start,
+        "end": end,
+        "version": view.version,
+        "changed": view.changed_since,
+        "old_version": view.version != current,
+    }
     return templates.TemplateResponse(request, "source.html", context)
 
 

@@ -13,16 +13,23 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route, sync_playwright
+from support import ADMIN_TOKEN
 
 from libya_qa.app import create_app
 from libya_qa.config import Settings
 from libya_qa.encoders import Encoder
 from libya_qa.qa import QA
-from support import ADMIN_TOKEN
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -75,8 +82,12 @@ def library_server(real_settings: Settings, real_qa: QA, tmp_path: Path) -> Iter
     """A writable copy of the real corpus and index, served with an admin token; yields its base URL."""
     shutil.copytree(real_settings.corpus_dir, tmp_path / "corpus")
     shutil.copytree(real_settings.index_dir, tmp_path / "index", symlinks=True)
-    settings = Settings.from_env(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index",
-                                 web_dir=real_settings.web_dir, admin_token=ADMIN_TOKEN)
+    settings = Settings.from_env(
+        corpus_dir=tmp_path / "corpus",
+        index_dir=tmp_path / "index",
+        web_dir=real_settings.web_dir,
+        admin_token=ADMIN_TOKEN,
+    )
     yield from _serve(settings, QA(settings, SlowEncoder(real_qa.encoder)))  # type: ignore[arg-type]
 
 

@@ -28,7 +28,8 @@ XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 # WCAG contrast of an element's text against the first opaque background behind it.
 CONTRAST_JS = """(node) => {
   const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  const lum = ([r, g, b]) => [r, g, b]
+    .map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
     .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
   let back = node, bg = [255, 255, 255];
   while (back) {
@@ -79,7 +80,9 @@ def test_ask_with_quote_attribution_and_follow_up(page: Page, shoot: Shoot) -> N
     turn = ask(page, HAFTAR)
     expect(turn.get_by_role("heading")).to_contain_text(HAFTAR)
     saudi = quote_naming(turn, "Saudi Arabia")
-    expect(saudi.locator("blockquote mark")).to_have_text(["Egypt", "United Arab Emirates", "Saudi Arabia"])  # every one
+    expect(saudi.locator("blockquote mark")).to_have_text(
+        ["Egypt", "United Arab Emirates", "Saudi Arabia"]
+    )  # every one
     caption = saudi.locator("figcaption")
     expect(caption).to_contain_text(ORTON_TITLE)
     expect(caption).to_contain_text("Kyle Orton")
@@ -92,8 +95,12 @@ def test_ask_with_quote_attribution_and_follow_up(page: Page, shoot: Shoot) -> N
 
     with page.expect_request("**/ask") as request_info:
         follow = ask(page, "What about Qatar?")
-    assert request_info.value.post_data_json == {"question": "What about Qatar?", "top_k": 5, "history": [HAFTAR],
-                                                 "group": "source"}
+    assert request_info.value.post_data_json == {
+        "question": "What about Qatar?",
+        "top_k": 5,
+        "history": [HAFTAR],
+        "group": "source",
+    }
     expect(follow.get_by_role("heading", level=2)).to_contain_text("What about Qatar?")  # (h3: related passages)
     expect(follow.locator("figure.excerpt").first).to_be_visible()
     expect(answered_turns(page)).to_have_count(2)
@@ -182,8 +189,11 @@ def test_busy_state_then_server_error_message(page: Page, shoot: Shoot) -> None:
     expect(page.locator("article.turn.pending")).to_contain_text(HAFTAR)
     expect(page.get_by_role("log")).to_have_attribute("aria-busy", "true")
     shoot(page, "07-busy")
-    held[0].fulfill(status=503, content_type="application/json",
-                    json={"error": {"code": "index_unavailable", "message": "The index is being rebuilt; try again."}})
+    held[0].fulfill(
+        status=503,
+        content_type="application/json",
+        json={"error": {"code": "index_unavailable", "message": "The index is being rebuilt; try again."}},
+    )
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("The index is being rebuilt; try again.")
     expect(button).to_be_enabled()
@@ -209,8 +219,10 @@ def test_share_link_and_copy_as_markdown(context: BrowserContext, page: Page) ->
     assert all(line.startswith(">") for line in markdown.split("\n\n")[2].splitlines())  # a block quote
     assert f"— *{first['source']['title']}*, {first['source']['author']}" in markdown
     version = response_info.value.json()["index_version"]
-    source = (rf"\[Source\]\(<http://127\.0\.0\.1:\d+/sources/{first['source']['id']}\?version={version}"
-              rf"&start={first['start']}&end={first['end']}#quote>\)")
+    source = (
+        rf"\[Source\]\(<http://127\.0\.0\.1:\d+/sources/{first['source']['id']}\?version={version}"
+        rf"&start={first['start']}&end={first['end']}#quote>\)"
+    )
     assert re.search(source, markdown)
 
     shared = context.new_page()  # a fresh visit to the shared link shows that answer, once
@@ -257,10 +269,29 @@ def test_text_contrast_is_sufficient(page: Page) -> None:
     page.goto("/")
     turn = ask(page, HAFTAR)
     ask(page, "What is the best pizza recipe?")
-    selectors = ["h1", ".lede", ".thread-bar h2", "h2.question", "blockquote", "blockquote mark", ".attribution",
-                 ".source-link", ".cite-meta", ".answer-link", "button.copy-md", "#ask-button", "form.ask label",
-                 "#question", ".not-found", ".excerpt-label", "figure.nearest blockquote", "figure.nearest mark",
-                 "#new-conversation", "header .brand", "header .tagline"]
+    selectors = [
+        "h1",
+        ".lede",
+        ".thread-bar h2",
+        "h2.question",
+        "blockquote",
+        "blockquote mark",
+        ".attribution",
+        ".source-link",
+        ".cite-meta",
+        ".answer-link",
+        "button.copy-md",
+        "#ask-button",
+        "form.ask label",
+        "#question",
+        ".not-found",
+        ".excerpt-label",
+        "figure.nearest blockquote",
+        "figure.nearest mark",
+        "#new-conversation",
+        "header .brand",
+        "header .tagline",
+    ]
     for selector in selectors:
         node = page.locator(selector).first
         expect(node).to_be_attached()

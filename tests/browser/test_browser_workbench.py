@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
-
 from support import ADMIN_TOKEN
 from test_browser_chat import CONTRAST_JS, HAFTAR, ORTON_TITLE, answered_turns, ask
 
@@ -90,8 +89,9 @@ def test_by_source_shows_each_sources_words_by_date_without_asking_again(page: P
     expect(by_source).to_have_attribute("aria-pressed", "true")
     titles = turn.locator(".by-source h3.group-title")
     expect(titles).to_have_count(len(groups))
-    expect(titles.first).to_contain_text(groups[0]["source"]["title"] if groups[0]["source"]["title"] != "unknown"
-                                         else "Untitled article")
+    expect(titles.first).to_contain_text(
+        groups[0]["source"]["title"] if groups[0]["source"]["title"] != "unknown" else "Untitled article"
+    )
     expect(turn.locator(".ranked")).to_be_hidden()
     for g, group in enumerate(groups):
         quotes = turn.locator(".source-group").nth(g).locator("blockquote")
@@ -120,16 +120,29 @@ def test_quotes_are_in_score_order_with_a_labelled_strength_and_every_highlight(
     expect(turn.locator(".ranked figure").first.locator("mark")).to_have_text(marks)
 
 
-def test_the_new_controls_are_readable_in_contrast_and_at_375_px(page: Page, make_context: MakeContext,
-                                                                 shoot: Shoot) -> None:
+def test_the_new_controls_are_readable_in_contrast_and_at_375_px(
+    page: Page, make_context: MakeContext, shoot: Shoot
+) -> None:
     page.goto("/")
     page.get_by_text("Filter the sources").click()
     page.get_by_role("checkbox", name=re.compile(ORTON_TITLE)).check()
     ask(page, HAFTAR)
     ask(page, "What is the best pizza recipe?")  # weak strengths
-    selectors = ["details.filters legend", "details.filters label", ".chips-label", ".filter-note", ".short-answer",
-                 ".short-label", ".strength-strong", ".strength-weak", "details.cite summary",
-                 ".view-button[aria-pressed=true]", ".view-button[aria-pressed=false]", "#copy-link", ".site-nav a"]
+    selectors = [
+        "details.filters legend",
+        "details.filters label",
+        ".chips-label",
+        ".filter-note",
+        ".short-answer",
+        ".short-label",
+        ".strength-strong",
+        ".strength-weak",
+        "details.cite summary",
+        ".view-button[aria-pressed=true]",
+        ".view-button[aria-pressed=false]",
+        "#copy-link",
+        ".site-nav a",
+    ]
     for selector in selectors:
         node = page.locator(selector).first
         expect(node).to_be_attached()
@@ -160,8 +173,10 @@ def test_the_cite_menu_copies_the_quote_with_its_citation(context: BrowserContex
     figure.get_by_role("button", name="Copy the quote with its APA citation").click()
     expect(page.get_by_role("status")).to_have_text("The quote was copied with its APA citation.")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == (f"“{first['quote']}”\n\nOrton, K. (2015, February 19). {ORTON_TITLE}. "
-                      "The Syrian Intifada (Kyle Orton's Blog).\n")
+    assert copied == (
+        f"“{first['quote']}”\n\nOrton, K. (2015, February 19). {ORTON_TITLE}. "
+        "The Syrian Intifada (Kyle Orton's Blog).\n"
+    )
 
 
 def test_the_conversation_exports_as_markdown_and_bibtex(page: Page) -> None:
@@ -182,7 +197,8 @@ def test_the_conversation_exports_as_markdown_and_bibtex(page: Page) -> None:
 
 # --- links and conversations -----------------------------------------------------------
 def test_the_address_bar_links_the_answer_and_a_shared_link_gets_its_own_conversation(
-        context: BrowserContext, page: Page, make_context: MakeContext) -> None:
+    context: BrowserContext, page: Page, make_context: MakeContext
+) -> None:
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto("/")
     ask(page, HAFTAR)
@@ -271,7 +287,9 @@ def test_filters_work_without_javascript(make_context: MakeContext) -> None:
     page.get_by_role("button", name="Ask").click()
     turn = answered_turns(page).last
     expect(turn.locator(".filter-note")).to_have_text("Answered from 1 filtered article.")
-    expect(turn.locator("figcaption .source-link")).to_contain_text(["Hillary Clinton"] * turn.locator("figure").count())
+    expect(turn.locator("figcaption .source-link")).to_contain_text(
+        ["Hillary Clinton"] * turn.locator("figure").count()
+    )
     link = turn.get_by_role("link", name="Link to this answer").get_attribute("href")
     assert "source=tnr-clinton-libya-intervention-2015" in link
     page.goto(link)
@@ -293,7 +311,8 @@ def test_the_library_is_read_only_without_a_token_and_says_how_to_enable_editing
 
 def drop_file(page: Page, path: Path, mime: str) -> None:
     """Drop a file on the drop zone as a person dragging it from their desktop would."""
-    page.evaluate("""([b64, name, mime]) => {
+    page.evaluate(
+        """([b64, name, mime]) => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       const data = new DataTransfer();
       data.items.add(new File([bytes], name, { type: mime }));
@@ -301,7 +320,9 @@ def drop_file(page: Page, path: Path, mime: str) -> None:
       for (const type of ['dragenter', 'dragover', 'drop']) {
         zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
       }
-    }""", [base64.b64encode(path.read_bytes()).decode(), path.name, mime])
+    }""",
+        [base64.b64encode(path.read_bytes()).decode(), path.name, mime],
+    )
 
 
 def rebuild_watching_progress(page: Page) -> list[float]:
@@ -315,8 +336,9 @@ def rebuild_watching_progress(page: Page) -> list[float]:
     return page.evaluate("window.progressSeen")
 
 
-def test_the_library_path_upload_correct_rebuild_ask_remove_roll_back(library_context: BrowserContext,
-                                                                     shoot: Shoot) -> None:
+def test_the_library_path_upload_correct_rebuild_ask_remove_roll_back(
+    library_context: BrowserContext, shoot: Shoot
+) -> None:
     page = library_context.new_page()
     page.goto("/library")
     expect(page.get_by_role("button", name="Rebuild the index")).to_be_hidden()  # no token yet
@@ -357,8 +379,9 @@ def test_the_library_path_upload_correct_rebuild_ask_remove_roll_back(library_co
     chat.goto("/")
     turn = ask(chat, "Who delivered school kits to Kufra?")
     expect(turn.locator("figure").first.locator(".source-link")).to_have_text("Oasis Schools: Teaching in Kufra")
-    expect(turn.locator("figure").first.locator(".cite-meta")).to_contain_text("Omar Haddad and Lina Saleh, "
-                                                                               "Southern Libya Review, 2018-03")
+    expect(turn.locator("figure").first.locator(".cite-meta")).to_contain_text(
+        "Omar Haddad and Lina Saleh, Southern Libya Review, 2018-03"
+    )
 
     row.get_by_role("button", name=f"Remove {KUFRA}").click()
     row.get_by_role("button", name=f"Remove {KUFRA}").click()  # the confirmation, in the row itself

@@ -17,7 +17,6 @@ from .gate import Gate
 from .metrics import Metrics
 from .watch import IndexWatcher
 
-
 # Every dependency is `async def` on purpose: FastAPI runs a plain `def` dependency on the thread pool, and
 # under load those hops queue behind the questions being answered, so even a 503 would wait for a thread.
 
@@ -74,12 +73,17 @@ async def get_templates(services: ServicesDep) -> Jinja2Templates:
 async def require_admin(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
     """Let a request through only with the configured bearer token (403 when none is configured)."""
     if not settings.admin_token:
-        raise AdminDisabled("admin_disabled", "admin endpoints are off: set LIBYA_QA_ADMIN_TOKEN to a secret, "
-                            "restart the server and send `Authorization: Bearer <token>`")
+        raise AdminDisabled(
+            "admin_disabled",
+            "admin endpoints are off: set LIBYA_QA_ADMIN_TOKEN to a secret, "
+            "restart the server and send `Authorization: Bearer <token>`",
+        )
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), settings.admin_token.encode()):
-        raise Unauthorized("unauthorized", "missing or wrong admin token: send `Authorization: Bearer <token>` "
-                           "with the value of LIBYA_QA_ADMIN_TOKEN")
+        raise Unauthorized(
+            "unauthorized",
+            "missing or wrong admin token: send `Authorization: Bearer <token>` with the value of LIBYA_QA_ADMIN_TOKEN",
+        )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

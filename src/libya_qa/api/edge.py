@@ -27,9 +27,12 @@ from .metrics import Metrics
 
 log = structlog.get_logger("libya_qa.access")
 # Request bodies, by method and path; anything else may send at most DEFAULT_BODY_BYTES.
-BODY_LIMITS = {("POST", "/ask"): 32 * 1024, ("POST", "/"): 16 * 1024,
-               ("POST", "/sources"): MAX_SOURCE_BYTES + (1 << 20),  # a file and its multipart framing
-               ("POST", "/sources/preview"): MAX_SOURCE_BYTES + (1 << 20)}
+BODY_LIMITS = {
+    ("POST", "/ask"): 32 * 1024,
+    ("POST", "/"): 16 * 1024,
+    ("POST", "/sources"): MAX_SOURCE_BYTES + (1 << 20),  # a file and its multipart framing
+    ("POST", "/sources/preview"): MAX_SOURCE_BYTES + (1 << 20),
+}
 DEFAULT_BODY_BYTES = 64 * 1024
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -65,8 +68,9 @@ class BoundedBody:
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
             if self.received > self.limit:
-                raise StarletteHTTPException(413, f"the request body is over the {_size(self.limit)} limit "
-                                             f"of {self.route}")
+                raise StarletteHTTPException(
+                    413, f"the request body is over the {_size(self.limit)} limit of {self.route}"
+                )
             self.done = not message.get("more_body", False)
         return message
 
@@ -111,8 +115,9 @@ class Edge:
         limit = body_limit(method, path)
         length = dict(scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > limit:
-            raise StarletteHTTPException(413, f"the request body is {_size(int(length))}; the limit of "
-                                         f"{method} {path} is {_size(limit)}")
+            raise StarletteHTTPException(
+                413, f"the request body is {_size(int(length))}; the limit of {method} {path} is {_size(limit)}"
+            )
         await self.app(scope, BoundedBody(receive, method, path, limit, self.settings.body_timeout), send)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
@@ -122,8 +127,15 @@ class Edge:
             route = scope["path"] if (scope["method"], scope["path"]) in BODY_LIMITS else "unmatched"
         answer = scope["state"].get("answer_status")
         self.metrics.observe(scope["method"], route, status, seconds, answer)
-        log.info("request", request_id=scope["state"]["request_id"], method=scope["method"], route=route,
-                 status=status, duration_ms=round(seconds * 1000, 1), answered=answer)
+        log.info(
+            "request",
+            request_id=scope["state"]["request_id"],
+            method=scope["method"],
+            route=route,
+            status=status,
+            duration_ms=round(seconds * 1000, 1),
+            answered=answer,
+        )
 
 
 def _request_id(scope: Scope) -> str:

@@ -25,11 +25,21 @@ from ..errors import Overloaded, QAError
 from ..web import render_error_page
 
 log = structlog.get_logger("libya_qa.http")
-HTTP_CODES = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 408: "request_timeout",
-              413: "too_large", 415: "unsupported_media_type", 422: "invalid_request", 503: "unavailable"}
-PLAIN = {"There was an error parsing the body": "the body cannot be read: send JSON (or a form) encoded as UTF-8",
-         "Method Not Allowed": "this method is not allowed here; the Allow header lists the ones that are",
-         "Not Found": "there is nothing at this address; / is the page, /docs describes the API"}
+HTTP_CODES = {
+    400: "invalid_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    503: "unavailable",
+}
+PLAIN = {
+    "There was an error parsing the body": "the body cannot be read: send JSON (or a form) encoded as UTF-8",
+    "Method Not Allowed": "this method is not allowed here; the Allow header lists the ones that are",
+    "Not Found": "there is nothing at this address; / is the page, /docs describes the API",
+}
 # An absolute path not part of a URL: "/srv/qa/index/versions/x" but not "https://host/a/b".
 ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"`]+/)+([^\s/'\"`]*)")
 
@@ -65,8 +75,11 @@ def validation_code(errors: Sequence[Any]) -> str:
 
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path (Starlette names only the first route's)."""
-    matching = [route for route in _flat(request.app.router.routes)
-                if getattr(route, "methods", None) and route.matches(dict(request.scope))[0] != Match.NONE]
+    matching = [
+        route
+        for route in _flat(request.app.router.routes)
+        if getattr(route, "methods", None) and route.matches(dict(request.scope))[0] != Match.NONE
+    ]
     if not matching:
         return []
     # /sources/preview is its own resource, though /sources/{source_id} matches it too: the path with
@@ -120,8 +133,12 @@ async def handle_exception(request: Request, exc: Exception) -> Response:
     settings: Settings | None = getattr(request.app.state, "settings", None) if "app" in request.scope else None
     message = public(message, settings)
     if status >= 500 and not isinstance(exc, QAError):
-        log.error("unhandled_exception", request_id=getattr(request.state, "request_id", None),
-                  path=request.url.path, exc_info=exc)
+        log.error(
+            "unhandled_exception",
+            request_id=getattr(request.state, "request_id", None),
+            path=request.url.path,
+            exc_info=exc,
+        )
     if wants_html(request) and "app" in request.scope:
         page = render_error_page(request, QAError(code, message, status))
         if page is not None:

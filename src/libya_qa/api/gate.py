@@ -59,8 +59,7 @@ class Gate:
         """Count a shed request and raise the 503."""
         self.shed += 1
         reason = why.format(concurrent=self.concurrent, queued=self.queued, wait=MAX_WAIT_SECONDS)
-        raise Overloaded("overloaded", f"the server is at capacity ({reason}); try again in a second",
-                         retry_after=1)
+        raise Overloaded("overloaded", f"the server is at capacity ({reason}); try again in a second", retry_after=1)
 
 
 def _limited(threads: int, work: Callable[..., T], *args: Any) -> T:

@@ -17,14 +17,24 @@ from .models import LibraryOut, LibraryRow, errors
 router = APIRouter(tags=["library"])
 
 
-@router.get("/library", summary="The corpus: each article's citation, passages and indexed state",
-            response_model=LibraryOut, responses={
-                200: {"content": {"text/html": {"schema": {"type": "string"}}},
-                      "description": "JSON, or the library page for Accept: text/html"},
-                **errors(400)})
-async def library(request: Request, settings: SettingsDep, templates: TemplatesDep,
-                  format: Annotated[str | None, Query(description="json to get JSON whatever Accept says",
-                                                      max_length=10)] = None) -> Response:
+@router.get(
+    "/library",
+    summary="The corpus: each article's citation, passages and indexed state",
+    response_model=LibraryOut,
+    responses={
+        200: {
+            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "JSON, or the library page for Accept: text/html",
+        },
+        **errors(400),
+    },
+)
+async def library(
+    request: Request,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    format: Annotated[str | None, Query(description="json to get JSON whatever Accept says", max_length=10)] = None,
+) -> Response:
     """Every corpus article, indexed / changed / not indexed, and every indexed one since removed."""
     rows = [LibraryRow(**r.to_dict()) for r in await run_in_threadpool(list_sources, settings)]
     in_corpus = sum(not r.status.startswith("removed") for r in rows)

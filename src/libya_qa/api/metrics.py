@@ -23,12 +23,22 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("libya_qa_requests", "HTTP requests by method, route template and status",
-                                ("method", "route", "status"), registry=self.registry)
-        self.latency = Histogram("libya_qa_request_duration_seconds", "Time to answer a request",
-                                 ("method", "route", "status"), buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.answers = Counter("libya_qa_answers", "Questions answered, by answer status", ("status",),
-                               registry=self.registry)
+        self.requests = Counter(
+            "libya_qa_requests",
+            "HTTP requests by method, route template and status",
+            ("method", "route", "status"),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "libya_qa_request_duration_seconds",
+            "Time to answer a request",
+            ("method", "route", "status"),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.answers = Counter(
+            "libya_qa_answers", "Questions answered, by answer status", ("status",), registry=self.registry
+        )
 
     def observe(self, method: str, route: str, status: int, seconds: float, answer: str | None) -> None:
         """Count one finished request."""
@@ -53,8 +63,9 @@ class StateCollector(Collector):
         services = self.services
         yield from self._index(services)
         watcher = services.watcher.status()
-        yield _gauge("libya_qa_watcher_up", "1 while the index watcher polls, 0 once it has stopped",
-                     watcher.state != "stopped")
+        yield _gauge(
+            "libya_qa_watcher_up", "1 while the index watcher polls, 0 once it has stopped", watcher.state != "stopped"
+        )
         gate = services.gate
         yield _gauge("libya_qa_requests_in_progress", "Questions being answered now", gate.active)
         yield _gauge("libya_qa_requests_queued", "Questions waiting for an answering slot", gate.waiting)
@@ -66,8 +77,9 @@ class StateCollector(Collector):
         info.add_metric([build.state, build.stage], 1)
         yield info
         if build.report is not None:
-            yield _gauge("libya_qa_build_duration_seconds", "How long the last finished build took",
-                         build.report.seconds)
+            yield _gauge(
+                "libya_qa_build_duration_seconds", "How long the last finished build took", build.report.seconds
+            )
 
     def _index(self, services: Services) -> Iterator[Metric]:
         """The index version served, its age and size, and failed reloads."""
@@ -81,7 +93,11 @@ class StateCollector(Collector):
         except ValueError:
             age = float("nan")
         yield _gauge("libya_qa_index_age_seconds", "Seconds since the served version was built", age)
-        yield _gauge("libya_qa_index_passages", "Passages in the served version", int(data.manifest.get("counts", {}).get("passages", 0)))
+        yield _gauge(
+            "libya_qa_index_passages",
+            "Passages in the served version",
+            int(data.manifest.get("counts", {}).get("passages", 0)),
+        )
         failures = CounterMetricFamily("libya_qa_reload_failures", "Index versions that failed to load")
         failures.add_metric([], services.qa.reload_failures)
         yield failures

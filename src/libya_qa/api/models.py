@@ -56,9 +56,14 @@ class ErrorBody(BaseModel):
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for these error statuses (and the catch-all 500), all in the one error shape."""
     # The content is named: a route answering text (a citation) still answers its errors in JSON.
-    return {status: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[status],
-                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
-            for status in sorted({*statuses, 500})}
+    return {
+        status: {
+            "model": ErrorBody,
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+        }
+        for status in sorted({*statuses, 500})
+    }
 
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT_CHARS)]
@@ -71,36 +76,61 @@ PartialDate = Annotated[str, StringConstraints(max_length=10)]
 class FiltersIn(Strict):
     """Which articles may answer: the fields combine with AND, the values inside one field with OR."""
 
-    sources: list[Name] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
-                                description="Article ids (GET /sources); an unknown id is refused (422 unknown_source).")
-    publishers: list[Name] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
-                                   description="Publishers, matched whole, ignoring case.")
-    authors: list[Name] = Field(default_factory=list, max_length=MAX_FILTER_VALUES,
-                                description="Authors, each matched against every name of an article's author field.")
-    date_from: PartialDate = Field("", description="YYYY, YYYY-MM or YYYY-MM-DD, compared at the coarser precision; "
-                                   "an article of unknown date is left out by any date filter.")
-    date_to: PartialDate = Field("", description="As date_from; the range is inclusive (\"2015\" ends with 2015-12-31).")
+    sources: list[Name] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="Article ids (GET /sources); an unknown id is refused (422 unknown_source).",
+    )
+    publishers: list[Name] = Field(
+        default_factory=list, max_length=MAX_FILTER_VALUES, description="Publishers, matched whole, ignoring case."
+    )
+    authors: list[Name] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="Authors, each matched against every name of an article's author field.",
+    )
+    date_from: PartialDate = Field(
+        "",
+        description="YYYY, YYYY-MM or YYYY-MM-DD, compared at the coarser precision; "
+        "an article of unknown date is left out by any date filter.",
+    )
+    date_to: PartialDate = Field("", description='As date_from; the range is inclusive ("2015" ends with 2015-12-31).')
 
     def to_filters(self) -> Filters:
         """The answering layer's Filters."""
-        return Filters(tuple(self.sources), tuple(self.publishers), tuple(self.authors),
-                       self.date_from.strip(), self.date_to.strip())
+        return Filters(
+            tuple(self.sources),
+            tuple(self.publishers),
+            tuple(self.authors),
+            self.date_from.strip(),
+            self.date_to.strip(),
+        )
 
 
 class AskRequest(Strict):
     """Body of POST /ask."""
 
     # The limits are checked by QA (empty_question, question_too_long); the schema states them for clients.
-    question: str = Field(description="The question, 1 to 500 characters once spaces are collapsed.",
-                          json_schema_extra={"minLength": 1, "maxLength": 500, "pattern": r"\S"})
+    question: str = Field(
+        description="The question, 1 to 500 characters once spaces are collapsed.",
+        json_schema_extra={"minLength": 1, "maxLength": 500, "pattern": r"\S"},
+    )
     top_k: int = Field(5, ge=1, le=20, description="How many excerpts at most.")
-    history: list[Text] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS,
-                                description="Earlier questions of the conversation, oldest first (the last 6 are used).")
-    filters: FiltersIn | None = Field(None, description="Answer only from these articles (applied before ranking). "
-                                      "Unknown fields are refused (422 unknown_filter), as are malformed dates "
-                                      "(bad_date) and date_from after date_to (bad_date_range).")
-    group: Literal["source"] | None = Field(None, description="\"source\" adds `groups`: what each source that "
-                                            "bears on the question says, ordered by source date.")
+    history: list[Text] = Field(
+        default_factory=list,
+        max_length=MAX_HISTORY_ITEMS,
+        description="Earlier questions of the conversation, oldest first (the last 6 are used).",
+    )
+    filters: FiltersIn | None = Field(
+        None,
+        description="Answer only from these articles (applied before ranking). "
+        "Unknown fields are refused (422 unknown_filter), as are malformed dates "
+        "(bad_date) and date_from after date_to (bad_date_range).",
+    )
+    group: Literal["source"] | None = Field(
+        None,
+        description='"source" adds `groups`: what each source that bears on the question says, ordered by source date.',
+    )
 
 
 class SourceOut(BaseModel):
@@ -117,20 +147,30 @@ class SourceOut(BaseModel):
 class ExcerptOut(BaseModel):
     """A verbatim quote: the article body at [start, end) of the answer's index_version, highlight within it."""
 
-    quote: str = Field(description=f"The article's own words, up to {MAX_SENTENCES} sentences; two such quotes of "
-                       f"one article that meet are one passage of up to {MAX_JOINED_WORDS} words, whose joined part "
-                       "is context and never highlighted")
-    highlight: list[int] = Field(min_length=2, max_length=2, description="[start, end) of the main answering span in quote")
-    highlights: list[list[int]] = Field(description="Every answering span in quote, [start, end) each: the names, "
-                                        "numbers or dates asked for, or the answering sentences; a quote after the "
-                                        "first marks only those near the question's own words, else its best sentence")
+    quote: str = Field(
+        description=f"The article's own words, up to {MAX_SENTENCES} sentences; two such quotes of "
+        f"one article that meet are one passage of up to {MAX_JOINED_WORDS} words, whose joined part "
+        "is context and never highlighted"
+    )
+    highlight: list[int] = Field(
+        min_length=2, max_length=2, description="[start, end) of the main answering span in quote"
+    )
+    highlights: list[list[int]] = Field(
+        description="Every answering span in quote, [start, end) each: the names, "
+        "numbers or dates asked for, or the answering sentences; a quote after the "
+        "first marks only those near the question's own words, else its best sentence"
+    )
     score: float = Field(description="The ranking score (for ordering; its scale is the ranker's own)")
-    confidence: float = Field(description="The probability that this quote answers on its own, calibrated like "
-                              "the answer's confidence")
-    related: bool = Field(False, description="True when this quote shares the question's topic but does not bear "
-                          f"on it on its own: its confidence is below min({BEARS_PROBABILITY}, the answer threshold), "
-                          "the bar a source clears in `groups`. Never true for the first excerpt of an answered "
-                          "answer, nor in `groups`; the web page lists these under \"Related passages\"")
+    confidence: float = Field(
+        description="The probability that this quote answers on its own, calibrated like the answer's confidence"
+    )
+    related: bool = Field(
+        False,
+        description="True when this quote shares the question's topic but does not bear "
+        f"on it on its own: its confidence is below min({BEARS_PROBABILITY}, the answer threshold), "
+        "the bar a source clears in `groups`. Never true for the first excerpt of an answered "
+        'answer, nor in `groups`; the web page lists these under "Related passages"',
+    )
     start: int
     end: int
     source: SourceOut
@@ -164,8 +204,10 @@ class AnswerOut(BaseModel):
 
     question: str
     status: Literal["answered", "not_found"]
-    short_answer: list[AnswerSpanOut] = Field(description="The answer at a glance, verbatim spans of the first "
-                                              "excerpt's article; empty when nothing short answers")
+    short_answer: list[AnswerSpanOut] = Field(
+        description="The answer at a glance, verbatim spans of the first "
+        "excerpt's article; empty when nothing short answers"
+    )
     excerpts: list[ExcerptOut]
     message: str = Field(description="Says what not_found means; empty when answered.")
     confidence: float
@@ -173,8 +215,11 @@ class AnswerOut(BaseModel):
     search_query: str
     index_version: str = Field(description="The index version the quotes come from: GET /sources/{id}?version=")
     filtered: FilteredOut | None = Field(None, description="Set when filters were sent.")
-    groups: list[GroupOut] | None = Field(None, description="With group=\"source\": every source that bears on the "
-                                          "question (best one or two excerpts each), oldest first; undated last.")
+    groups: list[GroupOut] | None = Field(
+        None,
+        description='With group="source": every source that bears on the '
+        "question (best one or two excerpts each), oldest first; undated last.",
+    )
 
 
 class SourceListItem(SourceOut):
@@ -241,12 +286,18 @@ class RemovedOut(BaseModel):
 
 
 class AddText(Strict):
-    """JSON body of POST /sources: the article text (Markdown, optional YAML header) or a page to fetch, and metadata."""
+    """JSON body of POST /sources: the article text (Markdown, optional YAML header) or a page to fetch; metadata."""
 
-    text: str | None = Field(None, description="The article text; or send `fetch` instead.",
-                             json_schema_extra={"minLength": 1, "pattern": r"\S"})
-    fetch: str | None = Field(None, max_length=2_000, description="An http(s) address of a page or PDF to fetch "
-                              "(20 s timeout) instead of `text`.")
+    text: str | None = Field(
+        None,
+        description="The article text; or send `fetch` instead.",
+        json_schema_extra={"minLength": 1, "pattern": r"\S"},
+    )
+    fetch: str | None = Field(
+        None,
+        max_length=2_000,
+        description="An http(s) address of a page or PDF to fetch (20 s timeout) instead of `text`.",
+    )
     title: str | None = None
     author: str | None = None
     publisher: str | None = None
@@ -291,8 +342,10 @@ class LibraryRow(SourceOut):
     """One corpus article (or one still indexed after its file was removed)."""
 
     passages: int
-    status: str = Field(description="indexed, changed (the index holds an older text or citation), not indexed, "
-                        "or removed (still indexed)")
+    status: str = Field(
+        description="indexed, changed (the index holds an older text or citation), not indexed, "
+        "or removed (still indexed)"
+    )
     indexed: bool
 
 

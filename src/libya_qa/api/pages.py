@@ -19,10 +19,17 @@ Many = Annotated[list[str], Query()]
 
 
 @router.get("/", response_class=HTMLResponse)
-async def index(request: Request, qa: QADep, templates: TemplatesDep, gate: GateDep, q: str = "",
-                h: Many = [], source: Many = [],  # noqa: B006 (FastAPI copies defaults)
-                date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
-                date_to: Annotated[str, Query(alias="to", max_length=10)] = "") -> HTMLResponse:
+async def index(
+    request: Request,
+    qa: QADep,
+    templates: TemplatesDep,
+    gate: GateDep,
+    q: str = "",
+    h: Many = [],  # noqa: B006 (FastAPI copies defaults)
+    source: Many = [],  # noqa: B006 (FastAPI copies defaults)
+    date_from: Annotated[str, Query(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=10)] = "",
+) -> HTMLResponse:
     """The page; with ?q= (?h= earlier questions, ?source= ?from= ?to= filters) the answer is rendered here."""
     filters = Filters(tuple(s for s in source if s), date_from=date_from.strip(), date_to=date_to.strip())
     if not q:
@@ -31,11 +38,18 @@ async def index(request: Request, qa: QADep, templates: TemplatesDep, gate: Gate
 
 
 @router.post("/", response_class=HTMLResponse)
-async def index_post(request: Request, qa: QADep, templates: TemplatesDep, gate: GateDep,
-                     question: Annotated[str, Form()] = "", source: Annotated[list[str], Form()] = [],  # noqa: B006
-                     date_from: Annotated[str, Form(alias="from", max_length=10)] = "",
-                     date_to: Annotated[str, Form(alias="to", max_length=10)] = "") -> HTMLResponse:
+async def index_post(
+    request: Request,
+    qa: QADep,
+    templates: TemplatesDep,
+    gate: GateDep,
+    question: Annotated[str, Form()] = "",
+    source: Annotated[list[str], Form()] = [],  # noqa: B006
+    date_from: Annotated[str, Form(alias="from", max_length=10)] = "",
+    date_to: Annotated[str, Form(alias="to", max_length=10)] = "",
+) -> HTMLResponse:
     """The plain form post (JavaScript off): one question, answered on the server, with the panel's filters."""
     filters = Filters(tuple(s for s in source if s), date_from=date_from.strip(), date_to=date_to.strip())
-    return await gate.answer(render_page, request, templates, qa, question if question.strip() else " ", (), None,
-                             filters)
+    return await gate.answer(
+        render_page, request, templates, qa, question if question.strip() else " ", (), None, filters
+    )

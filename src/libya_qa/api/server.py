@@ -64,9 +64,14 @@ def configure_logging() -> None:
     """One JSON object per line on stderr (structlog), uvicorn's own messages included."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     structlog.configure(
-        processors=[structlog.processors.add_log_level, structlog.processors.TimeStamper(fmt="iso", utc=True),
-                    structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
 
 
 def server_config(app: FastAPI, settings: Settings, host: str, port: int, **extra: Any) -> Any:
@@ -75,8 +80,15 @@ def server_config(app: FastAPI, settings: Settings, host: str, port: int, **extr
 
     protocol = type("Protocol", (BoundedH11Protocol,), {"header_timeout": settings.header_timeout})
     options: dict[str, Any] = {"access_log": False, "log_level": "info", **extra}
-    return uvicorn.Config(app, host=host, port=port, http=protocol, limit_concurrency=settings.max_connections,
-                          timeout_keep_alive=KEEP_ALIVE_SECONDS, **options)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=protocol,
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        **options,
+    )
 
 
 def run(app: FastAPI, settings: Settings, host: str, port: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import structlog
 
@@ -58,13 +58,14 @@ class IndexWatcher:
 
     def status(self) -> WatcherStatus:
         """Running, failing or stopped, with the last poll time and error."""
-        polled = None if self.last_poll is None else datetime.fromtimestamp(self.last_poll, timezone.utc)
+        polled = None if self.last_poll is None else datetime.fromtimestamp(self.last_poll, UTC)
         stale = self.last_poll is not None and time.time() - self.last_poll > STALE_POLLS * max(self.interval, 1)
         error = self.error or self.qa.last_reload_error or None
         if self._task is None or self._task.done() or stale:
             state = "stopped"
-            error = error or ("the index watcher is not running: new index versions will not be served; "
-                              "restart the server")
+            error = error or (
+                "the index watcher is not running: new index versions will not be served; restart the server"
+            )
         else:
             state = "failing" if error else "running"
         return WatcherStatus(state, polled.isoformat(timespec="seconds") if polled else None, error)
