@@ -190,3 +190,13 @@ def test_typed_evidence_holds_only_figures_of_the_asked_kind() -> None:
 def test_a_follow_ups_and_or_a_leading_phrase_does_not_hide_the_figure_asked(question: str, kind: str) -> None:
     # the figure kind is read from the question word on: "And how many ...?" counts, as "How many ...?" does
     assert asked_figure(question) == kind
+
+
+def test_a_toll_counts_only_in_the_paragraph_of_the_event_asked_about() -> None:
+    # dev u174: the helicopter's paragraph gives no toll; the In Amenas siege's paragraph before it does
+    question = "How many crew died when Sinai militants shot down an Egyptian military helicopter?"
+    siege = "More than 800 people were taken hostage at the gas plant, and at least 39 killed."
+    helicopter = "In January, Sinai-based militants shot down an Egyptian military helicopter with a missile."
+    assert not gives_figure(f"{siege}\n\n{helicopter}", question)
+    assert gives_figure(f"{siege}\n\n{helicopter} Two crew died.", question)
+    assert gives_figure(f"{helicopter} At least 39 died.", question)  # one paragraph: its figures count

@@ -151,11 +151,26 @@ def gives_figure(quote: str, question: str) -> bool:
         fate, noun = asked_fate(question), counted_noun(question)
         counted = [s for s in numbers if of_asked_kind(quote, s, kind) and not (noun and counts_other(quote, s, noun))]
         if fate:  # "How many were wounded?": a figure the quote says was, not "100 civilians fleeing" beside it
-            return any(suffers(quote, span, fate) for span in counted)
+            asked = asked_paragraphs(quote, question)
+            return any(suffers(quote, span, fate) for span in counted if any(a <= span.start < b for a, b in asked))
         return ranked or bool(counted)
     if kind == "amount":  # "the fifth time" ranks, it weighs nothing
         return any(of_asked_kind(quote, span, kind) for span in numbers)
     return ranked or bool(numbers)
+
+
+def asked_paragraphs(quote: str, question: str) -> list[tuple[int, int]]:
+    """The spans of the quote's paragraphs that hold the most of the question's words (all, for one paragraph).
+
+    A quote of several paragraphs tells of several events, and the dead or hurt of one are no toll of another:
+    "How many crew died when Sinai militants shot down an Egyptian military helicopter ...?" was answered
+    (0.78) from a quote whose helicopter paragraph gives no toll and whose paragraph before it, on the In
+    Amenas siege, says "at least 39 killed".
+    """
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", quote)]
+    asked = set(tokenize(question))
+    shared = [len(asked & set(tokenize(quote[a:b]))) for a, b in spans]
+    return [span for span, n in zip(spans, shared) if n == max(shared, default=0)]
 
 
 def of_asked_kind(quote: str, span: TypedSpan, kind: str) -> bool:
