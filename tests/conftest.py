@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import settings
 from support import (
     ROOT,
@@ -24,6 +25,7 @@ from support import (
 )
 
 from libya_qa.api.server import configure_logging
+from libya_qa.app import create_app
 from libya_qa.build import build_index
 from libya_qa.config import Settings
 from libya_qa.corpus import load_corpus, write_article
@@ -121,6 +123,13 @@ def tiny_settings(store_settings: Settings) -> Settings:
 def tiny_qa(tiny_settings: Settings) -> QA:
     """QA over the tiny corpus (fake encoder: fast, no model)."""
     return QA(tiny_settings, HashingEncoder())
+
+
+@pytest.fixture()
+def client(tiny_settings: Settings, tiny_qa: QA) -> Iterator[TestClient]:
+    """The app over the tiny corpus (hashing encoder: fast, no model); a module may define its own."""
+    with TestClient(create_app(tiny_settings, tiny_qa)) as test_client:
+        yield test_client
 
 
 @pytest.fixture()

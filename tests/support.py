@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from libya_qa.config import Settings
 from libya_qa.encoders import Encoder, encoder_for
@@ -78,6 +79,17 @@ def assert_verbatim(excerpts: list[Excerpt] | tuple[Excerpt, ...], bodies: dict[
         for h0, h1 in (e.highlight, *e.highlights):
             assert 0 <= h0 < h1 <= len(e.quote)
         assert not e.highlights or e.highlight in e.highlights
+
+
+def assert_error(response: Any, status: int, code: str) -> str:
+    """The one error shape (JSON, exactly a code and a message) with this status and code, the security headers
+    and a request id; returns the message."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"} and body["error"]["code"] == code
+    assert response.headers["x-content-type-options"] == "nosniff" and response.headers["x-request-id"]
+    return body["error"]["message"]
 
 
 def assert_disjoint(excerpts: list[Excerpt] | tuple[Excerpt, ...]) -> None:

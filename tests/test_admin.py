@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from support import ROOT, make_settings, real_encoder_for
+from support import ROOT, assert_error, make_settings, real_encoder_for
 
 from libya_qa import admin
 from libya_qa.api import admin as api_admin
@@ -55,14 +55,6 @@ def wait_build(client: TestClient) -> dict[str, Any]:
     status = client.get("/index").json()
     assert status["state"] in ("done", "failed")
     return status
-
-
-def assert_error(response: Any, status: int, code: str) -> str:
-    """The one error shape, with this status and code; returns the message."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and body["error"]["code"] == code
-    return body["error"]["message"]
 
 
 def test_admin_endpoints_are_off_without_a_token(tiny_settings: Settings) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
+from support import assert_error
 
 from libya_qa.app import create_app
 from libya_qa.by_source import BEARS_PROBABILITY
@@ -13,12 +12,6 @@ from libya_qa.config import Settings
 from libya_qa.qa import QA
 
 pytestmark = pytest.mark.both_stores
-
-
-@pytest.fixture()
-def client(tiny_settings, tiny_qa) -> Iterator[TestClient]:
-    with TestClient(create_app(tiny_settings, tiny_qa)) as c:
-        yield c
 
 
 def test_ask_returns_the_documented_shape_with_verbatim_quotes(client: TestClient) -> None:
@@ -50,21 +43,17 @@ def test_ask_returns_the_documented_shape_with_verbatim_quotes(client: TestClien
     ],
 )
 def test_bad_requests_get_one_json_error_shape(client: TestClient, payload: dict, status: int, code: str) -> None:
-    r = client.post("/ask", json=payload)
-    assert r.status_code == status
-    error = r.json()["error"]
-    assert error["code"] == code and error["message"]
+    assert assert_error(client.post("/ask", json=payload), status, code)
 
 
 def test_malformed_json_is_a_clear_4xx(client: TestClient) -> None:
     r = client.post("/ask", content=b"{not json", headers={"content-type": "application/json"})
-    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    assert_error(r, 422, "invalid_request")
 
 
 def test_unknown_source_and_route_are_404_json(client: TestClient) -> None:
-    r = client.get("/sources/nope")
-    assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_source"
-    assert client.get("/no-such-page").json()["error"]["code"] == "not_found"
+    assert_error(client.get("/sources/nope"), 404, "unknown_source")
+    assert_error(client.get("/no-such-page"), 404, "not_found")
 
 
 def test_sources_lists_metadata_and_passage_counts(client: TestClient) -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from libya_qa.app import create_app
 from libya_qa.citations import cite, csl_item
 from libya_qa.schema import Source
 
@@ -85,12 +83,6 @@ def test_ris_and_csl_json_carry_the_same_fields() -> None:
     ]
     assert json.loads(cite(TWO, "csl-json")) == [csl_item(TWO)]
     assert csl_item(TWO)["issued"] == {"date-parts": [[2013, 1]]} and "URL" not in csl_item(TWO)
-
-
-@pytest.fixture()
-def client(tiny_settings, tiny_qa) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    with TestClient(create_app(tiny_settings, tiny_qa)) as c:
-        yield c
 
 
 def test_the_cite_endpoint_answers_text_in_the_asked_style(client: TestClient) -> None:

@@ -16,7 +16,7 @@ import structlog
 from fastapi import Request
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
-from support import TINY
+from support import TINY, assert_error
 
 from libya_qa.api.edge import Edge
 from libya_qa.api.metrics import Metrics
@@ -45,16 +45,6 @@ def running(settings: Settings, qa: QA | None = None) -> Iterator[TestClient]:
 @pytest.fixture()
 def client(tiny_settings: Settings, tiny_qa: QA) -> Iterator[TestClient]:
     yield from running(tiny_settings, tiny_qa)
-
-
-def assert_error(response: Any, status: int, code: str) -> str:
-    """The one error shape, with the security headers and a request id; returns the message."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"} and body["error"]["code"] == code
-    assert response.headers["x-content-type-options"] == "nosniff" and response.headers["x-request-id"]
-    return body["error"]["message"]
 
 
 # --- one error shape --------------------------------------------------------------------

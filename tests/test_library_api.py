@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from support import load_snapshot
+from support import assert_error, load_snapshot
 
 from libya_qa.app import create_app
 from libya_qa.build import build_index
@@ -42,13 +42,6 @@ def client(tiny_settings: Settings) -> Iterator[TestClient]:
     settings = replace(tiny_settings, admin_token=TOKEN)
     with TestClient(create_app(settings, qa=QA(settings, HashingEncoder()))) as c:
         yield c
-
-
-def assert_error(response: Any, status: int, code: str) -> str:
-    """The one error shape with this status and code; its message."""
-    assert response.status_code == status, response.text
-    assert set(response.json()) == {"error"} and response.json()["error"]["code"] == code
-    return response.json()["error"]["message"]
 
 
 def build(client: TestClient) -> dict[str, Any]:

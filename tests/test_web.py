@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import replace
 from html import unescape
 from html.parser import HTMLParser
@@ -75,13 +74,6 @@ def initial_turn(html: str) -> dict[str, object]:
     found = re.search(r'<script type="application/json" id="initial-turn">(.*?)</script>', html, re.S)
     assert found, "no initial-turn data block"
     return json.loads(found.group(1))
-
-
-@pytest.fixture()
-def client(tiny_settings: Settings, tiny_qa: QA) -> Iterator[TestClient]:
-    """The app over the tiny corpus (hashing encoder: fast, no model)."""
-    with TestClient(create_app(tiny_settings, tiny_qa)) as test_client:
-        yield test_client
 
 
 def test_empty_page_describes_corpus_and_offers_examples(client: TestClient) -> None:

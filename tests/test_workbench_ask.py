@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from support import assert_error
 
-from libya_qa.app import create_app
 from libya_qa.by_source import date_key
 from libya_qa.cli import main
 from libya_qa.qa import QA
@@ -18,24 +17,11 @@ from libya_qa.schema import Filters, Source
 HAFTAR = "Who backed Haftar?"
 
 
-@pytest.fixture()
-def client(tiny_settings, tiny_qa) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    with TestClient(create_app(tiny_settings, tiny_qa)) as c:
-        yield c
-
-
 def ask(client: TestClient, **body: Any) -> dict[str, Any]:
     """POST /ask, expecting a 200; the answer."""
     response = client.post("/ask", json={"question": HAFTAR, **body})
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def assert_error(response: Any, status: int, code: str) -> str:
-    """The one error shape with this status and code; its message."""
-    assert response.status_code == status, response.text
-    assert set(response.json()) == {"error"} and response.json()["error"]["code"] == code
-    return response.json()["error"]["message"]
 
 
 # --- filters ----------------------------------------------------------------------------
