@@ -11,13 +11,15 @@ about as likely to answer on its own evidence, does, the next one answers.
 from __future__ import annotations
 
 from .analysis import question_type
+from .confidence import before_calibration
 from .described import asked_name, describes
 from .highlights import Marked, short_answer
 from .schema import Excerpt
 
 # Asked for a name or a time: a figure question's quote without a figure is judged apart (figures.py).
 NAMING_KINDS = ("name", "time")
-# How much less likely to answer, on its own quote's evidence, the runner-up may be and still come first.
+# How much less likely to answer, on its own quote's evidence, the runner-up may be and still come first (on the
+# scale the model stated before its calibration, where this was chosen: confidence.before_calibration).
 # Chosen on dev: up to 0.15 moved q20, q203 and q398 to a right first quote and no right one away; at 0.16
 # f74's right first quote would give way to one that names a place, not the party asked for.
 CLOSE_PROBABILITY = 0.15
@@ -35,7 +37,7 @@ def naming_first(marked: list[tuple[Excerpt, Marked]], question: str) -> list[tu
     if len(marked) < 2 or question_type(question) not in NAMING_KINDS:
         return marked
     first, second = marked[0], marked[1]
-    if second[0].confidence < first[0].confidence - CLOSE_PROBABILITY:
+    if before_calibration(second[0].confidence) < before_calibration(first[0].confidence) - CLOSE_PROBABILITY:
         return marked
     if names_something(first) or not names_something(second):
         return marked
@@ -52,8 +54,8 @@ def describing_first(marked: list[tuple[Excerpt, Marked]], question: str) -> lis
     name = asked_name(question)
     if not name or not marked or describes(marked[0][0].quote, name):
         return marked
-    floor = marked[0][0].confidence - CLOSE_PROBABILITY
+    floor = before_calibration(marked[0][0].confidence) - CLOSE_PROBABILITY
     for n, (excerpt, marks) in enumerate(marked[1:3], 1):
-        if excerpt.confidence >= floor and describes(excerpt.quote, name):
+        if before_calibration(excerpt.confidence) >= floor and describes(excerpt.quote, name):
             return [(excerpt, marks), *marked[:n], *marked[n + 1 :]]
     return marked

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 
+from .confidence import on_calibrated_scale
 from .excerpts import build_excerpts, hits_inside
 from .filters import date_parts
 from .ranking import SentenceHit
@@ -24,7 +25,7 @@ EXCERPTS_PER_SOURCE = 2
 # the answer threshold, since one author's view of "Was the intervention a mistake?" need not settle it
 # (founding corpus: the NATO, TNR and CFR articles clear it for that question, only Orton's for "Who
 # backed Haftar?", none for an off-topic question).
-BEARS_PROBABILITY = 0.2
+BEARS_PROBABILITY = round(on_calibrated_scale(0.2), 3)  # 0.2 before the model's calibration
 MAX_SOURCES = 20  # a readable page; the sources that bear most strongly are kept, then ordered by date
 
 
