@@ -336,7 +336,7 @@ def write_fitted(
     on = f"the dev half of tests/data/eval/questions.jsonl ({kinds})"
     provenance = (
         {
-            **FITTED["provenance"],
+            **{k: v for k, v in FITTED["provenance"].items() if k != "calibration_by"},  # a refit model: uncalibrated
             "confidence_fitted_on": on,
             "confidence_by": "bench/fit_ranking.py --keep-ranking --write",
         }
