@@ -348,7 +348,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     else:
-        print(format_report(report))
+        print(format_report(report, list_held_out=args.list_test_misses))
     return 0
 
 
@@ -412,6 +412,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--split", choices=("dev", "test"), help="only the questions of one split")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--list-test-misses", action="store_true", help="list the test split's misses too (they are only counted)"
+    )
     p.set_defaults(run=cmd_eval)
     return top
 

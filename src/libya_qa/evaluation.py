@@ -18,6 +18,7 @@ from .schema import Answer, Excerpt
 
 TOP_K = 5
 CONFIDENCE_BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
+HELD_OUT = "test"  # the split figures are reported on and nothing is fitted on
 
 
 @dataclass(frozen=True)
@@ -310,8 +311,9 @@ def evaluate(qa: QA, cases: list[Case]) -> Report:
     return Report([run_case(qa, case, others.get(case.id, "")) for case in cases])
 
 
-def format_report(report: Report) -> str:
-    """A readable table of the figures per split, the reliability of confidence, then the misses."""
+def format_report(report: Report, list_held_out: bool = False) -> str:
+    """A readable table of the figures per split, the reliability of confidence, then the misses (the held-out
+    split's only counted, unless list_held_out: a list of its questions invites tuning on them)."""
     splits = report.splits()
     summaries = {s or "all": report.summary(s) for s in splits}
     names = list(summaries)
@@ -327,14 +329,23 @@ def format_report(report: Report) -> str:
             f"  {r['band']:>8s} {r['questions']:>5} {r['mean_confidence']:>7} {r['first_excerpt_answers']:>7}"
             for r in report.reliability(split)
         ]
-    misses = [r for r in report.of("answerable", "followup") if r.rank != 1]
-    if misses:
-        lines.append("\nnot first (rank, status, split, id, question):")
-        lines += [
-            f"  {r.rank or '-':>2} {r.status:9s} {r.case.split:4s} {r.case.id:5s} {r.case.question}" for r in misses
-        ]
-    wrong = [r for r in report.of("unanswerable") if r.status == "answered"]
-    if wrong:
-        lines.append("\nanswered but should abstain:")
-        lines += [f"  {r.confidence:.3f} {r.case.split:4s} {r.case.id:5s} {r.case.question}" for r in wrong]
-    return "\n".join(lines)
+    return "\n".join(lines + _miss_lines(report.results, list_held_out))
+
+
+def _miss_lines(results: list[Result], list_held_out: bool) -> list[str]:
+    """The questions not answered first, and those answered that should abstain; the held-out split's counted only."""
+    listed = [r for r in results if list_held_out or r.case.split != HELD_OUT]
+    missed = [r for r in listed if r.case.kind in ("answerable", "followup") and r.rank != 1]
+    wrong = [r for r in listed if r.case.kind == "unanswerable" and r.status == "answered"]
+    lines = ["\nnot first (rank, status, split, id, question):"] if missed else []
+    lines += [f"  {r.rank or '-':>2} {r.status:9s} {r.case.split:4s} {r.case.id:5s} {r.case.question}" for r in missed]
+    lines += ["\nanswered but should abstain:"] if wrong else []
+    lines += [f"  {r.confidence:.3f} {r.case.split:4s} {r.case.id:5s} {r.case.question}" for r in wrong]
+    hidden = [r for r in results if not list_held_out and r.case.split == HELD_OUT]
+    held = sum(r.rank != 1 if r.case.kind != "unanswerable" else r.status == "answered" for r in hidden)
+    if hidden:
+        lines.append(
+            f"\n{HELD_OUT}: {held} questions not first or answered when they should abstain, not listed "
+            "(nothing is tuned on the held-out split; --list-test-misses lists them)"
+        )
+    return lines
