@@ -391,3 +391,16 @@ def test_bodies_with_unicode_line_separators_survive_the_index(tmp_path) -> None
     body = "Haftar was backed by Egypt.\u2028Qatar\u0085backed\x1cDawn.\u2029The end\x0b\x0c."
     build_index(settings, HashingEncoder(), [Article(Source("seps"), body)])
     assert load_snapshot(settings.index_dir).articles[0].body == body
+
+
+def test_slices_embedded_in_length_order_come_back_in_the_texts_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a build embeds in slices (to report progress), cut from the texts sorted by length: each vector must
+    # still land on its own text
+    from libya_qa import build
+
+    monkeypatch.setattr(build, "EMBED_SLICE", 3)
+    texts = [f"{'word ' * (n % 5)}text {n} about {'Tripoli' if n % 2 else 'Benghazi'}" for n in range(10)]
+    encoder, shares = HashingEncoder(), []
+    sliced = build._encode(encoder, texts, False, shares.append)
+    assert (sliced == encoder.encode(texts)).all()
+    assert shares == [0.3, 0.6, 0.9, 1.0]
