@@ -24,6 +24,7 @@ CALIBRATION: dict[str, float] = {"scale": 1.0, "shift": 0.0, **FITTED.get("calib
 
 def on_calibrated_scale(p: float) -> float:
     """A probability as the model stated it before calibration, restated after (bars chosen on the old scale)."""
+    p = min(max(p, 1e-9), 1.0 - 1e-9)  # a bar of 0 or 1 stays at the end it names
     log_odds = math.log(p / (1.0 - p))
     return 1.0 / (1.0 + math.exp(-(CALIBRATION["scale"] * log_odds + CALIBRATION["shift"])))
 
