@@ -36,9 +36,9 @@ from libya_qa.ranking import FITTED  # noqa: E402
 UNCALIBRATED = dict(FITTED["confidence"])
 
 
-def rows(qa: QA, items: list[Item]) -> list[tuple[float, float, bool]]:
-    """Per question whose probability is the model's own: its log-odds, the probability served, and whether
-    the served first excerpt answers."""
+def rows(qa: QA, items: list[Item]) -> list[tuple[float, bool]]:
+    """Per question whose probability is the model's own: its log-odds, and whether the served first excerpt
+    answers."""
     searcher, out = qa.loaded.searcher, []
     for item in items:
         answer = qa.ask(item.case.question, 5, list(item.case.history))
@@ -50,24 +50,24 @@ def rows(qa: QA, items: list[Item]) -> list[tuple[float, float, bool]]:
         p = probability(signals(ranked, judged), UNCALIBRATED)
         if abs(judge(ranked, judged, model=UNCALIBRATED).probability - p) > 1e-12:
             continue  # capped by a rule: not the model's to calibrate
-        out.append((math.log(p / (1 - p)), answer.confidence, right))
+        out.append((math.log(p / (1 - p)), right))
     return out
 
 
-def fit(data: list[tuple[float, float, bool]]) -> tuple[float, float]:
+def fit(data: list[tuple[float, bool]]) -> tuple[float, float]:
     """Scale and shift of the log-odds (an unregularised one-input logistic regression)."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.array([[z] for z, _, _ in data])
-    y = np.array([right for _, _, right in data])
+    x = np.array([[z] for z, _ in data])
+    y = np.array([right for _, right in data])
     model = LogisticRegression(C=1e6, max_iter=1000).fit(x, y)
     return float(model.coef_[0][0]), float(model.intercept_[0])
 
 
-def reliability(data: list[tuple[float, float, bool]], scale: float, shift: float) -> list[dict[str, object]]:
+def reliability(data: list[tuple[float, bool]], scale: float, shift: float) -> list[dict[str, object]]:
     """Per band of the stated probability: questions, mean stated, share answered; and the ECE over all."""
-    stated = np.array([1 / (1 + math.exp(-(scale * z + shift))) for z, _, _ in data])
-    seen = np.array([right for _, _, right in data], dtype=float)
+    stated = np.array([1 / (1 + math.exp(-(scale * z + shift))) for z, _ in data])
+    seen = np.array([right for _, right in data], dtype=float)
     out = []
     for low, high in zip(CONFIDENCE_BANDS, CONFIDENCE_BANDS[1:]):
         band = (stated >= low) & (stated < high)
