@@ -45,6 +45,10 @@ def test_followups_are_recognised(question: str) -> None:
         "How many fighters does ISIS have in their ranks?",
         "Which other countries did Haftar's backers arm?",
         "Who said that Libya was a failed state?",
+        # names nothing, and "their" has its plural inside (dev q620, asked after another question)
+        "Why did opposition politicians object to the law letting authorities keep convicted terrorists locked up "
+        "after their sentences?",
+        "Where were the refugees going when they were attacked?",
     ],
 )
 def test_standalone_questions_are_not(question: str) -> None:
@@ -272,3 +276,10 @@ def test_a_pronoun_whose_subject_the_question_itself_names_is_no_follow_up() -> 
     assert not is_followup("How much of its territory has the Islamic State lost, and since when?")
     assert is_followup("When had Islamic State taken it?")  # one question: "it" is something said before
     assert is_followup("Why did its plan go nowhere?")
+
+
+@pytest.mark.parametrize(
+    "question", ["Where were they going?", "What does this mean for their plans?", "Why did they close it?"]
+)
+def test_a_plural_pronoun_with_no_plural_before_it_still_leans_on_the_conversation(question: str) -> None:
+    assert is_followup(question)

@@ -110,6 +110,12 @@ COORDINATED = re.compile(r"\s*(?:,|and|,\s*and)\s*")  # what joins the names of 
 # "Which other dictator had done the same?", "How many other refugees were on board?": other than what the
 # conversation named; a question naming its own subject is left alone (the check above returned for it).
 OTHERS = re.compile(r"\b(?:other|else|another)\b|\bthe same\b", re.IGNORECASE)
+# A plural noun, roughly: a word ending in one "s" ("terrorists", not "across"), less the verbs and words that
+# end so ("does", "says", "always").
+PLURAL_NOUN = re.compile(r"\b[a-z]{3,}(?<![su])s\b")
+NOT_PLURAL = frozenset(
+    {"does", "says", "goes", "gets", "makes", "takes", "seems", "means", "always", "perhaps", "whereas"}
+)
 MIN_CONTENT_WORDS = 3
 MAX_REFERENTS = 3
 
@@ -160,7 +166,17 @@ def is_followup(question: str) -> bool:
     if named:
         return False
     content = [w for w in re.findall(r"[A-Za-z’']+", question) if len(w) > 3]
-    return len(content) < MIN_CONTENT_WORDS or bool(ANAPHOR.search(question)) or bool(OTHERS.search(question))
+    pointing_back = [m for m in ANAPHOR.finditer(question) if not _plural_inside(question, m)]
+    return len(content) < MIN_CONTENT_WORDS or bool(pointing_back) or bool(OTHERS.search(question))
+
+
+def _plural_inside(question: str, pronoun: re.Match[str]) -> bool:
+    """True when a plural pronoun has a plural noun before it in the question: "Why did opposition politicians
+    object to the law letting authorities keep convicted terrorists locked up after their sentences?"."""
+    if not PLURAL.fullmatch(pronoun.group(0)):
+        return False
+    before = question[: pronoun.start()]
+    return any(w.lower() not in NOT_PLURAL for w in PLURAL_NOUN.findall(before))
 
 
 def _answers_inside(question: str) -> bool:
