@@ -158,6 +158,13 @@ def test_the_kind_of_answer_is_read_from_how_the_question_opens(question: str, k
         ("Please list the countries that backed Haftar", "Which countries that backed Haftar"),
         ("Who backed Haftar?", "Who backed Haftar?"),
         ("Named after whom?", "Named after whom?"),
+        ("What is the name of the top US general in Europe?", "Which top US general in Europe?"),
+        ("What were the names of the suspects detained?", "Which suspects detained?"),
+        ("And what's the name of a ship that sank?", "Which ship that sank?"),
+        (
+            "What is the name of Nadia Murad's lawyer?",
+            "What is the name of Nadia Murad's lawyer?",
+        ),  # a thing or a person
         ("Tell me about Haftar.", "Tell me about Haftar."),
         (
             "List of militias in Libya",

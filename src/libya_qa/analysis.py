@@ -233,11 +233,20 @@ LEADING = re.compile(
 )
 
 
+# "What is the name of the top US general in Europe?" asks which general, as "Which top US general in Europe?"
+# does: read so, it is typed as asking for a name, and its answer is sought and marked like a which-question's.
+# A described thing only ("the", "a"): "What is the name of NATO's mission?" may be asked of a thing or a person.
+NAME_OF = re.compile(
+    r"^\W*(?:and\s+)?what(?:'s|\s+(?:is|was|are|were))\s+the\s+names?\s+of\s+(?:the|an?)\s+(?=\w)", re.IGNORECASE
+)
+
+
 def plain_question(question: str) -> str:
     """The question without a request around it: "Tell me who backed Haftar." -> "who backed Haftar.", "Name the
-    UN resolutions that ..." -> "Which UN resolutions that ..."."""
+    UN resolutions that ..." -> "Which UN resolutions that ...", "What is the name of the ...?" -> "Which ...?"."""
     plain = REQUEST.sub("", question, count=1)
-    return NAME_REQUEST.sub("Which ", plain, count=1) if plain == question else plain
+    plain = NAME_REQUEST.sub("Which ", plain, count=1) if plain == question else plain
+    return NAME_OF.sub("Which ", plain, count=1)
 
 
 def question_proper(question: str) -> str:
