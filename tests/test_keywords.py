@@ -141,6 +141,11 @@ def test_a_dotted_initialism_is_the_word_without_its_dots() -> None:
         ("For how much longer will Egypt hold him?", "number"),
         ("Under the light footprint approach, who was to fight on the ground?", "name"),
         ("Apart from Sirte, where did ISIS hold an outpost?", "name"),
+        # a count, a sum or an age asked by name (dev q671-q678, f164)
+        ("What is the number of Somali refugees in Yemen?", "number"),
+        ("What sum will Germany give Tunisia?", "number"),
+        ("What age was the man detained?", "number"),
+        ("And what figure did the UN refugee agency give?", "number"),
     ],
 )
 def test_the_kind_of_answer_is_read_from_how_the_question_opens(question: str, kind: str) -> None:

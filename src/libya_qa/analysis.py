@@ -159,10 +159,10 @@ QUESTION_TYPES = [
         re.compile(
             r"^\W*((?:(?:about|roughly|approximately|around|for|by)\s+)?"
             r"how (many|much|large|big|long|far|old|high|tall|deep|wide|fast)"
-            r"|what (proportion|share|percentage|number|fraction))\b"
+            r"|what (proportion|share|percentage|number|fraction|figure|sum|age))\b"
             # "What is the population of Niger?", "What was the civilian death toll ...?"
             r"|^\W*what(?:'s| is| was| are| were)\s+(?:the\s+|its\s+|their\s+|\w+[’']s\s+)?(?:\w+\s+){0,2}?"
-            r"(population|area|size|gdp|budget|cost|death toll|toll|rate|percentage|share|proportion|"
+            r"(population|area|size|gdp|budget|cost|death toll|toll|rate|percentage|share|proportion|number|age|sum|"
             r"total|amount|value|price|income|debt|median age|life expectancy|unemployment|"
             r"distance|length|height|depth|width|elevation|altitude|duration)\b",
             re.I,
