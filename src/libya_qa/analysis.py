@@ -58,16 +58,6 @@ ALIASES = [
 ]
 
 
-def written_alike(word: str) -> re.Pattern[str]:
-    """A pattern for the word as written, or for any of its spellings the aliases fold together ("Gaddafi" also
-    finds "Qaddafi" and "Qadhafi"): a name's other spelling still writes the name."""
-    for pattern, replacement in ALIASES:
-        # a whole family only: the alias's own word is one of its spellings (not "Daesh", read as "isis")
-        if isinstance(replacement, str) and pattern.fullmatch(word.lower()) and pattern.fullmatch(replacement.strip()):
-            return pattern
-    return re.compile(rf"\b{re.escape(word)}\b")
-
-
 @lru_cache(maxsize=1)
 def _stemmer():  # type: ignore[no-untyped-def]
     """The Snowball English stemmer (PyStemmer), created once."""

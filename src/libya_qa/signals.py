@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .analysis import positioned_stems, tokenize, written_alike
+from .analysis import positioned_stems, tokenize
 from .entities import PLACE_WORDS, find_spans, names_with_initials, new_spans
 from .figures import asked_figure, counted_noun, counts_other, of_asked_kind
 from .store import SentenceView
@@ -119,7 +119,7 @@ def names_by_last_word(question: str) -> ShortNames:
             if any(w.lower() in PLACE_WORDS for w in words):
                 continue
             before = frozenset(tokenize(" ".join(words[:-1]))) - frozenset(tokenize(words[-1]))
-            found.append((written_alike(words[-1]), before))
+            found.append((re.compile(rf"\b{re.escape(words[-1])}\b"), before))
     return found
 
 
