@@ -50,6 +50,11 @@ def test_places_and_peoples_adjectives_are_no_one_but_a_plural_people_or_a_perso
     whom = "Whom does the network hold responsible for his safety?"
     assert places_for_someone(whom, ["Egyptian"], "It holds the Egyptian authorities responsible.") == ()
     assert places_for_someone(whom, ["Egyptian"], "It is an Egyptian network.") == ("Egyptian",)
+    # a body a name owns is someone, though the short answer left the name out as one the conversation gave (f232)
+    who = "Who rejected his claim?"
+    denial = "Russia's foreign ministry called it an attempt by Washington to cover up its failure in Afghanistan."
+    assert places_for_someone(who, ["Washington", "Afghanistan"], denial) == ()
+    assert places_for_someone(who, ["Washington"], "Washington's claim about Afghanistan's future.") == ("Washington",)
 
 
 def test_a_name_is_read_where_the_quote_writes_it() -> None:
