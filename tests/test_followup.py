@@ -279,7 +279,13 @@ def test_a_pronoun_whose_subject_the_question_itself_names_is_no_follow_up() -> 
 
 
 @pytest.mark.parametrize(
-    "question", ["Where were they going?", "What does this mean for their plans?", "Why did they close it?"]
+    "question",
+    [
+        "Where were they going?",
+        "What does this mean for their plans?",
+        "Why did they close it?",
+        "What did the crisis do to their economy?",  # "crisis" is no plural
+    ],
 )
 def test_a_plural_pronoun_with_no_plural_before_it_still_leans_on_the_conversation(question: str) -> None:
     assert is_followup(question)

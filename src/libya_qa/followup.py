@@ -110,9 +110,9 @@ COORDINATED = re.compile(r"\s*(?:,|and|,\s*and)\s*")  # what joins the names of 
 # "Which other dictator had done the same?", "How many other refugees were on board?": other than what the
 # conversation named; a question naming its own subject is left alone (the check above returned for it).
 OTHERS = re.compile(r"\b(?:other|else|another)\b|\bthe same\b", re.IGNORECASE)
-# A plural noun, roughly: a word ending in one "s" ("terrorists", not "across"), less the verbs and words that
-# end so ("does", "says", "always").
-PLURAL_NOUN = re.compile(r"\b[a-z]{3,}(?<![su])s\b")
+# A plural noun, roughly: a word ending in one "s" ("terrorists", not "across", "this" or "crisis"), less the
+# verbs and words that end so ("does", "says", "always").
+PLURAL_NOUN = re.compile(r"\b[a-z]{3,}(?<![siu])s\b")
 NOT_PLURAL = frozenset(
     {"does", "says", "goes", "gets", "makes", "takes", "seems", "means", "always", "perhaps", "whereas"}
 )
