@@ -153,7 +153,7 @@ QUESTION_TYPES = [
             # "What is the population of Niger?", "What was the civilian death toll ...?"
             r"|^\W*what(?:'s| is| was| are| were)\s+(?:the\s+|its\s+|their\s+|\w+[’']s\s+)?(?:\w+\s+){0,2}?"
             r"(population|area|size|gdp|budget|cost|death toll|toll|rate|percentage|share|proportion|number|age|sum|"
-            r"total|amount|value|price|income|debt|median age|life expectancy|unemployment|"
+            r"total|amount|value|price|income|debt|life expectancy|unemployment|"
             r"distance|length|height|depth|width|elevation|altitude|duration)\b",
             re.I,
         ),

@@ -43,7 +43,8 @@ BODIES = (
 )
 # A body of people a name owns, which the short answer may leave out as a name the conversation gave: "Russia's
 # foreign ministry" answers "Who rejected his claim?" after "Who accused Russia of supplying the Taliban?" (f232).
-OWNED_BODY = re.compile(rf"\b[A-Z][\w-]+['’]s\s+(?:[a-z]+\s+)?(?:{BODIES})\b")
+BODY_AFTER = rf"\s+(?:[a-z]+\s+)?(?:{BODIES})\b"  # "<name> government", "<name>'s foreign ministry"
+OWNED_BODY = re.compile(rf"\b[A-Z][\w-]+['’]s{BODY_AFTER}")
 # Nouns a which-question asks for that only a person can be ("Which African Union analyst ...?").
 ONE_PERSON = (
     r"person|man|woman|journalist|official|operative|commander|leader|minister|president|spokes(?:man|woman|"
@@ -101,5 +102,5 @@ def places_for_someone(question: str, names: Sequence[str], quote: str = "") -> 
     naming a body of people in the quote ("the Egyptian authorities", "Syrian government forces"); else ()."""
     if not names or not asks_for_someone(question) or not only_places(names, quote):
         return ()
-    bodies = [n for n in names if re.search(rf"\b{re.escape(n)}\s+(?:[a-z]+\s+)?(?:{BODIES})\b", quote)]
-    return () if bodies or OWNED_BODY.search(quote) else tuple(names)
+    bodies = any(re.search(rf"\b{re.escape(n)}{BODY_AFTER}", quote) for n in names) or OWNED_BODY.search(quote)
+    return () if bodies else tuple(names)

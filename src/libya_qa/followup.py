@@ -161,7 +161,11 @@ def is_followup(question: str) -> bool:
     if personal and _only_places_before(question, personal.start()) and not ROLE.search(question[: personal.start()]):
         return True  # "Why hadn't Germany been able to deport him?": a country is no "him" (f133, f120)
     plural = PLURAL.search(question)
-    if named and plural and not re.search(r"\b[a-z]{3,}s\b|\band\b|,", question[: plural.start()]):
+    if (
+        named
+        and plural
+        and not (_plural_before(question, plural.start()) or re.search(r"\band\b|,", question[: plural.start()]))
+    ):
         return True  # "What did Haftar tell their citizens to do?": one name, and "their" is not his
     if named:
         return False
@@ -173,10 +177,12 @@ def is_followup(question: str) -> bool:
 def _plural_inside(question: str, pronoun: re.Match[str]) -> bool:
     """True when a plural pronoun has a plural noun before it in the question: "Why did opposition politicians
     object to the law letting authorities keep convicted terrorists locked up after their sentences?"."""
-    if not PLURAL.fullmatch(pronoun.group(0)):
-        return False
-    before = question[: pronoun.start()]
-    return any(w.lower() not in NOT_PLURAL for w in PLURAL_NOUN.findall(before))
+    return PLURAL.fullmatch(pronoun.group(0)) is not None and _plural_before(question, pronoun.start())
+
+
+def _plural_before(question: str, end: int) -> bool:
+    """True when the question holds a plural noun before `end`."""
+    return any(w.lower() not in NOT_PLURAL for w in PLURAL_NOUN.findall(question[:end]))
 
 
 def _answers_inside(question: str) -> bool:
